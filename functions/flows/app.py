@@ -1,0 +1,43 @@
+"""Flows: post (validated, versioned), list, get, delete (spec 6)."""
+
+from flyte_core import flows
+from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
+from flyte_core.problems import NotFound
+from flyte_core.storage import flows as flow_store
+
+app = create_app()
+
+
+@app.get("/v1/flows", summary="List flows", tags=["flow"], operation_id="listFlows")
+def list_flows():
+    request = Request(app)
+    return request.respond(flows.list_representation(list(flow_store.list_current()), request.base))
+
+
+@app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],
+          operation_id="createFlow")
+def create_flow():
+    request = Request(app)
+    flow = flows.parse_flow(request.json_body("flow"))
+    flow_store.save(flow)
+    return empty(201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
+
+
+@app.get("/v1/flows/<flowName>", summary="Get the current version of a flow", tags=["flow"], operation_id="getFlow")
+def get_flow(flowName: str):
+    request = Request(app)
+    flow = flow_store.current(path_value(flowName))
+    if flow is None:
+        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+    return request.respond(flows.representation(flow, request.base))
+
+
+@app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"],
+            operation_id="deleteFlow")
+def delete_flow(flowName: str):
+    if not flow_store.delete(path_value(flowName)):
+        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+    return empty(204)
+
+
+lambda_handler = http_entrypoint(app)

@@ -1,0 +1,83 @@
+"""Discovery links, health, the OpenAPI document and the Swagger UI (spec 2)."""
+
+import json
+import mimetypes
+from functools import lru_cache
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler import Response
+
+from flyte_core import discovery
+from flyte_core.api import Request, create_app, empty, http_entrypoint, raw
+from flyte_core.observability import logger
+from flyte_core.problems import NotFound, ServiceUnavailable
+from flyte_core.storage import health
+
+OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
+SWAGGER_UI_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Flyte API</title>
+<link rel="stylesheet" href="swagger/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="swagger/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({url: "v1/swagger", dom_id: "#swagger-ui", deepLinking: true});</script>
+</body></html>
+"""
+
+app = create_app()
+
+
+@app.get("/", summary="Links to the API versions", tags=["info"], operation_id="root")
+def root():
+    request = Request(app)
+    return request.respond(discovery.root_links(request.base))
+
+
+@app.get("/v1", summary="Links to every v1 resource", tags=["info"], operation_id="v1")
+def v1():
+    request = Request(app)
+    return request.respond(discovery.v1_links(request.base))
+
+
+@app.get("/health", summary="200 when the API and its tables answer", tags=["info"], operation_id="health")
+def health_check():
+    try:
+        health.ping()
+    except Exception as error:
+        logger.warning("health check failed", extra={"error": str(error)})
+        raise ServiceUnavailable("The API cannot reach its tables.") from None
+    return empty(200)
+
+
+@app.get("/v1/swagger", summary="This API's OpenAPI document", tags=["info"], operation_id="swagger")
+def openapi_document():
+    request = Request(app)
+    return request.respond(_openapi())
+
+
+@lru_cache(maxsize=1)
+def _openapi() -> dict:
+    return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+
+
+@app.get("/swagger", summary="Swagger UI", tags=["info"], operation_id="swaggerUi")
+def swagger_ui():
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=SWAGGER_UI_PAGE)
+
+
+@app.get("/swagger/<file>", summary="Swagger UI assets", tags=["info"], operation_id="swaggerUiAsset")
+def swagger_ui_asset(file: str):
+    path = _swagger_ui_dir() / file
+    if "/" in file or file.startswith(".") or not path.is_file():
+        raise NotFound(f"No Swagger UI file {file!r}.")
+    content_type = mimetypes.guess_type(file)[0] or "application/octet-stream"
+    return raw(path.read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@lru_cache(maxsize=1)
+def _swagger_ui_dir() -> Path:
+    from swagger_ui_bundle import swagger_ui_path
+
+    return Path(swagger_ui_path)
+
+
+lambda_handler = http_entrypoint(app)

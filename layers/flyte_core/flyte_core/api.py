@@ -1,0 +1,108 @@
+"""The HTTP face every API function shares: a Powertools resolver with Flyte's error and
+negotiation rules, and the Lambda entry point that adds correlation ids, tracing and metrics."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from . import web
+from .observability import logger, metrics, tracer
+from .problems import PROBLEM_CONTENT_TYPE, ApiError, NotFound
+
+
+def problem_response(error: ApiError) -> Response:
+    return Response(status_code=error.status, content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(error.body()))
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(ApiError)
+    def handle_api_error(error: ApiError) -> Response:
+        logger.info("request refused", extra={"status": error.status, "detail": error.detail})
+        return problem_response(error)
+
+    @app.not_found
+    def handle_not_found(_: Exception) -> Response:
+        return problem_response(NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}."))
+
+    @app.exception_handler(Exception)
+    def handle_unexpected(error: Exception) -> Response:
+        logger.exception("unexpected failure")
+        return problem_response(ApiError("The server failed to handle the request; it has been logged."))
+
+    return app
+
+
+def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
+    """The Lambda handler of an API function."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def lambda_handler(event: dict, context: Any) -> dict:
+        return app.resolve(event, context)
+
+    return lambda_handler
+
+
+class Request:
+    """What handlers read from the current HTTP API event."""
+
+    def __init__(self, app: APIGatewayHttpResolver) -> None:
+        self.event = app.current_event
+        self.headers: Mapping[str, str] = self.event.headers or {}
+        self.base = web.base_url(self.headers)
+
+    def header(self, name: str) -> str | None:
+        return web.header(self.headers, name)
+
+    @property
+    def accept(self) -> str | None:
+        return self.header("accept")
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("content-type")
+
+    def raw_body(self) -> bytes:
+        """The body's bytes (Powertools' decoded_body would force binary uploads through UTF-8)."""
+        body = self.event.body
+        if not body:
+            return b""
+        return base64.b64decode(body) if self.event.is_base64_encoded else body.encode("utf-8")
+
+    def json_body(self, what: str = "request body") -> Any:
+        """The body as JSON, or as YAML when sent as application/x-yaml (spec 1.3)."""
+        return web.parse_body(self.raw_body(), self.content_type, what=what)
+
+    def query(self, name: str) -> str | None:
+        return (self.event.query_string_parameters or {}).get(name)
+
+    def respond(self, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        body, content_type = web.render(value, self.accept)
+        return Response(status_code=status, content_type=content_type, body=body, headers=headers)
+
+
+def path_value(raw: str) -> str:
+    """A path parameter as the resolver hands it over (the raw segment), percent-decoded once."""
+    return unquote(raw)
+
+
+def raw(body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:
+    """Bytes exactly as stored, whatever the content type claims (base64 on the Lambda wire)."""
+    response = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode("ascii"),
+                        headers=headers)
+    response.base64_encoded = True
+    return response
+
+
+def empty(status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, body="", headers=headers)

@@ -1,0 +1,51 @@
+"""The one place that configures AWS access, for boto3 and PynamoDB alike.
+
+`AWS_ENDPOINT_URL` (or a service-specific `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`)
+points everything at moto or another local endpoint; unset, the SDK talks to AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from .settings import settings
+
+# Long polls hold an SQS connection for up to 20 s; everything else answers quickly.
+_CONFIG = Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3},
+                 max_pool_connections=50)
+
+
+def endpoint_url(service: str) -> str | None:
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    return boto3.session.Session().client(
+        service, region_name=settings().region, endpoint_url=endpoint_url(service), config=_CONFIG
+    )
+
+
+def pynamodb_meta(table_name: str) -> dict[str, Any]:
+    """Attributes for a PynamoDB model's Meta, so models follow the same endpoint and region."""
+    return {
+        "table_name": table_name,
+        "region": settings().region,
+        "host": endpoint_url("dynamodb"),
+        "connect_timeout_seconds": 3,
+        "read_timeout_seconds": 10,
+        "max_pool_connections": 50,
+    }
+
+
+@lru_cache(maxsize=1)
+def pynamodb_connection() -> Any:
+    """A PynamoDB connection for transactions, on the same endpoint and region as the models."""
+    from pynamodb.connection import Connection
+
+    return Connection(region=settings().region, host=endpoint_url("dynamodb"), max_pool_connections=50)

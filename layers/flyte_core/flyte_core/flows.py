@@ -1,0 +1,222 @@
+"""Flow documents: validation with clear messages, normalisation, triggers and representations (spec 6)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
+
+from . import web
+from .problems import BadRequest
+
+# Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
+MAX_TRIGGERS = 90
+_STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+FLOW_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["name", "steps"],
+    "properties": {
+        # The name is the flow's URL path segment: no slash, no control characters.
+        "name": {"type": "string", "minLength": 1, "pattern": "^[^/\\x00-\\x1f\\x7f]+$"},
+        "description": {"type": "string"},
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "event", "command"],
+                "properties": {
+                    "id": {"type": "string", "minLength": 1},
+                    "dependsOn": {"type": "array", "items": {"type": "string"}},
+                    "event": {
+                        "type": "object",
+                        "required": ["name", "packName"],
+                        "properties": {"name": {"type": "string"}, "packName": {"type": "string", "minLength": 1},
+                                       "packLabels": _STRING_MAP},
+                    },
+                    "context": _STRING_MAP,
+                    "criteria": {"type": "string"},
+                    "command": {
+                        "type": "object",
+                        "required": ["name", "packName"],
+                        "properties": {"name": {"type": "string", "minLength": 1},
+                                       "packName": {"type": "string", "minLength": 1},
+                                       "packLabels": _STRING_MAP},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _schema_validator() -> Any:
+    import fastjsonschema  # only the flows function pays for it
+
+    return fastjsonschema.compile(FLOW_SCHEMA)
+
+
+def _field_path(document: Any, path: list) -> str:
+    """`steps[0].event` from the validator's path, walking the document to tell list indexes from keys."""
+    text, node = "", document
+    for part in path[1:]:  # path[0] is "data"
+        if isinstance(node, list):
+            index = int(part)
+            text += f"[{index}]"
+            node = node[index] if index < len(node) else None
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text
+
+
+def _schema_message(error: Any, where: str) -> str:
+    where = where or "the flow"
+    reason = error.message.split(" must ", 1)[-1] if " must " in error.message else error.message
+    if error.rule == "pattern" and where == "name":
+        return "name must not contain '/' or control characters (it is the flow's URL path)."
+    if error.rule == "minLength":
+        return f"{where} must not be empty."
+    return f"{where} must {reason}."
+
+
+def parse_flow(document: Any) -> dict[str, Any]:
+    """Validate a posted flow document and return its normalised form (unknown keys dropped).
+
+    Raises BadRequest naming the field and the reason.
+    """
+    import fastjsonschema
+
+    try:
+        _schema_validator()(document)
+    except fastjsonschema.JsonSchemaValueException as error:
+        where = _field_path(document, error.path)
+        raise BadRequest(_schema_message(error, where), field=where, **_step_id(document, where)) from None
+    flow = normalise(document)
+    if len(triggers(flow)) > MAX_TRIGGERS:
+        raise BadRequest(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
+    _check_step_ids(flow)
+    _check_templates(flow)
+    return flow
+
+
+def _step_id(document: Any, where: str) -> dict[str, str]:
+    if not where.startswith("steps["):
+        return {}
+    try:
+        index = int(where[len("steps["):where.index("]")])
+        step_id = document["steps"][index].get("id")
+    except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+        return {}
+    return {"stepId": step_id} if isinstance(step_id, str) else {}
+
+
+def normalise(document: dict[str, Any]) -> dict[str, Any]:
+    flow: dict[str, Any] = {"name": document["name"]}
+    if document.get("description"):
+        flow["description"] = document["description"]
+    flow["steps"] = [_normalise_step(step) for step in document["steps"]]
+    return flow
+
+
+def _normalise_step(step: dict[str, Any]) -> dict[str, Any]:
+    event, command = step["event"], step["command"]
+    out: dict[str, Any] = {"id": step["id"]}
+    out["event"] = {"name": event["name"], "packName": event["packName"]}
+    if event.get("packLabels"):
+        out["event"]["packLabels"] = dict(event["packLabels"])
+    if step.get("dependsOn"):
+        out["dependsOn"] = list(step["dependsOn"])
+    if step.get("context"):
+        out["context"] = dict(step["context"])
+    if step.get("criteria"):
+        out["criteria"] = step["criteria"]
+    out["command"] = {"name": command["name"], "packName": command["packName"]}
+    if command.get("packLabels"):
+        out["command"]["packLabels"] = dict(command["packLabels"])
+    out["command"]["input"] = command.get("input")
+    return out
+
+
+def _check_step_ids(flow: dict[str, Any]) -> None:
+    seen: dict[str, int] = {}
+    for index, step in enumerate(flow["steps"]):
+        if step["id"] in seen:
+            raise BadRequest(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
+                             field=f"steps[{index}].id", stepId=step["id"])
+        seen[step["id"]] = index
+    for index, step in enumerate(flow["steps"]):
+        for position, dependency in enumerate(step.get("dependsOn", [])):
+            if dependency not in seen:
+                raise BadRequest(f"dependsOn names step {dependency!r}, which is not in this flow.",
+                                 field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+
+
+def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every templated string of a step, with its field path inside the step."""
+    for key, value in step["event"].get("packLabels", {}).items():
+        yield f"event.packLabels.{key}", value
+    for key, value in step.get("context", {}).items():
+        yield f"context.{key}", value
+    if "criteria" in step:
+        yield "criteria", step["criteria"]
+    for key, value in step["command"].get("packLabels", {}).items():
+        yield f"command.packLabels.{key}", value
+    yield from _input_strings(step["command"].get("input"), "command.input")
+
+
+def _input_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _input_strings(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _input_strings(item, f"{where}[{index}]")
+
+
+def _check_templates(flow: dict[str, Any]) -> None:
+    from .templating import TemplateError, check
+
+    for index, step in enumerate(flow["steps"]):
+        for where, source in template_fields(step):
+            try:
+                check(source)
+            except TemplateError as error:
+                position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
+                at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
+                raise BadRequest(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
+                                 field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+
+
+def trigger_key(pack_name: str, event_name: str) -> str:
+    """Key of the trigger index; JSON keeps any pack or event name unambiguous."""
+    return json.dumps([pack_name, event_name], ensure_ascii=False)
+
+
+def triggers(flow: dict[str, Any]) -> list[str]:
+    """The (pack, event) pairs that start a new execution of this flow: steps without dependsOn."""
+    keys = {trigger_key(s["event"]["packName"], s["event"]["name"]) for s in flow["steps"] if not s.get("dependsOn")}
+    return sorted(keys)
+
+
+def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
+    name = flow["name"]
+    return {**flow, "links": [web.link(f"{base}v1/flows/{name}", "self"), web.link(f"{base}v1/flows", "up"),
+                              web.link(f"{base}swagger#/flow", "help")]}
+
+
+def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any]:
+    items = []
+    for flow in sorted(flows, key=lambda f: f["name"]):
+        item: dict[str, Any] = {"name": flow["name"]}
+        if flow.get("description"):
+            item["description"] = flow["description"]
+        item["links"] = [web.item_link(base, f"v1/flows/{flow['name']}")]
+        items.append(item)
+    return {"flows": items, "links": [web.link(f"{base}v1/flows", "self"), web.link(f"{base}v1", "up"),
+                                      web.link(f"{base}swagger#/flow", "help")]}

@@ -1,0 +1,162 @@
+"""Packs: registration rules, ids and representations (spec section 3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import web
+from .problems import BadRequest
+
+TAKE_ACTION_REL = "swagger#!/action/takeAction"
+EVENT_REL = "swagger#/event"
+# The original's regex is unanchored, so it also refused rels merely containing "up" or "self"
+# (`setup`, `group`); here only the rels the API itself adds are reserved.
+RESERVED_REL = re.compile(r"^(up|self)$|/actionResult$|/takeAction$|/event$")
+LIVE_FOR = timedelta(minutes=10)
+WARNING_FOR = timedelta(hours=24)
+
+
+@dataclass
+class Pack:
+    id: str
+    name: str
+    labels: dict[str, str] = field(default_factory=dict)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, str]] = field(default_factory=list)
+    last_seen: datetime | None = None
+    queue_url: str = ""
+
+
+def pack_id(name: str, labels: Mapping[str, str]) -> str:
+    """`name` then `.key.value` for each label in key order: `Shell` + {ABC: 123} -> `Shell.ABC.123`."""
+    return name + "".join(f".{key}.{labels[key]}" for key in sorted(labels))
+
+
+def labels_include(offered: Mapping[str, str], required: Mapping[str, str]) -> bool:
+    """True when every required label is offered with the same value (empty requirements match any pack)."""
+    return all(offered.get(key) == value for key, value in required.items())
+
+
+def parse_registration(body: Any) -> Pack:
+    """Validate a POST /v1/packs body and return the pack it registers."""
+    if not isinstance(body, dict):
+        raise BadRequest("A pack registration must be a JSON object.", field="")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise BadRequest("The pack needs a non-empty string 'name'.", field="name")
+    labels = _string_map(body.get("labels"), "labels")
+    links = _links(body.get("links"), "links")
+    for index, pack_link in enumerate(links):
+        if RESERVED_REL.search(pack_link.get("rel", "")):
+            raise BadRequest(f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.",
+                             field=f"links[{index}].rel")
+    commands = []
+    for index, command in enumerate(_list(body.get("commands"), "commands")):
+        where = f"commands[{index}]"
+        if not isinstance(command, dict):
+            raise BadRequest("A command must be an object.", field=where)
+        commands.append({
+            "name": _string(command.get("name"), f"{where}.name"),
+            "events": [_string(event, f"{where}.events[{i}]") for i, event in enumerate(_list(command.get("events"), f"{where}.events"))],
+            "links": _links(command.get("links"), f"{where}.links"),
+        })
+    events = []
+    for index, event in enumerate(_list(body.get("events"), "events")):
+        where = f"events[{index}]"
+        if not isinstance(event, dict):
+            raise BadRequest("An event must be an object.", field=where)
+        events.append({"name": _string(event.get("name"), f"{where}.name"), "links": _links(event.get("links"), f"{where}.links")})
+    return Pack(id=pack_id(name, labels), name=name, labels=labels, commands=commands, events=events, links=links)
+
+
+def _list(value: Any, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BadRequest(f"'{where}' must be a list.", field=where)
+    return value
+
+
+def _string(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadRequest(f"'{where}' must be a string.", field=where)
+    return value
+
+
+def _string_map(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise BadRequest(f"'{where}' must be an object whose values are strings.", field=where)
+    return dict(value)
+
+
+def _links(value: Any, where: str) -> list[dict[str, str]]:
+    links = []
+    for index, item in enumerate(_list(value, where)):
+        if not isinstance(item, dict):
+            raise BadRequest(f"'{where}[{index}]' must be a link object {{href, rel}}.", field=f"{where}[{index}]")
+        links.append({"href": _string(item.get("href"), f"{where}[{index}].href"), "rel": _string(item.get("rel"), f"{where}[{index}].rel")})
+    return links
+
+
+def status(last_seen: datetime | None, now: datetime) -> str:
+    if last_seen is None:
+        return "critical"
+    age = now - last_seen
+    if age < LIVE_FOR:
+        return "live"
+    if age < WARNING_FOR:
+        return "warning"
+    return "critical"
+
+
+def take_url(base: str, pack_id_: str) -> str:
+    return f"{base}v1/packs/{pack_id_}/actions/take"
+
+
+def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
+    """The pack as POST /v1/packs and GET /v1/packs/{id} show it (spec 3.2, key order kept)."""
+    rep: dict[str, Any] = {"id": pack.id, "name": pack.name}
+    if pack.labels:
+        rep["labels"] = pack.labels
+    if pack.commands:
+        rep["commands"] = [
+            {"name": c["name"], "events": c["events"],
+             "links": [web.link(f"{take_url(base, pack.id)}?commandName={c['name']}", base + TAKE_ACTION_REL)]}
+            for c in pack.commands
+        ]
+    if pack.events:
+        rep["events"] = [{"name": e["name"], **({"links": e["links"]} if e["links"] else {})} for e in pack.events]
+    rep["lastSeen"] = pack.last_seen
+    rep["links"] = [
+        *pack.links,
+        web.link(f"{base}v1/packs/{pack.id}", "self"),
+        web.link(f"{base}v1/packs", "up"),
+        web.link(take_url(base, pack.id), base + TAKE_ACTION_REL),
+        web.link(f"{base}v1/packs/{pack.id}/events", base + EVENT_REL),
+    ]
+    rep["status"] = status(pack.last_seen, now)
+    return rep
+
+
+def list_representation(packs: list[Pack], base: str, now: datetime) -> dict[str, Any]:
+    items = []
+    for pack in sorted(packs, key=lambda p: (p.name, p.id)):
+        item: dict[str, Any] = {"id": pack.id, "name": pack.name}
+        if pack.labels:
+            item["labels"] = pack.labels
+        item.update(lastSeen=pack.last_seen, status=status(pack.last_seen, now),
+                    links=[web.item_link(base, f"v1/packs/{pack.id}")])
+        items.append(item)
+    return {
+        "links": [web.link(f"{base}v1/packs", "self"), web.link(f"{base}v1", "up"), web.link(f"{base}swagger#/pack", "help")],
+        "packs": items,
+    }

@@ -1,0 +1,29 @@
+"""Registering and removing packs: the pack record and its SQS queue move together."""
+
+from __future__ import annotations
+
+from . import web
+from .observability import logger
+from .packs import Pack
+from .storage import packs as pack_store
+from .storage import queues
+
+
+def register(pack: Pack) -> Pack:
+    """Create (or keep) the pack's queue, then store the registration; re-registering replaces it."""
+    pack.queue_url = queues.ensure_queue(pack.id)
+    pack.last_seen = web.now()
+    pack_store.save(pack)
+    logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
+    return pack
+
+
+def unregister(pack_id: str) -> Pack | None:
+    """Remove the pack and its queue; None when there was no such pack."""
+    pack = pack_store.delete(pack_id)
+    if pack is not None:
+        # Another registration of the same id may have recreated the record meanwhile: keep its queue.
+        if pack_store.get(pack_id) is None and pack.queue_url:
+            queues.delete_queue(pack.queue_url)
+        logger.info("pack removed", extra={"packId": pack_id})
+    return pack

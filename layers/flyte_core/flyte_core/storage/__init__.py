@@ -1,0 +1,1 @@
+"""Repositories over DynamoDB (PynamoDB) and SQS: the only modules that talk to AWS."""

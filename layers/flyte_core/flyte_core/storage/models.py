@@ -1,0 +1,81 @@
+"""PynamoDB models of every table in template.yaml (names come from the environment)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    JSONAttribute,
+    MapAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ..aws import pynamodb_meta
+from ..settings import settings
+
+
+def _meta(table_name: str) -> type:
+    return type("Meta", (), pynamodb_meta(table_name))
+
+
+class PackNameIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byName"
+        projection = AllProjection()
+
+    name = UnicodeAttribute(hash_key=True)
+
+
+class PackModel(Model):
+    Meta = _meta(settings().packs_table)
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    labels = MapAttribute(default=dict)
+    commands = JSONAttribute(default=list)
+    events = JSONAttribute(default=list)
+    links = JSONAttribute(default=list)
+    lastSeen = UTCDateTimeAttribute()
+    queueUrl = UnicodeAttribute()
+    by_name = PackNameIndex()
+
+
+class FlowModel(Model):
+    """The current version of each flow, by name."""
+
+    Meta = _meta(settings().flows_table)
+    name = UnicodeAttribute(hash_key=True)
+    uuid = UnicodeAttribute()
+    definition = JSONAttribute()
+    triggers = JSONAttribute(default=list)
+    updatedAt = UTCDateTimeAttribute()
+
+
+class FlowVersionModel(Model):
+    """Every flow ever posted, immutable, by uuid: executions finish on the version they started on."""
+
+    Meta = _meta(settings().flow_versions_table)
+    uuid = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    definition = JSONAttribute()
+    createdAt = UTCDateTimeAttribute()
+
+
+class FlowTriggerModel(Model):
+    """Index of trigger steps: (pack name, event name) -> the current flows it starts."""
+
+    Meta = _meta(settings().flow_triggers_table)
+    trigger = UnicodeAttribute(hash_key=True)
+    flowName = UnicodeAttribute(range_key=True)
+    uuid = UnicodeAttribute()
+
+
+class DatastoreItemModel(Model):
+    Meta = _meta(settings().datastore_table)
+    key = UnicodeAttribute(hash_key=True)
+    value = BinaryAttribute(legacy_encoding=False)
+    contentType = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    updatedAt = UTCDateTimeAttribute()
+
