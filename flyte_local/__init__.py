@@ -1,0 +1,5 @@
+"""The local stack: template.yaml's API, tables, queues, streams and schedules, run in-process over moto.
+
+`sam local` needs Docker; this runs the very same handlers without it, reading everything it
+serves from template.yaml so that the local and the deployed stack cannot drift.
+"""

@@ -1,0 +1,171 @@
+"""The SAM application as the local stack sees it: functions with their routes, stream sources and
+schedules, tables and queues, all read from template.yaml."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cfn import Resolver, load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+STACK_NAME = "flyte-local"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    function: str
+
+
+@dataclass
+class StreamSource:
+    """A DynamoDB stream event source mapping, with the settings Lambda honours."""
+
+    function: str
+    table: str
+    batch_size: int = 100
+    starting_position: str = "LATEST"
+    maximum_retry_attempts: int = -1
+    maximum_record_age_seconds: int = -1
+    bisect_on_error: bool = False
+    report_item_failures: bool = False
+    on_failure_queue: str | None = None
+    batching_window_seconds: int = 0
+
+
+@dataclass
+class Schedule:
+    function: str
+    name: str
+    expression: str
+    enabled: bool = True
+    input: Any = None
+
+
+@dataclass
+class Function:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    layers: list[Path]
+    timeout: int
+
+
+@dataclass
+class Application:
+    functions: dict[str, Function] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    streams: list[StreamSource] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queues: dict[str, dict[str, Any]] = field(default_factory=dict)
+    table_names: dict[str, str] = field(default_factory=dict)
+    queue_names: dict[str, str] = field(default_factory=dict)
+
+
+def physical_name(logical_id: str) -> str:
+    return f"{STACK_NAME}-{logical_id}"
+
+
+def queue_url(endpoint: str, name: str) -> str:
+    return f"{endpoint.rstrip('/')}/{ACCOUNT}/{name}"
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """SAM Globals semantics: maps merge (the resource wins), lists and scalars are replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> Application:
+    document = load_template(template)
+    resources: dict[str, Any] = document.get("Resources", {})
+    parameters = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
+    parameters.update(parameter_overrides or {})
+    parameters.update({"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                       "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None})
+
+    app = Application()
+    refs: dict[str, Any] = {}
+    attributes: dict[tuple[str, str], Any] = {}
+    for logical_id, resource in resources.items():
+        kind = resource.get("Type")
+        if kind == "AWS::DynamoDB::Table":
+            name = physical_name(logical_id)
+            app.tables[logical_id] = resource.get("Properties", {})
+            app.table_names[logical_id] = name
+            refs[logical_id] = name
+            arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+            attributes[(logical_id, "Arn")] = arn
+            attributes[(logical_id, "StreamArn")] = f"{arn}/stream/local"
+        elif kind == "AWS::SQS::Queue":
+            name = physical_name(logical_id)
+            app.queues[logical_id] = resource.get("Properties", {})
+            app.queue_names[logical_id] = name
+            refs[logical_id] = queue_url(endpoint, name)
+            attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+            attributes[(logical_id, "QueueName")] = name
+            attributes[(logical_id, "QueueUrl")] = queue_url(endpoint, name)
+        elif kind == "AWS::Serverless::LayerVersion":
+            refs[logical_id] = str(ROOT / resource["Properties"]["ContentUri"])
+        else:
+            refs[logical_id] = physical_name(logical_id)
+            attributes[(logical_id, "Arn")] = f"arn:aws:local:{REGION}:{ACCOUNT}:{physical_name(logical_id)}"
+    resolver = Resolver(parameters, refs, attributes)
+    app.tables = {logical_id: resolver.resolve(props) for logical_id, props in app.tables.items()}
+    app.queues = {logical_id: resolver.resolve(props) for logical_id, props in app.queues.items()}
+    arn_to_table = {attributes[(lid, "StreamArn")]: lid for lid in app.tables}
+    arn_to_queue = {attributes[(lid, "Arn")]: lid for lid in app.queues}
+
+    globals_ = document.get("Globals", {}).get("Function", {})
+    for logical_id, resource in resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resolver.resolve(_merge(globals_, resource.get("Properties", {})))
+        app.functions[logical_id] = Function(
+            logical_id=logical_id,
+            code_dir=ROOT / props["CodeUri"],
+            handler=props["Handler"],
+            environment={k: "" if v is None else str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            layers=[Path(layer) for layer in props.get("Layers", [])],
+            timeout=int(props.get("Timeout", 3)),
+        )
+        for event_name, event in (props.get("Events") or {}).items():
+            kind, event_props = event.get("Type"), event.get("Properties", {})
+            if kind == "HttpApi":
+                app.routes.append(Route(event_props.get("Method", "ANY").upper(), event_props.get("Path", "$default"), logical_id))
+            elif kind == "DynamoDB":
+                destination = (event_props.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+                app.streams.append(StreamSource(
+                    function=logical_id,
+                    table=arn_to_table[event_props["Stream"]],
+                    batch_size=int(event_props.get("BatchSize", 100)),
+                    starting_position=event_props.get("StartingPosition", "LATEST"),
+                    maximum_retry_attempts=int(event_props.get("MaximumRetryAttempts", -1)),
+                    maximum_record_age_seconds=int(event_props.get("MaximumRecordAgeInSeconds", -1)),
+                    bisect_on_error=bool(event_props.get("BisectBatchOnFunctionError", False)),
+                    report_item_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
+                    on_failure_queue=arn_to_queue.get(destination) if destination else None,
+                    batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
+                ))
+            elif kind in ("Schedule", "ScheduleV2"):
+                enabled = event_props.get("Enabled", event_props.get("State", "ENABLED") == "ENABLED")
+                app.schedules.append(Schedule(
+                    function=logical_id, name=event_name,
+                    expression=event_props.get("Schedule") or event_props.get("ScheduleExpression"),
+                    enabled=str(enabled).lower() == "true", input=event_props.get("Input"),
+                ))
+    return app

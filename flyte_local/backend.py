@@ -1,0 +1,97 @@
+"""The AWS the local stack runs on: an in-process moto server (or an endpoint the user names),
+with the template's tables and queues created from their own resource definitions."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from .application import REGION, Application
+
+log = logging.getLogger("flyte_local")
+
+_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput")
+_QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
+                     "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication")
+
+
+class Backend:
+    """Owns the endpoint every handler and test client talks to."""
+
+    def __init__(self, endpoint: str | None = None) -> None:
+        self._server = None
+        self._clients: dict[str, Any] = {}
+        if endpoint is None:
+            from moto.server import ThreadedMotoServer
+
+            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
+
+            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self._server.start()
+            host, port = self._server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+        self.endpoint = endpoint
+
+    def client(self, service: str) -> Any:
+        """A client of the backend (cached: creating a boto3 client costs tens of milliseconds)."""
+        if service not in self._clients:
+            self._clients[service] = boto3.session.Session().client(
+                service, region_name=os.environ.get("AWS_REGION", REGION), endpoint_url=self.endpoint)
+        return self._clients[service]
+
+    def create_resources(self, app: Application) -> None:
+        create_resources(app, self.client)
+
+    def reset(self) -> None:
+        """Forget every table, queue and item (moto only): a clean slate for the next test."""
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"), timeout=10).read()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+def create_resources(app: Application, client: Any) -> None:
+    """Create the template's tables and queues from their own resource properties."""
+    for logical_id, props in app.tables.items():
+        _create_table(client("dynamodb"), app.table_names[logical_id], props)
+    for logical_id, props in app.queues.items():
+        _create_queue(client("sqs"), app.queue_names[logical_id], props)
+
+
+def _create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> None:
+    args: dict[str, Any] = {key: props[key] for key in _TABLE_KEYS if key in props}
+    for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if props.get(index_kind):
+            args[index_kind] = [
+                {key: value for key, value in index.items() if key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")}
+                for index in props[index_kind]
+            ]
+    if props.get("StreamSpecification"):
+        args["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": props["StreamSpecification"]["StreamViewType"]}
+    try:
+        dynamodb.create_table(TableName=name, **args)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+        log.info("table %s already exists", name)
+        return
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl and ttl.get("Enabled"):
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]})
+
+
+def _create_queue(sqs: Any, name: str, props: dict[str, Any]) -> None:
+    attributes = {key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+                  for key in _QUEUE_ATTRIBUTES if key in props}
+    if props.get("RedrivePolicy"):
+        attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
+    sqs.create_queue(QueueName=name, Attributes=attributes)

@@ -1,0 +1,100 @@
+"""Reading a CloudFormation/SAM template: YAML with intrinsic-function tags, and resolving them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_TAGS = ("Ref", "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or",
+         "FindInMap", "Base64", "GetAZs", "ImportValue", "Condition")
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that turns `!Ref x` into {"Ref": x} and `!GetAtt a.b` into {"Fn::GetAtt": [a, b]}."""
+
+
+def _intrinsic(tag: str) -> Callable[[yaml.Loader, yaml.Node], Any]:
+    key = "Ref" if tag == "Ref" else ("Condition" if tag == "Condition" else f"Fn::{tag}")
+
+    def construct(loader: yaml.Loader, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag == "GetAtt":
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {key: value}
+
+    return construct
+
+
+for _tag in _TAGS:
+    _Loader.add_constructor(f"!{_tag}", _intrinsic(_tag))
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+
+
+class UnsupportedIntrinsic(Exception):
+    pass
+
+
+class Resolver:
+    """Resolves intrinsic functions against parameters, pseudo parameters and local physical names."""
+
+    def __init__(self, parameters: Mapping[str, Any], refs: Mapping[str, Any], attributes: Mapping[tuple[str, str], Any]):
+        self.parameters = parameters
+        self.refs = refs
+        self.attributes = attributes
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, argument), = value.items()
+            if key == "Ref":
+                return self._ref(argument)
+            if key == "Fn::GetAtt":
+                logical, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+                if (logical, attribute) not in self.attributes:
+                    raise UnsupportedIntrinsic(f"the local stack has no value for !GetAtt {logical}.{attribute}")
+                return self.attributes[(logical, attribute)]
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(item) for item in self.resolve(items))
+            if key.startswith("Fn::"):
+                raise UnsupportedIntrinsic(f"the local stack does not evaluate {key}")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _ref(self, name: str) -> Any:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.refs:
+            return self.refs[name]
+        raise UnsupportedIntrinsic(f"the local stack has no value for !Ref {name}")
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], self.resolve(argument[1]))
+
+        def replace(match: re.Match) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(variables[name])
+            if "." in name:
+                logical, attribute = name.split(".", 1)
+                return str(self.resolve({"Fn::GetAtt": [logical, attribute]}))
+            return str(self._ref(name))
+
+        return re.sub(r"\$\{([^}!][^}]*)\}", replace, text)

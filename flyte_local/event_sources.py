@@ -1,0 +1,256 @@
+"""Event sources of the local stack: DynamoDB stream pollers with Lambda's event source mapping
+semantics, and EventBridge schedules."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .application import ACCOUNT, REGION, Application, Schedule, StreamSource
+
+log = logging.getLogger("flyte_local")
+IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
+
+
+def _record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A stream record as Lambda hands it to the function."""
+    event = json.loads(json.dumps(record, default=_json_default))
+    event.setdefault("eventSourceARN", stream_arn)
+    event.setdefault("awsRegion", REGION)
+    return event
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(type(value).__name__)
+
+
+class StreamPoller:
+    """Reads a table's stream and invokes the function with batches, like Lambda's event source mapping:
+    reported item failures and errors are retried from the first failed record, batches are bisected
+    on error when configured, and records that exhaust their retries or age go to the on-failure queue."""
+
+    def __init__(self, source: StreamSource, app: Application, backend: Any, invoke: Callable[[str, Any], Any],
+                 wake: threading.Event) -> None:
+        self.source = source
+        self.invoke = invoke
+        self.wake = wake
+        self.table_name = app.table_names[source.table]
+        self.failure_queue = app.queue_names.get(source.on_failure_queue) if source.on_failure_queue else None
+        self.dynamodb = backend.client("dynamodb")
+        self.streams = backend.client("dynamodbstreams")
+        self.sqs = backend.client("sqs")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"stream-{source.function}", daemon=True)
+        self._iterators: dict[str, str] = {}
+        self.stream_arn = ""
+        self.delivered_batches = 0
+
+    def start(self) -> None:
+        self.stream_arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        self._refresh_shards()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        self._thread.join(timeout=5)
+
+    def _refresh_shards(self) -> None:
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"].get("Shards", [])
+        for shard in shards:
+            if shard["ShardId"] not in self._iterators:
+                self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON" if self.source.starting_position == "TRIM_HORIZON" or self._iterators else "LATEST",
+                )["ShardIterator"]
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                got_records = self.poll_once()
+            except Exception:
+                log.exception("stream poller of %s failed; retrying", self.source.function)
+                got_records = False
+                self._stop.wait(1)
+            if not got_records:
+                self.wake.wait(IDLE_POLL_SECONDS)
+                self.wake.clear()
+
+    def poll_once(self) -> bool:
+        """Deliver what the stream holds now; True if any record was delivered."""
+        delivered = False
+        if not self._iterators:
+            self._refresh_shards()
+        for shard_id, iterator in list(self._iterators.items()):
+            while iterator:
+                response = self.streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
+                iterator = response.get("NextShardIterator")
+                self._iterators[shard_id] = iterator
+                records = [_record_event(r, self.stream_arn) for r in response.get("Records", [])]
+                if not records:
+                    break
+                self.deliver(records)
+                delivered = True
+        return delivered
+
+    def deliver(self, batch: list[dict[str, Any]], attempts: int = 0) -> None:
+        while batch:
+            failed_at = self._invoke(batch)
+            if failed_at is None:
+                return
+            batch = batch[failed_at:]
+            attempts += 1
+            if self.source.bisect_on_error and len(batch) > 1:
+                half = len(batch) // 2
+                self.deliver(batch[:half], attempts)
+                self.deliver(batch[half:], attempts)
+                return
+            if self._exhausted(batch[0], attempts):
+                self._send_to_failure_destination(batch, attempts)
+                return
+            time.sleep(min(0.05 * attempts, 1.0))
+
+    def _exhausted(self, record: dict[str, Any], attempts: int) -> bool:
+        retries = self.source.maximum_retry_attempts
+        if retries >= 0 and attempts > retries:
+            return True
+        max_age = self.source.maximum_record_age_seconds
+        created = record.get("dynamodb", {}).get("ApproximateCreationDateTime")
+        return bool(max_age >= 0 and created and time.time() - float(created) > max_age)
+
+    def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
+        """Invoke once; None on success, else the index of the first record to retry."""
+        self.delivered_batches += 1
+        try:
+            response = self.invoke(self.source.function, {"Records": batch})
+        except Exception:
+            log.exception("%s failed on a batch of %d stream records", self.source.function, len(batch))
+            return 0
+        if not self.source.report_item_failures or not isinstance(response, dict):
+            return None
+        failures = {f.get("itemIdentifier") for f in response.get("batchItemFailures") or []}
+        if not failures:
+            return None
+        for index, record in enumerate(batch):
+            if record["dynamodb"]["SequenceNumber"] in failures:
+                return index
+        return 0  # an identifier that names no record fails the whole batch, as Lambda does
+
+    def _send_to_failure_destination(self, batch: list[dict[str, Any]], attempts: int) -> None:
+        first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+        failure = {
+            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.source.function}",
+                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "DDBStreamBatchInfo": {"shardId": next(iter(self._iterators), ""), "startSequenceNumber": first["SequenceNumber"],
+                                   "endSequenceNumber": last["SequenceNumber"],
+                                   "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
+                                   "approximateArrivalOfLastRecord": last.get("ApproximateCreationDateTime"),
+                                   "batchSize": len(batch), "streamArn": self.stream_arn},
+        }
+        log.error("%d stream record(s) exhausted their retries; sent to %s", len(batch), self.failure_queue or "nowhere (no destination)")
+        if self.failure_queue:
+            url = self.sqs.get_queue_url(QueueName=self.failure_queue)["QueueUrl"]
+            self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(failure))
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+_NAMES = {**{d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)},
+          **{m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}}
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def _field_matches(expression: str, value: int) -> bool:
+    if expression in ("*", "?"):
+        return True
+    for part in expression.split(","):
+        part, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if part in ("*", ""):
+            low, high = 0, 10**6
+        elif "-" in part:
+            low_text, high_text = part.split("-", 1)
+            low, high = int(_NAMES.get(low_text.upper(), low_text)), int(_NAMES.get(high_text.upper(), high_text))
+        else:
+            low = int(_NAMES.get(part.upper(), part))
+            high = low if not step_text else 10**6
+        if low <= value <= high and (value - low) % step == 0:
+            return True
+    return False
+
+
+def cron_matches(expression: str, at: datetime) -> bool:
+    """EventBridge cron (minutes hours day-of-month month day-of-week year) at a UTC minute."""
+    minute, hour, day, month, weekday, *year = expression.split()
+    aws_weekday = (at.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
+    return (_field_matches(minute, at.minute) and _field_matches(hour, at.hour) and _field_matches(day, at.day)
+            and _field_matches(month, at.month) and _field_matches(weekday, aws_weekday)
+            and (not year or _field_matches(year[0], at.year)))
+
+
+def next_fire(expression: str, after: datetime) -> datetime:
+    rate = re.fullmatch(r"rate\((\d+)\s+(\w+)\)", expression.strip())
+    if rate:
+        return after + timedelta(seconds=int(rate.group(1)) * _RATE_UNITS[rate.group(2)])
+    cron = re.fullmatch(r"cron\((.+)\)", expression.strip())
+    if not cron:
+        raise ValueError(f"unsupported schedule expression {expression!r}")
+    candidate = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    for _ in range(366 * 24 * 60):
+        if cron_matches(cron.group(1), candidate):
+            return candidate
+        candidate += timedelta(minutes=1)
+    raise ValueError(f"schedule {expression!r} never fires within a year")
+
+
+def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
+    if schedule.input is not None:
+        return json.loads(schedule.input) if isinstance(schedule.input, str) else schedule.input
+    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "account": ACCOUNT, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{schedule.function}-{schedule.name}"], "detail": {}}
+
+
+class SchedulePoller:
+    def __init__(self, schedule: Schedule, invoke: Callable[[str, Any], Any]) -> None:
+        self.schedule = schedule
+        self.invoke = invoke
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"schedule-{schedule.name}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def fire(self, at: datetime | None = None) -> Any:
+        at = at or datetime.now(timezone.utc)
+        log.info("schedule %s fires %s", self.schedule.name, self.schedule.function)
+        return self.invoke(self.schedule.function, scheduled_event(self.schedule, at))
+
+    def _run(self) -> None:
+        due = next_fire(self.schedule.expression, datetime.now(timezone.utc))
+        while not self._stop.wait(max(0.0, (due - datetime.now(timezone.utc)).total_seconds())):
+            try:
+                self.fire(due)
+            except Exception:
+                log.exception("scheduled invocation of %s failed", self.schedule.function)
+            due = next_fire(self.schedule.expression, datetime.now(timezone.utc))

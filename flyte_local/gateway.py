@@ -1,0 +1,186 @@
+"""An HTTP API (API Gateway v2) in front of the local functions: the routes of template.yaml,
+payload format 2.0 events, and the gateway's own answers for unknown routes and failed functions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .application import ACCOUNT, Route
+
+log = logging.getLogger("flyte_local")
+_TEXT_TYPES = re.compile(r"^(text/|application/(json|x-yaml|yaml|xml|x-www-form-urlencoded|problem\+json|javascript))", re.I)
+
+
+class CompiledRoute:
+    def __init__(self, route: Route) -> None:
+        self.route = route
+        self.key = f"{route.method} {route.path}"
+        pattern, self.names = "", []
+        segments = [s for s in route.path.split("/") if s]
+        self.literals = 0
+        self.greedy = False
+        for segment in segments:
+            match = re.fullmatch(r"\{([^}+]+)(\+?)\}", segment)
+            if match:
+                self.names.append(match.group(1))
+                self.greedy = self.greedy or bool(match.group(2))
+                pattern += "/(.+)" if match.group(2) else "/([^/]+)"
+            else:
+                self.literals += 1
+                pattern += "/" + re.escape(segment)
+        self.regex = re.compile(pattern or "/")
+
+    def specificity(self) -> tuple:
+        # API Gateway prefers the most specific route: more literal segments, no greedy variable,
+        # then a concrete method over ANY.
+        return (-self.literals, self.greedy, len(self.names) * -1, self.route.method == "ANY")
+
+
+class Gateway:
+    def __init__(self, routes: list[Route], invoke: Callable[[str, dict], dict],
+                 after_request: Callable[[], None] | None = None) -> None:
+        self.routes = sorted((CompiledRoute(r) for r in routes), key=CompiledRoute.specificity)
+        self.invoke = invoke
+        self.after_request = after_request or (lambda: None)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
+        for compiled in self.routes:
+            if compiled.route.method not in (method, "ANY"):
+                continue
+            found = compiled.regex.fullmatch(path)
+            if found:
+                return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups())}
+        return None
+
+    def build_event(self, compiled: CompiledRoute, params: dict[str, str], method: str, target: str,
+                    headers: dict[str, str], body: bytes, source_ip: str) -> dict:
+        parts = urlsplit(target)
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            query[key] = f"{query[key]},{value}" if key in query else value
+        content_type = headers.get("content-type", "")
+        text_body = None
+        if body and (not content_type or _TEXT_TYPES.match(content_type)):
+            try:
+                text_body = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text_body = None
+        now = datetime.now(timezone.utc)
+        cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
+        event = {
+            "version": "2.0",
+            "routeKey": compiled.key,
+            "rawPath": parts.path,
+            "rawQueryString": parts.query,
+            "headers": headers,
+            "requestContext": {
+                "accountId": ACCOUNT, "apiId": "local", "domainName": headers.get("host", "localhost"),
+                "domainPrefix": headers.get("host", "localhost").split(".")[0],
+                "http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
+                         "userAgent": headers.get("user-agent", "")},
+                "requestId": uuid.uuid4().hex, "routeKey": compiled.key, "stage": "$default",
+                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
+            },
+            "isBase64Encoded": bool(body) and text_body is None,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        if query:
+            event["queryStringParameters"] = query
+        if params:
+            event["pathParameters"] = params
+        if body:
+            event["body"] = text_body if text_body is not None else base64.b64encode(body).decode("ascii")
+        return event
+
+    def start(self, host: str, port: int) -> int:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "flyte-local"
+
+            def log_message(self, fmt: str, *args) -> None:  # access log through logging, not stderr
+                log.debug("%s %s", self.address_string(), fmt % args)
+
+            def _handle(self) -> None:
+                started = time.perf_counter()
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers: dict[str, str] = {}
+                for key, value in self.headers.items():
+                    key = key.lower()
+                    headers[key] = f"{headers[key]},{value}" if key in headers else value
+                headers.setdefault("x-forwarded-for", self.client_address[0])
+                headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))
+                path = urlsplit(self.path).path
+                found = gateway.match(self.command, path)
+                if found is None:
+                    self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                    return
+                compiled, params = found
+                event = gateway.build_event(compiled, params, self.command, self.path, headers, body, self.client_address[0])
+                try:
+                    result = gateway.invoke(compiled.route.function, event)
+                    status, out_headers, out_body = _http_response(result)
+                except Exception:
+                    log.exception("function %s failed on %s", compiled.route.function, compiled.key)
+                    status, out_headers, out_body = 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+                self._send(status, out_headers, out_body)
+                log.info("%s %s -> %s (%.1f ms)", self.command, self.path, status, (time.perf_counter() - started) * 1000)
+                gateway.after_request()
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() != "content-length":
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+            request_queue_size = 128
+
+        self._server = Server((host, port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="flyte-local-http", daemon=True)
+        self._thread.start()
+        return self._server.server_address[1]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+def _http_response(result: object) -> tuple[int, dict[str, str], bytes]:
+    """How API Gateway turns a payload format 2.0 response into HTTP."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return 200, {"content-type": "application/json"}, json.dumps(result).encode("utf-8")
+    headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+    for key, values in (result.get("multiValueHeaders") or {}).items():
+        headers[key] = ",".join(str(v) for v in values)
+    body = result.get("body") or ""
+    raw = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode("utf-8")
+    cookies = result.get("cookies") or []
+    if cookies:
+        headers["set-cookie"] = cookies[0]
+    return int(result["statusCode"]), headers, raw

@@ -1,0 +1,73 @@
+"""Generates the API's OpenAPI document from the routes the handlers declare (Powertools), checked
+against the routes of template.yaml, so the document cannot drift from the API.
+
+`python -m flyte_local.openapi --write` regenerates functions/info/openapi.json; a test fails when
+the committed document differs from what the routes say.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from . import application
+from .runtime import FunctionRuntime
+from .stack import merged_environment
+
+DOCUMENT = application.ROOT / "functions" / "info" / "openapi.json"
+INFO = {
+    "title": "Flyte API",
+    "version": "1",
+    "description": "Flyte binds tools into automated flows: packs send events, flows' steps turn them into "
+                   "actions for packs to run. Compatible with the original Flyte API (spec: docs in the repository).",
+}
+
+
+class RouteMismatch(Exception):
+    pass
+
+
+def build_document() -> dict[str, Any]:
+    app = application.load("http://127.0.0.1:0")
+    for key, value in merged_environment(app).items():
+        os.environ.setdefault(key, value)
+    document: dict[str, Any] = {"openapi": None, "info": INFO, "paths": {}, "components": {}}
+    documented: set[tuple[str, str]] = set()
+    for logical_id in sorted({route.function for route in app.routes}):
+        module = FunctionRuntime(app.functions[logical_id]).load_module()
+        schema = json.loads(module.app.get_openapi_json_schema(title=INFO["title"], version=INFO["version"]))
+        document["openapi"] = schema["openapi"]
+        for path, operations in schema.get("paths", {}).items():
+            document["paths"].setdefault(path, {}).update(operations)
+            documented.update((method.upper(), path) for method in operations)
+        for kind, entries in schema.get("components", {}).items():
+            document["components"].setdefault(kind, {}).update(entries)
+    declared = {(route.method, route.path) for route in app.routes}
+    if declared != documented:
+        raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
+                            f"handler routes missing from template.yaml: {sorted(documented - declared)}")
+    document["paths"] = dict(sorted(document["paths"].items()))
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help=f"write {DOCUMENT.relative_to(application.ROOT)}")
+    args = parser.parse_args()
+    text = render(build_document())
+    if args.write:
+        DOCUMENT.write_text(text, encoding="utf-8")
+        print(f"wrote {DOCUMENT.relative_to(application.ROOT)}")
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The whole local stack: backend, resources, functions, HTTP gateway, stream pollers and schedules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from . import application
+from .backend import Backend
+from .gateway import Gateway
+from .runtime import FunctionRuntime
+
+log = logging.getLogger("flyte_local")
+
+# What a Lambda environment has that a developer's shell may not, and what has no meaning locally.
+LOCAL_ENVIRONMENT = {
+    "AWS_REGION": application.REGION,
+    "AWS_DEFAULT_REGION": application.REGION,
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+
+
+class EnvironmentConflict(Exception):
+    pass
+
+
+def merged_environment(app: application.Application) -> dict[str, str]:
+    """One process hosts every function, so their environments must agree on shared names."""
+    merged: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for function in app.functions.values():
+        for key, value in function.environment.items():
+            if key in merged and merged[key] != value:
+                raise EnvironmentConflict(
+                    f"{key} is {merged[key]!r} in {owners[key]} but {value!r} in {function.logical_id}; "
+                    "the local stack runs all functions in one process, so give them the same value or different names")
+            merged[key], owners[key] = value, function.logical_id
+    return merged
+
+
+class LocalStack:
+    def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
+                 parameter_overrides: dict[str, str] | None = None) -> None:
+        self.host, self.port = host, port
+        self.endpoint = endpoint
+        self.parameter_overrides = parameter_overrides or {}
+        self.backend: Backend | None = None
+        self.gateway: Gateway | None = None
+        self.runtimes: dict[str, FunctionRuntime] = {}
+        self.app: application.Application | None = None
+        self._background: list[Any] = []
+        self._request_done = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> LocalStack:
+        if self.endpoint is None:
+            for key, value in FAKE_CREDENTIALS.items():
+                os.environ.setdefault(key, value)
+        self.backend = Backend(self.endpoint)
+        self.app = application.load(self.backend.endpoint, self.parameter_overrides)
+        os.environ.update(LOCAL_ENVIRONMENT)
+        os.environ.update(merged_environment(self.app))
+        os.environ["AWS_ENDPOINT_URL"] = self.backend.endpoint
+        self.backend.create_resources(self.app)
+        self.runtimes = {name: FunctionRuntime(function) for name, function in self.app.functions.items()}
+        for runtime in self.runtimes.values():
+            runtime.warm()
+        self._start_event_sources()
+        self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set)
+        self.port = self.gateway.start(self.host, self.port)
+        log.info("Flyte local stack on %s (AWS endpoint %s, %d routes, %d functions)",
+                 self.url, self.backend.endpoint, len(self.app.routes), len(self.runtimes))
+        return self
+
+    def _start_event_sources(self) -> None:
+        """Stream pollers and schedules, for the template's DynamoDB and Schedule events."""
+        from .event_sources import SchedulePoller, StreamPoller
+
+        for source in self.app.streams:
+            poller = StreamPoller(source, self.app, self.backend, self.invoke, self._request_done)
+            poller.start()
+            self._background.append(poller)
+        for schedule in self.app.schedules:
+            if schedule.enabled:
+                poller = SchedulePoller(schedule, self.invoke)
+                poller.start()
+                self._background.append(poller)
+
+    def invoke(self, function: str, event: Any) -> Any:
+        return self.runtimes[function].invoke(event)
+
+    def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
+        for poller in self._background:
+            poller.stop()
+        self._background.clear()
+        if self.backend is not None:
+            self.backend.stop()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *_: Any) -> None:
+        self.stop()
