@@ -1,0 +1,70 @@
+# Two commands for a fresh machine: `make test` (everything, installed as needed) and `make run`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.13 (the Lambda runtime) where it can be found, else the python3 on PATH (3.11+).
+PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 2>/dev/null) \
+	$$(command -v python3.13) $$(command -v python3); do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo "$$p"; break; }; done)
+VENV := .venv
+SAM_VENV := .venv-sam
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml)
+
+.PHONY: help venv test test-fast run openapi sam-check system-deps bench clean
+
+help:
+	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
+	@echo "make test       - install everything, check the SAM template, run every test"
+	@echo "make test-fast  - the tests only (no template check)"
+	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
+	@echo "make bench      - run the benchmarks under bench/"
+
+$(STAMP): $(REQUIREMENTS)
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@if ls packs/*/pyproject.toml >/dev/null 2>&1; then $(PY) -m pip install --quiet $$(for p in packs/*/pyproject.toml; do printf -- '-e %s ' $$(dirname $$p); done); fi
+	touch $@
+
+venv: $(STAMP)
+
+# The quick start's Shell command pipes through jq.
+system-deps:
+	@command -v jq >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null; \
+	  else echo "Please install jq (e.g. sudo apt-get install jq)"; exit 1; fi; }
+
+run: $(STAMP)
+	$(PY) -m flyte_local
+
+test: $(STAMP) system-deps sam-check
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest
+
+openapi: $(STAMP)
+	$(PY) -m flyte_local.openapi --write
+
+# `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+	touch $@
+
+sam-check: $(SAM_VENV)/.installed
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
+	@if [ "$$(basename $(PYTHON))" = python3.13 ]; then \
+	  PATH="$$(dirname $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build \
+	    --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached >/dev/null && echo "sam build: ok"; \
+	else echo "sam build skipped: no python3.13 here (the Lambda runtime); sam validate passed"; fi
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache

@@ -1,0 +1,199 @@
+"""The resource APIs over real HTTP on the local stack, as packs and users call them (spec 1-3, 6, 7)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import yaml
+
+pytestmark = pytest.mark.e2e
+QUICK_START = Path(__file__).resolve().parents[3] / "shared" / "examples" / "uk-bank-holidays.flow.yaml"
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def api(stack):
+    session = requests.Session()
+    session.base = stack.url
+    return session
+
+
+def url(api, path):
+    return api.base + path
+
+
+def assert_problem(response, status, *words):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    for word in words:
+        assert word in body["detail"], body
+
+
+# --- discovery ----------------------------------------------------------------------------------
+
+def test_v1_links_are_absolute_and_built_from_the_request(api, stack):
+    host = stack.url.split("://", 1)[1]
+    links = api.get(url(api, "/v1")).json()["links"]
+    assert links[0] == {"href": f"http://{host}/v1", "rel": "self"}
+    assert [link["rel"].rsplit("#", 1)[-1] for link in links[3:8]] == [
+        "!/info/health", "!/pack/listPacks", "!/flow/listFlows", "!/datastore/listDatastoreItems", "!/flowAudit/findFlows"]
+
+
+def test_forwarded_headers_decide_the_base_url(api):
+    links = api.get(url(api, "/"), headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "flyte.example.com"}).json()
+    assert links["links"][0] == {"href": "https://flyte.example.com/", "rel": "self"}
+    flyte_host = api.get(url(api, "/v1"), headers={"X-Flyte-Host": "f.example", "X-Forwarded-Host": "other"}).json()
+    assert flyte_host["links"][0]["href"] == "http://f.example/v1"
+
+
+def test_health_answers_200_while_the_tables_answer(api):
+    assert api.get(url(api, "/health")).status_code == 200
+
+
+def test_unknown_routes_are_404(api):
+    assert api.get(url(api, "/v2/nothing")).status_code == 404
+
+
+# --- packs --------------------------------------------------------------------------------------
+
+SHELL = {"name": "Shell", "labels": {"env": "dev"}, "commands": [{"name": "Shell", "events": ["Output"]}],
+         "events": [{"name": "Output"}], "links": [{"href": "https://example.com/help", "rel": "help"}]}
+
+
+def test_pack_lifecycle_register_get_list_delete(api, stack, backend):
+    registered = api.post(url(api, "/v1/packs"), json=SHELL)
+    assert registered.status_code == 201
+    assert registered.headers["Location"] == url(api, "/v1/packs/Shell.env.dev")
+    pack = registered.json()
+    assert pack["id"] == "Shell.env.dev" and pack["status"] == "live"
+    take = next(link["href"] for link in pack["links"] if link["rel"].endswith("takeAction"))
+    assert take == url(api, "/v1/packs/Shell.env.dev/actions/take")
+    queues = backend.client("sqs").list_queues()["QueueUrls"]
+    assert any("Shell_env_dev" in queue for queue in queues)
+
+    assert api.get(url(api, "/v1/packs/Shell.env.dev")).json()["lastSeen"] == pack["lastSeen"]
+    listed = api.get(url(api, "/v1/packs")).json()
+    assert [p["id"] for p in listed["packs"]] == ["Shell.env.dev"]
+
+    assert api.delete(url(api, "/v1/packs/Shell.env.dev")).status_code == 204
+    assert_problem(api.get(url(api, "/v1/packs/Shell.env.dev")), 404, "Shell.env.dev")
+    assert_problem(api.delete(url(api, "/v1/packs/Shell.env.dev")), 404)
+    assert not any("Shell_env_dev" in q for q in backend.client("sqs").list_queues().get("QueueUrls", []))
+
+
+def test_reserved_rels_are_400_with_the_field(api):
+    response = api.post(url(api, "/v1/packs"), json={"name": "Bad", "links": [{"href": "x", "rel": "self"}]})
+    assert_problem(response, 400, "reserved")
+    assert response.json()["field"] == "links[0].rel"
+
+
+def test_pack_registration_accepts_yaml_and_answers_yaml_when_asked(api):
+    response = api.post(url(api, "/v1/packs"), data="name: Yamlish\nlabels: {env: prod}\n",
+                        headers={"Content-Type": "application/x-yaml", "Accept": "application/x-yaml"})
+    assert response.status_code == 201
+    assert response.headers["content-type"] == "application/x-yaml; charset=utf-8"
+    assert yaml.safe_load(response.text)["id"] == "Yamlish.env.prod"
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+def test_the_seed_quick_start_curl_works_as_written(api):
+    with open(QUICK_START, "rb") as flow_file:  # curl -X POST .../v1/flows -H 'content-type: application/x-yaml' -T flow.yaml
+        response = api.post(url(api, "/v1/flows"), data=flow_file, headers={"content-type": "application/x-yaml"})
+    assert response.status_code == 201, response.text
+    assert response.headers["Location"] == url(api, "/v1/flows/next_uk_bank_holidays")
+    flow = api.get(response.headers["Location"]).json()
+    assert flow["steps"][0]["criteria"] == yaml.safe_load(QUICK_START.read_text())["steps"][0]["criteria"]
+    as_yaml = api.get(response.headers["Location"], headers={"Accept": "application/x-yaml"})
+    assert yaml.safe_load(as_yaml.text)["name"] == "next_uk_bank_holidays"
+    names = [f["name"] for f in api.get(url(api, "/v1/flows")).json()["flows"]]
+    assert "next_uk_bank_holidays" in names
+
+
+def test_flows_post_as_json_replace_and_delete(api):
+    flow = {"name": "echo", "steps": [{"id": "a", "event": {"packName": "Slack", "name": "ReceivedMessage"},
+                                       "command": {"packName": "Shell", "name": "Shell", "input": "echo 1"}}]}
+    assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
+    flow["description"] = "second version"
+    assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
+    assert api.get(url(api, "/v1/flows/echo")).json()["description"] == "second version"
+    assert api.delete(url(api, "/v1/flows/echo")).status_code == 204
+    assert_problem(api.get(url(api, "/v1/flows/echo")), 404, "echo")
+
+
+@pytest.mark.parametrize("body, content_type, status, words", [
+    ("", "application/json", 400, ["empty"]),
+    ("{not json", "application/json", 400, ["not valid JSON"]),
+    ("name: [unclosed", "application/x-yaml", 400, ["not valid YAML"]),
+    ('{"name": "x"}', "application/json", 400, ["steps"]),
+    ('{"name": "x", "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Q", "name": "C"},'
+     ' "dependsOn": ["ghost"]}]}', "application/json", 400, ["ghost"]),
+])
+def test_bad_flows_are_400_problems_not_500(api, body, content_type, status, words):
+    assert_problem(api.post(url(api, "/v1/flows"), data=body, headers={"content-type": content_type}), status, *words)
+
+
+# --- datastore ----------------------------------------------------------------------------------
+
+def test_datastore_put_get_list_delete(api):
+    teams = json.dumps({"teama": {"email": "teama@example.com"}}).encode()
+    created = api.put(url(api, "/v1/datastore/teams"), files={"value": ("teams.json", teams, "application/json")},
+                      data={"description": "Team contacts"})
+    assert created.status_code == 201
+    replaced = api.put(url(api, "/v1/datastore/teams"), files={"value": ("teams.json", teams, "application/json")})
+    assert replaced.status_code == 204
+    item = api.get(url(api, "/v1/datastore/teams"))
+    assert item.headers["content-type"] == "application/json"
+    assert item.content == teams
+    listing = api.get(url(api, "/v1/datastore")).json()["datastore"]
+    assert {"key": "teams", "contentType": "application/json", "links": [{"href": url(api, "/v1/datastore/teams"), "rel": "self"}]} in listing
+    assert api.delete(url(api, "/v1/datastore/teams")).status_code == 204
+    assert_problem(api.get(url(api, "/v1/datastore/teams")), 404)
+
+
+def test_datastore_refuses_values_dynamodb_cannot_hold(api):
+    big = b"x" * 400_000
+    assert_problem(api.put(url(api, "/v1/datastore/big"), files={"value": ("big.txt", big, "text/plain")}), 413, "at most")
+
+
+def test_datastore_binary_values_round_trip(api):
+    data = bytes(range(256)) * 4
+    assert api.put(url(api, "/v1/datastore/blob"), files={"value": ("b", data, "application/octet-stream")}).status_code == 201
+    assert api.get(url(api, "/v1/datastore/blob")).content == data
+
+
+# --- documentation --------------------------------------------------------------------------------
+
+def test_openapi_document_lists_every_route(api, template_app):
+    document = api.get(url(api, "/v1/swagger")).json()
+    documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}
+    assert documented == {(route.method, route.path) for route in template_app.routes}
+
+
+def test_swagger_ui_is_served_by_the_api_itself(api):
+    page = api.get(url(api, "/swagger"))
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert "https://" not in page.text  # no CDN
+    script = api.get(url(api, "/swagger/swagger-ui-bundle.js"))
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert api.get(url(api, "/swagger/..%2Ftemplate.yaml")).status_code == 404
+
+
+# --- robustness -----------------------------------------------------------------------------------
+
+GARBAGE = [b"", b"null", b"[]", b"42", b'"x"', b"{", b"\xff\xfe\x00", b'{"name": {"a": 1}}', b"name: [1, 2]",
+           b'{"name": "x", "labels": [1], "links": "no"}', b'{"steps": {}}', b"- - -"]
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/v1/packs"), ("POST", "/v1/flows"), ("PUT", "/v1/datastore/k")])
+def test_no_input_makes_the_api_answer_5xx(api, method, path):
+    for body in GARBAGE:
+        for content_type in ("application/json", "application/x-yaml", "multipart/form-data; boundary=x", None):
+            headers = {"content-type": content_type} if content_type else {}
+            response = api.request(method, url(api, path), data=body, headers=headers)
+            assert 400 <= response.status_code < 500, (body, content_type, response.status_code, response.text)
+            assert response.headers["content-type"] == PROBLEM
+    assert api.get(url(api, "/health")).status_code == 200

@@ -1,0 +1,73 @@
+"""Flow versions, the current pointer and the trigger index stay consistent (moto)."""
+
+import threading
+
+from flyte_core import flows
+from flyte_core.storage import flows as flow_store
+from flyte_core.storage.models import FlowTriggerModel
+
+
+def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):
+    document = {"name": name, "steps": [
+        {"id": "start", "event": {"packName": trigger[0], "name": trigger[1]},
+         "command": {"packName": "Shell", "name": "Shell", "input": "echo"}},
+        {"id": "next", "dependsOn": ["start"], "event": {"packName": "Shell", "name": "Output"},
+         "command": {"packName": "Slack", "name": "SendMessage"}},
+    ]}
+    if description:
+        document["description"] = description
+    return flows.normalise(document)
+
+
+def trigger_rows(pack, event):
+    return [(row.flowName, row.uuid) for row in FlowTriggerModel.query(flows.trigger_key(pack, event))]
+
+
+def test_every_save_is_a_new_immutable_version_and_the_name_points_at_the_newest(aws):
+    first = flow_store.save(flow(description="v1"))
+    second = flow_store.save(flow(description="v2"))
+    assert first != second
+    assert flow_store.version(first)["description"] == "v1"
+    assert flow_store.version(second)["description"] == "v2"
+    assert flow_store.current("f")["description"] == "v2"
+
+
+def test_only_trigger_steps_are_indexed_and_replacing_moves_the_index(aws):
+    uuid = flow_store.save(flow())
+    assert trigger_rows("Slack", "ReceivedMessage") == [("f", uuid)]
+    assert trigger_rows("Shell", "Output") == []  # a dependsOn step starts nothing
+    new_uuid = flow_store.save(flow(trigger=("Hipchat", "MessageReceived")))
+    assert trigger_rows("Slack", "ReceivedMessage") == []
+    assert trigger_rows("Hipchat", "MessageReceived") == [("f", new_uuid)]
+
+
+def test_deleting_removes_current_and_triggers_but_keeps_the_version(aws):
+    uuid = flow_store.save(flow())
+    assert flow_store.delete("f")
+    assert flow_store.current("f") is None
+    assert trigger_rows("Slack", "ReceivedMessage") == []
+    assert flow_store.version(uuid)["name"] == "f"
+    assert not flow_store.delete("f")
+
+
+def test_concurrent_saves_leave_the_index_pointing_at_the_current_version(aws):
+    triggers = [("Slack", f"E{i}") for i in range(6)]
+    saved = []
+    threads = [threading.Thread(target=lambda t=t: saved.append(flow_store.save(flow(trigger=t)))) for t in triggers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(saved) == len(triggers)  # every save lands, one after another
+    current = flow_store.current("f")
+    current_trigger = current["steps"][0]["event"]["name"]
+    rows = {t[1]: trigger_rows(*t) for t in triggers}
+    assert [name for name, found in rows.items() if found] == [current_trigger]
+
+
+def test_listing_returns_current_flows_only(aws):
+    flow_store.save(flow("a"))
+    flow_store.save(flow("b"))
+    flow_store.save(flow("b", description="newer"))
+    flow_store.delete("a")
+    assert [(f["name"], f.get("description")) for f in flow_store.list_current()] == [("b", "newer")]

@@ -1,0 +1,42 @@
+"""The sample events in events/ (for `sam local invoke -e`) drive the real handlers (moto)."""
+
+import base64
+import json
+
+from flyte_local.runtime import FunctionRuntime
+
+
+def invoke(template_app, function, event):
+    return FunctionRuntime(template_app.functions[function]).invoke(event)
+
+
+def test_info_v1_sample_lists_the_links(aws, template_app, sample_event):
+    response = invoke(template_app, "InfoFunction", sample_event("info-get-v1.json"))
+    assert response["statusCode"] == 200
+    rels = [link["rel"] for link in json.loads(response["body"])["links"]]
+    assert "http://localhost:3000/swagger#!/pack/listPacks" in rels
+
+
+def test_packs_register_sample_registers_the_shell_pack(aws, template_app, sample_event):
+    response = invoke(template_app, "PacksFunction", sample_event("packs-register.json"))
+    assert response["statusCode"] == 201
+    assert response["headers"]["Location"] == "http://localhost:3000/v1/packs/Shell.env.dev"
+    assert json.loads(response["body"])["commands"][0]["name"] == "Shell"
+
+
+def test_flows_post_sample_stores_the_quick_start_flow(aws, template_app, sample_event):
+    response = invoke(template_app, "FlowsFunction", sample_event("flows-post-yaml.json"))
+    assert response["statusCode"] == 201
+    assert response["headers"]["Location"] == "http://localhost:3000/v1/flows/next_uk_bank_holidays"
+
+
+def test_datastore_put_sample_stores_a_json_item(aws, template_app, sample_event):
+    event = sample_event("datastore-put.json")
+    assert invoke(template_app, "DatastoreFunction", event)["statusCode"] == 201
+    assert invoke(template_app, "DatastoreFunction", event)["statusCode"] == 204
+    get = dict(event, routeKey="GET /v1/datastore/{key}", body=None, isBase64Encoded=False)
+    get["requestContext"] = dict(event["requestContext"], http=dict(event["requestContext"]["http"], method="GET"))
+    response = invoke(template_app, "DatastoreFunction", get)
+    assert response["headers"]["Content-Type"] == "application/json"
+    value = base64.b64decode(response["body"]) if response["isBase64Encoded"] else response["body"].encode()
+    assert json.loads(value)["teama"]["email"] == "teama@example.com"

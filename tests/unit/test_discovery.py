@@ -1,0 +1,26 @@
+"""The link documents packs discover the API from (spec 2.1), byte for byte."""
+
+import json
+
+from flyte_core import discovery, web
+
+
+def test_root_links_match_the_original_exactly():
+    assert web.dump_json(discovery.root_links("http://example.com/")) == json.dumps(json.loads("""
+    {"links":[{"href":"http://example.com/","rel":"self"},
+     {"href":"http://example.com/swagger#/info","rel":"help"},
+     {"href":"http://example.com/v1","rel":"http://example.com/swagger#!/info/v1"}]}"""), separators=(",", ":"))
+
+
+def test_v1_links_match_the_original_exactly():
+    expected = json.loads("""
+    {"links":[{"href":"http://example.com/v1","rel":"self"},
+     {"href":"http://example.com/","rel":"up"},
+     {"href":"http://example.com/swagger#!/info/v1","rel":"help"},
+     {"href":"http://example.com/health","rel":"http://example.com/swagger#!/info/health"},
+     {"href":"http://example.com/v1/packs","rel":"http://example.com/swagger#!/pack/listPacks"},
+     {"href":"http://example.com/v1/flows","rel":"http://example.com/swagger#!/flow/listFlows"},
+     {"href":"http://example.com/v1/datastore","rel":"http://example.com/swagger#!/datastore/listDatastoreItems"},
+     {"href":"http://example.com/v1/audit/flows","rel":"http://example.com/swagger#!/flowAudit/findFlows"},
+     {"href":"http://example.com/v1/swagger","rel":"http://example.com/swagger"}]}""")
+    assert discovery.v1_links("http://example.com/") == expected
