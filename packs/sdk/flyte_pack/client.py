@@ -1,0 +1,266 @@
+"""HTTP side of the SDK: link discovery, registration, take, results and events.
+
+Only ``{FLYTE_API}/v1`` is built by hand (as flyte-client does); every other URL comes from links,
+located by the suffix of their ``rel``:
+
+- packs URL: link of ``/v1`` whose rel ends with ``pack/listPacks``;
+- events URL and take URL: links of the registered pack whose rel ends with ``event`` and
+  ``takeAction``;
+- result URL: link of the taken action whose rel ends with ``actionResult``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+import requests.adapters
+
+from .config import Config
+
+log = logging.getLogger("flyte_pack")
+
+REL_PACKS = "pack/listPacks"
+REL_HEALTH = "info/health"
+REL_EVENT = "event"
+REL_TAKE = "takeAction"
+REL_RESULT = "actionResult"
+
+try:  # the distribution version, for the User-Agent
+    _VERSION = metadata.version("flyte-pack")
+except metadata.PackageNotFoundError:  # pragma: no cover - used from a source checkout
+    _VERSION = "0"
+
+
+class FlyteAPIError(Exception):
+    """The Flyte API could not be reached or answered something unexpected."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PackNotFoundError(FlyteAPIError):
+    """The API does not know this pack (404), e.g. it was deleted as dead."""
+
+
+@dataclass
+class Action:
+    """An action taken from the API: the command to run, its input and its links."""
+
+    command: str
+    input: Any
+    links: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def result_url(self) -> str:
+        return find_link(self.links, REL_RESULT)
+
+
+@dataclass
+class Registration:
+    """What registering returned: the pack id and the URLs found in the pack's links."""
+
+    pack_id: str
+    events_url: str
+    take_url: str
+    body: dict[str, Any]
+
+
+def find_link(links: Any, rel_suffix: str, base: str | None = None) -> str:
+    """Href of the first link whose rel ends with ``rel_suffix`` (flyte-client's findURLByRel).
+
+    A relative href is resolved against ``base`` (the URL of the document that held it).
+    """
+    if isinstance(links, list):
+        for link in links:
+            if isinstance(link, dict) and isinstance(link.get("rel"), str) \
+                    and link["rel"].endswith(rel_suffix) and isinstance(link.get("href"), str):
+                return urljoin(base, link["href"]) if base else link["href"]
+    raise FlyteAPIError(f"could not find link with rel ending {rel_suffix!r} in {links!r}")
+
+
+def api_root_v1(api_url: str) -> str:
+    """``{FLYTE_API}/v1`` joined like Go's ``path.Join(u.Path, "v1")`` (query kept)."""
+    parts = urlsplit(api_url)
+    path = parts.path.rstrip("/") + "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def with_query(url: str, **params: Any) -> str:
+    """``url`` with ``params`` added to (or replacing those in) its query string."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query += [(k, str(v)) for k, v in params.items()]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def now_rfc3339() -> str:
+    """Current UTC time, RFC 3339 with milliseconds (``2022-01-02T15:04:05.123Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event_body(name: str, payload: Any) -> bytes:
+    """The JSON of an event or action result; raises ``TypeError``/``ValueError`` if the
+    payload cannot be serialised."""
+    return json.dumps({"event": name, "payload": payload, "createdAt": now_rfc3339()},
+                      allow_nan=False).encode("utf-8")
+
+
+def describe_error(resp: requests.Response) -> str:
+    """``"<status> <reason>: <title>: <detail>"`` from a problem+json body, else the body text."""
+    text = f"{resp.status_code} {resp.reason or ''}".strip()
+    detail = ""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and (body.get("title") or body.get("detail")):
+        parts = [str(body[k]) for k in ("title", "detail") if body.get(k)]
+        if parts and parts[0] == resp.reason:  # "503 Service Unavailable: Service Unavailable"
+            parts = parts[1:]
+        detail = ": ".join(parts)
+    elif resp.text:
+        detail = resp.text.strip()[:300]
+    return f"{text}: {detail}" if detail else text
+
+
+class FlyteClient:
+    """Thin client over one ``requests.Session`` (connection reuse, timeouts, auth header)."""
+
+    def __init__(self, config: Config, session: requests.Session | None = None) -> None:
+        self.config = config
+        self.root_url = api_root_v1(config.api_url)
+        self.session = session or requests.Session()
+        if session is None:
+            # one pooled connection per concurrent handler, plus the poller and spontaneous events
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=config.concurrency + 2)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = f"flyte-pack-python/{_VERSION}"
+        self.session.headers["Accept"] = "application/json"
+        if config.jwt:
+            self.session.headers["Authorization"] = f"Bearer {config.jwt}"
+        if config.ca_cert_file:
+            self.session.verify = config.ca_cert_file
+        self.packs_url: str | None = None
+        self.health_url: str | None = None
+        self.registration: Registration | None = None
+
+    # -- low level ---------------------------------------------------------------------------
+
+    def _timeout(self, extra: float = 0.0) -> tuple[float, float] | None:
+        t = self.config.timeout
+        return None if t is None else (t, t + extra)
+
+    def _post(self, url: str, data: bytes, extra_timeout: float = 0.0) -> requests.Response:
+        try:
+            return self.session.post(url, data=data, timeout=self._timeout(extra_timeout),
+                                     headers={"Content-Type": "application/json"})
+        except requests.RequestException as exc:
+            raise FlyteAPIError(f"POST {url} failed: {exc}") from exc
+
+    # -- protocol ----------------------------------------------------------------------------
+
+    def discover(self) -> str:
+        """GET ``{FLYTE_API}/v1`` and keep the packs (and health) URLs from its links."""
+        try:
+            resp = self.session.get(self.root_url, timeout=self._timeout())
+        except requests.RequestException as exc:
+            raise FlyteAPIError(f"cannot get api links from {self.root_url}: {exc}") from exc
+        if resp.status_code != 200:
+            raise FlyteAPIError(f"cannot get api links from {self.root_url}: {describe_error(resp)}",
+                                resp.status_code)
+        try:
+            links = resp.json()["links"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FlyteAPIError(f"cannot decode api links from {self.root_url}: {exc}") from exc
+        self.packs_url = find_link(links, REL_PACKS, resp.url)
+        try:
+            self.health_url = find_link(links, REL_HEALTH, resp.url)
+        except FlyteAPIError:
+            self.health_url = None
+        return self.packs_url
+
+    def register(self, definition: dict[str, Any]) -> Registration:
+        """POST the pack definition to the packs URL; requires 201 and the pack's links."""
+        if self.packs_url is None:
+            self.discover()
+        assert self.packs_url is not None
+        resp = self._post(self.packs_url, json.dumps(definition).encode("utf-8"))
+        if resp.status_code != 201:
+            raise FlyteAPIError(f"pack not created by POST {self.packs_url}: {describe_error(resp)}",
+                                resp.status_code)
+        try:
+            body = resp.json()
+            links = body["links"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FlyteAPIError(f"could not decode the registered pack: {exc}") from exc
+        base = resp.url
+        registration = Registration(
+            pack_id=str(body.get("id", definition.get("name", ""))),
+            events_url=find_link(links, REL_EVENT, base),
+            take_url=find_link(links, REL_TAKE, base),
+            body=body,
+        )
+        self.registration = registration
+        return registration
+
+    def _require_registration(self) -> Registration:
+        if self.registration is None:
+            raise FlyteAPIError("the pack is not registered yet")
+        return self.registration
+
+    def take(self, wait: int) -> Action | None:
+        """Take the next action, letting the server hold the request up to ``wait`` seconds.
+
+        Returns ``None`` on 204; raises :class:`PackNotFoundError` on 404.
+        """
+        reg = self._require_registration()
+        url = with_query(reg.take_url, wait=wait)
+        resp = self._post(url, b"null", extra_timeout=wait)
+        if resp.status_code == 204:
+            return None
+        if resp.status_code == 404:
+            raise PackNotFoundError(f"pack {reg.pack_id!r} not found at {reg.take_url}: "
+                                    f"{describe_error(resp)}", 404)
+        if resp.status_code != 200:
+            raise FlyteAPIError(f"error taking action from {reg.take_url}: {describe_error(resp)}",
+                                resp.status_code)
+        try:
+            body = resp.json()
+            links = [dict(link, href=urljoin(resp.url, link["href"]))
+                     for link in body.get("links") or [] if isinstance(link, dict) and "href" in link]
+            return Action(command=body.get("command", ""), input=body.get("input"), links=links)
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise FlyteAPIError(f"could not decode the action taken from {reg.take_url}: {exc}") from exc
+
+    def post_event(self, body: bytes) -> None:
+        """POST a spontaneous event (already serialised) to the pack's events URL; requires 202."""
+        reg = self._require_registration()
+        resp = self._post(reg.events_url, body)
+        if resp.status_code == 404:
+            raise PackNotFoundError(f"pack {reg.pack_id!r} not found posting an event to "
+                                    f"{reg.events_url}: {describe_error(resp)}", 404)
+        if resp.status_code != 202:
+            raise FlyteAPIError(f"event not accepted by {reg.events_url}: {describe_error(resp)}",
+                                resp.status_code)
+
+    def post_result(self, action: Action, body: bytes) -> None:
+        """POST an action's result event (already serialised) to its ``actionResult`` link."""
+        url = action.result_url
+        resp = self._post(url, body)
+        if resp.status_code == 404:
+            raise PackNotFoundError(f"action result rejected by {url}: {describe_error(resp)}", 404)
+        if resp.status_code != 202:
+            raise FlyteAPIError(f"action result not accepted by {url}: {describe_error(resp)}",
+                                resp.status_code)
+
+    def close(self) -> None:
+        self.session.close()
