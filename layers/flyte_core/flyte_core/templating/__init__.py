@@ -1,0 +1,35 @@
+"""Flyte's template language: pongo2 (Django-style) flows run on a Jinja2 sandbox.
+
+Public API (everything else in this package is internal)::
+
+    TemplateError                       compile or render failure (.message, .line, .column)
+    DatastoreReader                     Callable[[str], tuple[str, bytes]]; raises KeyError if missing
+    render(source, variables, datastore=None) -> str
+    check(source) -> None               compile only; raises TemplateError with a position
+    parse_bool(text) -> bool            Go strconv.ParseBool; raises ValueError
+
+``TemplateError``, ``DatastoreReader`` and ``parse_bool`` are cheap to import. ``render`` and
+``check`` load the engine (jinja2, re2) on first access, so a handler that never renders a template
+does not pay for them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .errors import TemplateError
+from .parsebool import parse_bool
+
+DatastoreReader = Callable[[str], tuple[str, bytes]]
+
+__all__ = ["DatastoreReader", "TemplateError", "check", "parse_bool", "render"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("render", "check"):
+        from . import engine
+
+        value = getattr(engine, name)
+        globals()[name] = value  # later lookups are plain attribute reads
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
