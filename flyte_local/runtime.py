@@ -1,9 +1,13 @@
-"""Invoking the template's functions in-process, the way Lambda does.
+"""Invoking the template's functions the way Lambda does.
 
-Each function keeps a pool of instances. An instance is the handler module imported afresh under its
-own name (its own module globals, like a Lambda execution environment) and serves one invocation at
-a time; concurrent invocations get further instances, cold-started on demand. The shared layer
-(flyte_core) is imported once, as all environments of one machine would share the same code.
+`FunctionProcesses` gives each function its own execution environments: worker processes, started on
+demand up to a concurrency limit, each with the function's environment variables, its layers and
+code on sys.path, and the handler imported once (cold start) then reused for one invocation at a
+time. Separate processes matter: Powertools keeps the current request in class attributes, as it
+may in a Lambda environment, so two concurrent requests must never share a process.
+
+`FunctionRuntime` imports a handler in this process, for tools and tests that call one handler at a
+time (the OpenAPI generator, handler tests with sample events).
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import logging
+import multiprocessing
+import os
 import sys
-import threading
 import time
+import traceback
 import uuid
-from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from threading import Lock
 from typing import Any
 
 from .application import ACCOUNT, REGION, Function
 
 log = logging.getLogger("flyte_local")
 _instance_numbers = itertools.count(1)
+MAX_CONCURRENCY = 32  # per function, like a reserved-concurrency setting
 
 
 @dataclass
@@ -45,49 +54,107 @@ class LambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+def load_handler_module(function: Function) -> Any:
+    """Import the function's handler module afresh (its own module globals, as a new environment)."""
+    for layer in function.layers:
+        if str(layer) not in sys.path:
+            sys.path.insert(0, str(layer))
+    module_file = function.handler.rpartition(".")[0]
+    path = function.code_dir / (module_file.replace(".", "/") + ".py")
+    name = f"_flyte_local_{function.logical_id}_{next(_instance_numbers)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    sys.path.insert(0, str(function.code_dir))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(function.code_dir))
+    return module
+
+
+def _context(function: Function) -> LambdaContext:
+    return LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()), memory_limit_in_mb=512,
+                         deadline=time.monotonic() + function.timeout)
+
+
 class FunctionRuntime:
+    """One in-process instance of a handler (one invocation at a time)."""
+
     def __init__(self, function: Function) -> None:
         self.function = function
-        self._idle: list[Callable[[dict, Any], Any]] = []
-        self._lock = threading.Lock()
-        module_file, _, self._handler_name = function.handler.rpartition(".")
-        self._module_path = function.code_dir / (module_file.replace(".", "/") + ".py")
-        for layer in function.layers:
-            if str(layer) not in sys.path:
-                sys.path.insert(0, str(layer))
-
-    def _new_instance(self) -> Callable[[dict, Any], Any]:
-        return getattr(self.load_module(), self._handler_name)
+        self._handler = None
 
     def load_module(self) -> Any:
-        """Import the handler module afresh, as a new execution environment would."""
-        name = f"_flyte_local_{self.function.logical_id}_{next(_instance_numbers)}"
-        spec = importlib.util.spec_from_file_location(name, self._module_path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        sys.path.insert(0, str(self.function.code_dir))
-        try:
-            spec.loader.exec_module(module)
-        finally:
-            sys.path.remove(str(self.function.code_dir))
-        log.debug("cold start of %s (%s)", self.function.logical_id, name)
-        return module
+        return load_handler_module(self.function)
 
     def invoke(self, event: Any) -> Any:
-        with self._lock:
-            handler = self._idle.pop() if self._idle else None
-        if handler is None:
-            handler = self._new_instance()
-        context = LambdaContext(function_name=self.function.logical_id, aws_request_id=str(uuid.uuid4()),
-                                memory_limit_in_mb=512, deadline=time.monotonic() + self.function.timeout)
-        try:
-            return handler(event, context)
-        finally:
-            with self._lock:
-                self._idle.append(handler)
+        if self._handler is None:
+            self._handler = getattr(self.load_module(), self.function.handler.rpartition(".")[2])
+        return self._handler(event, _context(self.function))
+
+
+# --- worker processes ----------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+class FunctionError(Exception):
+    """The function raised; Lambda would report it as a function error."""
+
+
+def _worker_start(function: Function, environment: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(environment)
+    module = load_handler_module(function)
+    _worker["function"] = function
+    _worker["handler"] = getattr(module, function.handler.rpartition(".")[2])
+
+
+def _worker_invoke(event: Any) -> tuple[bool, Any]:
+    try:
+        return True, _worker["handler"](event, _context(_worker["function"]))
+    except Exception as error:  # sent back as text: an exception may not survive pickling
+        return False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+class FunctionProcesses:
+    """The execution environments of one function."""
+
+    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int = MAX_CONCURRENCY) -> None:
+        self.function = function
+        self.environment = environment
+        self.max_concurrency = max_concurrency
+        self._lock = Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.max_concurrency, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_start, initargs=(self.function, self.environment))
 
     def warm(self) -> None:
-        """Import one instance up front, so a broken handler fails at start-up, not on first use."""
-        handler = self._new_instance()
-        with self._lock:
-            self._idle.append(handler)
+        """Start one environment now, so that a handler that cannot even import fails at start-up."""
+        self._pool.submit(_worker_ready).result(timeout=120)
+
+    def invoke(self, event: Any) -> Any:
+        try:
+            ok, result = self._pool.submit(_worker_invoke, event).result(timeout=self.function.timeout + 30)
+        except BrokenProcessPool:
+            with self._lock:  # an environment died (as a crashed Lambda would): start afresh
+                self._pool = self._new_pool()
+            raise FunctionError(f"{self.function.logical_id}: an execution environment died") from None
+        if not ok:
+            raise FunctionError(f"{self.function.logical_id} failed: {result}")
+        return result
+
+    def stop(self) -> None:
+        processes = list(getattr(self._pool, "_processes", {}).values())  # long polls would hold shutdown
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import application
 from .backend import Backend
 from .gateway import Gateway
-from .runtime import FunctionRuntime
+from .runtime import FunctionProcesses
 
 log = logging.getLogger("flyte_local")
 
@@ -50,7 +51,7 @@ class LocalStack:
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
         self.gateway: Gateway | None = None
-        self.runtimes: dict[str, FunctionRuntime] = {}
+        self.runtimes: dict[str, FunctionProcesses] = {}
         self.app: application.Application | None = None
         self._background: list[Any] = []
         self._request_done = threading.Event()
@@ -65,19 +66,25 @@ class LocalStack:
                 os.environ.setdefault(key, value)
         self.backend = Backend(self.endpoint)
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
-        os.environ.update(LOCAL_ENVIRONMENT)
-        os.environ.update(merged_environment(self.app))
-        os.environ["AWS_ENDPOINT_URL"] = self.backend.endpoint
         self.backend.create_resources(self.app)
-        self.runtimes = {name: FunctionRuntime(function) for name, function in self.app.functions.items()}
-        for runtime in self.runtimes.values():
-            runtime.warm()
+        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function))
+                         for name, function in self.app.functions.items()}
+        with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
+            list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
         self._start_event_sources()
         self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set)
         self.port = self.gateway.start(self.host, self.port)
         log.info("Flyte local stack on %s (AWS endpoint %s, %d routes, %d functions)",
                  self.url, self.backend.endpoint, len(self.app.routes), len(self.runtimes))
         return self
+
+    def function_environment(self, function: application.Function) -> dict[str, str]:
+        """What the function's environment holds in Lambda: its template variables, the region,
+        credentials, and here the endpoint of the local AWS."""
+        environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment}
+        environment["AWS_ENDPOINT_URL"] = self.backend.endpoint
+        environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
+        return environment
 
     def _start_event_sources(self) -> None:
         """Stream pollers and schedules, for the template's DynamoDB and Schedule events."""
@@ -93,6 +100,13 @@ class LocalStack:
                 poller.start()
                 self._background.append(poller)
 
+    def fire_schedule(self, function: str) -> Any:
+        """Invoke a function's schedule now, as EventBridge would when it is due."""
+        from .event_sources import SchedulePoller
+
+        schedule = next(s for s in self.app.schedules if s.function == function)
+        return SchedulePoller(schedule, self.invoke).fire()
+
     def invoke(self, function: str, event: Any) -> Any:
         return self.runtimes[function].invoke(event)
 
@@ -102,6 +116,8 @@ class LocalStack:
         for poller in self._background:
             poller.stop()
         self._background.clear()
+        for runtime in self.runtimes.values():
+            runtime.stop()
         if self.backend is not None:
             self.backend.stop()
 

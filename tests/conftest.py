@@ -28,6 +28,7 @@ _BACKEND = Backend()
 os.environ["AWS_ENDPOINT_URL"] = _BACKEND.endpoint
 _APP = application.load(_BACKEND.endpoint)
 os.environ.update(merged_environment(_APP))
+os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # tests assert behaviour; keep their output readable
 
 
 @pytest.fixture(scope="session")

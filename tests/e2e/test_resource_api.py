@@ -12,13 +12,6 @@ QUICK_START = Path(__file__).resolve().parents[3] / "shared" / "examples" / "uk-
 PROBLEM = "application/problem+json"
 
 
-@pytest.fixture(scope="module")
-def api(stack):
-    session = requests.Session()
-    session.base = stack.url
-    return session
-
-
 def url(api, path):
     return api.base + path
 

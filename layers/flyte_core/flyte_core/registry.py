@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import web
+from . import pipeline, web
 from .observability import logger
 from .packs import Pack
 from .storage import packs as pack_store
@@ -15,6 +15,7 @@ def register(pack: Pack) -> Pack:
     pack.last_seen = web.now()
     pack_store.save(pack)
     logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
+    pipeline.enqueue_waiting(pack)
     return pack
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 
 
 def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -46,8 +45,8 @@ class Settings:
     region: str
 
 
-@lru_cache(maxsize=1)
 def settings() -> Settings:
+    """Read on each call (a few microseconds), so a changed environment applies at once."""
     env = os.environ.get
     return Settings(
         packs_table=env("FLYTE_PACKS_TABLE", "flyte-packs"),

@@ -89,7 +89,24 @@ def delete(name: str) -> bool:
 
 
 def version(uuid: str) -> dict[str, Any] | None:
-    try:
-        return FlowVersionModel.get(uuid).definition
-    except DoesNotExist:
-        return None
+    """A flow version by uuid (do not modify it). Versions are immutable, so a warm function keeps
+    the ones it has found in memory."""
+    found = _versions.get(uuid)
+    if found is None:
+        try:
+            found = FlowVersionModel.get(uuid, consistent_read=True).definition
+        except DoesNotExist:
+            return None
+        if len(_versions) >= _VERSIONS_KEPT:
+            _versions.pop(next(iter(_versions)))
+        _versions[uuid] = found
+    return found
+
+
+_VERSIONS_KEPT = 2048
+_versions: dict[str, dict[str, Any]] = {}
+
+
+def triggered_by(pack_name: str, event_name: str) -> list[tuple[str, str]]:
+    """(flow name, version uuid) of the current flows that this event starts: one index query."""
+    return [(row.flowName, row.uuid) for row in FlowTriggerModel.query(flows.trigger_key(pack_name, event_name))]

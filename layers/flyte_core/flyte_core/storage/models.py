@@ -6,6 +6,8 @@ from pynamodb.attributes import (
     BinaryAttribute,
     JSONAttribute,
     MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -79,3 +81,79 @@ class DatastoreItemModel(Model):
     description = UnicodeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
 
+
+
+class EventModel(Model):
+    """Every event a pack posted or a result completed; its stream drives the step matcher."""
+
+    Meta = _meta(settings().events_table)
+    id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    packId = UnicodeAttribute()
+    packName = UnicodeAttribute()
+    packLabels = MapAttribute(default=dict)
+    payload = JSONAttribute(null=True)
+    createdAt = UTCDateTimeAttribute()
+    receivedAt = UTCDateTimeAttribute()
+    actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
+    expiresAt = TTLAttribute()
+
+
+class ByCorrelationIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byCorrelation"
+        projection = AllProjection()
+
+    correlationId = UnicodeAttribute(hash_key=True)
+    stepId = UnicodeAttribute(range_key=True)
+
+
+class WaitingIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "waiting"
+        projection = AllProjection()
+
+    waitingPack = UnicodeAttribute(hash_key=True)
+    createdAt = UTCDateTimeAttribute(range_key=True)
+
+
+class ByFlowIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byFlow"
+        projection = AllProjection()
+
+    flowName = UnicodeAttribute(hash_key=True)
+    stateTime = UTCDateTimeAttribute(range_key=True)
+
+
+class ActionModel(Model):
+    """An action (a command for a pack) or, with recordType stepError, a step that failed to render."""
+
+    Meta = _meta(settings().actions_table)
+    id = UnicodeAttribute(hash_key=True)
+    recordType = UnicodeAttribute(default="action")
+    name = UnicodeAttribute()
+    packName = UnicodeAttribute()
+    packLabels = MapAttribute(default=dict)
+    input = JSONAttribute(null=True)
+    state = UnicodeAttribute()
+    stateTime = UTCDateTimeAttribute()
+    states = JSONAttribute(default=list)
+    correlationId = UnicodeAttribute()
+    flowName = UnicodeAttribute()
+    flowUUID = UnicodeAttribute()
+    stepId = UnicodeAttribute()
+    context = MapAttribute(default=dict)
+    trigger = JSONAttribute(null=True)
+    result = JSONAttribute(null=True)
+    error = JSONAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    leaseExpiresAt = UTCDateTimeAttribute(null=True)
+    claimQueueUrl = UnicodeAttribute(null=True)
+    claimReceipt = UnicodeAttribute(null=True)
+    waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
+    createdAt = UTCDateTimeAttribute()
+    expiresAt = TTLAttribute()
+    by_correlation = ByCorrelationIndex()
+    waiting = WaitingIndex()
+    by_flow = ByFlowIndex()

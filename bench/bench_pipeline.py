@@ -1,0 +1,177 @@
+"""Pipeline benchmark on the local stack (prints figures; not a test).
+
+  (a) pickup delay: an action created while a pack long-polls -> the take answers
+  (b) event -> action latency: POST event -> action stored and queued (NEW), and -> taken by a polling pack
+  (c) (b) with 50 and with 5,000 flows registered, each event matching one of them
+  (d) AWS requests per event of the quick-start flow, counted at the botocore level, per function
+
+Run: .venv/bin/python bench/bench_pipeline.py [--events 200] [--big 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "flyte_core")]
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+import botocore.endpoint  # noqa: E402
+import requests  # noqa: E402
+
+from flyte_local.stack import LocalStack  # noqa: E402
+
+# --- AWS request counting per function ----------------------------------------------------------
+_current = threading.local()
+requests_by_function: dict[str, Counter] = defaultdict(Counter)
+_make_request = botocore.endpoint.Endpoint.make_request
+
+
+def _counting_make_request(self, operation_model, request_dict):
+    caller = getattr(_current, "function", None) or "local-stack (stream poller, set-up)"
+    requests_by_function[caller][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
+    return _make_request(self, operation_model, request_dict)
+
+
+def count_requests(stack: LocalStack) -> None:
+    botocore.endpoint.Endpoint.make_request = _counting_make_request
+    invoke = stack.invoke
+
+    def attributed(function, event):
+        previous, _current.function = getattr(_current, "function", None), function
+        try:
+            return invoke(function, event)
+        finally:
+            _current.function = previous
+
+    stack.invoke = attributed
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(name: str, values_ms: list[float]) -> str:
+    return (f"{name:<48} n={len(values_ms):<5} p50={percentile(values_ms, 50):7.1f} ms  "
+            f"p99={percentile(values_ms, 99):7.1f} ms  mean={statistics.mean(values_ms):7.1f} ms")
+
+
+class Pack:
+    def __init__(self, url: str, name: str) -> None:
+        self.http = requests.Session()
+        pack = self.http.post(f"{url}/v1/packs", json={"name": name}).json()
+        self.id = pack["id"]
+        self.events = next(l["href"] for l in pack["links"] if l["rel"].endswith("event"))
+        self.take_url = next(l["href"] for l in pack["links"] if l["rel"].endswith("takeAction"))
+
+    def send(self, name: str, payload=None) -> None:
+        assert self.http.post(self.events, json={"event": name, "payload": payload}).status_code == 202
+
+    def take(self, wait: int):
+        response = self.http.post(self.take_url, params={"wait": wait})
+        return response.json() if response.status_code == 200 else None
+
+    def result(self, action, name: str, payload=None) -> None:
+        url = next(l["href"] for l in action["links"] if l["rel"].endswith("actionResult"))
+        assert self.http.post(url, json={"event": name, "payload": payload}).status_code == 202
+
+
+def action_created_at(url: str, flow: str, step: str) -> datetime:
+    executions = requests.get(f"{url}/v1/audit/flows", params={"flowName": flow, "limit": 1}).json()["flows"]
+    return datetime.fromisoformat(executions[0]["actions"][step]["states"][0]["time"].replace("Z", "+00:00"))
+
+
+def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) -> tuple[list[float], list[float]]:
+    """Register `flows` flows (each its own trigger event), then time events that match one of them."""
+    http = requests.Session()
+    for index in range(flows):
+        http.post(f"{stack.url}/v1/flows", json={"name": f"{tag}{index}", "steps": [{
+            "id": "s", "event": {"packName": f"{tag}Src", "name": f"E{index}"},
+            "context": {"who": "{{ Event.Payload.who }}"}, "criteria": "{{ Event.Payload.n >= 0 }}",
+            "command": {"packName": f"{tag}Dst", "name": "Do", "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"}}}]})
+    source, destination = Pack(stack.url, f"{tag}Src"), Pack(stack.url, f"{tag}Dst")
+    to_created, to_taken = [], []
+    for n in range(events):
+        index = (n * 7919) % flows
+        started = time.time()
+        source.send(f"E{index}", {"n": n, "who": "bench"})
+        action = destination.take(wait=5)
+        taken = time.time()
+        assert action and action["input"]["n"] == str(n), action
+        created = action_created_at(stack.url, f"{tag}{index}", "s").timestamp()
+        to_created.append((created - started) * 1000)
+        to_taken.append((taken - started) * 1000)
+        destination.result(action, "Done")
+    return to_created, to_taken
+
+
+def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
+    requests.post(f"{stack.url}/v1/flows", json={"name": "pickup", "steps": [{
+        "id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}]})
+    source, destination = Pack(stack.url, "PickSrc"), Pack(stack.url, "PickDst")
+    delays = []
+    for _ in range(samples):
+        got = {}
+        poller = threading.Thread(target=lambda: got.update(action=destination.take(wait=10), at=time.time()))
+        poller.start()
+        time.sleep(0.2)  # the take is long-polling before the action exists
+        source.send("E", {})
+        poller.join()
+        created = action_created_at(stack.url, "pickup", "s").timestamp()
+        delays.append((got["at"] - created) * 1000)
+        destination.result(got["action"], "Done")
+    return delays
+
+
+def quick_start_requests(stack: LocalStack) -> None:
+    flow = (ROOT.parent / "shared" / "examples" / "uk-bank-holidays.flow.yaml").read_bytes()
+    requests.post(f"{stack.url}/v1/flows", data=flow, headers={"content-type": "application/x-yaml"})
+    slack, shell = Pack(stack.url, "Slack"), Pack(stack.url, "Shell")
+    time.sleep(0.5)
+    requests_by_function.clear()
+    slack.send("ReceivedMessage", {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
+                                   "timestamp": "1.1", "threadTimestamp": ""})
+    command = shell.take(wait=5)
+    shell.result(command, "Output", {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0})
+    reply = slack.take(wait=5)
+    slack.result(reply, "MessageSent", {})
+    time.sleep(0.5)  # let the last result's stream record be processed
+    print("\n(d) AWS requests for one quick-start run (2 events in, 2 actions, 2 results), by function:")
+    for function, counts in sorted(requests_by_function.items()):
+        print(f"  {function:<40} {sum(counts.values()):>4}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--big", type=int, default=5000)
+    parser.add_argument("--pickups", type=int, default=50)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for noisy in ("werkzeug", "flyte_local"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    with LocalStack(port=0) as stack:
+        count_requests(stack)
+        print(f"local stack on {stack.url}; {args.events} events per figure\n")
+        print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
+        for flows, tag in ((50, "S"), (args.big, "B")):
+            started = time.time()
+            created, taken = measure_event_latency(stack, flows, args.events, tag)
+            print(f"(b/c) with {flows} flows registered (set-up {time.time() - started:.0f} s):")
+            print("    " + summary("event posted -> action stored and queued", created))
+            print("    " + summary("event posted -> taken by a long-polling pack", taken))
+        quick_start_requests(stack)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The audit of flow executions (spec 8)."""
+
+from flyte_core import audit
+from flyte_core.api import Request, create_app, http_entrypoint, path_value
+from flyte_core.problems import NotFound
+
+app = create_app()
+
+
+@app.get("/v1/audit/flows", summary="Find flow executions (filters: flowName, stepId, actionName, actionPackName, "
+         "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
+def find_flows():
+    request = Request(app)
+    query = audit.parse_query(request.event.query_string_parameters or {})
+    return request.respond(audit.list_representation(audit.find(query), request.base))
+
+
+@app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
+         operation_id="getFlowExecution")
+def get_flow_execution(correlationId: str):
+    request = Request(app)
+    execution = audit.execution(path_value(correlationId))
+    if execution is None:
+        raise NotFound(f"No flow execution {path_value(correlationId)!r}.")
+    return request.respond(audit.execution_representation(execution, request.base))
+
+
+lambda_handler = http_entrypoint(app)

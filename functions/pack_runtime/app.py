@@ -1,0 +1,75 @@
+"""What packs call while they run: post events, take actions (long poll), post results (spec 4)."""
+
+from flyte_core import events, pipeline, web
+from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
+from flyte_core.problems import BadRequest, Conflict, Forbidden, NotFound
+from flyte_core.settings import settings
+from flyte_core.storage import actions as action_store
+from flyte_core.storage import packs as pack_store
+
+app = create_app()
+MAX_WAIT_SECONDS = 20
+
+
+def seen_pack(raw_pack_id: str):
+    """The registered pack, its lastSeen refreshed (spec 3.3); 404 when it is not registered."""
+    pack = pack_store.touch(path_value(raw_pack_id), web.now())
+    if pack is None:
+        raise NotFound(f"No pack {path_value(raw_pack_id)!r} is registered; register it with POST /v1/packs first.")
+    return pack
+
+
+@app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
+def post_event(packId: str):
+    pack = seen_pack(packId)
+    name, payload, created_at = events.parse_posted(Request(app).json_body("event"))
+    pipeline.receive_event(pack, name, payload, created_at)
+    return empty(202)
+
+
+@app.post("/v1/packs/<packId>/actions/take", summary="Take the next action (long poll: ?wait=0..20 seconds)",
+          tags=["action"], operation_id="takeAction")
+def take_action(packId: str):
+    request = Request(app)
+    pack = seen_pack(packId)
+    action = pipeline.take(pack, _wait_seconds(request), request.query("actionName") or request.query("commandName"))
+    if action is None:
+        return empty(204)
+    result_link = f"{request.base}v1/packs/{pack.id}/actions/{action.id}/result"
+    return request.respond({"command": action.name, "input": action.input,
+                            "links": [web.link(result_link, request.base + "swagger#/actionResult")]})
+
+
+def _wait_seconds(request: Request) -> int:
+    raw = request.query("wait")
+    if raw is None:
+        return settings().take_wait_seconds
+    try:
+        wait = int(raw)
+    except ValueError:
+        raise BadRequest(f"'wait' must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}.", field="wait") from None
+    if not 0 <= wait <= MAX_WAIT_SECONDS:
+        raise BadRequest(f"'wait' must be from 0 to {MAX_WAIT_SECONDS} seconds, got {wait}.", field="wait")
+    return wait
+
+
+@app.post("/v1/packs/<packId>/actions/<actionId>/result", summary="Post the result of a taken action",
+          tags=["actionResult"], operation_id="postActionResult")
+def post_result(packId: str, actionId: str):
+    pack = seen_pack(packId)
+    name, payload, created_at = events.parse_posted(Request(app).json_body("result"))
+    action_id = path_value(actionId)
+    try:
+        finished = pipeline.complete(pack, action_id, name, payload, created_at)
+    except pipeline.NotAllowed as refusal:
+        raise Forbidden(str(refusal)) from None
+    except action_store.StateConflict:
+        current = action_store.get(action_id)
+        raise Conflict(f"Action {action_id} is {current.state if current else 'gone'}, not PENDING: "
+                       "only a taken action takes a result, and only once.", state=current.state if current else None) from None
+    if finished is None:
+        raise NotFound(f"No action {action_id!r}.")
+    return empty(202)
+
+
+lambda_handler = http_entrypoint(app)

@@ -1,0 +1,68 @@
+"""Events as Flyte sees them: what packs post (spec 4.1) and how they appear in actions and templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from . import web
+from .problems import BadRequest
+
+ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
+FATAL = "FATAL"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    name: str
+    pack_id: str
+    pack_name: str
+    pack_labels: dict[str, str] = field(default_factory=dict)
+    payload: Any = None
+    created_at: datetime = ZERO_TIME
+    received_at: datetime = ZERO_TIME
+    action_id: str | None = None  # a result event: the action it completes
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as the audit and actions show it (spec 4.2)."""
+        pack: dict[str, Any] = {"id": self.pack_id, "name": self.pack_name}
+        if self.pack_labels:
+            pack["labels"] = self.pack_labels
+        return {"id": self.id, "event": self.name, "pack": pack, "payload": self.payload,
+                "createdAt": web.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
+                "receivedAt": web.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z"}
+
+    def template_value(self) -> dict[str, Any]:
+        """`Event` in templates, with the original's Go field names (spec 10.2)."""
+        return {"Name": self.name, "Payload": self.payload,
+                "Pack": {"Id": self.pack_id, "Name": self.pack_name, "Labels": self.pack_labels},
+                "CreatedAt": self.created_at, "ReceivedAt": self.received_at}
+
+
+ZERO_EVENT_JSON = {"id": "", "event": "", "pack": {"id": "", "name": ""}, "payload": None,
+                   "createdAt": "0001-01-01T00:00:00Z", "receivedAt": "0001-01-01T00:00:00Z"}
+
+
+def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
+    """Name, payload and createdAt of a posted event or result body.
+
+    A `pack` key is ignored: the sender's identity is the registered pack (the original let the
+    body override it, spec 13.5).
+    """
+    if not isinstance(body, dict):
+        raise BadRequest("An event must be a JSON object {\"event\", \"payload\", \"createdAt\"}.")
+    name = body.get("event", "")
+    if name is None:
+        name = ""
+    if not isinstance(name, str):
+        raise BadRequest("'event' must be a string (the event name).", field="event")
+    created_at = body.get("createdAt")
+    if created_at in (None, "", "0001-01-01T00:00:00Z"):
+        return name, body.get("payload"), None
+    try:
+        parsed = web.parse_time(created_at)
+    except ValueError:
+        raise BadRequest(f"'createdAt' must be an RFC 3339 time, got {created_at!r}.", field="createdAt") from None
+    return name, body.get("payload"), parsed

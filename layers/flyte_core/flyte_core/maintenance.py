@@ -1,0 +1,42 @@
+"""Daily upkeep: dead packs (spec 3.3, off by default as in the original) and actions whose last
+lease ran out with no pack polling for them (the original left those PENDING forever)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from . import pipeline, registry, web
+from .observability import logger
+from .settings import settings
+from .storage import actions as action_store
+from .storage import packs as pack_store
+
+
+def remove_dead_packs() -> list[str]:
+    """Packs not seen within the grace period go, with their queues; their unfinished actions stay
+    in the waiting index for the next matching pack."""
+    cutoff = web.now() - timedelta(seconds=settings().pack_grace_period_seconds)
+    removed = []
+    for pack in pack_store.list_all():
+        if pack.last_seen is None or pack.last_seen < cutoff:
+            if registry.unregister(pack.id) is not None:
+                removed.append(pack.id)
+    if removed:
+        logger.info("dead packs removed", extra={"packIds": removed})
+    return removed
+
+
+def expire_abandoned_actions() -> list[str]:
+    """Actions whose final lease expired end FATAL now, continuing their flows."""
+    expired = []
+    for action in action_store.pending_with_expired_lease(web.now()):
+        if action.attempts >= settings().action_max_attempts:
+            pipeline.expire(action, pack_id=action.pack_name)
+            expired.append(action.id)
+    return expired
+
+
+def run() -> dict[str, Any]:
+    removed = remove_dead_packs() if settings().should_delete_dead_packs else []
+    return {"deadPacksRemoved": removed, "actionsExpired": expire_abandoned_actions()}

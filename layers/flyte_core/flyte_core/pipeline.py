@@ -1,0 +1,229 @@
+"""The execution pipeline: event -> actions -> pack queues -> take -> result -> next steps.
+
+Every step is idempotent, so a stream record or a request processed twice changes nothing more:
+execution and action ids are derived from their causes, records are created with conditional
+writes, and duplicate queue messages are resolved when an action is taken.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from . import execution, ids, web
+from .events import FATAL, Event
+from .execution import Execution, PlannedAction
+from .observability import logger, metrics
+from .packs import Pack, labels_include
+from .settings import settings
+from .storage import action_queues
+from .storage import actions as action_store
+from .storage import datastore as item_store
+from .storage import events as event_store
+from .storage import flows as flow_store
+from .storage import packs as pack_store
+
+# --- events in ---------------------------------------------------------------------------------
+
+
+def receive_event(pack: Pack, name: str, payload: Any, created_at: datetime | None) -> Event:
+    """Store a posted event; the events table's stream takes it from there."""
+    now = web.now()
+    event = Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack.id, pack_name=pack.name,
+                  pack_labels=pack.labels, payload=payload, created_at=created_at or now, received_at=now)
+    event_store.put(event)
+    logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
+    return event
+
+
+# --- events -> actions (the stream consumer) ----------------------------------------------------
+
+
+@dataclass
+class MatchOutcome:
+    created: list[str]
+    failed_steps: list[str]
+
+
+def match_event(event: Event) -> MatchOutcome:
+    """Run every execution this event concerns: the one a result continues and new ones it starts."""
+    render = _renderer()
+    outcome = MatchOutcome(created=[], failed_steps=[])
+    for run in _executions_for(event):
+        planned, failures = execution.plan(run, event, *render)
+        for failure in failures:
+            logger.warning("step skipped: template failed", extra={"stepId": failure.step_id, "field": failure.field,
+                                                                     "error": failure.message, "flow": failure.flow_name,
+                                                                     "correlationId": failure.correlation_id})
+            action_store.record_failure(failure)
+            outcome.failed_steps.append(failure.step_id)
+        for action in planned:
+            stored, created = action_store.create(action)
+            if created:
+                outcome.created.append(stored.id)
+                metrics.add_metric(name="ActionsCreated", unit="Count", value=1)
+            if stored is not None and stored.state == "NEW":
+                # also after a redelivery: the first attempt may have stopped before sending
+                deliver(stored.id, stored.name, stored.pack_name, stored.pack_labels)
+    return outcome
+
+
+def _executions_for(event: Event) -> list[Execution]:
+    runs = []
+    if event.action_id:
+        completed = action_store.get(event.action_id)
+        flow = flow_store.version(completed.flow_uuid) if completed else None
+        if completed and flow:
+            states = {a.step_id: a.state for a in action_store.in_execution(completed.correlation_id)
+                      if a.record_type == action_store.ACTION and not _created_by(a, event)}
+            states[completed.step_id] = completed.state  # the index may lag; the table read may not
+            runs.append(Execution(completed.correlation_id, completed.flow_uuid, flow, completed.context, states))
+    for flow_name, uuid in flow_store.triggered_by(event.pack_name, event.name):
+        flow = flow_store.version(uuid)
+        if flow is None:
+            logger.error("trigger names a missing flow version", extra={"flow": flow_name, "uuid": uuid})
+            continue
+        runs.append(Execution(execution.correlation_id_for(event, uuid), uuid, flow, {}, {}))
+    return runs
+
+
+def _created_by(action: action_store.Action, event: Event) -> bool:
+    """Actions this very event created in an earlier delivery do not count as already there."""
+    return bool(action.trigger) and action.trigger.get("id") == event.id
+
+
+def _renderer() -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
+    from . import templating  # only the step matcher pays for jinja2 and re2
+
+    def read_datastore(key: str) -> tuple[str, bytes]:
+        item = item_store.get(key)
+        if item is None:
+            raise KeyError(key)
+        return item.content_type, item.value
+
+    return (lambda source, variables: templating.render(source, variables, datastore=read_datastore)), templating.parse_bool
+
+
+def deliver(action_id: str, command: str, pack_name: str, pack_labels: dict[str, str]) -> int:
+    """Send the action to the queue of every registered pack that may take it; returns how many.
+
+    With none registered it waits (NEW, in the waiting index) until a matching pack registers.
+    """
+    sent = 0
+    for pack in pack_store.with_name(pack_name):
+        if labels_include(pack.labels, pack_labels) and pack.queue_url:
+            action_queues.send(pack.queue_url, action_id, command)
+            sent += 1
+    if not sent:
+        logger.info("action waits for a matching pack", extra={"actionId": action_id, "packName": pack_name,
+                                                                "packLabels": pack_labels})
+    return sent
+
+
+def enqueue_waiting(pack: Pack) -> int:
+    """When a pack registers, offer it every unfinished action it may take."""
+    waiting = [(a.id, a.name) for a in action_store.waiting_for(pack.name)
+               if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)]
+    if waiting:
+        action_queues.send_many(pack.queue_url, waiting)
+        logger.info("offered waiting actions to a new pack", extra={"packId": pack.id, "count": len(waiting)})
+    return len(waiting)
+
+
+# --- take ----------------------------------------------------------------------------------------
+
+
+def take(pack: Pack, wait_seconds: int, command: str | None = None) -> action_store.Action | None:
+    """Long-poll the pack's queue for an action it may run, claim it and return it (None: nothing came).
+
+    Messages of other commands (when filtering) are held during this poll and released at its end.
+    """
+    deadline = time.monotonic() + wait_seconds
+    held: list[str] = []
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            for message in action_queues.receive(pack.queue_url, max(0, int(remaining))):
+                action = _claim(pack, message, command, held)
+                if action is not None:
+                    return action
+            if remaining < 1:
+                return None
+    finally:
+        for receipt in held:
+            action_queues.hide(pack.queue_url, receipt, 0)
+
+
+def _claim(pack: Pack, message: action_queues.Message, command: str | None, held: list[str]) -> action_store.Action | None:
+    action = action_store.get(message.action_id)
+    if action is None or action.state in execution.TERMINAL:
+        action_queues.delete(pack.queue_url, message.receipt)
+        return None
+    if command and action.name != command:
+        held.append(message.receipt)
+        return None
+    now = web.now()
+    if action.state == "PENDING" and action.lease_expires_at and action.lease_expires_at > now:
+        # someone holds it: offer it again when that lease ends, in case that taker dies
+        action_queues.hide(pack.queue_url, message.receipt, (action.lease_expires_at - now).total_seconds() + 1)
+        return None
+    if action.state == "PENDING" and action.attempts >= settings().action_max_attempts:
+        expire(action, pack.id)
+        action_queues.delete(pack.queue_url, message.receipt)
+        return None
+    try:
+        claimed = action_store.claim(action, pack.id, pack.queue_url, message.receipt)
+    except action_store.StateConflict:
+        return None  # another taker won; its message copy settles the action
+    logger.info("action taken", extra={"actionId": action.id, "packId": pack.id, "attempt": claimed.attempts})
+    return claimed
+
+
+def expire(action: action_store.Action, pack_id: str) -> None:
+    """End an action whose every lease ran out: FATAL, with a result event that continues the flow."""
+    lease = settings().action_lease_seconds
+    reason = (f"No result after {action.attempts} attempt(s) of {lease} s each "
+              f"(FLYTE_ACTION_MAX_ATTEMPTS={settings().action_max_attempts}, FLYTE_ACTION_LEASE_SECONDS={lease}).")
+    now = web.now()
+    result = Event(id=ids.new_id(now.timestamp()), name=FATAL, pack_id=pack_id, pack_name=action.pack_name,
+                   pack_labels=action.pack_labels, payload=reason, created_at=now, received_at=now, action_id=action.id)
+    try:
+        action_store.finish(action, result)
+        logger.warning("action expired", extra={"actionId": action.id, "attempts": action.attempts})
+    except action_store.StateConflict:
+        pass  # a result arrived meanwhile
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def complete(pack: Pack, action_id: str, name: str, payload: Any, created_at: datetime | None) -> action_store.Action | None:
+    """Record a pack's result for an action it may complete. None: no such action.
+
+    Raises NotAllowed when the pack's name or labels do not match the action, StateConflict when the
+    action is not PENDING.
+    """
+    action = action_store.get(action_id)
+    if action is None:
+        return None
+    if action.pack_name != pack.name or not labels_include(pack.labels, action.pack_labels):
+        raise NotAllowed(f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
+                         f"pack {pack.id!r} may not complete it.")
+    if action.state != "PENDING":
+        raise action_store.StateConflict(action_id)
+    now = web.now()
+    result = Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack.id, pack_name=pack.name,
+                   pack_labels=pack.labels, payload=payload, created_at=created_at or now, received_at=now,
+                   action_id=action.id)
+    finished = action_store.finish(action, result)
+    if action.claim_queue_url and action.claim_receipt:
+        action_queues.delete(action.claim_queue_url, action.claim_receipt)
+    logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})
+    return finished

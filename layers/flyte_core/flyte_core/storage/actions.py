@@ -1,0 +1,190 @@
+"""Actions in the actions table: conditional creation, the NEW -> PENDING -> SUCCESS|FATAL state
+machine as conditional updates, and the queries of continuation, delivery and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from .. import web
+from ..aws import pynamodb_connection
+from ..events import Event
+from ..execution import PlannedAction, StepFailure
+from ..settings import settings
+from . import events as event_store
+from .models import ActionModel, EventModel
+
+ACTION, STEP_FAILURE = "action", "stepFailure"
+
+
+class StateConflict(Exception):
+    """The action was not in the state the change requires (someone else changed it first)."""
+
+
+@dataclass
+class Action:
+    id: str
+    name: str
+    pack_name: str
+    pack_labels: dict[str, str]
+    input: Any
+    state: str
+    state_time: datetime
+    states: list[dict[str, str]]
+    correlation_id: str
+    flow_name: str
+    flow_uuid: str
+    step_id: str
+    context: dict[str, str]
+    trigger: dict[str, Any] | None
+    result: dict[str, Any] | None
+    attempts: int = 0
+    lease_expires_at: datetime | None = None
+    claim_queue_url: str | None = None
+    claim_receipt: str | None = None
+    record_type: str = ACTION
+    error: dict[str, Any] | None = field(default=None)
+
+
+def _to_action(model: ActionModel) -> Action:
+    return Action(id=model.id, name=model.name, pack_name=model.packName,
+                  pack_labels=model.packLabels.as_dict() if model.packLabels else {}, input=model.input,
+                  state=model.state, state_time=model.stateTime, states=model.states or [],
+                  correlation_id=model.correlationId, flow_name=model.flowName, flow_uuid=model.flowUUID,
+                  step_id=model.stepId, context=model.context.as_dict() if model.context else {},
+                  trigger=model.trigger, result=model.result, attempts=int(model.attempts or 0),
+                  lease_expires_at=model.leaseExpiresAt, claim_queue_url=model.claimQueueUrl,
+                  claim_receipt=model.claimReceipt, record_type=model.recordType or ACTION, error=model.error)
+
+
+def _state(value: str, at: datetime, **extra: Any) -> dict[str, Any]:
+    return {"value": value, "time": web.format_time(at), **extra}
+
+
+def _expiry(at: datetime) -> datetime:
+    return at + timedelta(seconds=settings().ttl_seconds)
+
+
+def create(planned: PlannedAction) -> tuple[Action, bool]:
+    """Store a planned action unless its step already has one in this execution.
+
+    Returns (the stored action, True if this call created it). The action id is derived from the
+    execution and the step, so the condition is what guarantees one action per step per execution.
+    """
+    now = web.now()
+    model = ActionModel(
+        planned.id, recordType=ACTION, name=planned.name, packName=planned.pack_name, packLabels=planned.pack_labels,
+        input=planned.input, state="NEW", stateTime=now, states=[_state("NEW", now)],
+        correlationId=planned.correlation_id, flowName=planned.flow_name, flowUUID=planned.flow_uuid,
+        stepId=planned.step_id, context=planned.context, trigger=planned.trigger.as_json(), attempts=0,
+        waitingPack=planned.pack_name, createdAt=now, expiresAt=_expiry(now))
+    try:
+        model.save(condition=ActionModel.id.does_not_exist())
+        return _to_action(model), True
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+    return get(planned.id), False
+
+
+def record_failure(failure: StepFailure) -> None:
+    """Keep a step that failed to render in the execution's audit (idempotent per event)."""
+    now = web.now()
+    model = ActionModel(
+        failure.id, recordType=STEP_FAILURE, name="", packName="", state="FAILED", stateTime=now,
+        states=[_state("FAILED", now)], correlationId=failure.correlation_id, flowName=failure.flow_name,
+        flowUUID=failure.flow_uuid, stepId=f"{failure.step_id}#failure#{failure.trigger.id}",
+        trigger=failure.trigger.as_json(), error={"stepId": failure.step_id, "field": failure.field, "message": failure.message},
+        createdAt=now, expiresAt=_expiry(now))
+    try:
+        model.save(condition=ActionModel.id.does_not_exist())
+    except PutError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def get(action_id: str) -> Action | None:
+    try:
+        model = ActionModel.get(action_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return _to_action(model) if (model.recordType or ACTION) == ACTION else None
+
+
+def in_execution(correlation_id: str) -> list[Action]:
+    """Every record of one execution, actions and step failures."""
+    return [_to_action(model) for model in ActionModel.by_correlation.query(correlation_id)]
+
+
+def waiting_for(pack_name: str) -> Iterator[Action]:
+    """Unfinished actions of a pack name, oldest first."""
+    return (_to_action(model) for model in ActionModel.waiting.query(pack_name))
+
+
+def claim(action: Action, pack_id: str, queue_url: str, receipt: str) -> Action:
+    """NEW -> PENDING, or PENDING with an expired lease -> PENDING again, for one more attempt.
+
+    Conditional on the state and attempt count read, so exactly one taker wins.
+    """
+    now = web.now()
+    lease_end = now + timedelta(seconds=settings().action_lease_seconds)
+    attempt = action.attempts + 1
+    if action.state == "NEW":
+        condition = (ActionModel.state == "NEW")
+    else:
+        condition = (ActionModel.state == "PENDING") & (ActionModel.attempts == action.attempts)
+    model = ActionModel(action.id)
+    try:
+        model.update(actions=[
+            ActionModel.state.set("PENDING"), ActionModel.stateTime.set(now), ActionModel.attempts.set(attempt),
+            ActionModel.states.set(action.states + [_state("PENDING", now, attempt=attempt, packId=pack_id)]),
+            ActionModel.leaseExpiresAt.set(lease_end), ActionModel.claimQueueUrl.set(queue_url),
+            ActionModel.claimReceipt.set(receipt), ActionModel.expiresAt.set(_expiry(now)),
+        ], condition=condition)
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise StateConflict(action.id) from None
+        raise
+    return _to_action(model)
+
+
+def finish(action: Action, result: Event) -> Action:
+    """PENDING -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
+    transaction: the action never ends without the event that continues its execution."""
+    now = result.received_at
+    state = "FATAL" if result.name == "FATAL" else "SUCCESS"
+    model = ActionModel(action.id)
+    try:
+        with TransactWrite(connection=pynamodb_connection()) as transaction:
+            transaction.update(model, actions=[
+                ActionModel.state.set(state), ActionModel.stateTime.set(now), ActionModel.result.set(result.as_json()),
+                ActionModel.states.set(action.states + [_state(state, now)]), ActionModel.waitingPack.remove(),
+                ActionModel.leaseExpiresAt.remove(), ActionModel.expiresAt.set(_expiry(now)),
+            ], condition=ActionModel.state == "PENDING")
+            transaction.save(event_store.to_model(result), condition=EventModel.id.does_not_exist())
+    except TransactWriteError as error:
+        if error.cause_response_code == "TransactionCanceledException":
+            raise StateConflict(action.id) from None
+        raise
+    finished = get(action.id)
+    return finished if finished is not None else action
+
+
+def pending_with_expired_lease(now: datetime) -> Iterable[Action]:
+    """Taken actions whose lease ran out (a scan: the daily sweep only, never a request path)."""
+    scan = ActionModel.scan((ActionModel.state == "PENDING") & (ActionModel.leaseExpiresAt < now))
+    return (_to_action(model) for model in scan)
+
+
+def audit_records(flow_name: str | None, condition: Any) -> Iterator[Action]:
+    """Records for the audit list: by flow through its index, otherwise a paginated scan."""
+    if flow_name is not None:
+        models = ActionModel.by_flow.query(flow_name, filter_condition=condition, scan_index_forward=False)
+    else:
+        models = ActionModel.scan(condition)
+    return (_to_action(model) for model in models)

@@ -1,0 +1,59 @@
+"""Leases: an action taken and not completed is offered again, then ends FATAL (local stack with a
+2-second lease and 2 attempts, set through the template's parameters)."""
+
+import os
+import time
+
+import pytest
+
+from flyte_local.stack import LocalStack
+
+pytestmark = pytest.mark.e2e
+LEASE = 2
+
+
+@pytest.fixture(scope="module")
+def stack(backend):
+    saved = dict(os.environ)
+    backend.reset()
+    local = LocalStack(port=0, endpoint=backend.endpoint,
+                       parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2"}).start()
+    yield local
+    local.stop()
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_an_abandoned_action_is_offered_again_then_ends_fatal_and_continues_the_flow(api, make_pack, post_flow):
+    post_flow({"name": "lease", "steps": [
+        {"id": "work", "event": {"packName": "Src", "name": "Go"}, "command": {"packName": "Flaky", "name": "Work", "input": "x"}},
+        {"id": "alert", "dependsOn": ["work"], "event": {"packName": "Flaky", "name": "FATAL"},
+         "command": {"packName": "Src", "name": "Alert", "input": "{{ Event.Payload }}"}}]})
+    src, flaky = make_pack("Src"), make_pack("Flaky")
+    src.send_event("Go", {})
+    first = flaky.take_until()
+    assert flaky.take(wait=1) is None  # held under the lease
+    started = time.monotonic()
+    second = flaky.take_until(timeout=LEASE + 5)  # the lease ran out: offered again
+    assert time.monotonic() - started >= LEASE - 1.5
+    assert second.result_url == first.result_url
+    assert flaky.take(wait=LEASE + 3) is None  # after the last attempt's lease: FATAL, nothing to take
+    alert = src.take_until()
+    assert alert.command == "Alert" and "No result after 2 attempt(s)" in alert.input
+
+    (execution,) = api.get(api.base + "/v1/audit/flows", params={"flowName": "lease"}).json()["flows"]
+    work = execution["actions"]["work"]
+    assert [s["value"] for s in work["states"]] == ["NEW", "PENDING", "PENDING", "FATAL"]
+    assert work["attempts"] == 2
+    assert flaky.post_result(first, "Done").status_code == 409  # too late
+
+
+def test_a_late_result_within_a_later_attempt_is_accepted_once(make_pack, post_flow):
+    post_flow({"name": "late-result", "steps": [
+        {"id": "work", "event": {"packName": "Src", "name": "Late"}, "command": {"packName": "Slow", "name": "Work"}}]})
+    src, slow = make_pack("Src"), make_pack("Slow")
+    src.send_event("Late", {})
+    first = slow.take_until()
+    again = slow.take_until(timeout=LEASE + 5)
+    assert slow.post_result(first, "Done").status_code == 202  # any matching instance may complete it
+    assert slow.post_result(again, "Done").status_code == 409

@@ -1,0 +1,62 @@
+"""The daily upkeep: dead packs (when enabled) and actions abandoned after their last lease (moto)."""
+
+from datetime import timedelta
+
+import pytest
+
+from flyte_core import flows, maintenance, packs, pipeline, registry, web
+from flyte_core.storage import actions as action_store
+from flyte_core.storage import flows as flow_store
+from flyte_core.storage import packs as pack_store
+from flyte_core.storage.models import ActionModel, PackModel
+
+
+def register(name, labels=None):
+    return registry.register(packs.parse_registration({"name": name, "labels": labels or {}}))
+
+
+def age(pack_id, days):
+    PackModel(pack_id).update(actions=[PackModel.lastSeen.set(web.now() - timedelta(days=days))])
+
+
+def test_dead_packs_stay_unless_removal_is_enabled(aws, monkeypatch):
+    register("Old")
+    age("Old", 30)
+    assert maintenance.run()["deadPacksRemoved"] == []
+    assert pack_store.get("Old") is not None
+
+
+def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, monkeypatch):
+    monkeypatch.setenv("FLYTE_SHOULD_DELETE_DEAD_PACKS", "true")
+    old, fresh = register("Old"), register("Fresh")
+    age("Old", 8)
+    assert maintenance.run()["deadPacksRemoved"] == ["Old"]
+    assert pack_store.get("Old") is None and pack_store.get("Fresh") is not None
+    urls = aws.client("sqs").list_queues().get("QueueUrls", [])
+    assert old.queue_url not in urls and fresh.queue_url in urls
+
+
+def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(aws, monkeypatch, template_app):
+    monkeypatch.setenv("FLYTE_SHOULD_DELETE_DEAD_PACKS", "true")
+    flow_store.save(flows.normalise({"name": "f", "steps": [
+        {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Gone", "name": "Do"}}]}))
+    register("Gone")
+    age("Gone", 8)
+    maintenance.run()
+    event = pipeline.receive_event(register("Src"), "E", {}, None)
+    pipeline.match_event(event)
+    successor = register("Gone")
+    assert pipeline.take(successor, 0).name == "Do"
+
+
+def test_an_action_whose_last_lease_expired_ends_fatal(aws, monkeypatch):
+    monkeypatch.setenv("FLYTE_ACTION_MAX_ATTEMPTS", "1")
+    flow_store.save(flows.normalise({"name": "f", "steps": [
+        {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}]}))
+    destination = register("Dst")
+    pipeline.match_event(pipeline.receive_event(register("Src"), "E", {}, None))
+    taken = pipeline.take(destination, 0)
+    ActionModel(taken.id).update(actions=[ActionModel.leaseExpiresAt.set(web.now() - timedelta(seconds=1))])
+    assert maintenance.run()["actionsExpired"] == [taken.id]
+    action = action_store.get(taken.id)
+    assert action.state == "FATAL" and "No result after 1 attempt" in action.result["payload"]
