@@ -1,23 +1,30 @@
-"""The AWS the local stack runs on: an in-process moto server (or an endpoint the user names),
+"""The AWS the local stack runs on: a moto server of its own (or an endpoint the user names),
 with the template's tables and queues created from their own resource definitions."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import subprocess
+import sys
 from typing import Any
 
 import boto3
 from botocore.exceptions import ClientError
 
-from .application import REGION, Application
+from .application import REGION, ROOT, Application
 
 log = logging.getLogger("flyte_local")
 
 _TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput")
 _QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
                      "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication")
+
+
+def _pythonpath() -> str:
+    return os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
 
 
 class Backend:
@@ -27,14 +34,14 @@ class Backend:
         self._server = None
         self._clients: dict[str, Any] = {}
         if endpoint is None:
-            from moto.server import ThreadedMotoServer
-
-            logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-
-            self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            self._server.start()
-            host, port = self._server.get_host_and_port()
-            endpoint = f"http://{host}:{port}"
+            self._server = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server"], stdout=subprocess.PIPE,
+                                            text=True, env={**os.environ, "PYTHONPATH": _pythonpath()})
+            line = self._server.stdout.readline()
+            if not line.startswith("listening on "):
+                self._server.kill()
+                raise RuntimeError(f"moto did not start: {line!r}")
+            endpoint = f"http://127.0.0.1:{int(line.split()[-1])}"
+            atexit.register(self.stop)
         self.endpoint = endpoint
 
     def client(self, service: str) -> Any:
@@ -55,31 +62,9 @@ class Backend:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.terminate()
+            self._server.wait(timeout=10)
             self._server = None
-
-
-def _start_moto() -> Any:
-    """moto's server on a free port, answering HTTP/1.1 with keep-alive.
-
-    moto's own ThreadedMotoServer speaks HTTP/1.0, so every AWS call paid a new TCP connection
-    and a new thread; keeping connections open makes each call several times cheaper.
-    """
-    import threading
-
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
-
-    class KeepAliveHandler(MotoRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-    server = make_server("127.0.0.1", 0, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=KeepAliveHandler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
-    return server
 
 
 def create_resources(app: Application, client: Any) -> None:

@@ -31,6 +31,9 @@ os.environ.update(merged_environment(_APP))
 os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # tests assert behaviour; keep their output readable
 
 
+QUIET = {"LogLevel": "WARNING"}  # the functions' own logs; failures still show
+
+
 @pytest.fixture(scope="session")
 def backend() -> Backend:
     return _BACKEND
@@ -53,7 +56,7 @@ def aws(backend: Backend) -> Iterator[Backend]:
 def stack(backend: Backend) -> Iterator[LocalStack]:
     """The local stack (gateway, functions, stream pollers) on a free port, over a clean moto."""
     backend.reset()
-    local = LocalStack(port=0, endpoint=backend.endpoint).start()
+    local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=QUIET).start()
     yield local
     local.stop()
 

@@ -17,7 +17,7 @@ def stack(backend):
     saved = dict(os.environ)
     backend.reset()
     local = LocalStack(port=0, endpoint=backend.endpoint,
-                       parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2"}).start()
+                       parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2", "LogLevel": "WARNING"}).start()
     yield local
     local.stop()
     os.environ.clear()

@@ -40,3 +40,28 @@ def test_datastore_put_sample_stores_a_json_item(aws, template_app, sample_event
     assert response["headers"]["Content-Type"] == "application/json"
     value = base64.b64decode(response["body"]) if response["isBase64Encoded"] else response["body"].encode()
     assert json.loads(value)["teama"]["email"] == "teama@example.com"
+
+
+def test_pipeline_samples_run_the_quick_start_first_step(aws, template_app, sample_event):
+    """Register Slack and Shell, post the flow, then: event -> stream batch -> take -> audit -> reaper."""
+    invoke(template_app, "FlowsFunction", sample_event("flows-post-yaml.json"))
+    for name in ("Slack", "Shell"):
+        register = sample_event("packs-register.json")
+        register["body"] = json.dumps({"name": name})
+        assert invoke(template_app, "PacksFunction", register)["statusCode"] == 201
+
+    assert invoke(template_app, "PackRuntimeFunction", sample_event("pack-runtime-post-event.json"))["statusCode"] == 202
+    matched = invoke(template_app, "StepMatcherFunction", sample_event("step-matcher-stream-batch.json"))
+    assert matched == {"batchItemFailures": []}
+
+    taken = invoke(template_app, "PackRuntimeFunction", sample_event("pack-runtime-take.json"))
+    assert taken["statusCode"] == 200
+    action = json.loads(taken["body"])
+    assert action["command"] == "Shell" and action["input"].startswith("curl -s https://www.gov.uk/")
+
+    found = json.loads(invoke(template_app, "AuditFunction", sample_event("audit-find-flows.json"))["body"])
+    (execution,) = found["flows"]
+    assert execution["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "PENDING"
+
+    report = invoke(template_app, "PackReaperFunction", sample_event("pack-reaper-schedule.json"))
+    assert report == {"deadPacksRemoved": [], "actionsExpired": []}

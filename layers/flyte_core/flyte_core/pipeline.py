@@ -158,6 +158,10 @@ def take(pack: Pack, wait_seconds: int, command: str | None = None) -> action_st
 
 
 def _claim(pack: Pack, message: action_queues.Message, command: str | None, held: list[str]) -> action_store.Action | None:
+    try:  # the common case: a NEW action, claimed without reading it first
+        return _taken(action_store.claim(message.action_id, pack.id, pack.queue_url, message.receipt, command), pack)
+    except action_store.StateConflict:
+        pass
     action = action_store.get(message.action_id)
     if action is None or action.state in execution.TERMINAL:
         action_queues.delete(pack.queue_url, message.receipt)
@@ -166,20 +170,26 @@ def _claim(pack: Pack, message: action_queues.Message, command: str | None, held
         held.append(message.receipt)
         return None
     now = web.now()
-    if action.state == "PENDING" and action.lease_expires_at and action.lease_expires_at > now:
+    if action.state == "NEW":  # not expected (states never go back to NEW): let it be taken again
+        action_queues.hide(pack.queue_url, message.receipt, 0)
+        return None
+    if action.lease_expires_at and action.lease_expires_at > now:
         # someone holds it: offer it again when that lease ends, in case that taker dies
         action_queues.hide(pack.queue_url, message.receipt, (action.lease_expires_at - now).total_seconds() + 1)
         return None
-    if action.state == "PENDING" and action.attempts >= settings().action_max_attempts:
+    if action.attempts >= settings().action_max_attempts:
         expire(action, pack.id)
         action_queues.delete(pack.queue_url, message.receipt)
         return None
     try:
-        claimed = action_store.claim(action, pack.id, pack.queue_url, message.receipt)
+        return _taken(action_store.claim(action.id, pack.id, pack.queue_url, message.receipt, expired=action), pack)
     except action_store.StateConflict:
         return None  # another taker won; its message copy settles the action
-    logger.info("action taken", extra={"actionId": action.id, "packId": pack.id, "attempt": claimed.attempts})
-    return claimed
+
+
+def _taken(action: action_store.Action, pack: Pack) -> action_store.Action:
+    logger.info("action taken", extra={"actionId": action.id, "packId": pack.id, "attempt": action.attempts})
+    return action
 
 
 def expire(action: action_store.Action, pack_id: str) -> None:

@@ -54,12 +54,16 @@ class Action:
 def _to_action(model: ActionModel) -> Action:
     return Action(id=model.id, name=model.name, pack_name=model.packName,
                   pack_labels=model.packLabels.as_dict() if model.packLabels else {}, input=model.input,
-                  state=model.state, state_time=model.stateTime, states=model.states or [],
+                  state=model.state, state_time=model.stateTime, states=[_plain(entry) for entry in model.states or []],
                   correlation_id=model.correlationId, flow_name=model.flowName, flow_uuid=model.flowUUID,
                   step_id=model.stepId, context=model.context.as_dict() if model.context else {},
                   trigger=model.trigger, result=model.result, attempts=int(model.attempts or 0),
                   lease_expires_at=model.leaseExpiresAt, claim_queue_url=model.claimQueueUrl,
                   claim_receipt=model.claimReceipt, record_type=model.recordType or ACTION, error=model.error)
+
+
+def _plain(entry: Any) -> dict[str, Any]:
+    return entry.as_dict() if hasattr(entry, "as_dict") else dict(entry)
 
 
 def _state(value: str, at: datetime, **extra: Any) -> dict[str, Any]:
@@ -126,29 +130,31 @@ def waiting_for(pack_name: str) -> Iterator[Action]:
     return (_to_action(model) for model in ActionModel.waiting.query(pack_name))
 
 
-def claim(action: Action, pack_id: str, queue_url: str, receipt: str) -> Action:
-    """NEW -> PENDING, or PENDING with an expired lease -> PENDING again, for one more attempt.
-
-    Conditional on the state and attempt count read, so exactly one taker wins.
-    """
+def claim(action_id: str, pack_id: str, queue_url: str, receipt: str, command: str | None = None,
+          expired: Action | None = None) -> Action:
+    """Take an action: NEW -> PENDING, or (`expired` given) PENDING whose lease ran out -> PENDING
+    for one more attempt. Conditional on the state (and command, and attempt count), so exactly one
+    taker wins; the common case needs no read first. Raises StateConflict otherwise."""
     now = web.now()
-    lease_end = now + timedelta(seconds=settings().action_lease_seconds)
-    attempt = action.attempts + 1
-    if action.state == "NEW":
-        condition = (ActionModel.state == "NEW")
+    attempt = expired.attempts + 1 if expired else 1
+    if expired:
+        condition = (ActionModel.state == "PENDING") & (ActionModel.attempts == expired.attempts)
     else:
-        condition = (ActionModel.state == "PENDING") & (ActionModel.attempts == action.attempts)
-    model = ActionModel(action.id)
+        condition = ActionModel.state == "NEW"
+    if command:
+        condition &= ActionModel.name == command
+    model = ActionModel(action_id)
     try:
         model.update(actions=[
             ActionModel.state.set("PENDING"), ActionModel.stateTime.set(now), ActionModel.attempts.set(attempt),
-            ActionModel.states.set(action.states + [_state("PENDING", now, attempt=attempt, packId=pack_id)]),
-            ActionModel.leaseExpiresAt.set(lease_end), ActionModel.claimQueueUrl.set(queue_url),
-            ActionModel.claimReceipt.set(receipt), ActionModel.expiresAt.set(_expiry(now)),
+            ActionModel.states.set(ActionModel.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id)])),
+            ActionModel.leaseExpiresAt.set(now + timedelta(seconds=settings().action_lease_seconds)),
+            ActionModel.claimQueueUrl.set(queue_url), ActionModel.claimReceipt.set(receipt),
+            ActionModel.expiresAt.set(_expiry(now)),
         ], condition=condition)
     except UpdateError as error:
         if error.cause_response_code == "ConditionalCheckFailedException":
-            raise StateConflict(action.id) from None
+            raise StateConflict(action_id) from None
         raise
     return _to_action(model)
 
@@ -163,7 +169,7 @@ def finish(action: Action, result: Event) -> Action:
         with TransactWrite(connection=pynamodb_connection()) as transaction:
             transaction.update(model, actions=[
                 ActionModel.state.set(state), ActionModel.stateTime.set(now), ActionModel.result.set(result.as_json()),
-                ActionModel.states.set(action.states + [_state(state, now)]), ActionModel.waitingPack.remove(),
+                ActionModel.states.set(ActionModel.states.append([_state(state, now)])), ActionModel.waitingPack.remove(),
                 ActionModel.leaseExpiresAt.remove(), ActionModel.expiresAt.set(_expiry(now)),
             ], condition=ActionModel.state == "PENDING")
             transaction.save(event_store.to_model(result), condition=EventModel.id.does_not_exist())

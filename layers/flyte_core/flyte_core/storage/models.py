@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BinaryAttribute,
     JSONAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -138,7 +139,7 @@ class ActionModel(Model):
     input = JSONAttribute(null=True)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
-    states = JSONAttribute(default=list)
+    states = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
     correlationId = UnicodeAttribute()
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()
