@@ -17,7 +17,8 @@ import statistics
 import sys
 import threading
 import time
-from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -25,36 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "flyte_core")]
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-import botocore.endpoint  # noqa: E402
 import requests  # noqa: E402
 
 from flyte_local.stack import LocalStack  # noqa: E402
-
-# --- AWS request counting per function ----------------------------------------------------------
-_current = threading.local()
-requests_by_function: dict[str, Counter] = defaultdict(Counter)
-_make_request = botocore.endpoint.Endpoint.make_request
-
-
-def _counting_make_request(self, operation_model, request_dict):
-    caller = getattr(_current, "function", None) or "local-stack (stream poller, set-up)"
-    requests_by_function[caller][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
-    return _make_request(self, operation_model, request_dict)
-
-
-def count_requests(stack: LocalStack) -> None:
-    botocore.endpoint.Endpoint.make_request = _counting_make_request
-    invoke = stack.invoke
-
-    def attributed(function, event):
-        previous, _current.function = getattr(_current, "function", None), function
-        try:
-            return invoke(function, event)
-        finally:
-            _current.function = previous
-
-    stack.invoke = attributed
-
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
@@ -93,12 +67,15 @@ def action_created_at(url: str, flow: str, step: str) -> datetime:
 
 def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) -> tuple[list[float], list[float]]:
     """Register `flows` flows (each its own trigger event), then time events that match one of them."""
-    http = requests.Session()
-    for index in range(flows):
-        http.post(f"{stack.url}/v1/flows", json={"name": f"{tag}{index}", "steps": [{
+    def post_flow(index: int) -> None:
+        response = requests.post(f"{stack.url}/v1/flows", json={"name": f"{tag}{index}", "steps": [{
             "id": "s", "event": {"packName": f"{tag}Src", "name": f"E{index}"},
             "context": {"who": "{{ Event.Payload.who }}"}, "criteria": "{{ Event.Payload.n >= 0 }}",
             "command": {"packName": f"{tag}Dst", "name": "Do", "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"}}}]})
+        assert response.status_code == 201, response.text
+
+    with ThreadPoolExecutor(max_workers=8) as posting:
+        list(posting.map(post_flow, range(flows)))
     source, destination = Pack(stack.url, f"{tag}Src"), Pack(stack.url, f"{tag}Dst")
     to_created, to_taken = [], []
     for n in range(events):
@@ -120,7 +97,7 @@ def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
         "id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}]})
     source, destination = Pack(stack.url, "PickSrc"), Pack(stack.url, "PickDst")
     delays = []
-    for _ in range(samples):
+    for sample in range(samples + 3):  # the first three warm the functions' environments (cold starts)
         got = {}
         poller = threading.Thread(target=lambda: got.update(action=destination.take(wait=10), at=time.time()))
         poller.start()
@@ -128,17 +105,18 @@ def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
         source.send("E", {})
         poller.join()
         created = action_created_at(stack.url, "pickup", "s").timestamp()
-        delays.append((got["at"] - created) * 1000)
+        if sample >= 3:
+            delays.append((got["at"] - created) * 1000)
         destination.result(got["action"], "Done")
     return delays
 
 
 def quick_start_requests(stack: LocalStack) -> None:
-    flow = (ROOT.parent / "shared" / "examples" / "uk-bank-holidays.flow.yaml").read_bytes()
+    flow = (ROOT / "examples" / "uk-bank-holidays.flow.yaml").read_bytes()
     requests.post(f"{stack.url}/v1/flows", data=flow, headers={"content-type": "application/x-yaml"})
     slack, shell = Pack(stack.url, "Slack"), Pack(stack.url, "Shell")
     time.sleep(0.5)
-    requests_by_function.clear()
+    before = {name: Counter(runtime.aws_requests) for name, runtime in stack.runtimes.items()}
     slack.send("ReceivedMessage", {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
                                    "timestamp": "1.1", "threadTimestamp": ""})
     command = shell.take(wait=5)
@@ -146,9 +124,11 @@ def quick_start_requests(stack: LocalStack) -> None:
     reply = slack.take(wait=5)
     slack.result(reply, "MessageSent", {})
     time.sleep(0.5)  # let the last result's stream record be processed
-    print("\n(d) AWS requests for one quick-start run (2 events in, 2 actions, 2 results), by function:")
-    for function, counts in sorted(requests_by_function.items()):
-        print(f"  {function:<40} {sum(counts.values()):>4}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
+    print("\n(d) AWS requests of one quick-start run (2 events, 2 actions taken, 2 results), by function:")
+    for name, runtime in sorted(stack.runtimes.items()):
+        counts = runtime.aws_requests - before[name]
+        if counts:
+            print(f"  {name:<22} {sum(counts.values()):>3}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
 
 
 def main() -> None:
@@ -160,8 +140,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("werkzeug", "flyte_local"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    with LocalStack(port=0) as stack:
-        count_requests(stack)
+    with LocalStack(port=0, parameter_overrides={"LogLevel": "WARNING"}) as stack:
         print(f"local stack on {stack.url}; {args.events} events per figure\n")
         print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
         for flows, tag in ((50, "S"), (args.big, "B")):

@@ -30,43 +30,8 @@ sys.path.insert(0, str(ROOT / "layers" / "flyte_core"))
 
 import yaml  # noqa: E402  (after the sys.path set-up above)
 
-# The quick-start flow exactly as users write it (shared/examples/uk-bank-holidays.flow.yaml).
-QUICK_START = r'''
-name: next_uk_bank_holidays
-description: prints next UK bank holidays
-steps:
-- id: receive_uk_bank_holiday_message_send_response
-  event:
-    packName: Slack
-    name: ReceivedMessage
-  context:
-    Tts: "{% if Event.Payload.threadTimestamp != '' %}{{ Event.Payload.threadTimestamp }}{% else %}{{ Event.Payload.timestamp }}{% endif %}"
-    ChannelID: '{{ Event.Payload.channelId }}'
-    Requestor: "{{ Event.Payload.user.id }}"
-  criteria: "{{ Event.Payload.message|match:'^flyte(\\\\s+)uk-bank-holidays$' }}"
-  command:
-    packName: Shell
-    name: Shell
-    input: "curl -s https://www.gov.uk/bank-holidays/england-and-wales.json | jq --arg after $(date +\"%Y\") --raw-output -c '.events[] | select(.date | startswith($after)) | \"\\(.date) - \\(.title)\"'"
-- id: send_bank_holiday_response
-  event:
-    packName: Shell
-    name: Output
-  dependsOn:
-  - receive_uk_bank_holiday_message_send_response
-  criteria: "{{ Event.Payload.exit_code|integer == 0 }}"
-  command:
-    packName: Slack
-    name: SendMessage
-    input:
-      channelId: "{{ Context.ChannelID }}"
-      threadTimestamp: "{{ Context.Tts }}"
-      message: |-
-        Hey <@{{ Context.Requestor }}>!
-        Please find below the UK bank holidays for the current year:
-
-        {{Event.Payload.stdout}}
-'''
+# The quick-start flow exactly as users write it.
+QUICK_START = (Path(__file__).resolve().parent.parent / "examples" / "uk-bank-holidays.flow.yaml").read_text(encoding="utf-8")
 
 NOW = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 SLACK_EVENT = {

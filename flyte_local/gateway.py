@@ -111,6 +111,9 @@ class Gateway:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             server_version = "flyte-local"
+            # Headers and body go out in separate writes; without TCP_NODELAY the body waits for the
+            # client's delayed ACK (~40 ms) on every kept-alive connection.
+            disable_nagle_algorithm = True
 
             def log_message(self, fmt: str, *args) -> None:  # access log through logging, not stderr
                 log.debug("%s %s", self.address_string(), fmt % args)

@@ -1,7 +1,7 @@
 """moto's server in a process of its own, answering HTTP/1.1 with keep-alive.
 
 Its own process gives it its own interpreter lock, so the AWS the functions call does not compete
-with the gateway and the stream pollers; keep-alive spares every AWS call a new connection and
+with the gateway and the stream pollers; keep-alive (with TCP_NODELAY) spares every AWS call a new connection and
 thread (moto's ThreadedMotoServer speaks HTTP/1.0). `python -m flyte_local.moto_server` prints
 `listening on PORT` once it accepts connections.
 """
@@ -12,6 +12,79 @@ import argparse
 import logging
 import signal
 import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def one_dynamodb_request_at_a_time(app: Callable) -> Callable:
+    """moto's DynamoDB is not safe under concurrent requests (transactions iterate dicts that other
+    writes change). DynamoDB calls never block, so running them one at a time costs little; SQS
+    calls (whose long polls do block) stay concurrent."""
+    lock = threading.Lock()
+
+    def serialised(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith(("DynamoDB_", "DynamoDBStreams_")):
+            with lock:
+                return list(app(environ, start_response))
+        return app(environ, start_response)
+
+    return serialised
+
+
+def item_level_transaction_rollback() -> None:
+    """moto backs up every table a transaction touches with a deep copy, stream records included, on
+    every TransactWriteItems: each transaction then costs time and memory in proportion to the whole
+    table, and a long local session runs out of memory. Back up only the items the transaction
+    touches, and the length of each table's stream, and restore those when it fails."""
+    import copy
+    import types
+
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    dynamodb_models.copy = types.SimpleNamespace(
+        copy=copy.copy, deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo))
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    def stored(table: Table, hash_value: Any, range_value: Any) -> Any:
+        found = table.items.get(hash_value)
+        return found.get(range_value) if table.range_key_attr and found is not None else found
+
+    def restore(table: Table, hash_value: Any, range_value: Any, item: Any) -> None:
+        if table.range_key_attr:
+            if item is None:
+                table.items.get(hash_value, {}).pop(range_value, None)
+            else:
+                table.items[hash_value][range_value] = item
+        elif item is None:
+            table.items.pop(hash_value, None)
+        else:
+            table.items[hash_value] = item
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            operation = next(iter(entry.values()))
+            table = self.tables.get(operation.get("TableName"))
+            key = operation.get("Key") or operation.get("Item") or {}
+            if table is None or table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            saved.append((table, hash_value, range_value, copy.deepcopy(stored(table, hash_value, range_value)),
+                          len(table.stream_shard.items) if table.stream_shard else 0))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item, stream_length in reversed(saved):
+                restore(table, hash_value, range_value, item)
+                if table.stream_shard:
+                    del table.stream_shard.items[stream_length:]
+            raise
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def main() -> None:
@@ -24,10 +97,12 @@ def main() -> None:
 
     class KeepAliveHandler(MotoRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each response's second write waits for a delayed ACK
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
-    server = make_server(args.host, args.port, DomainDispatcherApplication(create_backend_app), threaded=True,
-                         request_handler=KeepAliveHandler)
+    item_level_transaction_rollback()
+    server = make_server(args.host, args.port, one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
+                         threaded=True, request_handler=KeepAliveHandler)
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on {server.server_address[1]}", flush=True)

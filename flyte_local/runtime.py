@@ -21,6 +21,7 @@ import sys
 import time
 import traceback
 import uuid
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -106,16 +107,32 @@ class FunctionError(Exception):
 def _worker_start(function: Function, environment: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(environment)
+    _count_aws_requests()
     module = load_handler_module(function)
     _worker["function"] = function
     _worker["handler"] = getattr(module, function.handler.rpartition(".")[2])
 
 
-def _worker_invoke(event: Any) -> tuple[bool, Any]:
+def _count_aws_requests() -> None:
+    """Count the AWS requests each invocation makes (service.Operation), reported with its result."""
+    import botocore.endpoint
+
+    make_request = botocore.endpoint.Endpoint.make_request
+    _worker["requests"] = Counter()
+
+    def counted(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
+        _worker["requests"][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
+        return make_request(endpoint, operation_model, request_dict)
+
+    botocore.endpoint.Endpoint.make_request = counted
+
+
+def _worker_invoke(event: Any) -> tuple[bool, Any, Counter]:
+    _worker["requests"].clear()
     try:
-        return True, _worker["handler"](event, _context(_worker["function"]))
+        return True, _worker["handler"](event, _context(_worker["function"])), Counter(_worker["requests"])
     except Exception as error:  # sent back as text: an exception may not survive pickling
-        return False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"
+        return False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
 
 
 def _worker_ready() -> int:
@@ -131,6 +148,8 @@ class FunctionProcesses:
         self.max_concurrency = max_concurrency
         self._lock = Lock()
         self._pool = self._new_pool()
+        self.invocations = 0
+        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.max_concurrency, mp_context=multiprocessing.get_context("spawn"),
@@ -142,11 +161,14 @@ class FunctionProcesses:
 
     def invoke(self, event: Any) -> Any:
         try:
-            ok, result = self._pool.submit(_worker_invoke, event).result(timeout=self.function.timeout + 30)
+            ok, result, requests = self._pool.submit(_worker_invoke, event).result(timeout=self.function.timeout + 30)
         except BrokenProcessPool:
             with self._lock:  # an environment died (as a crashed Lambda would): start afresh
                 self._pool = self._new_pool()
             raise FunctionError(f"{self.function.logical_id}: an execution environment died") from None
+        with self._lock:
+            self.invocations += 1
+            self.aws_requests.update(requests)
         if not ok:
             raise FunctionError(f"{self.function.logical_id} failed: {result}")
         return result

@@ -191,3 +191,26 @@ def test_audit_filters_and_paging(api, make_pack, post_flow):
     assert audit(api, stepId="nope") == []
     assert api.get(api.base + "/v1/audit/flows", params={"limit": 0}).status_code == 400
     assert api.get(api.base + "/v1/audit/flows/000000000000000000000000").status_code == 404
+
+
+def test_a_step_whose_template_fails_is_skipped_and_shown_in_the_audit(api, make_pack, post_flow):
+    post_flow({"name": "brokenstep", "steps": [
+        {"id": "bad", "event": {"packName": "Src3", "name": "E"},
+         "command": {"packName": "Dst3", "name": "Do", "input": "{{ unmarshalJson(Event.Payload.text).x }}"}},
+        {"id": "good", "event": {"packName": "Src3", "name": "E"}, "command": {"packName": "Dst3", "name": "Other"}}]})
+    src, dst = make_pack("Src3"), make_pack("Dst3")
+    src.send_event("E", {"text": "not json"})
+    assert dst.take_until().command == "Other"  # the other step still ran
+    (execution,) = audit(api, flowName="brokenstep")
+    (failure,) = execution["stepFailures"]
+    assert failure["stepId"] == "bad" and failure["field"] == "command.input"
+    assert failure["trigger"]["event"] == "E"
+
+
+def test_taking_for_an_unknown_pack_is_404(api):
+    response = api.post(api.base + "/v1/packs/Ghost/actions/take", params={"wait": 0})
+    assert response.status_code == 404 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_daily_schedule_runs_the_reaper(stack):
+    assert stack.fire_schedule("PackReaperFunction") == {"deadPacksRemoved": [], "actionsExpired": []}

@@ -25,7 +25,7 @@ import requests
 from flyte_pack import Command, Event, EventDef, Pack
 
 pytestmark = pytest.mark.e2e
-FLOW = Path(__file__).resolve().parents[3] / "shared" / "examples" / "uk-bank-holidays.flow.yaml"
+FLOW = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 YEAR = datetime.now().year  # the flow's own `date +"%Y"`
 

@@ -8,7 +8,7 @@ import requests
 import yaml
 
 pytestmark = pytest.mark.e2e
-QUICK_START = Path(__file__).resolve().parents[3] / "shared" / "examples" / "uk-bank-holidays.flow.yaml"
+QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
 PROBLEM = "application/problem+json"
 
 

@@ -71,3 +71,26 @@ def test_a_result_delivered_twice_continues_its_execution_once(aws, template_app
     assert sorted(a.step_id for a in records) == ["a", "b"]
     assert pipeline.take(source, 0).name == "Next"
     assert pipeline.take(source, 0) is None
+
+
+def test_a_refused_result_leaves_no_event_and_no_stream_record(aws, template_app):
+    """The action's end and its result event are one transaction: when the end is refused, neither lands."""
+    from flyte_core import ids, web
+    from flyte_core.events import Event
+    from flyte_core.storage.models import EventModel
+
+    destination = setup_flow_and_events(1)
+    FunctionRuntime(template_app.functions["StepMatcherFunction"]).invoke(stream_batch(aws, template_app))
+    taken = pipeline.take(destination, 0)
+    pipeline.complete(destination, taken.id, "Done", {}, None)
+    records_before = len(stream_batch(aws, template_app)["Records"])
+
+    late = Event(id=ids.new_id(), name="Done", pack_id="Dst", pack_name="Dst", received_at=web.now(), action_id=taken.id)
+    try:
+        action_store.finish(taken, late)  # `taken` still says PENDING; the table does not
+        raise AssertionError("a finished action took a second result")
+    except action_store.StateConflict:
+        pass
+    assert EventModel.count(late.id) == 0
+    assert len(stream_batch(aws, template_app)["Records"]) == records_before
+    assert action_store.get(taken.id).result["event"] == "Done"

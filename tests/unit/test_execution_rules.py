@@ -105,7 +105,7 @@ def test_the_quick_start_flow_end_to_end_as_rules():
     import yaml
     from pathlib import Path
 
-    document = yaml.safe_load((Path(__file__).resolve().parents[3] / "shared/examples/uk-bank-holidays.flow.yaml").read_text())
+    document = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples/uk-bank-holidays.flow.yaml").read_text())
     f = flows.parse_flow(document)
     message = event(payload={"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
                              "timestamp": "1650000000.000100", "threadTimestamp": ""})

@@ -8,7 +8,7 @@ import yaml
 from flyte_core import flows
 from flyte_core.problems import BadRequest
 
-QUICK_START = Path(__file__).resolve().parents[3] / "shared" / "examples" / "uk-bank-holidays.flow.yaml"
+QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
 
 
 def quick_start() -> dict:

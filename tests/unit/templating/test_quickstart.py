@@ -7,52 +7,13 @@ import pytest
 import yaml
 from flyte_core.templating import check, parse_bool, render
 
-# shared/examples/uk-bank-holidays.flow.yaml, verbatim
-QUICK_START = r'''
-name: next_uk_bank_holidays
-description: prints next UK bank holidays
-steps:
-- id: receive_uk_bank_holiday_message_send_response
-  event:
-    packName: Slack
-    name: ReceivedMessage
-  context:
-    Tts: "{% if Event.Payload.threadTimestamp != '' %}{{ Event.Payload.threadTimestamp }}{% else %}{{ Event.Payload.timestamp }}{% endif %}"
-    ChannelID: '{{ Event.Payload.channelId }}'
-    Requestor: "{{ Event.Payload.user.id }}"
-  criteria: "{{ Event.Payload.message|match:'^flyte(\\\\s+)uk-bank-holidays$' }}"
-  command:
-    packName: Shell
-    name: Shell
-    input: "curl -s https://www.gov.uk/bank-holidays/england-and-wales.json | jq --arg after $(date +\"%Y\") --raw-output -c '.events[] | select(.date | startswith($after)) | \"\\(.date) - \\(.title)\"'"
-- id: send_bank_holiday_response
-  event:
-    packName: Shell
-    name: Output
-  dependsOn:
-  - receive_uk_bank_holiday_message_send_response
-  criteria: "{{ Event.Payload.exit_code|integer == 0 }}"
-  command:
-    packName: Slack
-    name: SendMessage
-    input:
-      channelId: "{{ Context.ChannelID }}"
-      threadTimestamp: "{{ Context.Tts }}"
-      message: |-
-        Hey <@{{ Context.Requestor }}>!
-        Please find below the UK bank holidays for the current year:
-        
-        {{Event.Payload.stdout}}
-'''
-
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "examples" / "uk-bank-holidays.flow.yaml"
+# The quick-start flow as users post it (the repo's copy of the seed's file; tests/unit/test_examples.py
+# checks that the copy is verbatim).
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "uk-bank-holidays.flow.yaml"
 
 
 def flows() -> list[dict]:
-    found = [yaml.safe_load(QUICK_START)]
-    if SHARED.exists():
-        found.append(yaml.safe_load(SHARED.read_text(encoding="utf-8")))
-    return found
+    return [yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))]
 
 
 def slack(message: str, thread: str | None = "1650000000.000100") -> dict:
@@ -82,9 +43,9 @@ def evaluate(step: dict, event: dict, parent: dict):
     return context, {key: render(value, variables) for key, value in command_input.items()}
 
 
-@pytest.fixture(params=range(len(flows())), ids=["embedded", "shared"][:len(flows())])
-def flow(request):
-    return flows()[request.param]
+@pytest.fixture
+def flow():
+    return flows()[0]
 
 
 def test_every_template_of_the_flow_checks(flow):

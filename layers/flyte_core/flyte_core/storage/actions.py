@@ -4,7 +4,7 @@ machine as conditional updates, and the queries of continuation, delivery and au
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,8 +177,8 @@ def finish(action: Action, result: Event) -> Action:
         if error.cause_response_code == "TransactionCanceledException":
             raise StateConflict(action.id) from None
         raise
-    finished = get(action.id)
-    return finished if finished is not None else action
+    return replace(action, state=state, state_time=now, result=result.as_json(), lease_expires_at=None,
+                   states=[*action.states, _state(state, now)])
 
 
 def pending_with_expired_lease(now: datetime) -> Iterable[Action]:
