@@ -140,16 +140,18 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("werkzeug", "flyte_local"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    with LocalStack(port=0, parameter_overrides={"LogLevel": "WARNING"}) as stack:
-        print(f"local stack on {stack.url}; {args.events} events per figure\n")
+    quiet = {"LogLevel": "WARNING"}
+    with LocalStack(port=0, parameter_overrides=quiet) as stack:
+        print(f"{args.events} events per figure; each figure on a fresh local stack\n")
         print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
-        for flows, tag in ((50, "S"), (args.big, "B")):
+        quick_start_requests(stack)
+    for flows, tag in ((50, "S"), (args.big, "B")):
+        with LocalStack(port=0, parameter_overrides=quiet) as stack:
             started = time.time()
             created, taken = measure_event_latency(stack, flows, args.events, tag)
             print(f"(b/c) with {flows} flows registered (set-up {time.time() - started:.0f} s):")
             print("    " + summary("event posted -> action stored and queued", created))
             print("    " + summary("event posted -> taken by a long-polling pack", taken))
-        quick_start_requests(stack)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,40 @@ def item_level_transaction_rollback() -> None:
     dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
+def key_queries_read_their_partition() -> None:
+    """moto answers every Query by sorting and filtering all the items of the table, so a query on
+    the table's own key costs in proportion to the table. DynamoDB reads just the key's partition;
+    do the same for key queries (index queries keep moto's way)."""
+    from moto.dynamodb.models.table import Table
+
+    import inspect
+
+    original_query, original_all_items = Table.query, Table.all_items
+    signature = inspect.signature(original_query)
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
+        if index_name or hash_key is None:
+            return original_query(self, hash_key, *args, **kwargs)
+        self._partition_only = hash_key  # DynamoDB calls run one at a time (above), so this is safe
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self._partition_only
+
+    def all_items(self: Table) -> list:
+        partition_key = getattr(self, "_partition_only", None)
+        if partition_key is None:
+            return original_all_items(self)
+        partition = self.items.get(partition_key)
+        if partition is None:
+            return []
+        items = list(partition.values()) if self.range_key_attr else [partition]
+        return sorted(items, key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
+
+    Table.query, Table.all_items = query, all_items
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -101,6 +135,7 @@ def main() -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     item_level_transaction_rollback()
+    key_queries_read_their_partition()
     server = make_server(args.host, args.port, one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
                          threaded=True, request_handler=KeepAliveHandler)
     server.daemon_threads = True
