@@ -88,6 +88,7 @@ def test_a_template_error_skips_only_that_step():
     actions, (failure,) = run(f, event())
     assert [a.step_id for a in actions] == ["good"]
     assert failure.step_id == "bad" and failure.field == "command.input"
+    assert "(line 1" in failure.message  # where in the template, for the audit
 
 
 def test_ids_are_derived_from_their_causes():

@@ -141,7 +141,11 @@ def _render(render: Render, source: str, variables: Mapping[str, Any], field: st
     try:
         return render(source, variables)
     except Exception as error:  # any template failure is this step's failure, never the batch's
-        raise StepError(field, str(getattr(error, "message", None) or error)) from None
+        message = str(getattr(error, "message", None) or error)
+        line, column = getattr(error, "line", None), getattr(error, "column", None)
+        if line is not None:
+            message += f" (line {line}" + (f", column {column})" if column is not None else ")")
+        raise StepError(field, message) from None
 
 
 def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> tuple[list[PlannedAction], list[StepFailure]]:
