@@ -43,7 +43,7 @@ class CompiledRoute:
     def specificity(self) -> tuple:
         # API Gateway prefers the most specific route: more literal segments, no greedy variable,
         # then a concrete method over ANY.
-        return (-self.literals, self.greedy, len(self.names) * -1, self.route.method == "ANY")
+        return (-self.literals, self.greedy, self.route.method == "ANY")
 
 
 class Gateway:

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
 import yaml
 
 pytestmark = pytest.mark.e2e

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 
 from flyte_core import flows, maintenance, packs, pipeline, registry, web
 from flyte_core.storage import actions as action_store

@@ -12,7 +12,6 @@ from .events import ZERO_EVENT_JSON
 from .problems import BadRequest
 from .storage import actions as action_store
 from .storage import flows as flow_store
-from .storage.models import ActionModel
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -68,13 +67,8 @@ class ExecutionRecord:
 
 def find(query: Query) -> list[ExecutionRecord]:
     """Filter actions, group them by execution, newest matching state first, then page."""
-    condition = ActionModel.recordType == action_store.ACTION
-    for attribute, value in ((ActionModel.stepId, query.step_id), (ActionModel.name, query.action_name),
-                             (ActionModel.packName, query.action_pack_name)):
-        if value is not None:
-            condition &= attribute == value
     latest: dict[str, datetime] = {}
-    for action in action_store.audit_records(query.flow_name, condition):
+    for action in action_store.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
         if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
             if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
                 latest[action.correlation_id] = action.state_time

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import web
+from . import ids, web
 from .problems import BadRequest
 
 ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
@@ -39,6 +39,15 @@ class Event:
         return {"Name": self.name, "Payload": self.payload,
                 "Pack": {"Id": self.pack_id, "Name": self.pack_name, "Labels": self.pack_labels},
                 "CreatedAt": self.created_at, "ReceivedAt": self.received_at}
+
+
+def new_event(name: str, pack_id: str, pack_name: str, pack_labels: dict[str, str], payload: Any,
+              created_at: datetime | None = None, action_id: str | None = None) -> Event:
+    """An event received now: a fresh time-ordered id, createdAt defaulting to the time received."""
+    now = web.now()
+    return Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack_id, pack_name=pack_name,
+                 pack_labels=pack_labels, payload=payload, created_at=created_at or now, received_at=now,
+                 action_id=action_id)
 
 
 ZERO_EVENT_JSON = {"id": "", "event": "", "pack": {"id": "", "name": ""}, "payload": None,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import execution, ids, web
-from .events import FATAL, Event
-from .execution import Execution, PlannedAction
+from . import execution, web
+from .events import FATAL, Event, new_event
+from .execution import Execution
 from .observability import logger, metrics
 from .packs import Pack, labels_include
 from .settings import settings
@@ -31,9 +31,7 @@ from .storage import packs as pack_store
 
 def receive_event(pack: Pack, name: str, payload: Any, created_at: datetime | None) -> Event:
     """Store a posted event; the events table's stream takes it from there."""
-    now = web.now()
-    event = Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack.id, pack_name=pack.name,
-                  pack_labels=pack.labels, payload=payload, created_at=created_at or now, received_at=now)
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at)
     event_store.put(event)
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
     return event
@@ -197,9 +195,7 @@ def expire(action: action_store.Action, pack_id: str) -> None:
     lease = settings().action_lease_seconds
     reason = (f"No result after {action.attempts} attempt(s) of {lease} s each "
               f"(FLYTE_ACTION_MAX_ATTEMPTS={settings().action_max_attempts}, FLYTE_ACTION_LEASE_SECONDS={lease}).")
-    now = web.now()
-    result = Event(id=ids.new_id(now.timestamp()), name=FATAL, pack_id=pack_id, pack_name=action.pack_name,
-                   pack_labels=action.pack_labels, payload=reason, created_at=now, received_at=now, action_id=action.id)
+    result = new_event(FATAL, pack_id, action.pack_name, action.pack_labels, reason, action_id=action.id)
     try:
         action_store.finish(action, result)
         logger.warning("action expired", extra={"actionId": action.id, "attempts": action.attempts})
@@ -228,10 +224,7 @@ def complete(pack: Pack, action_id: str, name: str, payload: Any, created_at: da
                          f"pack {pack.id!r} may not complete it.")
     if action.state != "PENDING":
         raise action_store.StateConflict(action_id)
-    now = web.now()
-    result = Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack.id, pack_name=pack.name,
-                   pack_labels=pack.labels, payload=payload, created_at=created_at or now, received_at=now,
-                   action_id=action.id)
+    result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id)
     finished = action_store.finish(action, result)
     if action.claim_queue_url and action.claim_receipt:
         action_queues.delete(action.claim_queue_url, action.claim_receipt)

@@ -13,7 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from .. import web
 from ..aws import pynamodb_connection
-from ..events import Event
+from ..events import FATAL, Event
 from ..execution import PlannedAction, StepFailure
 from ..settings import settings
 from . import events as event_store
@@ -163,7 +163,7 @@ def finish(action: Action, result: Event) -> Action:
     """PENDING -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
     transaction: the action never ends without the event that continues its execution."""
     now = result.received_at
-    state = "FATAL" if result.name == "FATAL" else "SUCCESS"
+    state = FATAL if result.name == FATAL else "SUCCESS"
     model = ActionModel(action.id)
     try:
         with TransactWrite(connection=pynamodb_connection()) as transaction:
@@ -187,8 +187,15 @@ def pending_with_expired_lease(now: datetime) -> Iterable[Action]:
     return (_to_action(model) for model in scan)
 
 
-def audit_records(flow_name: str | None, condition: Any) -> Iterator[Action]:
-    """Records for the audit list: by flow through its index, otherwise a paginated scan."""
+def audit_records(flow_name: str | None, step_id: str | None, action_name: str | None,
+                  pack_name: str | None) -> Iterator[Action]:
+    """Actions for the audit list, filtered by the fields given: by flow through its index,
+    otherwise a paginated scan."""
+    condition = ActionModel.recordType == ACTION
+    for attribute, value in ((ActionModel.stepId, step_id), (ActionModel.name, action_name),
+                             (ActionModel.packName, pack_name)):
+        if value is not None:
+            condition &= attribute == value
     if flow_name is not None:
         models = ActionModel.by_flow.query(flow_name, filter_condition=condition, scan_index_forward=False)
     else:
