@@ -11,18 +11,43 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+
 from . import web
+from .http.auth.environment import environment_guard
+from .http.auth.guard import Refused
+from .http.auth.tokens import Identity
 from .observability import logger, metrics, tracer
-from .problems import PROBLEM_CONTENT_TYPE, ApiError, NotFound
+from .problems import PROBLEM_CONTENT_TYPE, ApiError, AuthProblem, NotFound
 
 
-def problem_response(error: ApiError) -> Response:
-    return Response(status_code=error.status, content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(error.body()))
+def problem_response(error: ApiError, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(status_code=error.status, content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(error.body()),
+                    headers=dict(headers or {}))
+
+
+def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Spec 9: the policy and token check, for every request of every API function, before its route
+    runs (also for paths no route serves: no rule there means 401, as the original, before any 404)."""
+    guard = environment_guard()
+    if guard is not None:
+        event = app.current_event
+        identity = guard.check(event.request_context.http.method, event.raw_path or event.path,
+                               web.header(event.headers or {}, "authorization"))
+        app.append_context(identity=identity)
+    return next_middleware(app)
 
 
 def create_app() -> APIGatewayHttpResolver:
     """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
     app = APIGatewayHttpResolver()
+    environment_guard()  # a broken auth configuration stops the cold start, as it stopped the original
+    app.use(middlewares=[_authorize])
+
+    @app.exception_handler(Refused)
+    def handle_refused(refusal: Refused) -> Response:
+        logger.info("request refused by the auth policy", extra={"status": refusal.status, "detail": refusal.detail})
+        return problem_response(AuthProblem(refusal.status, refusal.detail), refusal.headers)
 
     @app.exception_handler(ApiError)
     def handle_api_error(error: ApiError) -> Response:
@@ -57,6 +82,7 @@ class Request:
     """What handlers read from the current HTTP API event."""
 
     def __init__(self, app: APIGatewayHttpResolver) -> None:
+        self._app = app
         self.event = app.current_event
         self.headers: Mapping[str, str] = self.event.headers or {}
         self.base = web.base_url(self.headers)
@@ -82,6 +108,11 @@ class Request:
     def json_body(self, what: str = "request body") -> Any:
         """The body as JSON, or as YAML when sent as application/x-yaml (spec 1.3)."""
         return web.parse_body(self.raw_body(), self.content_type, what=what)
+
+    @property
+    def identity(self) -> Identity | None:
+        """Who made the request, when the auth policy required a token for it (issue 11, item 7)."""
+        return self._app.context.get("identity")
 
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -46,3 +47,11 @@ class UnsupportedMediaType(ApiError):
 
 class ServiceUnavailable(ApiError):
     status, title = 503, "Service Unavailable"
+
+
+class AuthProblem(ApiError):
+    """A refusal of the auth check (401, 405 or 503), its status chosen by the check."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.title = status, HTTPStatus(status).phrase
