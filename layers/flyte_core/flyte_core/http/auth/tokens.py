@@ -41,6 +41,9 @@ _ALGORITHMS_BY_KEY_TYPE = {
 _CURVE_ALGORITHM = {"P-256": "ES256", "P-384": "ES384", "P-521": "ES512", "secp256k1": "ES256K"}
 
 
+_UNVERIFIED = jwt.PyJWT()
+
+
 class InvalidToken(Exception):
     """The token does not verify, or its claims cannot be used: 401 with error="invalid_token"."""
 
@@ -232,12 +235,14 @@ class TokenVerifier:
         self._issuers = {issuer.issuer: issuer for issuer in issuers}
 
     def verify(self, token: str) -> Identity:
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+        try:  # one parse of the unverified token, to know whose keys to verify it with
+            unverified = _UNVERIFIED.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError as error:
             raise InvalidToken(f"not a JWT: {error}") from None
-        issuer = self._issuers.get(unverified.get("iss"))
+        header, claims = unverified["header"], unverified["payload"]
+        if not isinstance(claims, dict):
+            raise InvalidToken("the token's payload is not a JSON object")
+        issuer = self._issuers.get(claims.get("iss"))
         if issuer is None:
-            raise InvalidToken(f"the token's issuer {unverified.get('iss')!r} is not trusted")
+            raise InvalidToken(f"the token's issuer {claims.get('iss')!r} is not trusted")
         return Identity(issuer.verify(token, header))
