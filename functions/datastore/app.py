@@ -1,5 +1,7 @@
 """Datastore: multipart PUT, raw GET, list, delete (spec 7)."""
 
+from dataclasses import replace
+
 from flyte_core import datastore
 from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value, raw
 from flyte_core.problems import NotFound
@@ -27,7 +29,8 @@ def get_item(key: str):
          tags=["datastore"], operation_id="storeDatastoreItem")
 def put_item(key: str):
     request = Request(app)
-    item = datastore.parse_upload(path_value(key), request.raw_body(), request.content_type)
+    item = replace(datastore.parse_upload(path_value(key), request.raw_body(), request.content_type),
+                   updated_by=request.actor)
     return empty(201 if item_store.put(item) else 204)
 
 

@@ -138,6 +138,15 @@ def test_tokens_with_the_claims_pass_with_any_case_of_bearer_or_none(auth_stack,
     put = requests.put(f"{auth_stack.url}/v1/datastore/teams", files={"value": ("v", b'{"a":1}', "application/json")},
                        headers=bearer(tokens["admin"]))
     assert put.status_code in (201, 204), put.text
+    listed = requests.get(f"{auth_stack.url}/v1/datastore", headers=bearer(tokens["reader"])).json()["datastore"]
+    assert [item["updatedBy"] for item in listed if item["key"] == "teams"] == [{"sub": "ana", "email": "ana@example.com"}]
+
+
+def test_a_posted_created_by_is_not_believed(auth_stack, tokens):
+    flow = {**FLOW, "name": "spoofed", "createdBy": {"sub": "someone-else"}}
+    assert requests.post(f"{auth_stack.url}/v1/flows", json=flow, headers=bearer(tokens["admin"])).status_code == 201
+    shown = requests.get(f"{auth_stack.url}/v1/flows/spoofed", headers=bearer(tokens["reader"])).json()
+    assert shown["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
 
 
 FLOW = {
@@ -176,6 +185,13 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
             assert time.monotonic() < deadline, executions
             time.sleep(0.3)
         assert action["result"]["payload"]["stdout"] == "hello auth\n"
+        # Who did it (item 7): the flow version's author in the audit and on the flow, the packs' registrants.
+        assert executions[0]["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
+        flow = requests.get(f"{url}/v1/flows/say_hello", headers=bearer(tokens["reader"])).json()
+        assert flow["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
+        for pack_id in ("Shell", "Chat"):
+            pack = requests.get(f"{url}/v1/packs/{pack_id}", headers=bearer(tokens["reader"])).json()
+            assert pack["registeredBy"] == {"sub": "shell-pack"}
     finally:
         chat.stop(timeout=15)
         shell.terminate()

@@ -114,6 +114,12 @@ class Request:
         """Who made the request, when the auth policy required a token for it (issue 11, item 7)."""
         return self._app.context.get("identity")
 
+    @property
+    def actor(self) -> dict[str, str] | None:
+        """Who to record with a change (None when the auth policy asked no token for the request)."""
+        identity = self.identity
+        return identity.actor() if identity else None
+
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)
 

@@ -75,6 +75,10 @@ class Identity:
     def issuer(self) -> str:
         return str(self.claims.get("iss", ""))
 
+    def actor(self) -> dict[str, str]:
+        """What is recorded with a change this caller made (issue 11, item 7)."""
+        return {"sub": self.subject, **({"email": self.email} if self.email else {})}
+
 
 class Issuer(Protocol):
     issuer: str
