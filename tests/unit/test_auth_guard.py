@@ -185,3 +185,19 @@ def test_the_built_in_issuer_secret_is_read_once_on_the_first_token(provider, tm
     assert guard.check("GET", "/v1/flows", f"Bearer {token}").subject == "ops"
     assert guard.check("GET", "/v1/packs", f"Bearer {token}").subject == "ops"
     assert reads == ["arn:s"]
+
+
+def test_an_unreadable_policy_parameter_keeps_the_current_policy_or_answers_503():
+    clock, fail = [0.0], [False]
+
+    def read(name):
+        if fail[0]:
+            raise OSError("SSM is down")
+        return "- path: /health\n"
+
+    source = PolicySource("ssm:/p", read, monotonic=lambda: clock[0])
+    assert source.current().rules[0].path == "/health"
+    fail[0], clock[0] = True, 120.0
+    assert source.current().rules[0].path == "/health"
+    guard = Guard(PolicySource("ssm:/p", read).current, lambda: None)
+    assert refusal(guard, "GET", "/health")[0] == 503

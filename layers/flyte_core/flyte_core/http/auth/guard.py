@@ -101,7 +101,13 @@ class PolicySource:
             return self._policy
         with self._lock:
             if self._policy is None or self._monotonic() - self._read_at >= POLICY_REFRESH_SECONDS:
-                text = self._read_parameter(self._source[len(SSM_PREFIX):])
+                try:
+                    text = self._read_parameter(self._source[len(SSM_PREFIX):])
+                except Exception as error:  # noqa: BLE001 (any AWS failure: keep the policy we have)
+                    if self._policy is None:
+                        raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
+                    log.warning("the auth policy %s cannot be read again; the current one stays: %s", self._source, error)
+                    text = self._text
                 if text != self._text:
                     try:
                         self._policy, self._text = parse_policy(text, self._source), text
@@ -120,7 +126,11 @@ class Guard:
 
     def check(self, method: str, raw_path: str, authorization: str | None) -> Identity | None:
         """The caller's identity when the rule needed a token, None when it did not; raises Refused."""
-        decision = self._policy().decide(method, raw_path)
+        try:
+            policy = self._policy()
+        except IssuerUnavailable as error:
+            raise Refused(503, f"The auth policy cannot be read: {error}.", {"Retry-After": "5"}) from None
+        decision = policy.decide(method, raw_path)
         if isinstance(decision, NoRule):
             raise Refused(401, f"No rule of the auth policy covers {raw_path}.")
         if isinstance(decision, MethodNotAllowed):
