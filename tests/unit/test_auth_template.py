@@ -66,3 +66,11 @@ def test_the_readme_shows_the_starting_policy_as_shipped():
     block = readme.split("**A policy to start from**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     example = parse_policy((ROOT / "examples" / "auth-policy.yaml").read_text(encoding="utf-8"))
     assert parse_policy(block).rules == example.rules
+
+
+@pytest.mark.parametrize(("url", "accepted"), [("", True), ("https://login.example.com/realms/ops", True),
+                                               ("http://login.example.com", False), ("login.example.com", False)])
+def test_the_issuer_parameter_takes_only_https_urls(url, accepted):
+    import re
+
+    assert bool(re.fullmatch(TEMPLATE["Parameters"]["OidcIssuerUrl"]["AllowedPattern"], url)) is accepted
