@@ -229,3 +229,10 @@ def test_end_to_end_through_the_parsed_rule():
     assert claims_satisfied(decision.rule.claims, {"allowedPack": ["Slack"]}, decision.params)
     assert claims_satisfied(decision.rule.claims, {"role": "admin"}, decision.params)
     assert not claims_satisfied(decision.rule.claims, {"allowedPack": "Shell", "role": "user"}, decision.params)
+
+
+def test_many_wildcards_match_by_dynamic_programming_and_overlong_paths_match_nothing():
+    policy = parse_policy("- path: /*/*/*/*/*/*/x\n")
+    assert isinstance(policy.decide("GET", "/a" * 30 + "/x"), Granted)  # tried naively: ~600,000 splits
+    assert isinstance(policy.decide("GET", "/a" * 31), NoRule)
+    assert isinstance(parse_policy("- path: /*\n").decide("GET", "/a" * 40), NoRule)

@@ -17,7 +17,7 @@ Path syntax, one rule per path shape:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -30,6 +30,8 @@ KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OP
 # and its router answered HEAD with the GET handler and OPTIONS without any handler.
 ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "CONNECT"})
 
+# No Flyte path has more than 6 segments; a longer one matches no rule, which bounds matching cost.
+MAX_SEGMENTS = 32
 STATIC, PARAM, WILDCARD = 0, 1, 2  # also the rank of a segment match: lower is more specific
 
 
@@ -167,37 +169,39 @@ def parse_policy(text: str | bytes, source: str = "policy") -> Policy:
     return Policy(tuple(rules))
 
 
-def _matches(pattern: tuple[Segment, ...], parts: list[str]) -> Iterator[tuple[tuple[int, ...], dict[str, str]]]:
-    """Every way `pattern` matches the path segments, each as (rank per path segment, parameters)."""
-    if not pattern:
-        if not parts:
-            yield (), {}
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head.kind == WILDCARD:
-        for taken in range(len(parts) + 1):
-            for rank, params in _matches(rest, parts[taken:]):
-                yield (WILDCARD,) * taken + rank, params
-        return
-    if not parts:
-        return
-    if head.kind == STATIC and unquote(parts[0]) != head.text:
-        return
-    for rank, params in _matches(rest, parts[1:]):
-        if head.kind == PARAM:
-            params = {head.text: unquote(parts[0]), **params}
-        yield (head.kind,) + rank, params
-
-
 def _best_match(rule: Rule, parts: list[str]) -> tuple[tuple[tuple[int, ...], int], dict[str, str]] | None:
-    best = None
-    wildcards = sum(1 for s in rule.segments if s.kind == WILDCARD)
-    for rank, params in _matches(rule.segments, parts):
-        # The rank compares segment by segment; an empty wildcard still makes a rule less specific.
-        key = (rank, wildcards)
-        if best is None or key < best[0]:
-            best = (key, params)
-    return best
+    """The most specific way `rule` matches the path segments, as ((rank per segment, wildcards),
+    parameters), or None. Ranks compare segment by segment (lower is more specific); an empty
+    wildcard still makes a rule less specific than one without. Dynamic programming over (pattern
+    position, path position), so a rule with several `*` costs polynomial time on any path."""
+    pattern = rule.segments
+    memo: dict[tuple[int, int], tuple[tuple[int, ...], dict[str, str]] | None] = {}
+
+    def best(i: int, j: int) -> tuple[tuple[int, ...], dict[str, str]] | None:
+        if (i, j) in memo:
+            return memo[(i, j)]
+        result = None
+        if i == len(pattern):
+            result = ((), {}) if j == len(parts) else None
+        elif pattern[i].kind == WILDCARD:
+            for taken in range(len(parts) - j + 1):
+                rest = best(i + 1, j + taken)
+                if rest is not None:
+                    candidate = ((WILDCARD,) * taken + rest[0], rest[1])
+                    if result is None or candidate[0] < result[0]:
+                        result = candidate
+        elif j < len(parts) and (pattern[i].kind == PARAM or unquote(parts[j]) == pattern[i].text):
+            rest = best(i + 1, j + 1)
+            if rest is not None:
+                params = {pattern[i].text: unquote(parts[j]), **rest[1]} if pattern[i].kind == PARAM else rest[1]
+                result = ((pattern[i].kind,) + rest[0], params)
+        memo[(i, j)] = result
+        return result
+
+    found = best(0, 0)
+    if found is None:
+        return None
+    return (found[0], sum(1 for s in pattern if s.kind == WILDCARD)), found[1]
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,8 @@ class Policy:
         if method == "OPTIONS":
             return Unchecked()
         parts = raw_path[1:].split("/") if raw_path.startswith("/") else raw_path.split("/")
+        if len(parts) > MAX_SEGMENTS:
+            return NoRule()
         best_key, shape = None, None
         for rule in self.rules:
             match = _best_match(rule, parts)
