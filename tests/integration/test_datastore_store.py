@@ -1,7 +1,7 @@
 """Datastore items: created vs replaced, raw bytes, listing without values (moto)."""
 
-from flyte_core.domain.datastore import Item
 from flyte_core.adapters import datastore_table
+from flyte_core.domain.datastore import Item
 
 
 def test_put_reports_created_then_replaced_and_keeps_the_latest(aws):

@@ -2,9 +2,9 @@
 
 import threading
 
-from flyte_core.domain import flows
 from flyte_core.adapters import flows_table
 from flyte_core.adapters.models import FlowTriggerModel
+from flyte_core.domain import flows
 
 
 def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):

@@ -3,12 +3,10 @@
 from datetime import timedelta
 
 
+from flyte_core.adapters import actions_table, flows_table, packs_table
+from flyte_core.adapters.models import ActionModel, PackModel
 from flyte_core.domain import flows, packs, times
 from flyte_core.services import maintenance, pipeline, registry
-from flyte_core.adapters import actions_table
-from flyte_core.adapters import flows_table
-from flyte_core.adapters import packs_table
-from flyte_core.adapters.models import ActionModel, PackModel
 
 
 def register(name, labels=None):

@@ -2,11 +2,10 @@
 
 import pytest
 
+from flyte_core.adapters import pack_queues, packs_table
 from flyte_core.domain import packs
 from flyte_core.services import registry
 from flyte_core.settings import settings
-from flyte_core.adapters import packs_table
-from flyte_core.adapters import pack_queues
 
 
 def register(name="Shell", labels=None):

@@ -3,12 +3,11 @@ each action once, and duplicate queue messages still hand the action out once (m
 
 import threading
 
+from flyte_core.adapters import actions_table, flows_table
+from flyte_core.adapters.models import ActionModel
 from flyte_core.domain import flows, packs
 from flyte_core.domain.errors import StateConflict
 from flyte_core.services import pipeline, registry
-from flyte_core.adapters import actions_table
-from flyte_core.adapters import flows_table
-from flyte_core.adapters.models import ActionModel
 from flyte_local.runtime import FunctionRuntime
 
 

@@ -27,7 +27,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     """Read a `multipart/form-data` PUT: file part `value`, optional text field `description`."""
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
         raise UnsupportedFormat("Send the item as multipart/form-data with a part named 'value' "
-                                   "(curl -F value=@file.json -F description=...).")
+                                "(curl -F value=@file.json -F description=...).")
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     if not message.is_multipart():
@@ -49,7 +49,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
         raise InvalidInput("The 'value' part is empty.", field="value")
     if len(value) > MAX_VALUE_BYTES:
         raise TooLarge(f"The value has {len(value)} bytes; a datastore item holds at most {MAX_VALUE_BYTES}.",
-                              field="value", maxBytes=MAX_VALUE_BYTES)
+                       field="value", maxBytes=MAX_VALUE_BYTES)
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 

@@ -146,13 +146,13 @@ def _check_step_ids(flow: dict[str, Any]) -> None:
     for index, step in enumerate(flow["steps"]):
         if step["id"] in seen:
             raise InvalidInput(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
-                             field=f"steps[{index}].id", stepId=step["id"])
+                               field=f"steps[{index}].id", stepId=step["id"])
         seen[step["id"]] = index
     for index, step in enumerate(flow["steps"]):
         for position, dependency in enumerate(step.get("dependsOn", [])):
             if dependency not in seen:
                 raise InvalidInput(f"dependsOn names step {dependency!r}, which is not in this flow.",
-                                 field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+                                   field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
 
 
 def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -190,7 +190,7 @@ def _check_templates(flow: dict[str, Any]) -> None:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
                 at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
                 raise InvalidInput(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
-                                 field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+                                   field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
 
 
 def trigger_key(pack_name: str, event_name: str) -> str:

@@ -54,7 +54,7 @@ def parse_registration(body: Any) -> Pack:
     for index, pack_link in enumerate(links):
         if RESERVED_REL.search(pack_link.get("rel", "")):
             raise InvalidInput(f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.",
-                             field=f"links[{index}].rel")
+                               field=f"links[{index}].rel")
     commands = []
     for index, command in enumerate(_list(body.get("commands"), "commands")):
         where = f"commands[{index}]"
