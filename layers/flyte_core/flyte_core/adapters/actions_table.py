@@ -39,8 +39,8 @@ def _to_action(model: ActionModel) -> Action:
 def _to_step_failure(model: ActionModel) -> StepFailure:
     error = model.error or {}  # {stepId, field, message}; older records kept a made-up stepId attribute
     return StepFailure(id=model.id, step_id=error.get("stepId", model.stepId), field=error.get("field", ""),
-                       message=error.get("message", ""), correlation_id=model.correlationId, flow_name=model.flowName, flow_uuid=model.flowUUID,
-                       trigger=model.trigger, time=model.stateTime)
+                       message=error.get("message", ""), correlation_id=model.correlationId, flow_name=model.flowName,
+                       flow_uuid=model.flowUUID, trigger=model.trigger, time=model.stateTime)
 
 
 def _plain(entry: Any) -> dict[str, Any]:
