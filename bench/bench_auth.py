@@ -77,7 +77,7 @@ def resolver_request(environment: dict[str, str], token: str | None, count: int)
         os.environ.pop(name, None)
     os.environ.update(environment)
     auth_environment.environment_guard.cache_clear()
-    from flyte_core.api import Request, create_app
+    from flyte_core.http.api import Request, create_app
 
     app = create_app()
 

@@ -3,7 +3,7 @@ redeploy) and the built-in issuer's signing secret in Secrets Manager."""
 
 from __future__ import annotations
 
-from ..aws import client
+from .aws import client
 
 
 def parameter_value(name: str) -> str:

@@ -1,1 +1,2 @@
-"""HTTP concerns shared by the API functions: parsing, negotiation, links, problems, auth."""
+"""The HTTP face: the Powertools resolver, request parsing and negotiation, the one place where
+domain errors become problem+json responses, and auth (the policy and token check)."""

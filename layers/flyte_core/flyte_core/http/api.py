@@ -4,6 +4,7 @@ negotiation rules, and the Lambda entry point that adds correlation ids, tracing
 from __future__ import annotations
 
 import base64
+from http import HTTPStatus
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -13,22 +14,23 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from ..domain.errors import DomainError, NotFound
+from ..observability import logger, metrics, tracer
 from . import web
-from .http.auth.environment import environment_guard
-from .http.auth.guard import Refused
-from .http.auth.tokens import Identity
-from .observability import logger, metrics, tracer
-from .problems import PROBLEM_CONTENT_TYPE, ApiError, AuthProblem, NotFound
+from .auth.environment import environment_guard
+from .auth.guard import Refused
+from .auth.tokens import Identity
+from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
 
 
-def problem_response(error: ApiError, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(status_code=error.status, content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(error.body()),
+def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body),
                     headers=dict(headers or {}))
 
 
 def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     """Spec 9: the policy and token check, for every request of every API function, before its route
-    runs (also for paths no route serves: no rule there means 401, as the original, before any 404)."""
+    runs; the caller's identity (when the rule asked for a token) goes to the handlers (item 7)."""
     guard = environment_guard()
     if guard is not None:
         event = app.current_event
@@ -47,21 +49,23 @@ def create_app() -> APIGatewayHttpResolver:
     @app.exception_handler(Refused)
     def handle_refused(refusal: Refused) -> Response:
         logger.info("request refused by the auth policy", extra={"status": refusal.status, "detail": refusal.detail})
-        return problem_response(AuthProblem(refusal.status, refusal.detail), refusal.headers)
+        return problem_response(problem(refusal.status, HTTPStatus(refusal.status).phrase, refusal.detail), refusal.headers)
 
-    @app.exception_handler(ApiError)
-    def handle_api_error(error: ApiError) -> Response:
-        logger.info("request refused", extra={"status": error.status, "detail": error.detail})
-        return problem_response(error)
+    @app.exception_handler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response:
+        body = problem_for(error)
+        logger.info("request refused", extra={"status": body["status"], "detail": error.detail})
+        return problem_response(body)
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response:
-        return problem_response(NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}."))
+        return problem_response(problem_for(
+            NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         logger.exception("unexpected failure")
-        return problem_response(ApiError("The server failed to handle the request; it has been logged."))
+        return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))
 
     return app
 
