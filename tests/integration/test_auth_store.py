@@ -25,7 +25,7 @@ def test_mint_prints_a_token_the_stack_accepts(aws, capsys):
 
 def test_mint_explains_what_is_missing(aws, capsys, monkeypatch):
     monkeypatch.delenv("FLYTE_TOKEN_SECRET_ARN", raising=False)
-    assert tokens.main(["mint", "--subject", "x"]) == 2
+    assert tokens.main(["mint", "--subject", "x"]) == 2  # no secret named
     assert "--secret-id" in capsys.readouterr().err
     assert tokens.main(["mint", "--subject", "x", "--ttl", "1w", "--secret-id", "s"]) == 2
     assert "ttl" in capsys.readouterr().err
@@ -36,3 +36,12 @@ def test_mint_explains_what_is_missing(aws, capsys, monkeypatch):
 def test_the_policy_parameter_is_read_from_ssm(aws):
     aws.client("ssm").put_parameter(Name="/flyte-it/auth-policy", Value="- path: /*\n", Type="String", Overwrite=True)
     assert parameter_value("/flyte-it/auth-policy") == "- path: /*\n"
+
+
+def test_mint_without_a_subject_names_who_minted_it(aws, capsys, monkeypatch):
+    arn = aws.client("secretsmanager").create_secret(Name="flyte-it-token-2", SecretString=json.dumps(SECRET))["ARN"]
+    monkeypatch.setenv("FLYTE_TOKEN_SECRET_ARN", arn)
+    monkeypatch.setattr("getpass.getuser", lambda: "ops-admin")
+    assert tokens.main(["mint", "--claim", "groups=sre", "--ttl", "30d"]) == 0  # the issue's own example
+    identity = TokenVerifier([BuiltInIssuer.from_secret(secret_string(arn))]).verify(capsys.readouterr().out.strip())
+    assert identity.subject == "ops-admin" and identity.claims["groups"] == "sre"

@@ -1,6 +1,6 @@
 """Admin command of the stack's own token issuer (issue 11, item 6):
 
-    python -m flyte_core.tokens mint --subject deploy-bot --claim groups=sre --ttl 30d
+    python -m flyte_core.tokens mint --claim groups=sre --ttl 30d [--subject deploy-bot]
 
 prints a token signed with the stack's secret (`--secret-id`, default `$FLYTE_TOKEN_SECRET_ARN`; the
 stack output `TokenSecretArn`). Give a claim more than once for a list (`--claim groups=sre
@@ -10,6 +10,7 @@ stack output `TokenSecretArn`). Give a claim more than once for a list (`--claim
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
 
@@ -22,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flyte_core.tokens", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     mint = commands.add_parser("mint", help="print a new token")
-    mint.add_argument("--subject", "--sub", required=True, help="who the token is for (recorded with what it changes)")
+    mint.add_argument("--subject", "--sub", default=None,
+                      help="who the token is for, recorded with what it changes (default: your user name)")
     mint.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE", help="a claim; repeat a name for a list")
     mint.add_argument("--ttl", default="30d", help="lifetime: 30d, 12h, 15m, 90s (default 30d)")
     mint.add_argument("--secret-id", default=os.environ.get("FLYTE_TOKEN_SECRET_ARN", ""),
@@ -35,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         from .adapters.auth_store import secret_string
 
         issuer = BuiltInIssuer.from_secret(secret_string(args.secret_id))
-        print(issuer.mint(args.subject, claims, ttl))
+        print(issuer.mint(args.subject or getpass.getuser(), claims, ttl))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
