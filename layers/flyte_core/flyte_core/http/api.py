@@ -1,18 +1,18 @@
 """The HTTP face every API function shares: a Powertools resolver with Flyte's error and
-negotiation rules, and the Lambda entry point that adds correlation ids, tracing and metrics."""
+negotiation rules and the auth check before every route, and the Lambda entry point that adds
+correlation ids, tracing and metrics."""
 
 from __future__ import annotations
 
 import base64
-from http import HTTPStatus
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.logging import correlation_paths
-
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.logging import correlation_paths
 
 from ..domain.errors import DomainError, NotFound
 from ..observability import logger, metrics, tracer
@@ -49,7 +49,8 @@ def create_app() -> APIGatewayHttpResolver:
     @app.exception_handler(Refused)
     def handle_refused(refusal: Refused) -> Response:
         logger.info("request refused by the auth policy", extra={"status": refusal.status, "detail": refusal.detail})
-        return problem_response(problem(refusal.status, HTTPStatus(refusal.status).phrase, refusal.detail), refusal.headers)
+        body = problem(refusal.status, HTTPStatus(refusal.status).phrase, refusal.detail)
+        return problem_response(body, refusal.headers)
 
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
