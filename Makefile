@@ -15,7 +15,7 @@ REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt function
 .PHONY: help venv test test-fast run openapi sam-check system-deps bench clean
 
 help:
-	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
+	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
 	@echo "make test       - install everything, check the SAM template, run every test"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
@@ -63,8 +63,9 @@ sam-check: $(SAM_VENV)/.installed
 	    --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached >/dev/null && echo "sam build: ok"; \
 	else echo "sam build skipped: no python3.13 here (the Lambda runtime); sam validate passed"; fi
 
-bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+# bench_cold_start.py reads the `sam build` output, so the build comes first.
+bench: $(STAMP) sam-check
+	@for script in bench/*.py; do echo "== $$script"; LAMBDA_PYTHON=$(PYTHON) $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
