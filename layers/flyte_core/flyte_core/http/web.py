@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from ..domain.errors import InvalidInput
 from ..domain.times import format_time
 
@@ -57,6 +55,8 @@ def _json_default(value: Any) -> Any:
 
 
 def dump_yaml(value: Any) -> str:
+    import yaml  # here, not at the top: only a YAML request or response loads PyYAML
+
     return yaml.safe_dump(json.loads(dump_json(value)), sort_keys=True, allow_unicode=True, default_flow_style=False)
 
 
@@ -80,6 +80,8 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
     if body is None or not body.strip():
         raise InvalidInput(f"The {what} is empty.")
     if content_type == YAML_TYPE:
+        import yaml
+
         try:
             return yaml.safe_load(body)
         except yaml.YAMLError as error:
