@@ -1,4 +1,4 @@
-"""What packs call while they run: post events, take actions (long poll), post results (spec 4)."""
+"""What packs call while they run: post events, take actions (long poll), post results (api-contract §4)."""
 
 from flyte_core.adapters import actions_table, packs_table
 from flyte_core.domain import events, times
@@ -13,7 +13,7 @@ MAX_WAIT_SECONDS = 20
 
 
 def seen_pack(raw_pack_id: str):
-    """The registered pack, its lastSeen refreshed (spec 3.3); 404 when it is not registered."""
+    """The registered pack, its lastSeen refreshed (api-contract §3.3); 404 when it is not registered."""
     pack = packs_table.touch(path_value(raw_pack_id), times.now())
     if pack is None:
         raise NotFound(f"No pack {path_value(raw_pack_id)!r} is registered; register it with POST /v1/packs first.")

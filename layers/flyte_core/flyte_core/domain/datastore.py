@@ -1,4 +1,4 @@
-"""Datastore items: the multipart upload, the size rule and representations (spec 7)."""
+"""Datastore items: the multipart upload, the size rule and representations (api-contract §7)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """HTTP concerns of the Flyte contract, as pure functions over headers and bodies.
 
-Absolute links built from the request (spec 1.1), exact-string content negotiation between JSON and
-YAML (spec 1.3), and Go-compatible JSON output.
+Absolute links built from the request (api-contract §1.1), exact-string content negotiation between JSON and
+YAML (api-contract §1.3), and Go-compatible JSON output.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The authorisation policy of the original Flyte (spec 9): a YAML list of `{path, methods?, claims?}`
+"""The authorisation policy of the original Flyte (api-contract §9): a YAML list of `{path, methods?, claims?}`
 rules matched with the original router's syntax and precedence, and its claim-matching rules.
 
 Pure: no I/O beyond parsing the text handed in.

@@ -1,4 +1,4 @@
-"""Verifying bearer tokens as ID tokens of a trusted issuer (spec 9, item 3 of issue 11).
+"""Verifying bearer tokens as ID tokens of a trusted issuer (api-contract §9, item 3 of issue 11).
 
 An OIDC issuer's keys come from its JWKS, found through `<issuer>/.well-known/openid-configuration`,
 cached in the execution environment and fetched again when a token names a key id the cache does
