@@ -27,9 +27,13 @@ from .runtime import Throttled
 
 log = logging.getLogger("flyte_local")
 MAX_BODY_BYTES = 6 * 1024 * 1024  # a synchronous Lambda invocation carries at most 6 MB
-DEFAULT_ROUTE = "$default"
+DEFAULT_ROUTE = "$default"  # SAM writes the path as /$default
 _UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|x-yaml|yaml|xml|x-www-form-urlencoded|problem\+json|javascript))", re.I)
+
+
+def is_default(route: Route) -> bool:
+    return route.path.lstrip("/") == DEFAULT_ROUTE
 
 
 class CompiledRoute:
@@ -60,8 +64,8 @@ class CompiledRoute:
 class Gateway:
     def __init__(self, routes: list[Route], invoke: Callable[[str, dict], dict],
                  after_request: Callable[[], None] | None = None) -> None:
-        self.routes = sorted((CompiledRoute(r) for r in routes if r.path != DEFAULT_ROUTE), key=CompiledRoute.specificity)
-        self.default = next((CompiledRoute(r) for r in routes if r.path == DEFAULT_ROUTE), None)
+        self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
+        self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
         self.after_request = after_request or (lambda: None)
         self._server: ThreadingHTTPServer | None = None

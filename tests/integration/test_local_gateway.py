@@ -81,7 +81,7 @@ def test_item12_unknown_methods_are_routed_not_answered_with_an_html_501(gateway
 
 
 def test_item12_a_default_route_receives_what_no_other_route_matches():
-    local = Gateway([Route("GET", "/v1", "Info"), Route("ANY", "$default", "Info")], echo)
+    local = Gateway([Route("GET", "/v1", "Info"), Route("ANY", "/$default", "Info")], echo)
     port = local.start("127.0.0.1", 0)
     try:
         status, _, body = request(port, "TRACE", "/v1/anything")
@@ -91,7 +91,8 @@ def test_item12_a_default_route_receives_what_no_other_route_matches():
 
 
 def test_item1_a_body_above_the_lambda_payload_limit_is_a_413_naming_the_limit(gateway):
-    answer = raw_exchange(gateway, b"POST /v1/packs HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n" + b"{" * 65536).decode()
+    # The gateway answers from the headers, without reading 20 MB (so the test sends none of it).
+    answer = raw_exchange(gateway, b"POST /v1/packs HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n").decode()
     assert answer.startswith("HTTP/1.1 413")
     assert str(MAX_BODY_BYTES) in answer and "application/problem+json" in answer
 
