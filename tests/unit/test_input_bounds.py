@@ -230,3 +230,26 @@ def test_a_yaml_syntax_error_is_left_to_the_caller_as_pyyaml_reports_it():
         bounds.load_yaml("a: [unclosed")
     with pytest.raises(json.JSONDecodeError):
         bounds.load_json("{nope")
+
+
+# --- item 10: responses ----------------------------------------------------------------------------
+
+def test_item10_a_list_page_stops_at_the_budget_but_always_advances():
+    assert bounds.fitting([400, 400, 400], budget=1000) == 2
+    assert bounds.fitting([5000, 10], budget=1000) == 1  # one oversized entry still makes a page
+    assert bounds.fitting([10, 10], budget=1000) == 2
+    assert bounds.fitting([], budget=1000) == 0
+
+
+def test_item10_large_values_in_lists_are_cut_with_a_link_to_the_full_record():
+    small = {"text": "hello"}
+    assert bounds.cut(small, "http://x/full") is small
+    large = {"text": "x" * 20_000}
+    assert bounds.cut(large, "http://x/full") == {"truncated": True, "bytes": bounds.json_size(large), "href": "http://x/full"}
+
+
+def test_item10_a_response_beyond_what_lambda_can_carry_is_refused_not_sent():
+    assert bounds.check_response_size("{}") == "{}"
+    with pytest.raises(TooLarge) as caught:
+        bounds.check_response_size("x" * (bounds.MAX_RESPONSE_BYTES + 1))
+    assert caught.value.extra["maxBytes"] == bounds.MAX_RESPONSE_BYTES

@@ -38,6 +38,9 @@ MAX_PACK_ID_BYTES = 1024  # name and labels together (the pack id, a DynamoDB pa
 MAX_KEY_BYTES = 1024  # a datastore key (a DynamoDB partition key)
 MAX_DESCRIPTION_BYTES = 4096  # a datastore item's description
 MAX_HEADER_VALUE_BYTES = 1024  # headers the API reads (Accept, content-type, host) or writes back
+MAX_RESPONSE_BYTES = 5_000_000  # a response body: a Lambda response carries at most 6 MB
+LIST_BUDGET_BYTES = 2_000_000  # the JSON of a list page; the next page starts where it stops (YAML runs larger)
+LIST_VALUE_BYTES = 8_192  # a payload, input or result shown in a list; larger ones are cut, linked in full
 
 _INTEGER_DIGITS = len(str(MAX_INTEGER))
 # Characters that are not visible or change how the text around them is displayed: controls (Cc),
@@ -152,6 +155,32 @@ def check_document_size(text: str | bytes, what: str, max_bytes: int = MAX_DOCUM
     size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
         raise TooLarge(f"The {what} has {size} bytes; at most {max_bytes} are accepted{kind}.", maxBytes=max_bytes)
+
+
+def fitting(sizes: list[int], budget: int = LIST_BUDGET_BYTES) -> int:
+    """How many entries, in order, fit in the budget (always at least one, so that paging advances)."""
+    total = 0
+    for count, size in enumerate(sizes):
+        total += size
+        if total > budget and count > 0:
+            return count
+    return len(sizes)
+
+
+def cut(value: Any, href: str, max_bytes: int = LIST_VALUE_BYTES) -> Any:
+    """The value, or when its JSON is larger than max_bytes a marker saying so and where to read it all."""
+    size = json_size(value)
+    if size <= max_bytes:
+        return value
+    return {"truncated": True, "bytes": size, "href": href}
+
+
+def check_response_size(body: str) -> str:
+    size = len(body.encode("utf-8"))
+    if size > MAX_RESPONSE_BYTES:
+        raise TooLarge(f"The response would have {size} bytes; at most {MAX_RESPONSE_BYTES} can be sent. "
+                       "Ask for less (a smaller limit) or for one record at a time.", maxBytes=MAX_RESPONSE_BYTES)
+    return body
 
 
 # --- JSON ------------------------------------------------------------------------------------------
