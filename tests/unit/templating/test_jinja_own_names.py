@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from flyte_core.templating.engine import render
+from flyte_core.domain.templating.engine import render
 
 
 @pytest.mark.parametrize("template", ["[{{ self }}]", "[{{ self.name }}]", "{% for x in xs %}[{{ self }}]{% endfor %}",
