@@ -20,22 +20,22 @@ def register_pack():
     request = Request(app)
     pack = registry.register(packs.parse_registration(request.json_body("pack registration")))
     return request.respond(packs.representation(pack, request.base, times.now()), 201,
-                           headers={"Location": f"{request.base}v1/packs/{pack.id}"})
+                           headers={"Location": packs.pack_url(request.base, pack.id)})
 
 
 @app.get("/v1/packs/<packId>", summary="Get a pack", tags=["pack"], operation_id="getPack")
 def get_pack(packId: str):
     request = Request(app)
-    pack = packs_table.get(path_value(packId))
+    pack = packs_table.get(path_value(packId, "packId"))
     if pack is None:
-        raise NotFound(f"No pack {path_value(packId)!r} is registered.")
+        raise NotFound(f"No pack {path_value(packId, 'packId')!r} is registered.")
     return request.respond(packs.representation(pack, request.base, times.now()))
 
 
 @app.delete("/v1/packs/<packId>", summary="Delete a pack and its action queue", tags=["pack"], operation_id="deletePack")
 def delete_pack(packId: str):
-    if registry.unregister(path_value(packId)) is None:
-        raise NotFound(f"No pack {path_value(packId)!r} is registered.")
+    if registry.unregister(path_value(packId, "packId")) is None:
+        raise NotFound(f"No pack {path_value(packId, 'packId')!r} is registered.")
     return empty(204)
 
 

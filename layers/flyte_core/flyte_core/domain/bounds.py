@@ -36,6 +36,7 @@ MAX_PACK_BYTES = 100_000  # a pack registration as JSON
 MAX_NAME_BYTES = 256  # names of flows, packs, commands, events, steps; label keys and values
 MAX_PACK_ID_BYTES = 1024  # name and labels together (the pack id, a DynamoDB partition key of at most 2,048 bytes)
 MAX_KEY_BYTES = 1024  # a datastore key (a DynamoDB partition key)
+MAX_PATH_SEGMENT_BYTES = max(MAX_KEY_BYTES, MAX_PACK_ID_BYTES)  # a name or key in a URL
 MAX_DESCRIPTION_BYTES = 4096  # a datastore item's description
 MAX_HEADER_VALUE_BYTES = 1024  # headers the API reads (Accept, content-type, host) or writes back
 MAX_RESPONSE_BYTES = 5_000_000  # a response body: a Lambda response carries at most 6 MB
@@ -98,14 +99,15 @@ def check_text(value: Any, field: str, *, what: str, max_bytes: int) -> str:
 
 
 def check_header_value(value: str | None, name: str) -> str | None:
-    """A header the API reads and may use in what it writes (links, content types)."""
+    """A header the API reads and may use in what it writes (links, content types): printable ASCII."""
     if value is None:
         return None
     if len(value) > MAX_HEADER_VALUE_BYTES:
         raise InvalidInput(f"The {name} header has {len(value)} characters; at most {MAX_HEADER_VALUE_BYTES} are read.",
                            field=f"header {name}", maxBytes=MAX_HEADER_VALUE_BYTES)
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value if c != "\t"):
-        raise InvalidInput(f"The {name} header contains control characters.", field=f"header {name}")
+    if any(not (0x20 <= ord(c) < 0x7F) for c in value if c != "\t"):
+        raise InvalidInput(f"The {name} header contains control characters or characters beyond ASCII.",
+                           field=f"header {name}")
     return value
 
 
@@ -251,7 +253,7 @@ def check_json_compatible(value: Any, what: str = "document") -> Any:
                     raise InvalidInput(f"The {what} has a key that {key.reason}.", field=path)
                 if not isinstance(key, str):
                     raise InvalidInput(f"The {what} has a key of type {type(key).__name__}; keys must be strings.", field=path)
-                child_path = _member(path, key)
+                child_path = member(path, key)
                 _check_string(key, child_path, what, "key")
                 stack.append((child, child_path, depth + 1))
         elif isinstance(item, list):
@@ -284,7 +286,8 @@ def _check_string(text: str, path: str, what: str, kind: str) -> None:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _member(path: str, key: str) -> str:
+def member(path: str, key: str) -> str:
+    """The field path of a key: `a.b` for identifiers, `a["x y"]` for any other key."""
     if _IDENTIFIER.fullmatch(key):
         return f"{path}.{key}" if path else key
     return f"{path}[{json.dumps(key, ensure_ascii=True)}]"

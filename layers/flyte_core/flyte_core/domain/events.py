@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import ids, times
+from . import bounds, ids, times
 from .errors import InvalidInput
 
 ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
@@ -67,6 +67,8 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
         name = ""
     if not isinstance(name, str):
         raise InvalidInput("'event' must be a string (the event name).", field="event")
+    bounds.check_name(name, "event", what="event name", path_segment=False, allow_empty=True)
+    bounds.check_size(body.get("payload"), bounds.MAX_PAYLOAD_BYTES, what="payload", field="payload")
     created_at = body.get("createdAt")
     if created_at in (None, "", "0001-01-01T00:00:00Z"):
         return name, body.get("payload"), None

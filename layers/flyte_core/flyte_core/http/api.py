@@ -4,14 +4,16 @@ negotiation rules, and the Lambda entry point that adds correlation ids, tracing
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
-from ..domain.errors import DomainError, NotFound
+from ..domain import bounds
+from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..observability import logger, metrics, tracer
 from . import web
 from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
@@ -21,8 +23,20 @@ def problem_response(body: dict[str, Any]) -> Response:
     return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body))
 
 
-def create_app() -> APIGatewayHttpResolver:
-    """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
+def allowed_methods(path: str, routes: Mapping[str, Iterable[str]]) -> list[str]:
+    """The methods the API has for a path, given its routes (`/v1/packs/{packId}` -> methods)."""
+    allowed: set[str] = set()
+    for template, methods in routes.items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            allowed.update(method.upper() for method in methods)
+    return sorted(allowed)
+
+
+def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None) -> APIGatewayHttpResolver:
+    """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s.
+
+    `api_routes` (the whole API's routes) lets the function that receives unrouted requests tell a
+    method the path does not have (405, with Allow) from a path that does not exist (404)."""
     app = APIGatewayHttpResolver()
 
     @app.exception_handler(DomainError)
@@ -33,8 +47,14 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response:
-        return problem_response(problem_for(
-            NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")))
+        method, path = app.current_event.request_context.http.method, app.current_event.path
+        allowed = allowed_methods(path, api_routes()) if api_routes else []
+        if allowed:
+            response = problem_response(problem(405, "Method Not Allowed", f"{method} is not allowed on {path}; "
+                                                f"use {', '.join(allowed)}."))
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        return problem_response(problem_for(NotFound(f"No route for {method} {path}.")))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
@@ -65,7 +85,7 @@ class Request:
         self.base = web.base_url(self.headers)
 
     def header(self, name: str) -> str | None:
-        return web.header(self.headers, name)
+        return bounds.check_header_value(web.header(self.headers, name), name)
 
     @property
     def accept(self) -> str | None:
@@ -94,9 +114,15 @@ class Request:
         return Response(status_code=status, content_type=content_type, body=body, headers=headers)
 
 
-def path_value(raw: str) -> str:
-    """A path parameter as the resolver hands it over (the raw segment), percent-decoded once."""
-    return unquote(raw)
+def path_value(raw: str, field: str = "path") -> str:
+    """A path parameter as the resolver hands it over (the raw segment), percent-decoded once, no
+    longer than any key can be (a longer one names nothing and would be refused by DynamoDB)."""
+    value = unquote(raw)
+    size = len(value.encode("utf-8"))
+    if size > bounds.MAX_PATH_SEGMENT_BYTES:
+        raise InvalidInput(f"The {field} in the URL has {size} bytes; no name or key is longer than "
+                           f"{bounds.MAX_PATH_SEGMENT_BYTES}.", field=field, maxBytes=bounds.MAX_PATH_SEGMENT_BYTES)
+    return value
 
 
 def raw(body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:
