@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.e2e
-FUZZ = settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(max_examples=75, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 # Text includes control characters, bidi overrides and lone surrogates (json.dumps escapes them).
 text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
