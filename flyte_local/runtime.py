@@ -37,9 +37,9 @@ from .application import ACCOUNT, REGION, Function
 
 log = logging.getLogger("flyte_local")
 _instance_numbers = itertools.count(1)
-MAX_CONCURRENCY = int(os.environ.get("FLYTE_LOCAL_MAX_CONCURRENCY", "10"))  # per function (reserved concurrency)
+MAX_CONCURRENCY = int(os.environ.get("FLYTE_LOCAL_MAX_CONCURRENCY", "16"))  # per function (reserved concurrency)
 MAX_ENVIRONMENTS = int(os.environ.get("FLYTE_LOCAL_MAX_ENVIRONMENTS", "24"))  # all functions: about 80 MB each
-CONCURRENT_STARTS = max(1, (os.cpu_count() or 2) // 2)
+CONCURRENT_STARTS = os.cpu_count() or 2
 START_TIMEOUT_SECONDS = 120
 QUEUE_TIMEOUT_SECONDS = 30  # API Gateway's integration timeout
 
