@@ -31,6 +31,7 @@ MAX_YAML_BYTES = 64 * 1024  # a YAML request body: PyYAML parses 2-30 us of CPU 
 MAX_YAML_EXPANSION = 1_000_000  # nodes plus scalar characters of a YAML document with aliases expanded
 MAX_INTEGER = 2**63 - 1  # Go's int64; beyond it flyte-client packs could not read the number back
 MAX_PAYLOAD_BYTES = 100_000  # an event's or result's payload as JSON: an action item holds its trigger, input and result
+MAX_CONTEXT_BYTES = 50_000  # a step's rendered context, kept in each action with its input
 MAX_FLOW_BYTES = 200_000  # a flow as JSON (stored twice: current and version)
 MAX_PACK_BYTES = 100_000  # a pack registration as JSON
 MAX_NAME_BYTES = 256  # names of flows, packs, commands, events, steps; label keys and values

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from ..adapters import aws
 from ..domain import bounds
 from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..observability import logger, metrics, tracer
@@ -58,6 +59,9 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
+        meant = aws.as_domain_error(error)
+        if meant is not None:
+            return handle_domain_error(meant)
         logger.exception("unexpected failure")
         return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))
 
