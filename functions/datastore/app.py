@@ -12,7 +12,7 @@ app = create_app()
          operation_id="listDatastoreItems")
 def list_items():
     request = Request(app)
-    return request.respond(datastore.list_representation(list(datastore_table.list_all()), request.base))
+    return request.respond(datastore.list_representation(list(datastore_table.list_all()), request.base, request.start()))
 
 
 @app.get("/v1/datastore/<key>", summary="Get an item's raw value", tags=["datastore"], operation_id="getDatastoreItem")

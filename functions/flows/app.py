@@ -11,7 +11,7 @@ app = create_app()
 @app.get("/v1/flows", summary="List flows", tags=["flow"], operation_id="listFlows")
 def list_flows():
     request = Request(app)
-    return request.respond(flows.list_representation(list(flows_table.list_current()), request.base))
+    return request.respond(flows.list_representation(list(flows_table.list_current()), request.base, request.start()))
 
 
 @app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],

@@ -12,7 +12,7 @@ app = create_app()
 @app.get("/v1/packs", summary="List packs", tags=["pack"], operation_id="listPacks")
 def list_packs():
     request = Request(app)
-    return request.respond(packs.list_representation(list(packs_table.list_all()), request.base, times.now()))
+    return request.respond(packs.list_representation(list(packs_table.list_all()), request.base, times.now(), request.start()))
 
 
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")

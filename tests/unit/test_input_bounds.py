@@ -253,3 +253,20 @@ def test_item10_a_response_beyond_what_lambda_can_carry_is_refused_not_sent():
     with pytest.raises(TooLarge) as caught:
         bounds.check_response_size("x" * (bounds.MAX_RESPONSE_BYTES + 1))
     assert caught.value.extra["maxBytes"] == bounds.MAX_RESPONSE_BYTES
+
+
+def test_item10_lists_page_by_size_with_a_next_link_that_continues_where_they_stop():
+    from datetime import datetime, timezone
+
+    from flyte_core.domain import packs
+
+    many = [packs.Pack(id=f"P{i:05d}", name=f"P{i:05d}", labels={"pad": "x" * 200}) for i in range(12_000)]
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    first = packs.list_representation(many, "http://api/", now)
+    assert 0 < len(first["packs"]) < len(many) and bounds.json_size(first) < bounds.LIST_BUDGET_BYTES + 10_000
+    following = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    assert following == f"http://api/v1/packs?start={len(first['packs'])}"
+    second = packs.list_representation(many, "http://api/", now, start=len(first["packs"]))
+    assert second["packs"][0]["id"] == many[len(first["packs"])].id
+    small = packs.list_representation(many[:3], "http://api/", now)
+    assert [link["rel"] for link in small["links"]] == ["self", "up", "help"]  # as the original, when it fits

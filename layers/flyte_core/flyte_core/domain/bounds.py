@@ -142,8 +142,8 @@ def _utf8_size(value: str, field: str, what: str) -> int:
 # --- sizes -----------------------------------------------------------------------------------------
 
 def json_size(value: Any) -> int:
-    """Bytes of the value as compact UTF-8 JSON, as it is stored."""
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    """Bytes of the value as compact UTF-8 JSON, as it is stored (times counted as their text)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
 
 
 def check_size(value: Any, max_bytes: int, *, what: str, field: str | None = None) -> Any:
@@ -168,6 +168,14 @@ def fitting(sizes: list[int], budget: int = LIST_BUDGET_BYTES) -> int:
         if total > budget and count > 0:
             return count
     return len(sizes)
+
+
+def page(entries: list, start: int, budget: int = LIST_BUDGET_BYTES) -> tuple[list, int | None]:
+    """The entries from `start` that fit in the budget, and where the next page starts (None: none)."""
+    rest = entries[start:]
+    count = fitting([json_size(entry) for entry in rest], budget)
+    following = start + count
+    return rest[:count], (following if following < len(entries) else None)
 
 
 def cut(value: Any, href: str, max_bytes: int = LIST_VALUE_BYTES) -> Any:

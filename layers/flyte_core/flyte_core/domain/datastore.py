@@ -9,7 +9,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput, TooLarge, UnsupportedFormat
-from .links import item_link, link, segment
+from .links import item_link, link, segment, with_next
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=us-ascii"
 # A DynamoDB item holds at most 400 KB, key, type and description included.
@@ -62,7 +62,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 
-def list_representation(items: list[Item], base: str) -> dict[str, Any]:
+def list_representation(items: list[Item], base: str, start: int = 0) -> dict[str, Any]:
     entries = []
     for item in sorted(items, key=lambda i: i.key):
         entry: dict[str, Any] = {"key": item.key, "contentType": item.content_type}
@@ -70,6 +70,7 @@ def list_representation(items: list[Item], base: str) -> dict[str, Any]:
             entry["description"] = item.description
         entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
-    return {"links": [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
-                      link(f"{base}swagger#/datastore", "help")],
+    entries, following = bounds.page(entries, start)
+    return {"links": with_next([link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
+                                link(f"{base}swagger#/datastore", "help")], f"{base}v1/datastore", following),
             "datastore": entries}

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput
-from .links import item_link, link, segment
+from .links import item_link, link, segment, with_next
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -239,7 +239,7 @@ def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
                               link(f"{base}swagger#/flow", "help")]}
 
 
-def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any]:
+def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) -> dict[str, Any]:
     items = []
     for flow in sorted(flows, key=lambda f: f["name"]):
         item: dict[str, Any] = {"name": flow["name"]}
@@ -247,5 +247,6 @@ def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any
             item["description"] = flow["description"]
         item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
-    return {"flows": items, "links": [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
-                                      link(f"{base}swagger#/flow", "help")]}
+    items, following = bounds.page(items, start)
+    return {"flows": items, "links": with_next([link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
+                                                link(f"{base}swagger#/flow", "help")], f"{base}v1/flows", following)}

@@ -20,6 +20,11 @@ def query_value(value: str) -> str:
     return quote(value, safe=_SEGMENT_SAFE)
 
 
+def with_next(links: list[dict[str, str]], url: str, following: int | None) -> list[dict[str, str]]:
+    """A list's links, with `next` when a page stopped before the end (responses are bounded)."""
+    return links if following is None else [*links, link(f"{url}?start={following}", "next")]
+
+
 def clean_path(path: str) -> str:
     """Go's path.Clean, used by the original on links built from list items."""
     cleaned = posixpath.normpath("/" + path)

@@ -10,7 +10,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput
-from .links import item_link, link, query_value, segment
+from .links import item_link, link, query_value, segment, with_next
 
 TAKE_ACTION_REL = "swagger#!/action/takeAction"
 EVENT_REL = "swagger#/event"
@@ -176,7 +176,7 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     return rep
 
 
-def list_representation(packs: list[Pack], base: str, now: datetime) -> dict[str, Any]:
+def list_representation(packs: list[Pack], base: str, now: datetime, start: int = 0) -> dict[str, Any]:
     items = []
     for pack in sorted(packs, key=lambda p: (p.name, p.id)):
         item: dict[str, Any] = {"id": pack.id, "name": pack.name}
@@ -185,7 +185,9 @@ def list_representation(packs: list[Pack], base: str, now: datetime) -> dict[str
         item.update(lastSeen=pack.last_seen, status=status(pack.last_seen, now),
                     links=[item_link(base, f"v1/packs/{segment(pack.id)}")])
         items.append(item)
+    items, following = bounds.page(items, start)
     return {
-        "links": [link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
+        "links": with_next([link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
+                           f"{base}v1/packs", following),
         "packs": items,
     }

@@ -113,6 +113,15 @@ class Request:
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)
 
+    def start(self) -> int:
+        """`?start=N`: where a page of a list begins (a list too large for one response has a `next` link)."""
+        raw = self.query("start")
+        if raw is None:
+            return 0
+        if not raw.isdigit() or len(raw) > 9:
+            raise InvalidInput("'start' must be a whole number from 0.", field="start")
+        return int(raw)
+
     def respond(self, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         body, content_type = web.render(value, self.accept)
         return Response(status_code=status, content_type=content_type, body=body, headers=headers)
