@@ -127,20 +127,23 @@ def _worker_main(connection: Connection, function: Function, environment: dict[s
         module = load_handler_module(function)
         handler = getattr(module, function.handler.rpartition(".")[2])
     except BaseException as error:
-        connection.send((False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+        try:
+            connection.send((False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+        except OSError:
+            pass
         return
-    connection.send((True, os.getpid()))
-    while True:
-        try:
+    try:
+        connection.send((True, os.getpid()))
+        while True:
             event = connection.recv()
-        except (EOFError, OSError):
-            return
-        _worker["requests"].clear()
-        try:
-            outcome = True, handler(event, _context(function)), Counter(_worker["requests"])
-        except Exception as error:  # sent back as text: an exception may not survive pickling
-            outcome = False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
-        connection.send(outcome)
+            _worker["requests"].clear()
+            try:
+                outcome = True, handler(event, _context(function)), Counter(_worker["requests"])
+            except Exception as error:  # sent back as text: an exception may not survive pickling
+                outcome = False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
+            connection.send(outcome)
+    except (EOFError, OSError):  # the stack closed the pipe: it is stopping, or gave up on this environment
+        return
 
 
 def _count_aws_requests() -> None:
@@ -173,7 +176,7 @@ class Environment:
                                              name=f"flyte-local-{function.logical_id}", daemon=True)
         self.process.start()
         child.close()
-        self.last_used = time.monotonic()
+        self.last_used = self.busy_since = time.monotonic()
         try:
             ok, detail = self._receive(START_TIMEOUT_SECONDS)
         except _Died as died:
@@ -195,6 +198,7 @@ class Environment:
         raise _Died("its execution environment died")
 
     def invoke(self, event: Any) -> tuple[bool, Any, Counter]:
+        self.busy_since = time.monotonic()
         try:
             self.connection.send(event)
         except OSError:  # ended meanwhile (the stack stopping, or a crash)
@@ -280,6 +284,9 @@ class FunctionProcesses:
         self._waiters: deque[_Waiter] = deque()
         self._starting = 0
         self._stopped = False
+        # Moving averages that decide when one more environment is worth its cold start.
+        self._service_seconds = 0.05
+        self._start_seconds = 1.5
         self.invocations = 0
         self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
         self.peak_environments = 0
@@ -304,6 +311,7 @@ class FunctionProcesses:
 
     def invoke(self, event: Any) -> Any:
         environment = self._acquire()
+        began = time.monotonic()
         try:
             ok, result, requests = environment.invoke(event)
         except _Died as died:
@@ -316,6 +324,7 @@ class FunctionProcesses:
         with self._lock:
             self.invocations += 1
             self.aws_requests.update(requests)
+            self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
         if not ok:
             raise FunctionError(f"{self.function.logical_id} failed: {result}")
         return result
@@ -330,21 +339,37 @@ class FunctionProcesses:
                 self._busy.add(environment)
                 return environment
             self._waiters.append(waiter)
-            start = (len(self._waiters) > self._starting
-                     and len(self._idle) + len(self._busy) + self._starting < self.max_concurrency)
-            if start:
-                self._starting += 1
-        if start:
-            threading.Thread(target=self._start_when_room, name=f"start-{self.function.logical_id}", daemon=True).start()
-        if not waiter.ready.wait(QUEUE_TIMEOUT_SECONDS):
-            with self._lock:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                    raise Throttled(f"{self.function.logical_id}: all {self.max_concurrency} environments stayed busy "
-                                    f"for {QUEUE_TIMEOUT_SECONDS} s")
+        self._consider_start()
+        deadline = time.monotonic() + QUEUE_TIMEOUT_SECONDS
+        while not waiter.ready.wait(0.2):  # while waiting, look again whether a new environment would help
+            if time.monotonic() > deadline:
+                with self._lock:
+                    if waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                        raise Throttled(f"{self.function.logical_id}: all {self.max_concurrency} environments stayed "
+                                        f"busy for {QUEUE_TIMEOUT_SECONDS} s")
+                break
+            self._consider_start()
         if waiter.error is not None:
             raise waiter.error
         return waiter.environment
+
+    def _consider_start(self) -> None:
+        """Start one more environment (one at a time) when waiting for a busy one would take longer
+        than a cold start: the queue drains slower than a start takes, or every environment has been
+        busy for longer (long polls). A burst of short invocations is served by the environments
+        there are, instead of spending the CPU it needs on cold starts."""
+        with self._lock:
+            live = len(self._idle) + len(self._busy)
+            if self._stopped or self._starting or not self._waiters or live >= self.max_concurrency:
+                return
+            now = time.monotonic()
+            drain = len(self._waiters) * self._service_seconds / max(1, len(self._busy))
+            held = min((now - e.busy_since for e in self._busy), default=0.0)
+            if live and drain <= self._start_seconds and held <= self._start_seconds:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_when_room, name=f"start-{self.function.logical_id}", daemon=True).start()
 
     def _start_when_room(self) -> None:
         if not self.capacity.reserve(self):
@@ -361,9 +386,11 @@ class FunctionProcesses:
                 waiter.ready.set()
 
     def _start_environment(self, gated: bool = True) -> None:
+        began = time.monotonic()
         try:
             if gated:
                 with self.capacity.starts:
+                    began = time.monotonic()
                     environment = Environment(self.function, self.environment)
             else:
                 environment = Environment(self.function, self.environment)
@@ -375,6 +402,7 @@ class FunctionProcesses:
         with self._lock:
             self._starting -= 1
             self._busy.add(environment)
+            self._start_seconds = 0.5 * self._start_seconds + 0.5 * (time.monotonic() - began)
         self._release(environment)
 
     def _release(self, environment: Environment) -> None:
@@ -400,13 +428,9 @@ class FunctionProcesses:
     def _discard(self, environment: Environment) -> None:
         with self._lock:
             self._busy.discard(environment)
-            replace = bool(self._waiters) and not self._stopped
-            if replace:
-                self._starting += 1
         environment.stop()
         self.capacity.release()
-        if replace:  # its waiters must not wait for an environment that will never come back
-            threading.Thread(target=self._start_when_room, daemon=True).start()
+        self._consider_start()  # its waiters must not wait for an environment that will never come back
 
     def oldest_idle(self) -> float | None:
         with self._lock:

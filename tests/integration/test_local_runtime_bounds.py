@@ -76,6 +76,19 @@ def test_queued_invocations_are_served_in_arrival_order(tmp_path, pools):
     assert finished == list(range(6))
 
 
+def test_long_invocations_get_environments_of_their_own_short_ones_queue(tmp_path, pools):
+    pool = FunctionProcesses(function(tmp_path), {}, max_concurrency=4)
+    pools.append(pool)
+    pool.warm()
+    with ThreadPoolExecutor(max_workers=20) as burst:  # 20 x 10 ms: the queue drains faster than a start
+        list(burst.map(lambda n: pool.invoke({"sleep": 0.01}), range(20)))
+    assert pool.peak_environments == 1
+    with ThreadPoolExecutor(max_workers=3) as polls:  # like long polls: more environments start, one at a time
+        began = time.monotonic()
+        list(polls.map(lambda n: pool.invoke({"sleep": 3}), range(3)))
+    assert pool.peak_environments >= 2 and time.monotonic() - began < 8  # one after the other would take 9 s
+
+
 def test_the_stack_wide_bound_ends_an_idle_environment_of_another_function_to_make_room(tmp_path, pools):
     capacity = Capacity(max_environments=3)
     first = FunctionProcesses(function(tmp_path, "First"), {}, max_concurrency=3, capacity=capacity)
@@ -83,11 +96,11 @@ def test_the_stack_wide_bound_ends_an_idle_environment_of_another_function_to_ma
     pools.extend([first, second])
     first.warm()
     second.warm()
-    with ThreadPoolExecutor(max_workers=4) as burst:  # the first function grows to 2: the stack is full
-        list(burst.map(lambda n: first.invoke({"sleep": 0.5}), range(4)))
+    with ThreadPoolExecutor(max_workers=3) as burst:  # long invocations: the first function grows, the stack is full
+        list(burst.map(lambda n: first.invoke({"sleep": 2.5}), range(3)))
     assert capacity.live == 3
-    with ThreadPoolExecutor(max_workers=4) as burst:
-        list(burst.map(lambda n: second.invoke({"sleep": 0.5}), range(4)))
+    with ThreadPoolExecutor(max_workers=3) as burst:
+        list(burst.map(lambda n: second.invoke({"sleep": 2.5}), range(3)))
     assert capacity.live <= 3
     assert first.environments + second.environments <= 3
     assert first.environments >= 1 and second.environments >= 1  # never the last one of a function
