@@ -75,5 +75,5 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
     try:
         parsed = times.parse_time(created_at)
     except ValueError:
-        raise InvalidInput(f"'createdAt' must be an RFC 3339 time, got {created_at!r}.", field="createdAt") from None
+        raise InvalidInput(f"'createdAt' must be an RFC 3339 time, got {str(created_at)[:80]!r}.", field="createdAt") from None
     return name, body.get("payload"), parsed
