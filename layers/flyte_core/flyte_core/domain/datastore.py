@@ -22,6 +22,7 @@ class Item:
     value: bytes
     content_type: str
     description: str | None = None
+    updated_by: dict[str, str] | None = None  # who stored it, when auth is on
 
 
 def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
@@ -68,6 +69,8 @@ def list_representation(items: list[Item], base: str, start: int = 0) -> dict[st
         entry: dict[str, Any] = {"key": item.key, "contentType": item.content_type}
         if item.description:
             entry["description"] = item.description
+        if item.updated_by:
+            entry["updatedBy"] = item.updated_by
         entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
     entries, following = bounds.page(entries, start)
