@@ -149,7 +149,7 @@ def pack_url(base: str, pack_id_: str) -> str:
 
 
 def take_url(base: str, pack_id_: str) -> str:
-    return f"{base}v1/packs/{segment(pack_id_)}/actions/take"
+    return f"{pack_url(base, pack_id_)}/actions/take"
 
 
 def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
