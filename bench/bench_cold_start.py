@@ -1,6 +1,6 @@
 """Cold start (issue 10): how long each function's handler module takes to import, as in Lambda.
 
-    python bench/bench_cold_start.py [--samples 7] [--build-dir .aws-sam/build]
+    python bench/bench_cold_start.py [--samples 7] [--build-dir .aws-sam/build] [--before OTHER_BUILD]
 
 Measured on the `sam build` output (`make sam-check` writes it): each sample is a fresh Python 3.13
 interpreter whose sys.path is the one Lambda gives a function - its code, then the layer
@@ -9,7 +9,8 @@ with bytecode writing off (PYTHONDONTWRITEBYTECODE), so the artifacts are read a
 sample warms the next. The environment is a deployed function's (AWS_LAMBDA_FUNCTION_NAME set, so
 the Powertools tracer is on as with `Tracing: Active`). Rounds interleave a bare `import boto3`
 (on the runtime's SDK alone) with every function, so load on the machine hits both alike; the
-table gives medians and the ratio to that baseline.
+table gives medians and the ratio to that baseline. `--before` measures a second build (say, of the
+previous commit) in the same rounds, against the same baseline.
 
 The runtime's SDK is emulated by `pip install --target` of the boto3 the layer pins into
 .aws-sam/lambda-runtime (bytecode compiled, as the runtime ships it). The sizes are of each built
@@ -20,7 +21,6 @@ artifact, as unpacked in Lambda and as a zip. Not a test: it prints figures
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -110,36 +110,43 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--build-dir", type=Path, default=ROOT / ".aws-sam" / "build")
-    parser.add_argument("--json", action="store_true", help="print the medians as JSON as well")
+    parser.add_argument("--before", type=Path, metavar="BUILD_DIR",
+                        help="another `sam build` output (an older commit's) to measure in the same rounds")
     args = parser.parse_args()
 
     python = lambda_python()
-    build_dir = args.build_dir.resolve()
-    targets = functions(build_dir)
-    runtime = str(runtime_sdk(python, build_dir))
-    layer = str(build_dir / "FlyteCoreLayer" / "python")
+    builds = {"after": args.build_dir.resolve()}
+    if args.before:
+        builds = {"before": args.before.resolve(), **builds}
+    targets = {build: functions(directory) for build, directory in builds.items()}
+    runtime = str(runtime_sdk(python, builds["after"]))
 
-    timings: dict[str, list[float]] = {"boto3": [], **{name: [] for name in targets}}
+    timings: dict[tuple[str, str], list[float]] = {("", "boto3"): []}
     for _ in range(args.samples):
-        timings["boto3"].append(sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
-        for name, (code, module, extra_env) in targets.items():
-            timings[name].append(sample(python, [str(code), layer, runtime], module, extra_env))
+        timings[("", "boto3")].append(sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
+        for build, directory in builds.items():
+            layer = str(directory / "FlyteCoreLayer" / "python")
+            for name, (code, module, extra_env) in targets[build].items():
+                timings.setdefault((build, name), []).append(
+                    sample(python, [str(code), layer, runtime], module, extra_env))
 
-    medians = {name: statistics.median(values) for name, values in timings.items()}
-    baseline = medians["boto3"]
-    print(f"python {subprocess.run([python, '-V'], capture_output=True, text=True).stdout.strip()}, "
-          f"median of {args.samples}, baseline `import boto3` {baseline:.0f} ms")
-    print("| function | import ms | x boto3 |")
-    print("|---|---|---|")
-    for name in targets:
-        print(f"| {name} | {medians[name]:.0f} | {medians[name] / baseline:.2f} |")
-    print()
-    print("| artifact | unpacked | zipped |")
-    print("|---|---|---|")
-    for directory in sorted(p for p in build_dir.iterdir() if p.is_dir()):
-        print(f"| {directory.name} | {_human(_size(directory))} | {_human(_zipped_size(directory))} |")
-    if args.json:
-        print(json.dumps({name: round(value, 1) for name, value in medians.items()}))
+    medians = {key: statistics.median(values) for key, values in timings.items()}
+    baseline = medians[("", "boto3")]
+    print(f"{subprocess.run([python, '-V'], capture_output=True, text=True).stdout.strip()}, median of "
+          f"{args.samples} fresh interpreters each, baseline `import boto3` {baseline:.0f} ms")
+    names = sorted({name for build in builds for name in targets[build]})
+    print("| function | " + " | ".join(f"{build} ms | {build} x boto3" for build in builds) + " |")
+    print("|---|" + "---|---|" * len(builds))
+    for name in names:
+        cells = [f"{medians[(build, name)]:.0f} | {medians[(build, name)] / baseline:.2f}"
+                 if (build, name) in medians else "- | -" for build in builds]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    for build, directory in builds.items():
+        print(f"\n{build}: {directory}")
+        print("| artifact | unpacked | zipped |")
+        print("|---|---|---|")
+        for artifact in sorted(p for p in directory.iterdir() if p.is_dir()):
+            print(f"| {artifact.name} | {_human(_size(artifact))} | {_human(_zipped_size(artifact))} |")
 
 
 def _size(directory: Path) -> int:
