@@ -7,9 +7,9 @@ interpreter whose sys.path is the one Lambda gives a function - its code, then t
 (`/opt/python`), then the runtime's own boto3 and botocore - and that imports the handler module
 with bytecode writing off (PYTHONDONTWRITEBYTECODE), so the artifacts are read as shipped and no
 sample warms the next. The environment is a deployed function's (AWS_LAMBDA_FUNCTION_NAME set, so
-the Powertools tracer is on as with `Tracing: Active`). Rounds interleave a bare `import boto3`
-(on the runtime's SDK alone) with every function, so load on the machine hits both alike; the
-table gives medians and the ratio to that baseline. `--before` measures a second build (say, of the
+the Powertools tracer is on as with `Tracing: Active`). Every function sample follows a sample of a
+bare `import boto3` (on the runtime's SDK alone), so load on the machine hits both alike; the table
+gives medians and the ratio to the baseline's median. `--before` measures a second build (say, of the
 previous commit) in the same rounds, against the same baseline.
 
 The runtime's SDK is emulated by `pip install --target` of the boto3 the layer pins into
@@ -121,12 +121,14 @@ def main() -> None:
     targets = {build: functions(directory) for build, directory in builds.items()}
     runtime = str(runtime_sdk(python, builds["after"]))
 
+    # Each function sample right after a baseline sample, so that a change of load hits both alike.
     timings: dict[tuple[str, str], list[float]] = {("", "boto3"): []}
     for _ in range(args.samples):
-        timings[("", "boto3")].append(sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
         for build, directory in builds.items():
             layer = str(directory / "FlyteCoreLayer" / "python")
             for name, (code, module, extra_env) in targets[build].items():
+                timings[("", "boto3")].append(
+                    sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
                 timings.setdefault((build, name), []).append(
                     sample(python, [str(code), layer, runtime], module, extra_env))
 
