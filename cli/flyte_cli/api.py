@@ -44,9 +44,9 @@ class Refused(CliFailure):
 
 
 class NotOffered(CliFailure):
-    def __init__(self, what: str, url: str) -> None:
-        super().__init__(f"This API does not offer {what} ({url} is not a route of it); "
-                         "it needs a newer Flyte server.")
+    def __init__(self, what: str, where: str) -> None:
+        super().__init__(f"This API does not offer {what}: {where} is not one of its routes "
+                         "(a newer Flyte server has it).")
 
 
 class Api:
@@ -72,7 +72,7 @@ class Api:
             return response
         is_problem = response.headers.get("content-type", "").startswith(PROBLEM_TYPE)
         if offered_as and response.status_code in (404, 405) and not is_problem:
-            raise NotOffered(offered_as, url)
+            raise NotOffered(offered_as, f"{method} {url}")
         raise Refused(response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500])
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
@@ -92,7 +92,8 @@ class Api:
     def resource(self, operation: str, what: str) -> str:
         href = self.link(operation)
         if href is None:
-            raise NotOffered(what, f"{self.base_url}/v1 has no '{operation}' link")
+            raise CliFailure(f"{self.base_url}/v1 has no link to {what} (a rel ending in '/{operation}'): "
+                             "is this a Flyte API?")
         return href
 
     def packs(self) -> str:

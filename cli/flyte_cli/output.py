@@ -84,11 +84,14 @@ def warn(message: str) -> None:
 
 
 @contextmanager
-def waiting(message: str) -> Iterator[None]:
+def waiting(message: str, announce: bool = False) -> Iterator[None]:
     """A spinner while something waits, only when a person is watching. On the console that prints the
-    results when that is a terminal, so that lines printed meanwhile appear above the spinner."""
+    results when that is a terminal, so that lines printed meanwhile appear above the spinner.
+    Without a terminal, `announce` says the message once on stderr (a long-running command started)."""
     console = out if out.is_terminal else err if err.is_terminal else None
     if console is None:
+        if announce:
+            err.print(message, highlight=False, markup=False)
         yield
         return
     with console.status(message):

@@ -129,7 +129,7 @@ def tail(
     chosen = resolve(output)
     seen = {entry for execution in api.get_json(url, params=params).get("flows", []) for entry in timeline(execution)}
     try:
-        with waiting(f"Following executions{' of ' + flow if flow else ''} (Ctrl-C to stop)"):
+        with waiting(f"Following executions{' of ' + flow if flow else ''} (Ctrl-C to stop)", announce=True):
             while True:
                 time.sleep(interval)
                 fresh = sorted({entry for execution in api.get_json(url, params=params).get("flows", [])
@@ -148,5 +148,5 @@ def _print_entry(entry: Entry, chosen: Format) -> None:
         sys.stdout.write("---\n" + yaml.safe_dump(asdict(entry), sort_keys=False))
     else:
         line = Text(f"{entry.time}  {entry.flow}  {entry.correlationId}  {entry.stepId}  ")
-        out.print(line + _state_cell(entry.state) + Text(f"  {entry.detail}"), highlight=False)
+        out.print(line + _state_cell(entry.state) + Text(f"  {entry.detail}"), highlight=False, soft_wrap=True)
     sys.stdout.flush()

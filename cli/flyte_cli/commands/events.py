@@ -52,7 +52,7 @@ def why(ctx: typer.Context, event_id: Annotated[str, typer.Argument(metavar="EVE
     """Why an event did or did not fire: every step of every flow it concerned, with its outcome."""
     api: Api = ctx.obj
     trace = api.request("GET", item(api.audit_events(), event_id),
-                        offered_as="event traces (GET .../audit/events/{id})").json()
+                        offered_as="event traces").json()
     emit(trace, output, _trace_view)
 
 
@@ -87,7 +87,7 @@ def list_events(
     params = {key: value for key, value in {"packName": pack, "event": event, "start": start or None,
                                              "limit": limit}.items() if value is not None}
     body = api.request("GET", api.audit_events(), params=params,
-                       offered_as="the event audit (GET .../audit/events)").json()
+                       offered_as="the event audit").json()
     emit(body, output, _events_table)
 
 

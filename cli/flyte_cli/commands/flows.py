@@ -102,7 +102,7 @@ def test_flow(
         url = api.flow_test()
     else:
         url = item(api.flows(), name) + "/test"
-    result = api.request("POST", url, json=body, offered_as="dry runs of flows (POST .../flows/test)").json()
+    result = api.request("POST", url, json=body, offered_as="dry runs of flows").json()
     emit(result, output, _test_table)
 
 
@@ -131,7 +131,7 @@ def replay_flow(
     if limit:
         body["limit"] = limit
     with waiting("Replaying stored events..."):
-        result = api.request("POST", api.flow_replay(), json=body, offered_as="replays of flows (POST .../flows/replay)")
+        result = api.request("POST", api.flow_replay(), json=body, offered_as="replays of flows")
     emit(result.json(), output, _replay_view)
 
 
