@@ -1,7 +1,12 @@
-"""Run `flyte` as a user does: the installed console script in a subprocess, no terminal attached."""
+"""Run `flyte` as a user does: the installed console script in a subprocess, no terminal attached.
+
+Tests against a fake API run the same entry point in-process instead (`invoke`): same arguments,
+environment, stdin, stdout, stderr and exit code, without a Python start-up per command.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -34,3 +39,28 @@ def run_flyte(api: str, *args: str, input: str | None = None, env: dict[str, str
 def _installed():
     if not FLYTE.exists():
         pytest.fail(f"{FLYTE} is missing: `make venv` installs the CLI (pip install -e cli)")
+
+
+@pytest.fixture
+def invoke(monkeypatch, capsys):
+    """`flyte_cli.main.main` in this process, as the console script calls it."""
+    from flyte_cli.main import main
+
+    def run(api: str, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+        with monkeypatch.context() as patch:
+            for key in ("FLYTE_JWT", "COLUMNS", "NO_COLOR"):
+                patch.delenv(key, raising=False)
+            for key, value in {"FLYTE_API": api, **(env or {})}.items():
+                patch.setenv(key, value)
+            patch.setattr(sys, "argv", ["flyte", *args])
+            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((input or "").encode())))
+            capsys.readouterr()
+            try:
+                main()
+                code = 0
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
