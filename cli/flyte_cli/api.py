@@ -38,6 +38,7 @@ class Refused(CliFailure):
     status: int
     problem: dict[str, Any] = field(default_factory=dict)
     text: str = ""
+    reason: str = ""
 
     def __str__(self) -> str:
         return str(self.problem.get("detail") or self.text or f"HTTP {self.status}")
@@ -73,16 +74,31 @@ class Api:
         is_problem = response.headers.get("content-type", "").startswith(PROBLEM_TYPE)
         if offered_as and response.status_code in (404, 405) and not is_problem:
             raise NotOffered(offered_as, f"{method} {url}")
-        raise Refused(response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500])
+        raise Refused(response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500],
+                      response.reason or "")
+
+    def call(self, method: str, url: str, **kwargs: Any) -> Any:
+        """A request whose answer is a JSON document."""
+        response = self.request(method, url, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise CliFailure(f"{method} {url} did not answer with JSON: is {self.base_url} a Flyte API?") from None
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
-        return self.request("GET", url, **kwargs).json()
+        return self.call("GET", url, **kwargs)
 
     # --- discovery -------------------------------------------------------------------------------
 
     def links(self) -> list[dict[str, str]]:
         if self._links is None:
-            self._links = self.get_json(f"{self.base_url}/v1").get("links", [])
+            entry = f"{self.base_url}/v1"
+            try:
+                self._links = self.get_json(entry).get("links", [])
+            except Refused as refused:
+                if refused.status != 404:
+                    raise
+                raise CliFailure(f"{entry} is not there (404): is {self.base_url} a Flyte API?") from None
         return self._links
 
     def link(self, *operations: str) -> str | None:

@@ -102,7 +102,7 @@ def report(failure: Exception) -> None:
     """A failure on stderr: the problem's title, detail and field, or how to reach the API."""
     if isinstance(failure, Refused):
         problem = failure.problem
-        title = problem.get("title") or f"HTTP {failure.status}"
+        title = problem.get("title") or failure.reason or "HTTP error"
         err.print(f"[bold red]Error:[/bold red] {escape(str(title))} ({failure.status})", highlight=False)
         if problem.get("detail") or failure.text:
             err.print(str(problem.get("detail") or failure.text), highlight=False, markup=False)

@@ -51,8 +51,7 @@ def why(ctx: typer.Context, event_id: Annotated[str, typer.Argument(metavar="EVE
         output: OutputOption = None) -> None:
     """Why an event did or did not fire: every step of every flow it concerned, with its outcome."""
     api: Api = ctx.obj
-    trace = api.request("GET", item(api.audit_events(), event_id),
-                        offered_as="event traces").json()
+    trace = api.get_json(item(api.audit_events(), event_id), offered_as="event traces")
     emit(trace, output, _trace_view)
 
 
@@ -86,8 +85,7 @@ def list_events(
     api: Api = ctx.obj
     params = {key: value for key, value in {"packName": pack, "event": event, "start": start or None,
                                              "limit": limit}.items() if value is not None}
-    body = api.request("GET", api.audit_events(), params=params,
-                       offered_as="the event audit").json()
+    body = api.get_json(api.audit_events(), params=params, offered_as="the event audit")
     emit(body, output, _events_table)
 
 

@@ -102,7 +102,7 @@ def test_flow(
         url = api.flow_test()
     else:
         url = item(api.flows(), name) + "/test"
-    result = api.request("POST", url, json=body, offered_as="dry runs of flows").json()
+    result = api.call("POST", url, json=body, offered_as="dry runs of flows")
     emit(result, output, _test_table)
 
 
@@ -131,8 +131,8 @@ def replay_flow(
     if limit:
         body["limit"] = limit
     with waiting("Replaying stored events..."):
-        result = api.request("POST", api.flow_replay(), json=body, offered_as="replays of flows")
-    emit(result.json(), output, _replay_view)
+        result = api.call("POST", api.flow_replay(), json=body, offered_as="replays of flows")
+    emit(result, output, _replay_view)
 
 
 def _replay_view(result: dict[str, Any]):
