@@ -21,9 +21,12 @@ from rich.table import Table
 
 from .api import Refused, Unreachable
 
-# Piped or captured table output is not cut to 80 columns (tables take only the width they need).
-out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200)
-err = Console(stderr=True, soft_wrap=True)
+# What the API holds (criteria regexes, templates, ':name' paths) is printed as it is: no Rich markup,
+# emoji codes or highlighting in it. Piped table output is not cut to 80 columns (tables take only
+# the width they need).
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200, markup=False, emoji=False,
+              highlight=False)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
 class Format(str, Enum):
@@ -76,11 +79,11 @@ def labels(value: dict[str, str] | None) -> str:
 
 def done(message: str) -> None:
     """A confirmation for a write command (stdout, so scripts can capture it)."""
-    out.print(message, highlight=False, soft_wrap=True)
+    out.print(message, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
 @contextmanager
@@ -91,7 +94,7 @@ def waiting(message: str, announce: bool = False) -> Iterator[None]:
     console = out if out.is_terminal else err if err.is_terminal else None
     if console is None:
         if announce:
-            err.print(message, highlight=False, markup=False)
+            err.print(message, markup=False)
         yield
         return
     with console.status(message):
@@ -103,15 +106,15 @@ def report(failure: Exception) -> None:
     if isinstance(failure, Refused):
         problem = failure.problem
         title = problem.get("title") or failure.reason or "HTTP error"
-        err.print(f"[bold red]Error:[/bold red] {escape(str(title))} ({failure.status})", highlight=False)
+        err.print(f"[bold red]Error:[/bold red] {escape(str(title))} ({failure.status})")
         if problem.get("detail") or failure.text:
-            err.print(str(problem.get("detail") or failure.text), highlight=False, markup=False)
+            err.print(str(problem.get("detail") or failure.text), markup=False)
         for key in ("field", "stepId", "line", "column"):
             if problem.get(key) not in (None, ""):
-                err.print(f"{key}: {problem[key]}", highlight=False, markup=False)
+                err.print(f"{key}: {problem[key]}", markup=False)
     elif isinstance(failure, Unreachable):
-        err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}", highlight=False)
+        err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}")
         err.print("Is the API running? Start the local stack with `make run` in the Flyte repository, "
-                  "or point the CLI at another API with --api URL or FLYTE_API.", highlight=False, markup=False)
+                  "or point the CLI at another API with --api URL or FLYTE_API.", markup=False)
     else:
-        err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}", highlight=False)
+        err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}")

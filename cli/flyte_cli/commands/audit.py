@@ -138,7 +138,7 @@ def tail(
                     _print_entry(entry, chosen)
                 seen.update(fresh)
     except KeyboardInterrupt:
-        err.print("Stopped.", highlight=False)
+        err.print("Stopped.")
 
 
 def _print_entry(entry: Entry, chosen: Format) -> None:
@@ -148,5 +148,5 @@ def _print_entry(entry: Entry, chosen: Format) -> None:
         sys.stdout.write("---\n" + yaml.safe_dump(asdict(entry), sort_keys=False))
     else:
         line = Text(f"{entry.time}  {entry.flow}  {entry.correlationId}  {entry.stepId}  ")
-        out.print(line + _state_cell(entry.state) + Text(f"  {entry.detail}"), highlight=False, soft_wrap=True)
+        out.print(line + _state_cell(entry.state) + Text(f"  {entry.detail}"), soft_wrap=True)
     sys.stdout.flush()

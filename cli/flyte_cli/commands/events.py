@@ -40,10 +40,9 @@ def send_event(
     if resolve(output) is not Format.table:
         emit(sent, output, lambda _: None)
     elif trace:
-        out.print(f"Event {sent['eventId']} accepted\nTrace: {trace}  (flyte events why {sent['eventId']})",
-                  highlight=False)
+        out.print(f"Event {sent['eventId']} accepted\nTrace: {trace}  (flyte events why {sent['eventId']})")
     else:
-        out.print("Event accepted (this API does not report event ids or traces)", highlight=False)
+        out.print("Event accepted (this API does not report event ids or traces)")
 
 
 @app.command("why")
