@@ -190,3 +190,35 @@ def test_audit_tail_follows_new_executions_until_ctrl_c(flyte, stack):
         tail.send_signal(signal.SIGINT)
         code = tail.wait(timeout=10)
     assert code == 0
+
+
+def test_why_a_message_did_not_fire_a_dry_run_and_a_replay(flyte, stack, tmp_path):
+    """Issue 12's worked example with the CLI, once the stack has the explainability endpoints."""
+    links = requests.get(f"{stack.url}/v1", timeout=10).json()["links"]
+    if not any(link["rel"].endswith("/findEvents") for link in links):
+        pytest.skip("this stack has no event traces yet (issue 12); tests/cli/test_cli_explain.py covers the CLI side")
+    slack = register(stack, SLACK)
+    assert flyte("flows", "apply", "-f", str(QUICK_START)).code == 0
+    sent = flyte("events", "send", slack["id"], "ReceivedMessage", "-p", json.dumps({**MESSAGE, "message": "flyte hols"}))
+    event_id = json.loads(sent.stdout)["eventId"]
+    assert json.loads(sent.stdout)["trace"].endswith(f"/{event_id}")
+
+    def trace():
+        shown = json.loads(flyte("events", "why", event_id, "-o", "json").stdout)
+        return shown if shown["status"] == "processed" else None
+
+    steps = {step["id"]: step for flow in wait_for(trace)["flows"] for step in flow["steps"]}
+    assert steps["receive_uk_bank_holiday_message_send_response"]["reason"] == "criteria"
+    why = flyte("events", "why", event_id, "-o", "table").stdout
+    assert "skipped" in why and "criteria" in why and FLOW in why
+    assert event_id in flyte("events", "list", "--pack", "Slack", "-o", "table").stdout
+
+    (tmp_path / "event.json").write_text(json.dumps({"packName": "Slack", "event": "ReceivedMessage", "payload": MESSAGE}))
+    dry = json.loads(flyte("flows", "test", FLOW, "--event", str(tmp_path / "event.json"), "-o", "json").stdout)
+    assert [step["outcome"] for step in dry["steps"]] == ["fired", "skipped"]
+
+    edited = QUICK_START.read_text().replace("uk-bank-holidays$", "uk-bank-holidays|flyte hols$")
+    (tmp_path / "edited.yaml").write_text(edited)
+    replay = flyte("flows", "replay", "-f", str(tmp_path / "edited.yaml"), "--since", "P1D", "-o", "table")
+    assert replay.code == 0, replay.stderr
+    assert event_id in replay.stdout and "fired Shell.Shell" in replay.stdout
