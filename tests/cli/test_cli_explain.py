@@ -254,13 +254,15 @@ def test_token_mint_runs_the_stacks_issuer(tmp_path):
     (without / "flyte_core").mkdir(parents=True)
     (without / "flyte_core" / "__init__.py").write_text("")
 
-    minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "sub=bot", "--ttl", "7d",
-                       env={"PYTHONPATH": str(with_issuer)})
+    minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "sub=bot", "-c",
+                       "groups=dev", "--ttl", "7d", "--secret-id", "arn:secret", env={"PYTHONPATH": str(with_issuer)})
     assert minted.code == 0, minted.stderr
     assert minted.stdout.startswith("eyJ-minted-")
     assert json.loads(minted.stdout.removeprefix("eyJ-minted-")) == [
-        "mint", "--ttl", "7d", "--claim", "groups=sre", "--claim", "sub=bot"]
+        "mint", "--subject", "bot", "--ttl", "7d", "--claim", "groups=sre", "--claim", "groups=dev",
+        "--secret-id", "arn:secret"]
 
-    absent = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", env={"PYTHONPATH": str(without)})
+    absent = run_flyte("http://127.0.0.1:9", "token", "mint", "--subject", "bot", env={"PYTHONPATH": str(without)})
     assert absent.code == 1 and "token issuer is not available here" in absent.stderr
-    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups").code == 2
+    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre").code == 2  # for whom?
+    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--sub", "x", "--claim", "groups").code == 2
