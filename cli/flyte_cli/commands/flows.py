@@ -19,18 +19,28 @@ FileOption = Annotated[str, typer.Option("--file", "-f", help="A flow document, 
 
 @app.command("apply")
 def apply_flow(ctx: typer.Context, file: FileOption) -> None:
-    """Create or replace a flow from a JSON or YAML document."""
+    """Create or replace a flow from a JSON or YAML document; prints its name, URL and any warnings."""
     api: Api = ctx.obj
     text = documents.read_text(file, "--file")
     response = api.request("POST", api.flows(), data=text.encode("utf-8"),
                            headers={"Content-Type": documents.body_type(text)})
     location = response.headers.get("Location", "")
-    done(f"Flow {last_segment(location) if location else '?'} applied: {location}")
-    body = response.json() if response.content and "json" in response.headers.get("content-type", "") else {}
-    for warning in body.get("warnings", []) if isinstance(body, dict) else []:
-        where = " ".join(part for part in (f"step {warning.get('stepId')}" if warning.get("stepId") else "",
-                                           warning.get("field") or "") if part)
+    done(f"Flow {last_segment(location)} applied: {location}")
+    for warning in _upload_warnings(response):
+        where = ", ".join(filter(None, (f"step {warning['stepId']}" if warning.get("stepId") else None,
+                                        warning.get("field"))))
         warn(f"{where}: {warning.get('detail')}" if where else str(warning.get("detail")))
+
+
+def _upload_warnings(response) -> list[dict[str, Any]]:
+    """The 201's `{"warnings": [...]}` (issue 12): steps whose event or command no registered pack declares."""
+    if "json" not in response.headers.get("content-type", "") or not response.content:
+        return []
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    return body.get("warnings") or [] if isinstance(body, dict) else []
 
 
 @app.command("list")

@@ -36,7 +36,8 @@ def mint(
                                                   show_default=False)] = None,
 ) -> None:
     """Mint a token with chosen claims and expiry (prints the token)."""
-    subject = subject or documents.pairs(claim, "--claim").get("sub")  # malformed claims are usage errors here
+    named = documents.pairs(claim, "--claim")  # malformed claims are usage errors, before anything runs
+    subject = subject or named.get("sub")
     claims = [value for value in claim if not value.startswith("sub=")]  # the subject is its own argument
     if not subject:
         raise typer.BadParameter("say who the token is for: --subject NAME (or --claim sub=NAME)",
