@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from . import __version__, output
+from . import __version__, output, profiles
 from .api import Api, CliFailure
 from .commands import audit, datastore, events, flows, packs, token
 
@@ -39,13 +39,20 @@ def _version(value: bool) -> None:
 @app.callback()
 def configure(
     ctx: typer.Context,
-    api: Annotated[str, typer.Option("--api", envvar="FLYTE_API", help="The Flyte API's base URL.")] = DEFAULT_API,
+    api: Annotated[str | None, typer.Option("--api", envvar="FLYTE_API", help="The Flyte API's base URL "
+                                            f"(default: the profile's, else {DEFAULT_API}).", show_default=False)] = None,
     token: Annotated[str | None, typer.Option(
         "--token", envvar="FLYTE_JWT", help="A token sent as 'Authorization: Bearer'.", show_default=False)] = None,
+    profile: Annotated[str | None, typer.Option(
+        "--profile", envvar="FLYTE_PROFILE", help="A profile of the config file ($FLYTE_CONFIG, else "
+        "~/.config/flyte/config.yaml) giving api and token.", show_default=False)] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
-    ctx.obj = Api(api, token)
+    if ctx.resilient_parsing:  # shell completion: no files, no network
+        return
+    chosen = profiles.load(profile)
+    ctx.obj = Api(api or chosen.get("api") or DEFAULT_API, token or chosen.get("token"))
 
 
 def main() -> None:

@@ -28,7 +28,8 @@ class Run:
 
 def run_flyte(api: str, *args: str, input: str | None = None, env: dict[str, str] | None = None,
               binary: bool = False, timeout: float = 60) -> Run:
-    environment = {key: value for key, value in os.environ.items() if key not in ("FLYTE_JWT", "COLUMNS", "NO_COLOR")}
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("FLYTE_JWT", "FLYTE_PROFILE", "FLYTE_CONFIG", "COLUMNS", "NO_COLOR")}
     environment.update({"FLYTE_API": api, **(env or {})})
     done = subprocess.run([str(FLYTE), *args], input=input, capture_output=True, text=not binary, env=environment,
                           timeout=timeout, check=False)
@@ -46,11 +47,11 @@ def invoke(monkeypatch, capsys):
     """`flyte_cli.main.main` in this process, as the console script calls it."""
     from flyte_cli.main import main
 
-    def run(api: str, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
+    def run(api: str | None, *args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
         with monkeypatch.context() as patch:
-            for key in ("FLYTE_JWT", "COLUMNS", "NO_COLOR"):
+            for key in ("FLYTE_API", "FLYTE_JWT", "FLYTE_PROFILE", "FLYTE_CONFIG", "COLUMNS", "NO_COLOR"):
                 patch.delenv(key, raising=False)
-            for key, value in {"FLYTE_API": api, **(env or {})}.items():
+            for key, value in {**({"FLYTE_API": api} if api else {}), **(env or {})}.items():
                 patch.setenv(key, value)
             patch.setattr(sys, "argv", ["flyte", *args])
             patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((input or "").encode())))

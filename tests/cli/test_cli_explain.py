@@ -266,3 +266,24 @@ def test_token_mint_runs_the_stacks_issuer(tmp_path):
     assert absent.code == 1 and "token issuer is not available here" in absent.stderr
     assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre").code == 2  # for whom?
     assert run_flyte("http://127.0.0.1:9", "token", "mint", "--sub", "x", "--claim", "groups").code == 2
+
+
+def test_profiles_choose_the_api_and_token_and_options_win(serve, invoke, tmp_path):
+    prod, other = serve(False), serve(False)
+    for fake in (prod, other):
+        fake.answer("GET", "/x/packs", {"packs": [], "links": []})
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"default": "prod", "profiles": {
+        "prod": {"api": prod.url, "token": "prod-token"}, "other": {"api": other.url}}}))
+    with_config = {"FLYTE_CONFIG": str(config)}
+
+    assert invoke(None, "packs", "list", env=with_config).code == 0  # the file's default profile
+    assert prod.requests_to("/x/packs")[0].headers["Authorization"] == "Bearer prod-token"
+    assert invoke(None, "--profile", "other", "packs", "list", env=with_config).code == 0
+    assert "Authorization" not in other.requests_to("/x/packs")[0].headers
+    assert invoke(other.url, "--token", "mine", "packs", "list", env=with_config).code == 0  # FLYTE_API, --token win
+    assert other.requests_to("/x/packs")[1].headers["Authorization"] == "Bearer mine"
+    assert len(prod.requests_to("/x/packs")) == 1
+
+    missing = invoke(None, "--profile", "staging", "packs", "list", env=with_config)
+    assert missing.code == 1 and "No profile 'staging'" in missing.stderr and "(it has: other, prod)" in missing.stderr
