@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import socket
@@ -223,3 +224,13 @@ def test_why_a_message_did_not_fire_a_dry_run_and_a_replay(flyte, stack, tmp_pat
     replay = flyte("flows", "replay", "-f", str(tmp_path / "edited.yaml"), "--since", "P1D", "-o", "table")
     assert replay.code == 0, replay.stderr
     assert event_id in replay.stdout and "fired Shell.Shell" in replay.stdout
+
+
+def test_shell_completion_offers_the_commands():
+    environment = {"PATH": os.environ.get("PATH", ""), "COMP_WORDS": "flyte flows ", "COMP_CWORD": "2",
+                   "_FLYTE_COMPLETE": "complete_bash"}
+    completed = subprocess.run([str(FLYTE)], env=environment, capture_output=True, text=True, timeout=60, check=False)
+    assert completed.stdout.split() == ["apply", "list", "get", "delete", "test", "replay"]
+    script = subprocess.run([str(FLYTE), "--show-completion", "bash"], capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert "_FLYTE_COMPLETE=complete_bash" in script.stdout
