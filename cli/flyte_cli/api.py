@@ -17,6 +17,7 @@ import requests
 
 from . import __version__
 
+DEFAULT_API = "http://localhost:8080"
 PROBLEM_TYPE = "application/problem+json"
 TIMEOUT_SECONDS = 35  # above the API's own 30 s limit, so the server's answer wins
 
@@ -51,8 +52,9 @@ class NotOffered(CliFailure):
 
 
 class Api:
-    def __init__(self, base_url: str, token: str | None = None) -> None:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"flyte-cli/{__version__}"})
         if token:
@@ -64,11 +66,11 @@ class Api:
     def request(self, method: str, url: str, *, offered_as: str | None = None, **kwargs: Any) -> requests.Response:
         """One HTTP exchange; errors become CliFailures. `offered_as` names an endpoint older servers lack."""
         try:
-            response = self.session.request(method, url, timeout=kwargs.pop("timeout", TIMEOUT_SECONDS), **kwargs)
+            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.exceptions.ConnectionError as error:
             raise Unreachable(self.base_url, _connection_reason(error)) from None
         except requests.exceptions.Timeout:
-            raise Unreachable(self.base_url, f"no answer within {TIMEOUT_SECONDS} s") from None
+            raise Unreachable(self.base_url, f"no answer within {self.timeout:g} s") from None
         if response.status_code < 400:
             return response
         is_problem = response.headers.get("content-type", "").startswith(PROBLEM_TYPE)

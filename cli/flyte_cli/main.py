@@ -12,10 +12,8 @@ from typing import Annotated
 import typer
 
 from . import __version__, output, profiles
-from .api import Api, CliFailure
+from .api import DEFAULT_API, Api, CliFailure
 from .commands import audit, datastore, events, flows, packs, token
-
-DEFAULT_API = "http://localhost:8080"
 
 app = typer.Typer(
     name="flyte", no_args_is_help=True, pretty_exceptions_enable=False,
@@ -49,10 +47,9 @@ def configure(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
-    if ctx.resilient_parsing:  # shell completion: no files, no network
+    if ctx.resilient_parsing:  # shell completion: completers connect themselves, quietly
         return
-    chosen = profiles.load(profile)
-    ctx.obj = Api(api or chosen.get("api") or DEFAULT_API, token or chosen.get("token"))
+    ctx.obj = profiles.connect(api, token, profile)
 
 
 def main() -> None:

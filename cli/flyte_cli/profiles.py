@@ -19,7 +19,7 @@ from typing import Any
 import typer
 import yaml
 
-from .api import CliFailure
+from .api import DEFAULT_API, TIMEOUT_SECONDS, Api, CliFailure
 
 
 def config_path() -> Path:
@@ -44,3 +44,9 @@ def load(name: str | None) -> dict[str, Any]:
     if chosen not in profiles:
         raise CliFailure(f"No profile {chosen!r} in {path} (it has: {', '.join(profiles) or 'none'}).")
     return profiles[chosen] or {}
+
+
+def connect(api: str | None, token: str | None, profile: str | None, timeout: float = TIMEOUT_SECONDS) -> Api:
+    """The API the global options, their environment variables and the profile point at."""
+    chosen = load(profile)
+    return Api(api or chosen.get("api") or DEFAULT_API, token or chosen.get("token"), timeout)

@@ -78,6 +78,10 @@ def test_flows_apply_list_get_delete(flyte, stack, tmp_path):
     assert flyte("flows", "apply", "-f", "-", input=printed).code == 0
     assert json.loads(flyte("flows", "get", FLOW, "-o", "json").stdout) == document
 
+    completed = flyte("flows", "get", env={"COMP_WORDS": "flyte flows get n", "COMP_CWORD": "3",
+                                           "_FLYTE_COMPLETE": "complete_bash"})
+    assert completed.stdout.split() == [FLOW]  # shell completion of the names the API holds
+
     deleted = flyte("flows", "delete", "other")
     assert (deleted.code, deleted.stdout.strip()) == (0, "Deleted flow other")
     gone = flyte("flows", "get", "other")

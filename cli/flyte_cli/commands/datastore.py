@@ -9,9 +9,11 @@ from typing import Annotated, Any
 
 import typer
 
-from .. import documents
+from .. import completion, documents
 from ..api import Api, item
 from ..output import OutputOption, done, emit, new_table
+
+Key = Annotated[str, typer.Argument(metavar="KEY", autocompletion=completion.datastore_keys)]
 
 app = typer.Typer(help="The datastore: reference data flows read with the datastore() function.",
                   no_args_is_help=True)
@@ -32,7 +34,7 @@ def _items_table(body: dict[str, Any]):
 
 
 @app.command("get")
-def get_item(ctx: typer.Context, key: str) -> None:
+def get_item(ctx: typer.Context, key: Key) -> None:
     """Write an item's raw value to stdout."""
     api: Api = ctx.obj
     response = api.request("GET", item(api.datastore(), key), headers={"Accept": "*/*"})
@@ -43,7 +45,7 @@ def get_item(ctx: typer.Context, key: str) -> None:
 @app.command("put")
 def put_item(
     ctx: typer.Context,
-    key: str,
+    key: Key,
     file: Annotated[str, typer.Argument(metavar="FILE", help="The value ('-' for stdin).")],
     description: Annotated[str | None, typer.Option("--description", "-d", show_default=False)] = None,
     content_type: Annotated[str | None, typer.Option(
@@ -63,7 +65,7 @@ def put_item(
 
 
 @app.command("delete")
-def delete_item(ctx: typer.Context, key: str) -> None:
+def delete_item(ctx: typer.Context, key: Key) -> None:
     """Delete an item."""
     api: Api = ctx.obj
     api.request("DELETE", item(api.datastore(), key))

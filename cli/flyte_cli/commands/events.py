@@ -8,7 +8,7 @@ import typer
 from rich.console import Group
 from rich.text import Text
 
-from .. import documents, outcomes
+from .. import completion, documents, outcomes
 from ..api import Api, CliFailure, item, last_segment
 from ..output import Format, OutputOption, emit, labels, new_table, out, resolve
 
@@ -20,7 +20,8 @@ EVENT_REL = "#/event"  # the rel of a pack's event link, `<api>/swagger#/event` 
 @app.command("send")
 def send_event(
     ctx: typer.Context,
-    pack_id: Annotated[str, typer.Argument(metavar="PACK_ID", help="The registered pack that sends it.")],
+    pack_id: Annotated[str, typer.Argument(metavar="PACK_ID", help="The registered pack that sends it.",
+                                                  autocompletion=completion.packs)],
     event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's name.")],
     payload: Annotated[str | None, typer.Option("--payload", "-p", help="JSON, or @FILE (@- for stdin).",
                                                 show_default=False)] = None,

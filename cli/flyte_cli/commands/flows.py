@@ -8,12 +8,13 @@ import typer
 from rich.console import Group
 from rich.text import Text
 
-from .. import documents, outcomes
+from .. import completion, documents, outcomes
 from ..api import Api, item, last_segment
 from ..output import OutputOption, done, emit, new_table, waiting, warn
 
 app = typer.Typer(help="Flows: apply, inspect, dry-run and replay them.", no_args_is_help=True)
 
+FlowName = Annotated[str, typer.Argument(metavar="NAME", autocompletion=completion.flows)]
 FileOption = Annotated[str, typer.Option("--file", "-f", help="A flow document, JSON or YAML ('-' for stdin).")]
 
 
@@ -58,7 +59,7 @@ def _flows_table(body: dict[str, Any]):
 
 
 @app.command("get")
-def get_flow(ctx: typer.Context, name: str, output: OutputOption = None) -> None:
+def get_flow(ctx: typer.Context, name: FlowName, output: OutputOption = None) -> None:
     """Show the current version of a flow (-o yaml gives a document `flows apply` takes back)."""
     api: Api = ctx.obj
     emit(api.get_json(item(api.flows(), name)), output, _flow_view)
@@ -77,7 +78,7 @@ def _flow_view(flow: dict[str, Any]):
 
 
 @app.command("delete")
-def delete_flow(ctx: typer.Context, name: str) -> None:
+def delete_flow(ctx: typer.Context, name: FlowName) -> None:
     """Delete a flow (executions already running finish)."""
     api: Api = ctx.obj
     api.request("DELETE", item(api.flows(), name))
@@ -87,7 +88,8 @@ def delete_flow(ctx: typer.Context, name: str) -> None:
 @app.command("test")
 def test_flow(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="A stored flow (instead of -f).", show_default=False)] = None,
+    name: Annotated[str | None, typer.Argument(help="A stored flow (instead of -f).", show_default=False,
+                                                       autocompletion=completion.flows)] = None,
     file: Annotated[str | None, typer.Option("--file", "-f", help="A flow document to try, JSON or YAML.",
                                              show_default=False)] = None,
     event: Annotated[str, typer.Option("--event", "-e", help="The event, JSON or YAML: {packName, packLabels, "

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Group
 
+from .. import completion
 from ..api import Api, item
 from ..output import OutputOption, compact, done, emit, labels, new_table
+
+PackId = Annotated[str, typer.Argument(metavar="ID", autocompletion=completion.packs)]
 
 app = typer.Typer(help="Registered packs.", no_args_is_help=True)
 
@@ -29,7 +32,7 @@ def _packs_table(body: dict[str, Any]):
 
 
 @app.command("get")
-def get_pack(ctx: typer.Context, pack_id: str = typer.Argument(..., metavar="ID"), output: OutputOption = None) -> None:
+def get_pack(ctx: typer.Context, pack_id: PackId, output: OutputOption = None) -> None:
     """Show a pack: labels, status, the commands it takes and the events it sends."""
     api: Api = ctx.obj
     emit(api.get_json(item(api.packs(), pack_id)), output, _pack_view)
@@ -49,7 +52,7 @@ def _pack_view(pack: dict[str, Any]):
 
 
 @app.command("delete")
-def delete_pack(ctx: typer.Context, pack_id: str = typer.Argument(..., metavar="ID")) -> None:
+def delete_pack(ctx: typer.Context, pack_id: PackId) -> None:
     """Delete a pack and its action queue."""
     api: Api = ctx.obj
     api.request("DELETE", item(api.packs(), pack_id))
