@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from . import __version__, output, profiles
-from .api import DEFAULT_API, Api, CliFailure
+from .api import DEFAULT_API, CliFailure
 from .commands import audit, datastore, events, flows, packs, token
 
 app = typer.Typer(

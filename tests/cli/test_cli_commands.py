@@ -134,8 +134,8 @@ def test_packs_events_and_the_audit_of_what_they_caused(flyte, stack, tmp_path):
     # the Shell pack's part, over HTTP as the pack would
     taken = requests.post(next(link["href"] for link in shell["links"] if link["rel"].endswith("takeAction")),
                           params={"wait": 5}, timeout=10).json()
-    requests.post(taken["links"][0]["href"], json={"event": "Output", "payload": {"exit_code": 0, "stdout": "2026-12-25 - Christmas"}},
-                  timeout=10).raise_for_status()
+    output = {"exit_code": 0, "stdout": "2026-12-25 - Christmas"}
+    requests.post(taken["links"][0]["href"], json={"event": "Output", "payload": output}, timeout=10).raise_for_status()
     wait_for(lambda: executions(stack, stepId="send_bank_holiday_response"))
 
     timeline = flyte("audit", "show", correlation_id, "-o", "table").stdout

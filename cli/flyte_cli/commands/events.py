@@ -10,7 +10,7 @@ from rich.text import Text
 
 from .. import completion, documents, outcomes
 from ..api import Api, CliFailure, item, last_segment
-from ..output import Format, OutputOption, emit, labels, new_table, out, resolve
+from ..output import OutputOption, emit, labels, new_table
 
 app = typer.Typer(help="Events: send one as a pack, see why it did or did not fire.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ EVENT_REL = "#/event"  # the rel of a pack's event link, `<api>/swagger#/event` 
 def send_event(
     ctx: typer.Context,
     pack_id: Annotated[str, typer.Argument(metavar="PACK_ID", help="The registered pack that sends it.",
-                                                  autocompletion=completion.packs)],
+                                           autocompletion=completion.packs)],
     event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's name.")],
     payload: Annotated[str | None, typer.Option("--payload", "-p", help="JSON, or @FILE (@- for stdin).",
                                                 show_default=False)] = None,
@@ -37,13 +37,13 @@ def send_event(
         raise CliFailure(f"Pack {pack_id} has no event link.")
     response = api.request("POST", events_url, json=body)
     trace = response.headers.get("Location")
-    sent = {"eventId": last_segment(trace) if trace else None, "trace": trace}
-    if resolve(output) is not Format.table:
-        emit(sent, output, lambda _: None)
-    elif trace:
-        out.print(f"Event {sent['eventId']} accepted\nTrace: {trace}  (flyte events why {sent['eventId']})")
-    else:
-        out.print("Event accepted (this API does not report event ids or traces)")
+    emit({"eventId": last_segment(trace) if trace else None, "trace": trace}, output, _sent_view)
+
+
+def _sent_view(sent: dict[str, Any]) -> str:
+    if not sent["trace"]:  # a server without traces (before issue 12) answers a bare 202
+        return "Event accepted (this API does not report event ids or traces)"
+    return f"Event {sent['eventId']} accepted\nTrace: {sent['trace']}  (flyte events why {sent['eventId']})"
 
 
 @app.command("why")
