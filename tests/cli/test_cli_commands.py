@@ -147,6 +147,9 @@ def test_packs_events_and_the_audit_of_what_they_caused(flyte, stack, tmp_path):
     assert yaml.safe_load(flyte("audit", "show", correlation_id, "-o", "yaml").stdout)["correlationId"] == correlation_id
     table = flyte("audit", "list", "--step", "send_bank_holiday_response", "--limit", "1", "-o", "table").stdout
     assert correlation_id in table and "send_bank_holiday_response=NEW" in table
+    by_action = flyte("audit", "list", "--action", "SendMessage", "--pack", "Slack")
+    assert [found["correlationId"] for found in json.loads(by_action.stdout)["flows"]] == [correlation_id]
+    assert json.loads(flyte("audit", "list", "--action", "SendMessage", "--pack", "Shell").stdout)["flows"] == []
 
     missing = flyte("audit", "show", "no-such-execution")
     assert missing.code == 1 and "Not Found (404)" in missing.stderr

@@ -76,6 +76,12 @@ def list_executions(
     ctx: typer.Context,
     flow: Annotated[str | None, typer.Option("--flow", help="Only executions of this flow.", show_default=False)] = None,
     step: Annotated[str | None, typer.Option("--step", help="Only executions with this step.", show_default=False)] = None,
+    action: Annotated[str | None, typer.Option("--action", help="Only executions with an action of this command.",
+                                               show_default=False)] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="Only executions with an action for packs of this name.",
+                                             show_default=False)] = None,
+    pack_labels: Annotated[str | None, typer.Option("--pack-labels", metavar="K:V,...", help="... and these labels.",
+                                                    show_default=False)] = None,
     start: Annotated[int, typer.Option("--start", min=0, help="Skip this many (paging).")] = 0,
     limit: Annotated[int | None, typer.Option("--limit", min=1, max=1000, help="At most this many (server "
                                               "default 50).", show_default=False)] = None,
@@ -83,8 +89,9 @@ def list_executions(
 ) -> None:
     """Flow executions, the most recently active first."""
     api: Api = ctx.obj
-    params = {key: value for key, value in {"flowName": flow, "stepId": step, "start": start or None,
-                                             "limit": limit}.items() if value is not None}
+    params = {key: value for key, value in {
+        "flowName": flow, "stepId": step, "actionName": action, "actionPackName": pack, "actionPackLabels": pack_labels,
+        "start": start or None, "limit": limit}.items() if value is not None}
     emit(api.get_json(api.audit_flows(), params=params), output, _executions_table)
 
 
