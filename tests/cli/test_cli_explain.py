@@ -1,6 +1,6 @@
-"""The commands whose endpoints the server does not have yet (issue 12's dry run, traces and replay,
-issue 11's token issuer), run as a user would against a fake API that answers with the issues' exact
-shapes. The fake puts resources at unusual paths, so a URL the CLI built by hand instead of from a
+"""The commands whose endpoints the server does not have yet (issue 12's dry run, traces and replay),
+run as a user would against a fake API that answers with the issue's exact shapes; also the token
+issuer of issue 11 (real, over moto), profiles and the bearer token. The fake puts resources at unusual paths, so a URL the CLI built by hand instead of from a
 link would miss; where it advertises the new endpoints, it does so only by their `/v1` rels.
 """
 
@@ -16,6 +16,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from flyte_core.adapters.auth_store import secret_string
+from flyte_core.http.auth.issuer import BuiltInIssuer
+from flyte_core.http.auth.tokens import TokenVerifier
 
 from .conftest import run_flyte
 
@@ -240,32 +243,21 @@ def test_a_missing_endpoint_is_named_and_a_404_problem_is_a_refusal(plain, tmp_p
     assert "Error: Not Found (404)" in refused.stderr and "No flow named 'ghost'." in refused.stderr
 
 
-ISSUER = '''
-import json, sys
-print("eyJ-minted-" + json.dumps(sys.argv[1:]))
-'''
+def test_token_mint_signs_with_the_stacks_secret(aws):
+    """Issue 11's issuer exists: the real admin command, reading the secret from (moto's) Secrets Manager."""
+    secret = {"issuer": "urn:flyte:cli-test", "key": "a-cli-test-signing-key-0123456789abcdef"}
+    arn = aws.client("secretsmanager").create_secret(Name="flyte-cli-token", SecretString=json.dumps(secret))["ARN"]
 
-
-def test_token_mint_runs_the_stacks_issuer(tmp_path):
-    with_issuer, without = tmp_path / "with", tmp_path / "without"
-    (with_issuer / "flyte_core").mkdir(parents=True)
-    (with_issuer / "flyte_core" / "__init__.py").write_text("")
-    (with_issuer / "flyte_core" / "tokens.py").write_text(ISSUER)
-    (without / "flyte_core").mkdir(parents=True)
-    (without / "flyte_core" / "__init__.py").write_text("")
-
-    minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "sub=bot", "-c",
-                       "groups=dev", "--ttl", "7d", "--secret-id", "arn:secret", env={"PYTHONPATH": str(with_issuer)})
+    minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "groups=dev",
+                       "-c", "sub=deploy-bot", "--ttl", "1h", "--secret-id", arn)
     assert minted.code == 0, minted.stderr
-    assert minted.stdout.startswith("eyJ-minted-")
-    assert json.loads(minted.stdout.removeprefix("eyJ-minted-")) == [
-        "mint", "--subject", "bot", "--ttl", "7d", "--claim", "groups=sre", "--claim", "groups=dev",
-        "--secret-id", "arn:secret"]
+    identity = TokenVerifier([BuiltInIssuer.from_secret(secret_string(arn))]).verify(minted.stdout.strip())
+    assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
+    assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
-    absent = run_flyte("http://127.0.0.1:9", "token", "mint", "--subject", "bot", env={"PYTHONPATH": str(without)})
-    assert absent.code == 1 and "token issuer is not available here" in absent.stderr
-    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre").code == 2  # for whom?
-    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--sub", "x", "--claim", "groups").code == 2
+    unreadable = run_flyte("http://127.0.0.1:9", "token", "mint", "--secret-id", "no-such-secret")
+    assert unreadable.code == 1 and "cannot read the token secret no-such-secret" in unreadable.stderr
+    assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups").code == 2  # not K=V
 
 
 def test_profiles_choose_the_api_and_token_and_options_win(serve, invoke, tmp_path):
