@@ -1,7 +1,8 @@
 """The commands whose endpoints the server does not have yet (issue 12's dry run, traces and replay),
 run as a user would against a fake API that answers with the issue's exact shapes; also the token
-issuer of issue 11 (real, over moto), profiles and the bearer token. The fake puts resources at unusual paths, so a URL the CLI built by hand instead of from a
-link would miss; where it advertises the new endpoints, it does so only by their `/v1` rels.
+issuer of issue 11 (real, over moto), profiles and the bearer token. The fake puts resources at
+unusual paths, so a URL the CLI built by hand instead of from a link would miss; where it advertises
+the new endpoints, it does so only by their `/v1` rels.
 """
 
 from __future__ import annotations
