@@ -37,6 +37,14 @@ def test_a_bot_token_slack_refuses_stops_the_program(fake_slack: FakeSlack):
     assert "invalid_auth" in done.stderr
 
 
+def test_an_app_token_slack_refuses_stops_the_program(fake_api, fake_slack: FakeSlack):
+    fake_slack.script("apps.connections.open", 200, {"ok": False, "error": "invalid_auth"})
+    done = run_program({"FLYTE_API": fake_api.url, "FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-wrong",
+                        "FLYTE_SLACK_API_URL": fake_slack.api_url, "FLYTE_PACK_POLL_WAIT": "1"})
+    assert done.returncode == 2, done.stderr
+    assert "cannot connect to Slack over Socket Mode (check FLYTE_SLACK_APP_TOKEN): invalid_auth" in done.stderr
+
+
 def test_sigterm_stops_gracefully_and_closes_the_slack_connection(fake_api, fake_slack: FakeSlack):
     env = {**os.environ, "FLYTE_API": fake_api.url, "FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1",
            "FLYTE_SLACK_API_URL": fake_slack.api_url, "FLYTE_PACK_POLL_WAIT": "1"}

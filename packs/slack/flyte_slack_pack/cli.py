@@ -10,7 +10,8 @@ from flyte_pack import ConfigError, configure_logging
 from slack_bolt.error import BoltError
 
 from .pack import SlackPack
-from .settings import SlackSettings
+from .settings import ENV_APP_TOKEN, SlackSettings
+from .slack import SlackError
 
 log = logging.getLogger("flyte_slack_pack")
 
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     configure_logging()
     try:
-        pack = SlackPack(SlackSettings.from_env())
+        settings = SlackSettings.from_env()
+        pack = SlackPack(settings)
     except ConfigError as exc:
         log.error("invalid configuration: %s", exc)
         return 2
@@ -53,9 +55,13 @@ def main(argv: list[str] | None = None) -> int:
         log.error("Slack refused the bot token: %s", exc)
         return 2
     except OSError as exc:  # auth.test could not reach Slack
-        log.error("cannot reach Slack at %s: %s", SlackSettings.from_env().api_url, exc)
+        log.error("cannot reach Slack at %s: %s", settings.api_url, exc)
         return 1
-    pack.run()
+    try:
+        pack.run()
+    except SlackError as exc:
+        log.error("cannot connect to Slack over Socket Mode (check %s): %s", ENV_APP_TOKEN, exc.code)
+        return 2
     return 0
 
 

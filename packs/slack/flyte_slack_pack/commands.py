@@ -8,11 +8,12 @@ Unlike the original, a message Slack refuses is reported: the failure events car
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flyte_pack import Command, Event
+from flyte_pack import Command, Event, Handler
 
 from .slack import SlackError, SlackGateway
 
@@ -71,14 +72,17 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _fatal_on_invalid(handler):
+def _fatal_on_invalid(handler: Handler) -> Handler:
+    """Input of the wrong shape ends the action FATAL, as the original's decoding error did."""
+
+    @functools.wraps(handler)
     def run(input: Any) -> Event:
         try:
             return handler(input)
         except InvalidInput as exc:
             log.warning("%s", exc)
             return Event.fatal(str(exc))
-    run.__name__ = handler.__name__
+
     return run
 
 

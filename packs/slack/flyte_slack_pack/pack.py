@@ -24,7 +24,7 @@ from slack_sdk import WebClient
 from .commands import commands
 from .events import REACTION_ADDED, RECEIVED_MESSAGE, is_person_message, reaction_added, received_message
 from .settings import SlackSettings
-from .slack import SlackGateway, web_client
+from .slack import SlackError, SlackGateway, call, web_client
 
 log = logging.getLogger("flyte_slack_pack")
 
@@ -75,10 +75,15 @@ class SlackPack:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Register the pack and poll for actions in the background, then connect to Slack."""
+        """Register the pack and poll for actions in the background, then connect to Slack.
+        Raises :class:`SlackError` (the pack stopped again) if Slack refuses the connection."""
         self.pack.start(block=False)
         self._socket = SocketModeHandler(self.app, self.settings.app_token)
-        self._socket.connect()
+        try:
+            call(self._socket.connect)
+        except SlackError:  # e.g. invalid_auth: a wrong app-level token
+            self.stop()
+            raise
         log.info("connected to Slack over Socket Mode as pack %r", self.settings.pack_name)
 
     def stop(self, timeout: float | None = None) -> bool:
