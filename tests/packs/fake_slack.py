@@ -121,11 +121,12 @@ class FakeSlack:
     def wait_connected(self, timeout: float = 10.0) -> bool:
         return self.wait_for(lambda: bool(self._sockets), timeout)
 
-    def push_event(self, event: dict[str, Any], retry_attempt: int = 0) -> str:
-        """Send an Events API envelope over the Socket Mode connection; returns its id."""
+    def push_event(self, event: dict[str, Any], retry_attempt: int = 0, event_id: str | None = None) -> str:
+        """Send an Events API envelope over the Socket Mode connection; returns its id. A
+        redelivery has the first delivery's ``event_id`` and a ``retry_attempt`` above 0."""
         envelope_id = f"env-{next(self._envelopes)}"
         payload = {"token": "verification", "team_id": "T1", "api_app_id": "A1", "event": event,
-                   "type": "event_callback", "event_id": f"Ev{envelope_id}",
+                   "type": "event_callback", "event_id": event_id or f"Ev{envelope_id}",
                    "event_time": int(time.time()),
                    "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}
         self._send_ws({"envelope_id": envelope_id, "type": "events_api", "payload": payload,

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
-from flyte_slack_pack import SlackPack, SlackSettings, is_person_message, reaction_added, received_message
+from flyte_slack_pack import SlackGateway, SlackPack, SlackSettings, is_person_message, reaction_added, received_message, web_client
+from flyte_slack_pack.events import RecentEvents
+from flyte_slack_pack.slack import SlackError
 from tests.packs.fake_slack import BOT_ID, BOT_USER, FakeSlack, fake_slack, slack_user  # noqa: F401 (fixture)
 
 ANA = slack_user("U42", "ana", "ana@example.com", "Engineer", "Ana", "B")
@@ -100,6 +103,16 @@ def test_bots_edits_and_the_packs_own_messages_send_no_event(slack_pack, fake_ap
     assert [p["message"] for p in events_named(fake_api, "ReceivedMessage")] == ["a person"]
 
 
+def test_an_event_slack_delivers_again_is_sent_once(slack_pack, fake_api, fake_slack):
+    fake_slack.push_event(message("flyte deploy"), event_id="Ev1")
+    redelivered = fake_slack.push_event(message("flyte deploy"), retry_attempt=1, event_id="Ev1")
+    fake_slack.push_event(message("flyte status", ts="1700000000.000900"), event_id="Ev2")
+    assert fake_slack.wait_ack(redelivered)  # acknowledged, so Slack stops redelivering
+    assert fake_api.wait_for(lambda: len(events_named(fake_api, "ReceivedMessage")) >= 2)
+    time.sleep(0.5)  # a duplicate would have been sent by now
+    assert sorted(p["message"] for p in events_named(fake_api, "ReceivedMessage")) == ["flyte deploy", "flyte status"]
+
+
 def test_an_unknown_user_still_sends_the_event_with_the_id(slack_pack, fake_api, fake_slack, caplog):
     with caplog.at_level(logging.WARNING, logger="flyte_slack_pack"):
         fake_slack.push_event(message("hello", user="UGHOST"))
@@ -152,3 +165,66 @@ def test_a_reaction_on_an_item_without_author_has_an_empty_item_user():
                               "item": {"type": "file", "file": "F1"}, "event_ts": "2.0"}, no_lookup)
     assert payload["itemUser"] == {"id": ""}
     assert payload["item"] == {"type": "file", "timestamp": "", "channel": ""}
+
+
+def test_recent_events_forget_the_oldest_beyond_their_size():
+    recent = RecentEvents(size=2)
+    assert [recent.first_time(i) for i in ("a", "b", "a", "c", "a", None, None)] == [True, True, False, True, True, True, True]
+
+
+# -- the caches of the Slack side ----------------------------------------------------------------
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def gateway(fake_slack, clock):
+    fake_slack.users["U42"] = ANA
+    fake_slack.add_channel("C1", "general")
+    return SlackGateway(web_client(settings(fake_slack)), renew_conversations_seconds=24 * 3600, clock=clock)
+
+
+def test_users_are_looked_up_again_after_an_hour(gateway, clock, fake_slack):
+    gateway.user("U42")
+    clock.now += 3599
+    gateway.user("U42")
+    assert len(fake_slack.calls_of("users.info")) == 1
+    fake_slack.users["U42"] = slack_user("U42", "ana", "ana@example.com", "Director", "Ana", "B")
+    clock.now += 2
+    assert gateway.user("U42")["title"] == "Director"
+    assert len(fake_slack.calls_of("users.info")) == 2
+
+
+def test_channel_list_is_renewed_as_configured_and_for_a_new_name_at_most_once_a_minute(gateway, clock, fake_slack):
+    assert gateway.find_channel("general").id == "C1"
+    fake_slack.add_channel("C2", "created-since")
+    clock.now += 30
+    with pytest.raises(SlackError, match="can't find channel with such name"):
+        gateway.find_channel("created-since")  # the list is less than a minute old
+    assert len(fake_slack.calls_of("conversations.list")) == 1
+    clock.now += 31
+    assert gateway.find_channel("created-since").id == "C2"
+    assert len(fake_slack.calls_of("conversations.list")) == 2
+    clock.now += 3600
+    gateway.find_channel("general")  # known: served from the list until it is 24 h old
+    assert len(fake_slack.calls_of("conversations.list")) == 2
+    clock.now += 24 * 3600
+    gateway.find_channel("general")
+    assert len(fake_slack.calls_of("conversations.list")) == 3
+
+
+def test_a_failed_renewal_keeps_serving_the_cached_channels(gateway, clock, fake_slack):
+    gateway.find_channel("general")
+    clock.now += 25 * 3600
+    fake_slack.script("conversations.list", 200, {"ok": False, "error": "internal_error"})
+    assert gateway.find_channel("general").id == "C1"

@@ -5,6 +5,8 @@ Pure functions over the Events API ``event`` objects; user lookups are passed in
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +18,31 @@ REACTION_ADDED = "ReactionAdded"
 PERSON_MESSAGE_SUBTYPES = frozenset({None, "thread_broadcast", "file_share", "me_message"})
 
 UserLookup = Callable[[str | None], dict[str, str]]
+RECENT_EVENT_IDS = 1000
+
+
+class RecentEvents:
+    """The ids of the events seen lately. Slack delivers an event again when it missed the
+    acknowledgement; a chat-ops command must not run twice for that."""
+
+    def __init__(self, size: int = RECENT_EVENT_IDS) -> None:
+        self._order: deque[str] = deque()
+        self._ids: set[str] = set()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str | None) -> bool:
+        """Whether ``event_id`` is new (an event without id always is); remembers it."""
+        if not event_id:
+            return True
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids.add(event_id)
+            self._order.append(event_id)
+            if len(self._order) > self._size:
+                self._ids.discard(self._order.popleft())
+            return True
 
 
 def is_person_message(event: Mapping[str, Any]) -> bool:

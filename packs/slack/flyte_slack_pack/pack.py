@@ -22,7 +22,8 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
 from .commands import commands
-from .events import REACTION_ADDED, RECEIVED_MESSAGE, is_person_message, reaction_added, received_message
+from .events import (REACTION_ADDED, RECEIVED_MESSAGE, RecentEvents, is_person_message, reaction_added,
+                     received_message)
 from .settings import SlackSettings
 from .slack import SlackError, SlackGateway, call, web_client
 
@@ -52,19 +53,28 @@ class SlackPack:
                        name=f"flyte-{settings.pack_name}")
         self.app.event("message")(self._on_message)
         self.app.event("reaction_added")(self._on_reaction_added)
+        self._recent = RecentEvents()
         self._socket: SocketModeHandler | None = None
 
     # -- Slack events -> Flyte events ---------------------------------------------------------
 
-    def _on_message(self, event: dict[str, Any]) -> None:
+    def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if not is_person_message(event):
             log.debug("ignoring message event (subtype %s, bot %s)", event.get("subtype"),
                       event.get("bot_id"))
             return
-        self._send(Event(RECEIVED_MESSAGE, received_message(event, self.slack.user)))
+        if self._first_delivery(body):
+            self._send(Event(RECEIVED_MESSAGE, received_message(event, self.slack.user)))
 
-    def _on_reaction_added(self, event: dict[str, Any]) -> None:
-        self._send(Event(REACTION_ADDED, reaction_added(event, self.slack.user)))
+    def _on_reaction_added(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if self._first_delivery(body):
+            self._send(Event(REACTION_ADDED, reaction_added(event, self.slack.user)))
+
+    def _first_delivery(self, body: dict[str, Any]) -> bool:
+        if self._recent.first_time(body.get("event_id")):
+            return True
+        log.info("ignoring event %s: Slack delivered it again", body.get("event_id"))
+        return False
 
     def _send(self, event: Event) -> None:
         try:
