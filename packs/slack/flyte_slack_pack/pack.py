@@ -34,8 +34,9 @@ LISTENER_THREADS = 5
 
 
 class SlackPack:
-    """The pack's two halves and their lifecycle. ``run()`` is the program; tests use
-    ``start()``/``stop()`` or feed Bolt requests to ``app`` directly."""
+    """The pack's two halves and their lifecycle. ``run()`` is the program; ``start()`` and
+    ``stop()`` run it in the background (tests, embedding). ``pack_kwargs`` go to
+    :class:`flyte_pack.Pack` and win over ``env`` (default ``os.environ``)."""
 
     def __init__(self, settings: SlackSettings, env: Mapping[str, str] | None = None,
                  client: WebClient | None = None, **pack_kwargs: Any) -> None:
