@@ -49,13 +49,13 @@ def test_quick_start_replies_in_the_messages_thread(stack, flow_posted, shell_pa
     envelope = fake_slack.push_event({"type": "message", "channel": "C0123", "user": "U42",
                                       "text": "flyte uk-bank-holidays", "ts": "1700000000.000200"})
     assert fake_slack.wait_ack(envelope)
-    assert fake_slack.wait_for(lambda: fake_slack.posted, timeout=60), "no reply in Slack"
+    assert fake_slack.wait_for(lambda: fake_slack.posted, timeout=120), "no reply in Slack"
     # a new message starts a thread: the reply goes under it
     assert fake_slack.posted == [{"channel": "C0123", "text": REPLY, "thread_ts": "1700000000.000200"}]
 
     fake_slack.push_event({"type": "message", "channel": "C0123", "user": "U42", "text": "flyte uk-bank-holidays",
                            "ts": "1700000000.000400", "thread_ts": "1700000000.000300"})
-    assert fake_slack.wait_for(lambda: len(fake_slack.posted) == 2, timeout=60)
+    assert fake_slack.wait_for(lambda: len(fake_slack.posted) == 2, timeout=120)
     # asked inside a thread: the reply stays in that thread
     assert fake_slack.posted[1] == {"channel": "C0123", "text": REPLY, "thread_ts": "1700000000.000300"}
 
@@ -64,7 +64,7 @@ def test_quick_start_replies_in_the_messages_thread(stack, flow_posted, shell_pa
         return [e["actions"]["send_bank_holiday_response"] for e in executions
                 if e["actions"].get("send_bank_holiday_response", {}).get("result")]
 
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while len(replies()) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     outcomes = sorted((r["state"]["value"], r["result"]["event"], r["result"]["payload"]["threadTimestamp"]) for r in replies())
