@@ -29,7 +29,10 @@ rm -f "$root.log"
 mkdir -p "$root/var/task" "$root/opt" "$root/var/runtime"
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --target "$root/var/runtime" \
   --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.13 --implementation cp \
-  awslambdaric boto3
+  awslambdaric boto3 >"$root.log" 2>&1 || { cat "$root.log" >&2; rm -f "$root.log"; exit 1; }
+rm -f "$root.log"
+# Compiled by the image's own Python: otherwise every cold start compiles botocore again.
+chroot "$root" python3 -m compileall -q -j 0 /var/runtime >/dev/null
 cat >"$root/var/runtime/bootstrap" <<'SH'
 #!/bin/sh
 # Lambda's import path for Python: the function, its layers, then the runtime.
