@@ -86,7 +86,7 @@ class Cleanup:
             self.stopping = True  # a lane still running starts nothing more
             running = list(self._running)
         for process in running:  # an interrupted sam local invoke
-            stop_process(process, signal.SIGINT, grace=20)
+            stop_process(process, signal.SIGTERM, grace=20)
         while self._steps:
             name, step = self._steps.pop()
             try:
@@ -122,7 +122,7 @@ def run(command: list[str], timeout: float, **kwargs: Any) -> subprocess.Complet
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        stop_process(process, signal.SIGINT)
+        stop_process(process, signal.SIGTERM)
         raise CheckFailed(f"{' '.join(command[:4])} took more than {timeout:.0f} s") from None
     finally:
         CLEANUP.untrack(process)
@@ -343,7 +343,7 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
                             "--warm-containers", "LAZY", *sam_options(env_file)],
                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=sam_environment(),
                            start_new_session=True)
-    CLEANUP.add("sam local start-api", lambda: stop_process(api, signal.SIGINT, grace=30))
+    CLEANUP.add("sam local start-api", lambda: stop_process(api, signal.SIGTERM, grace=30))
     base = f"http://127.0.0.1:{port}"
 
     def failed(message: str) -> CheckFailed:
