@@ -243,7 +243,8 @@ def start_moto(workdir: Path) -> Path:
 def sam_options(env_file: Path) -> list[str]:
     return ["--template", str(BUILT_TEMPLATE), "--skip-pull-image", "--env-vars", str(env_file),
             "--add-host", "host.docker.internal:host-gateway", "--region", REGION,
-            "--parameter-overrides", "LogLevel=WARNING"]
+            # a cold start counts in sam local's timeout: room for a busy machine
+            "--parameter-overrides", "LogLevel=WARNING FunctionTimeout=28"]
 
 
 def sam_environment() -> dict[str, str]:
