@@ -4,7 +4,7 @@ template declares, and an empty AWS_ENDPOINT_URL (the template's default) must m
 import json
 from pathlib import Path
 
-from flyte_core import aws
+from flyte_core.adapters import aws
 from flyte_local import application
 from flyte_local.cfn import load_template
 from flyte_local.provision import container_endpoint, sam_local_environment
