@@ -134,12 +134,14 @@ def is_root() -> bool:
 
 
 def apt_install(*packages: str) -> None:
+    start = time.monotonic()
     say(f"installing {' '.join(packages)} (apt-get)")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
         if result.returncode != 0:
             raise Skip(f"{' '.join(command[:2])} {' '.join(packages)} failed: {result.stderr.strip()[-300:]}")
+    say(f"installed {' '.join(packages)} ({since(start)})")
 
 
 # --- Docker ----------------------------------------------------------------------------------------
@@ -161,6 +163,10 @@ def ensure_docker() -> None:
         if not can_install:
             raise Skip("no Docker daemon answers, and installing one needs root and apt-get")
         apt_install("docker.io", "debootstrap")
+        start = time.monotonic()
+        if docker_answers():  # where an init system runs, the package started the daemon itself
+            say("Docker daemon: started by the package")
+            return
     if not is_root():
         raise Skip("no Docker daemon answers, and starting dockerd needs root")
     log = open(tempfile.mkstemp(prefix="sam-local-check-dockerd.", suffix=".log")[1], "w+")
