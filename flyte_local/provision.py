@@ -25,10 +25,16 @@ def container_endpoint(endpoint: str) -> str:
     return urlunsplit(parts)
 
 
+# sam local resolves the template's defaults, which turn the built-in token issuer on; these take the
+# local stack's values instead (open, application.LOCAL_PARAMETERS).
+LOCAL_AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
+
+
 def sam_local_environment(app: application.Application, endpoint: str) -> dict:
-    """The --env-vars document for sam local: the names the provisioner created, and the endpoint."""
+    """The --env-vars document for sam local: the names the provisioner created, the local stack's
+    open auth, and the endpoint."""
     shared = {k: v for k, v in merged_environment(app).items()
-              if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX")}
+              if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX" or k in LOCAL_AUTH_VARIABLES)}
     return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 
