@@ -54,6 +54,7 @@ class Gateway:
         self.after_request = after_request or (lambda: None)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.stopping = False
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
         for compiled in self.routes:
@@ -139,6 +140,8 @@ class Gateway:
                     result = gateway.invoke(compiled.route.function, event)
                     status, out_headers, out_body = _http_response(result)
                 except Exception:
+                    if gateway.stopping:  # the stack is stopping under an in-flight request (a long poll)
+                        return
                     log.exception("function %s failed on %s", compiled.route.function, compiled.key)
                     status, out_headers, out_body = 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
                 self._send(status, out_headers, out_body)
@@ -168,6 +171,7 @@ class Gateway:
         return self._server.server_address[1]
 
     def stop(self) -> None:
+        self.stopping = True
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -17,6 +17,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 import traceback
@@ -105,6 +106,8 @@ class FunctionError(Exception):
 
 
 def _worker_start(function: Function, environment: dict[str, str]) -> None:
+    # Ctrl-C reaches the whole process group; the stack stops its workers itself (SIGTERM), quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.clear()
     os.environ.update(environment)
     _count_aws_requests()
