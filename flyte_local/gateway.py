@@ -34,7 +34,8 @@ class CompiledRoute:
             if match:
                 self.names.append(match.group(1))
                 self.greedy = self.greedy or bool(match.group(2))
-                pattern += "/(.+)" if match.group(2) else "/([^/]+)"
+                # a greedy variable also takes an empty rest: `/swagger/{file+}` answers `/swagger/`
+                pattern += "/(.*)" if match.group(2) else "/([^/]+)"
             else:
                 self.literals += 1
                 pattern += "/" + re.escape(segment)

@@ -45,12 +45,21 @@ def build_document() -> dict[str, Any]:
             documented.update((method.upper(), path) for method in operations)
         for kind, entries in schema.get("components", {}).items():
             document["components"].setdefault(kind, {}).update(entries)
-    declared = {(route.method, route.path) for route in app.routes}
+    declared = {(route.method, path) for route in app.routes for path in handler_paths(route.path)}
     if declared != documented:
         raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
                             f"handler routes missing from template.yaml: {sorted(documented - declared)}")
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
+
+
+def handler_paths(template_path: str) -> list[str]:
+    """The handler routes a template route stands for: a greedy `{name+}` is the one segment `{name}`
+    the handler serves, and the bare trailing slash that the greedy route also catches."""
+    if not template_path.endswith("+}"):
+        return [template_path]
+    prefix, _, variable = template_path.rpartition("/")
+    return [f"{prefix}/{variable[:-2]}}}", f"{prefix}/"]
 
 
 def render(document: dict[str, Any]) -> str:
