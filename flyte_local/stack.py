@@ -133,6 +133,20 @@ class LocalStack:
                 poller.start()
                 self._background.append(poller)
 
+    def pause(self) -> None:
+        """Stop the stream pollers and schedules (the functions stay warm, the gateway keeps serving)."""
+        for poller in self._background:
+            poller.stop()
+        self._background.clear()
+
+    def reset(self) -> None:
+        """Forget every table, queue and item (moto only) and start the event sources afresh: a clean
+        stack without starting the functions again (what the tests reuse between modules)."""
+        self.pause()
+        self.backend.reset()
+        self.backend.create_resources(self.app)
+        self._start_event_sources()
+
     def fire_schedule(self, function: str) -> Any:
         """Invoke a function's schedule now, as EventBridge would when it is due."""
         from .event_sources import SchedulePoller
@@ -146,9 +160,7 @@ class LocalStack:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
-        for poller in self._background:
-            poller.stop()
-        self._background.clear()
+        self.pause()
         for runtime in self.runtimes.values():
             runtime.stop()
         if self.backend is not None:
