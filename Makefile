@@ -41,11 +41,14 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
+# Two pytest workers (pytest-xdist), one test file at a time each: a file's tests share its module's
+# stack and data, files are independent. PYTEST_ARGS= runs them in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: $(STAMP) system-deps sam-check
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write

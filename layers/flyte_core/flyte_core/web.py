@@ -96,16 +96,41 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
         raise BadRequest(f"The {what} is empty.")
     if content_type == YAML_TYPE:
         try:
-            return yaml.safe_load(body)
+            return _load_yaml(body)
         except yaml.YAMLError as error:
-            raise BadRequest(f"The {what} is not valid YAML: {_one_line(error)}") from None
+            raise _yaml_syntax_error(error, what) from None
     try:
         return json.loads(body)
     except json.JSONDecodeError as error:
-        raise BadRequest(
-            f"The {what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            + ("" if content_type else " (send content-type: application/x-yaml for YAML)")
-        ) from None
+        hint = ""
+        if _reads_as_yaml(body):  # the original reads YAML only when told; say how, rather than guess
+            hint = f"; it reads as YAML: send it with content-type: {YAML_TYPE}"
+        raise BadRequest(f"The {what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}.",
+                         line=error.lineno, column=error.colno) from None
+
+
+def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> BadRequest:
+    """PyYAML's message on one line, with the 1-based line and column of the problem as fields."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return BadRequest(f"The {what} is not valid YAML: {_one_line(error)}")
+    problem = getattr(error, "problem", None) or "syntax error"
+    context = getattr(error, "context", None)
+    reason = f"{context}, {problem}" if context else problem
+    return BadRequest(f"The {what} is not valid YAML: {reason} at line {mark.line + 1}, column {mark.column + 1}.",
+                      line=mark.line + 1, column=mark.column + 1)
+
+
+def _reads_as_yaml(body: str) -> bool:
+    """A YAML mapping or list (a bare word is valid YAML too, and means nothing here)."""
+    try:
+        return isinstance(_load_yaml(body), (dict, list))
+    except yaml.YAMLError:
+        return False
+
+
+def _load_yaml(body: str) -> Any:
+    return yaml.safe_load(body)
 
 
 def _one_line(error: Exception) -> str:
