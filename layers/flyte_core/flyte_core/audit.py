@@ -89,12 +89,15 @@ def execution(correlation_id: str) -> ExecutionRecord | None:
 
 
 def action_representation(action: action_store.Action) -> dict[str, Any]:
-    return {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
-            "input": action.input, "state": {"value": action.state, "time": web.format_time(action.state_time)},
-            "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
-            "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
-            "trigger": action.trigger or ZERO_EVENT_JSON, "result": action.result or ZERO_EVENT_JSON,
-            "attempts": action.attempts}
+    rep = {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
+           "input": action.input, "state": {"value": action.state, "time": web.format_time(action.state_time)},
+           "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
+           "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
+           "trigger": action.trigger or ZERO_EVENT_JSON, "attempts": action.attempts}
+    # No result until the action ends (the original showed a zero event; no client of its audit reads one).
+    if action.result:
+        rep["result"] = action.result
+    return rep
 
 
 def execution_representation(record: ExecutionRecord, base: str) -> dict[str, Any]:

@@ -30,7 +30,7 @@ FLOW_SCHEMA: dict[str, Any] = {
                 # A step may go without an id (the original's id ""), but only one step per flow.
                 "required": ["event", "command"],
                 "properties": {
-                    "id": {"type": "string"},
+                    "id": {"type": "string", "pattern": "^[^\\x00]*$"},  # NUL stands for "" in storage
                     "dependsOn": {"type": "array", "items": {"type": "string"}},
                     "event": {
                         "type": "object",
