@@ -1,8 +1,9 @@
 """The audit of flow executions (spec 8)."""
 
-from flyte_core import audit
-from flyte_core.api import Request, create_app, http_entrypoint, path_value
-from flyte_core.problems import NotFound
+from flyte_core.domain.audit import execution_representation, list_representation, parse_query
+from flyte_core.domain.errors import NotFound
+from flyte_core.http.api import Request, create_app, http_entrypoint, path_value
+from flyte_core.services import audit
 
 app = create_app()
 
@@ -11,8 +12,8 @@ app = create_app()
          "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
 def find_flows():
     request = Request(app)
-    query = audit.parse_query(request.event.query_string_parameters or {})
-    return request.respond(audit.list_representation(audit.find(query), request.base))
+    query = parse_query(request.event.query_string_parameters or {})
+    return request.respond(list_representation(audit.find(query), request.base))
 
 
 @app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
@@ -22,7 +23,7 @@ def get_flow_execution(correlationId: str):
     execution = audit.execution(path_value(correlationId))
     if execution is None:
         raise NotFound(f"No flow execution {path_value(correlationId)!r}.")
-    return request.respond(audit.execution_representation(execution, request.base))
+    return request.respond(execution_representation(execution, request.base))
 
 
 lambda_handler = http_entrypoint(app)

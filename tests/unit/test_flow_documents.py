@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flyte_core import flows
-from flyte_core.problems import BadRequest
+from flyte_core.domain import flows
+from flyte_core.domain.errors import InvalidInput
 
 QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
 
@@ -55,7 +55,7 @@ def test_unknown_keys_are_dropped_and_input_is_always_present():
     (minimal(dependsOn="s0"), "steps[0].dependsOn", "array"),
 ])
 def test_schema_failures_are_400_naming_the_field(document, field, words):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.extra["field"] == field
     assert words in refused.value.detail
@@ -73,7 +73,7 @@ def test_two_steps_without_an_id_are_refused_saying_why():
     document["steps"].append({**document["steps"][0], "id": "named"})
     document["steps"].append({**document["steps"][0], "id": ""})
     del document["steps"][0]["id"]
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.detail.startswith("steps[0], steps[2] have no id: at most one step of a flow may go without one.")
     assert 'all get the id ""' in refused.value.detail
@@ -95,7 +95,7 @@ def test_a_misspelled_key_is_named_with_the_key_meant(where, meant, typo, field)
         for key in where[1:]:
             node = node[key]
     node[typo] = node.pop(meant)
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.extra["field"] == field
     assert refused.value.detail.startswith(f"{field} is not a key of ")
@@ -106,7 +106,7 @@ def test_a_misspelled_depends_on_is_caught_rather_than_starting_the_step_on_its_
     document = minimal()
     document["steps"].append({"id": "s2", "dependOn": ["s1"], "event": {"packName": "Shell", "name": "Output"},
                               "command": {"packName": "Slack", "name": "SendMessage"}})
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.detail == "steps[1].dependOn is not a key of a step; did you mean 'dependsOn'?"
     assert refused.value.extra == {"field": "steps[1].dependOn", "stepId": "s2"}
@@ -115,7 +115,7 @@ def test_a_misspelled_depends_on_is_caught_rather_than_starting_the_step_on_its_
 def test_an_object_missing_a_key_names_its_unknown_keys():
     document = minimal()
     document["steps"][0]["do"] = document["steps"][0].pop("command")
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.detail == "steps[0] must contain ['command'] properties (unknown keys there, ignored: 'do')."
 
@@ -123,13 +123,13 @@ def test_an_object_missing_a_key_names_its_unknown_keys():
 def test_duplicate_step_ids_are_refused():
     document = minimal()
     document["steps"].append(dict(document["steps"][0]))
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.extra == {"field": "steps[1].id", "stepId": "s1"}
 
 
 def test_depends_on_must_name_a_step_of_the_flow():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(minimal(dependsOn=["nope"]))
     assert refused.value.extra["field"] == "steps[0].dependsOn[0]"
     assert "'nope'" in refused.value.detail
@@ -142,7 +142,7 @@ def test_newlines_are_accepted_in_criteria_and_description():
 
 
 def test_an_invalid_template_is_reported_with_step_field_and_position():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(minimal(criteria="{{ Event.Payload.message|match:'(' }}"))
     assert refused.value.extra["stepId"] == "s1"
     assert refused.value.extra["field"] == "steps[0].criteria"

@@ -4,8 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flyte_core import web
-from flyte_core.problems import BadRequest
+from flyte_core.domain import links, times
+from flyte_core.domain.errors import InvalidInput
+from flyte_core.http import web
 
 
 @pytest.mark.parametrize("headers, base", [
@@ -19,8 +20,8 @@ def test_base_url_is_built_from_the_request(headers, base):
 
 
 def test_item_links_are_path_cleaned_like_the_original():
-    assert web.item_link("http://h/", "v1/flows/a/../b")["href"] == "http://h/v1/flows/b"
-    assert web.item_link("http://h/", "v1//packs/x")["href"] == "http://h/v1/packs/x"
+    assert links.item_link("http://h/", "v1/flows/a/../b")["href"] == "http://h/v1/flows/b"
+    assert links.item_link("http://h/", "v1//packs/x")["href"] == "http://h/v1/packs/x"
 
 
 def test_yaml_only_for_the_exact_accept_value():
@@ -46,14 +47,14 @@ def test_yaml_bodies_follow_yaml_1_1():
     (b"\xff\xfe", None, "not UTF-8"),
 ])
 def test_bad_bodies_are_400_with_a_reason(body, content_type, reason):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body(body, content_type)
     assert reason in refused.value.detail
 
 
 def test_a_yaml_syntax_error_names_its_line_and_column_on_one_line():
     flow = "name: x\nsteps:\n  - id: a\n    event: {name: E\n"
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body(flow, "application/x-yaml", what="flow")
     assert (refused.value.extra["line"], refused.value.extra["column"]) == (5, 1)
     assert refused.value.detail.startswith("The flow is not valid YAML: while parsing a flow mapping, expected ',' or '}'")
@@ -61,28 +62,28 @@ def test_a_yaml_syntax_error_names_its_line_and_column_on_one_line():
 
 
 def test_a_json_syntax_error_names_its_line_and_column():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body('{"name": "x",\n "steps": [}', "application/json", what="flow")
     assert (refused.value.extra["line"], refused.value.extra["column"]) == (2, 12)
 
 
 @pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
 def test_yaml_sent_without_the_yaml_content_type_is_refused_with_how_to_send_it(content_type):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body("name: x\nsteps: []\n", content_type, what="flow")
     assert refused.value.detail == ("The flow is not valid JSON: Expecting value at line 1, column 1; "
                                     "it reads as YAML: send it with content-type: application/x-yaml.")
 
 
 def test_text_that_is_neither_json_nor_a_yaml_document_gets_no_yaml_hint():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body("hello", None, what="flow")
     assert "YAML" not in refused.value.detail
 
 
 def test_times_are_rfc3339_utc_with_trimmed_fraction():
-    assert web.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
-    assert web.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -90,10 +91,10 @@ def test_times_are_rfc3339_utc_with_trimmed_fraction():
     ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)),
 ])
 def test_rfc3339_times_with_nanoseconds_and_offsets_parse(text, expected):
-    assert web.parse_time(text) == expected
+    assert times.parse_time(text) == expected
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2022-06-23", "2022-06-23T10:00:00", 5])
 def test_times_without_offset_are_refused(text):
     with pytest.raises(ValueError):
-        web.parse_time(text)
+        times.parse_time(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..events import Event
+from ..domain.events import Event
 from ..settings import settings
 from .models import EventModel
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from . import web
-from .problems import BadRequest
+from .errors import InvalidInput
+from .links import item_link, link
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -89,7 +89,7 @@ def _schema_message(error: Any, where: str) -> str:
 def parse_flow(document: Any) -> dict[str, Any]:
     """Validate a posted flow document and return its normalised form (unknown keys dropped).
 
-    Raises BadRequest naming the field and the reason.
+    Raises InvalidInput naming the field and the reason.
     """
     import fastjsonschema
 
@@ -101,11 +101,11 @@ def parse_flow(document: Any) -> dict[str, Any]:
         message, note = _schema_message(error, where), _unknown_keys_note(document, where)
         if note:
             message = f"{message.rstrip('.')}{note}."
-        raise BadRequest(message, field=where, **_step_id(document, where)) from None
+        raise InvalidInput(message, field=where, **_step_id(document, where)) from None
     _check_id_less_steps(document)
     flow = normalise(document)
     if len(triggers(flow)) > MAX_TRIGGERS:
-        raise BadRequest(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
+        raise InvalidInput(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
     _check_step_ids(flow)
     _check_templates(flow)
     return flow
@@ -141,7 +141,7 @@ def _check_misspelled_keys(document: Any) -> None:
             close = difflib.get_close_matches(key.lower(), list(missing), n=1, cutoff=0.8)
             if close:
                 field = f"{where}.{key}" if where else key
-                raise BadRequest(f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
+                raise InvalidInput(f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
                                  field=field, **_step_id(document, field))
 
 
@@ -167,7 +167,7 @@ def _check_id_less_steps(document: dict[str, Any]) -> None:
     id_less = [index for index, step in enumerate(document["steps"]) if not step.get("id")]
     if len(id_less) > 1:
         listed = ", ".join(f"steps[{index}]" for index in id_less)
-        raise BadRequest(f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
+        raise InvalidInput(f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
                          "all get the id \"\" (as in the original), so their actions, results and dependsOn could "
                          "not be told apart: give each an id.", field=f"steps[{id_less[1]}].id")
 
@@ -214,14 +214,14 @@ def _check_step_ids(flow: dict[str, Any]) -> None:
     seen: dict[str, int] = {}
     for index, step in enumerate(flow["steps"]):
         if step["id"] in seen:
-            raise BadRequest(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
-                             field=f"steps[{index}].id", stepId=step["id"])
+            raise InvalidInput(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
+                               field=f"steps[{index}].id", stepId=step["id"])
         seen[step["id"]] = index
     for index, step in enumerate(flow["steps"]):
         for position, dependency in enumerate(step.get("dependsOn", [])):
             if dependency not in seen:
-                raise BadRequest(f"dependsOn names step {dependency!r}, which is not in this flow.",
-                                 field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+                raise InvalidInput(f"dependsOn names step {dependency!r}, which is not in this flow.",
+                                   field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
 
 
 def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -258,8 +258,8 @@ def _check_templates(flow: dict[str, Any]) -> None:
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
                 at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
-                raise BadRequest(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
-                                 field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+                raise InvalidInput(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
+                                   field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
 
 
 def trigger_key(pack_name: str, event_name: str) -> str:
@@ -275,8 +275,8 @@ def triggers(flow: dict[str, Any]) -> list[str]:
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
-    return {**flow, "links": [web.link(f"{base}v1/flows/{name}", "self"), web.link(f"{base}v1/flows", "up"),
-                              web.link(f"{base}swagger#/flow", "help")]}
+    return {**flow, "links": [link(f"{base}v1/flows/{name}", "self"), link(f"{base}v1/flows", "up"),
+                              link(f"{base}swagger#/flow", "help")]}
 
 
 def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any]:
@@ -285,7 +285,7 @@ def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any
         item: dict[str, Any] = {"name": flow["name"]}
         if flow.get("description"):
             item["description"] = flow["description"]
-        item["links"] = [web.item_link(base, f"v1/flows/{flow['name']}")]
+        item["links"] = [item_link(base, f"v1/flows/{flow['name']}")]
         items.append(item)
-    return {"flows": items, "links": [web.link(f"{base}v1/flows", "self"), web.link(f"{base}v1", "up"),
-                                      web.link(f"{base}swagger#/flow", "help")]}
+    return {"flows": items, "links": [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
+                                      link(f"{base}swagger#/flow", "help")]}

@@ -1,17 +1,17 @@
-"""The audit of flow executions (spec 8): find executions by what their actions did, show one whole."""
+"""The audit of flow executions (spec 8): the query it answers and how executions are shown."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from . import web
+from .actions import Action
+from .errors import InvalidInput
 from .events import ZERO_EVENT_JSON
-from .problems import BadRequest
-from .storage import actions as action_store
-from .storage import flows as flow_store
+from .execution import StepFailure
+from .links import link
+from .times import format_time
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -48,9 +48,9 @@ def _integer(params: Mapping[str, str], name: str, default: int) -> int:
 def parse_query(params: Mapping[str, str]) -> Query:
     start, limit = _integer(params, "start", 0), _integer(params, "limit", DEFAULT_LIMIT)
     if start < 0:
-        raise BadRequest("'start' must not be negative.", field="start")
+        raise InvalidInput("'start' must not be negative.", field="start")
     if not 0 < limit <= MAX_LIMIT:
-        raise BadRequest(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
+        raise InvalidInput(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
     return Query(flow_name=params.get("flowName"), step_id=params.get("stepId"), action_name=params.get("actionName"),
                  action_pack_name=params.get("actionPackName"),
                  action_pack_labels=parse_pack_labels(params.get("actionPackLabels", "")), start=start, limit=limit)
@@ -61,36 +61,13 @@ class ExecutionRecord:
     correlation_id: str
     flow: dict[str, Any]
     flow_uuid: str
-    actions: list[action_store.Action]
-    failures: list[action_store.Action]
+    actions: list[Action]
+    step_failures: list[StepFailure]
 
 
-def find(query: Query) -> list[ExecutionRecord]:
-    """Filter actions, group them by execution, newest matching state first, then page."""
-    latest: dict[str, datetime] = {}
-    for action in action_store.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
-        if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
-            if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
-                latest[action.correlation_id] = action.state_time
-    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start:query.start + query.limit]
-    return [record for record in (execution(cid) for cid in ordered) if record is not None]
-
-
-def execution(correlation_id: str) -> ExecutionRecord | None:
-    records = action_store.in_execution(correlation_id)
-    if not records:
-        return None
-    flow = flow_store.version(records[0].flow_uuid)
-    if flow is None:
-        return None
-    return ExecutionRecord(correlation_id, flow, records[0].flow_uuid,
-                           actions=[r for r in records if r.record_type == action_store.ACTION],
-                           failures=[r for r in records if r.record_type != action_store.ACTION])
-
-
-def action_representation(action: action_store.Action) -> dict[str, Any]:
+def action_representation(action: Action) -> dict[str, Any]:
     rep = {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
-           "input": action.input, "state": {"value": action.state, "time": web.format_time(action.state_time)},
+           "input": action.input, "state": {"value": action.state, "time": format_time(action.state_time)},
            "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
            "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
            "trigger": action.trigger or ZERO_EVENT_JSON, "attempts": action.attempts}
@@ -100,20 +77,24 @@ def action_representation(action: action_store.Action) -> dict[str, Any]:
     return rep
 
 
+def step_failure_representation(failure: StepFailure) -> dict[str, Any]:
+    return {"stepId": failure.step_id, "field": failure.field, "message": failure.message,
+            "time": format_time(failure.time), "trigger": failure.trigger}
+
+
 def execution_representation(record: ExecutionRecord, base: str) -> dict[str, Any]:
     rep: dict[str, Any] = {
         "name": record.flow["name"], "uuid": record.flow_uuid, "correlationId": record.correlation_id,
         "steps": record.flow["steps"],
         "actions": {a.step_id: action_representation(a) for a in sorted(record.actions, key=lambda a: a.state_time)},
     }
-    if record.failures:
-        rep["stepFailures"] = [{**(f.error or {}), "time": web.format_time(f.state_time), "trigger": f.trigger}
-                               for f in sorted(record.failures, key=lambda f: f.state_time)]
-    rep["links"] = [web.link(f"{base}v1/audit/flows/{record.correlation_id}", "self")]
+    if record.step_failures:
+        rep["stepFailures"] = [step_failure_representation(f) for f in sorted(record.step_failures, key=lambda f: f.time)]
+    rep["links"] = [link(f"{base}v1/audit/flows/{record.correlation_id}", "self")]
     return rep
 
 
 def list_representation(records: list[ExecutionRecord], base: str) -> dict[str, Any]:
     return {"flows": [execution_representation(r, base) for r in records],
-            "links": [web.link(f"{base}v1/audit/flows", "self"), web.link(f"{base}v1", "up"),
-                      web.link(f"{base}swagger#/flowExecs", "help")]}
+            "links": [link(f"{base}v1/audit/flows", "self"), link(f"{base}v1", "up"),
+                      link(f"{base}swagger#/flowExecs", "help")]}
