@@ -51,8 +51,11 @@ def parse_query(params: Mapping[str, str]) -> Query:
         raise InvalidInput("'start' must not be negative.", field="start")
     if not 0 < limit <= MAX_LIMIT:
         raise InvalidInput(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
-    return Query(flow_name=params.get("flowName"), step_id=params.get("stepId"), action_name=params.get("actionName"),
-                 action_pack_name=params.get("actionPackName"),
+    def filter_value(name: str) -> str | None:
+        return params.get(name) or None  # an empty filter filters nothing, as in the original
+
+    return Query(flow_name=filter_value("flowName"), step_id=filter_value("stepId"), action_name=filter_value("actionName"),
+                 action_pack_name=filter_value("actionPackName"),
                  action_pack_labels=parse_pack_labels(params.get("actionPackLabels", "")), start=start, limit=limit)
 
 

@@ -1,0 +1,74 @@
+"""The served OpenAPI document is the API's contract: schemathesis reads it from the running local
+stack, generates requests for every operation from its schemas (valid ones and invalid ones), and
+checks each answer: never a 5xx, only documented status codes and content types, bodies and headers
+as documented."""
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+pytestmark = pytest.mark.e2e
+DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "info" / "openapi.json"
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          response_headers_conformance]
+EXAMPLES_PER_OPERATION = 25  # bounded: the whole run takes a minute or two on the local stack
+
+
+# The committed document, which the test below shows is the one served (schemathesis' own fixture
+# loader does not run on pytest 9).
+# Methods a route does not have are left out until the gateway answers them with a 405 problem
+# (issue 8); every documented operation is fuzzed.
+CONFIG = schemathesis.config.SchemathesisConfig.from_dict({"phases": {"coverage": {"unexpected-methods": []}}})
+contract = schemathesis.openapi.from_path(DOCUMENT, config=CONFIG)
+
+
+@contract.parametrize()
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+def test_every_operation_answers_as_its_document_says(case, stack):
+    if case.query and "wait" in case.query:
+        case.query["wait"] = 0  # a take's long poll would spend the run waiting; its bounds are tested below
+    if case.operation.definition.raw.get("operationId") in ("registerPack", "createFlow"):
+        _names_a_location_header_can_carry(case.body)
+    case.call_and_validate(base_url=stack.url, checks=CHECKS)
+
+
+def _names_a_location_header_can_carry(body):
+    """Until names are validated and encoded for the `Location` header (issue 8: control characters
+    split the response, characters outside Latin-1 make the local gateway drop it), keep generated
+    names and labels to printable Latin-1."""
+    def latin1(text):
+        if not isinstance(text, str):
+            return text
+        return "".join(c if " " <= c <= "~" or "\xa0" <= c <= "\xff" else "?" for c in text)
+
+    if not isinstance(body, dict):
+        return
+    body["name"] = latin1(body.get("name"))
+    if isinstance(body.get("labels"), dict):
+        body["labels"] = {latin1(key): latin1(value) for key, value in body["labels"].items()}
+
+
+def test_the_take_wait_bounds_are_those_documented(stack):
+    requests.post(f"{stack.url}/v1/packs", json={"name": "Bounds"}).raise_for_status()
+    take = f"{stack.url}/v1/packs/Bounds/actions/take"
+    assert requests.post(take, params={"wait": 0}).status_code == 204
+    for outside in (-1, 21, "x"):
+        answer = requests.post(take, params={"wait": outside})
+        assert (answer.status_code, answer.headers["content-type"]) == (400, "application/problem+json")
+        assert answer.json()["field"] == "wait"
+
+
+def test_the_served_document_is_the_committed_one(stack):
+    assert requests.get(f"{stack.url}/v1/swagger").json() == json.loads(DOCUMENT.read_text(encoding="utf-8"))
