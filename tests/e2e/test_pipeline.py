@@ -210,6 +210,8 @@ def test_audit_filters_and_paging(api, make_pack, post_flow):
     assert len(audit(api, actionPackName="Aud", actionPackLabels="k:v")) == 3
     assert audit(api, actionPackName="Aud", actionPackLabels="k:other") == []
     assert audit(api, stepId="nope") == []
+    empty_filters = {"flowName": "", "stepId": "", "actionName": "", "actionPackName": "", "actionPackLabels": ""}
+    assert audit(api, **empty_filters) == audit(api)  # an empty filter filters nothing (was a 500)
     assert api.get(api.base + "/v1/audit/flows", params={"limit": 0}).status_code == 400
     assert api.get(api.base + "/v1/audit/flows/000000000000000000000000").status_code == 404
 
