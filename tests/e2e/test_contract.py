@@ -72,3 +72,25 @@ def test_the_take_wait_bounds_are_those_documented(stack):
 
 def test_the_served_document_is_the_committed_one(stack):
     assert requests.get(f"{stack.url}/v1/swagger").json() == json.loads(DOCUMENT.read_text(encoding="utf-8"))
+
+
+def test_following_the_documented_links_keeps_the_contract(stack):
+    """Stateful: register a pack then get it and take from it, store a flow then get it, store an
+    item then get it, as the documented links say."""
+    machine = contract.as_state_machine()
+
+    class Links(machine):
+        def before_call(self, case):
+            if case.query and "wait" in case.query:
+                case.query["wait"] = 0
+            if case.operation.definition.raw.get("operationId") in ("registerPack", "createFlow"):
+                _names_a_location_header_can_carry(case.body)
+
+        def validate_response(self, response, case, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+        def call(self, case, **kwargs):
+            return case.call(base_url=stack.url, **kwargs)
+
+    Links.run(settings=settings(max_examples=10, stateful_step_count=4, deadline=None,
+                                suppress_health_check=list(HealthCheck)))
