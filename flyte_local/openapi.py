@@ -40,8 +40,9 @@ def build_document() -> dict[str, Any]:
                 for logical_id in sorted({route.function for route in app.routes})]
     from flyte_core.http import contract
 
-    document: dict[str, Any] = {"openapi": None, "info": INFO, "paths": {},
-                                "components": {"schemas": dict(sorted(contract.SCHEMAS.items()))}}
+    document: dict[str, Any] = {"openapi": None, "info": INFO, "security": contract.SECURITY, "paths": {},
+                                "components": {"schemas": dict(sorted(contract.SCHEMAS.items())),
+                                               "securitySchemes": contract.SECURITY_SCHEMES}}
     documented: set[tuple[str, str]] = set()
     for module in handlers:
         schema = json.loads(module.app.get_openapi_json_schema(title=INFO["title"], version=INFO["version"]))

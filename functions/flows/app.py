@@ -18,7 +18,7 @@ def list_flows():
           operation_id="createFlow")
 def create_flow():
     request = Request(app)
-    flow = flows.parse_flow(request.json_body("flow"))
+    flow = flows.authored(flows.parse_flow(request.json_body("flow")), request.actor)
     flows_table.save(flow)
     return empty(201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
 

@@ -32,12 +32,12 @@ def test_bodies_parameters_and_statuses_are_described_not_just_paths():
     create_flow = document["POST /v1/flows"]
     assert set(create_flow["requestBody"]["content"]) == {"application/json", "application/x-yaml"}
     assert create_flow["requestBody"]["content"]["application/x-yaml"]["schema"] == {"$ref": "#/components/schemas/Flow"}
-    assert set(create_flow["responses"]) == {"201", "400"}
+    assert set(create_flow["responses"]) == {"201", "400", "401"}  # 401 under an auth policy
     assert "multipart/form-data" in document["PUT /v1/datastore/{key}"]["requestBody"]["content"]
     assert set(document["PUT /v1/datastore/{key}"]["responses"]) >= {"201", "204", "400", "413", "415"}
     wait = next(p for p in document["POST /v1/packs/{packId}/actions/take"]["parameters"] if p["name"] == "wait")
     assert wait["schema"] == {"type": "integer", "minimum": 0, "maximum": 20}
     limit = next(p for p in document["GET /v1/audit/flows"]["parameters"] if p["name"] == "limit")
     assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 1000)
-    assert set(document["DELETE /v1/flows/{flowName}"]["responses"]) == {"204", "404"}
+    assert set(document["DELETE /v1/flows/{flowName}"]["responses"]) == {"204", "401", "404"}
     assert document["GET /swagger"]["responses"]["200"]["content"] == {"text/html": {}}

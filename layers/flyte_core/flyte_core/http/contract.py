@@ -278,6 +278,16 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 }
 
 
+# Any operation, when the API runs with an auth policy (see the README's authentication section).
+UNAUTHORIZED = {"description": "Unauthorized: the API runs with an auth policy (FLYTE_AUTH_POLICY_PATH) and no rule "
+                               "covers the path, the bearer token is missing or invalid (`WWW-Authenticate`), or its "
+                               "claims do not satisfy the rule",
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}}}
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                               "description": "an OIDC ID token, needed only where the auth policy asks for claims"}}
+SECURITY = [{}, {"bearer": []}]  # open unless the policy says otherwise
+
+
 def apply(operation: dict[str, Any]) -> dict[str, Any]:
     """An operation of Powertools' document with its contract: parameters, body and responses."""
     contract = OPERATIONS[operation["operationId"]]
@@ -285,4 +295,5 @@ def apply(operation: dict[str, Any]) -> dict[str, Any]:
     for key in ("parameters", "requestBody", "responses"):
         if contract.get(key):
             described[key] = copy.deepcopy(contract[key])
+    described["responses"]["401"] = copy.deepcopy(UNAUTHORIZED)
     return described
