@@ -41,9 +41,9 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
-# Two pytest workers (pytest-xdist), one test file at a time each: a file's tests share its module's
-# stack and data, files are independent. PYTEST_ARGS= runs them in one process.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two pytest workers (pytest-xdist): the e2e tests one after another on one of them (tests/conftest.py),
+# the unit, integration and pack tests on the other meanwhile. PYTEST_ARGS= runs them in one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP) system-deps sam-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
