@@ -16,6 +16,7 @@ import sys
 from typing import Any
 
 from . import application
+from .gateway import is_default
 from .runtime import FunctionRuntime
 from .stack import merged_environment
 
@@ -54,7 +55,8 @@ def build_document() -> dict[str, Any]:
                                         "flyte_core.http.contract.OPERATIONS")
                 document["paths"].setdefault(path, {})[method] = contract.apply(operation)
                 documented.add((method.upper(), path))
-    declared = {(route.method, path) for route in app.routes for path in handler_paths(route.path)}
+    declared = {(route.method, path) for route in app.routes if not is_default(route)
+                for path in handler_paths(route.path)}  # $default is not an operation
     if declared != documented:
         raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
                             f"handler routes missing from template.yaml: {sorted(documented - declared)}")
