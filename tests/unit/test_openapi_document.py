@@ -32,7 +32,7 @@ def test_bodies_parameters_and_statuses_are_described_not_just_paths():
     create_flow = document["POST /v1/flows"]
     assert set(create_flow["requestBody"]["content"]) == {"application/json", "application/x-yaml"}
     assert create_flow["requestBody"]["content"]["application/x-yaml"]["schema"] == {"$ref": "#/components/schemas/Flow"}
-    assert set(create_flow["responses"]) == {"201", "400", "401"}  # 401 under an auth policy
+    assert set(create_flow["responses"]) == {"201", "400", "401", "413"}  # 401 under an auth policy
     assert "multipart/form-data" in document["PUT /v1/datastore/{key}"]["requestBody"]["content"]
     assert set(document["PUT /v1/datastore/{key}"]["responses"]) >= {"201", "204", "400", "413", "415"}
     wait = next(p for p in document["POST /v1/packs/{packId}/actions/take"]["parameters"] if p["name"] == "wait")

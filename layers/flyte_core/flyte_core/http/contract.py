@@ -15,6 +15,7 @@ from typing import Any
 
 from ..domain.actions import MAX_TAKE_WAIT_SECONDS
 from ..domain.audit import DEFAULT_LIMIT, MAX_LIMIT
+from ..domain.bounds import MAX_DOCUMENT_BYTES, MAX_RESPONSE_BYTES
 from ..domain.datastore import MAX_VALUE_BYTES
 from ..domain.flows import FLOW_SCHEMA
 from .problems import PROBLEM_CONTENT_TYPE, STATUS
@@ -296,4 +297,11 @@ def apply(operation: dict[str, Any]) -> dict[str, Any]:
         if contract.get(key):
             described[key] = copy.deepcopy(contract[key])
     described["responses"]["401"] = copy.deepcopy(UNAUTHORIZED)
+    if "requestBody" in described and "413" not in described["responses"]:
+        described["responses"]["413"] = problem(413, f"the body, or a part of it, is above its limit (a document: "
+                                                     f"{MAX_DOCUMENT_BYTES} bytes; the README's Limits)")[1]
+    if any(JSON_TYPE in response.get("content", {}) for response in described["responses"].values()) \
+            and "413" not in described["responses"]:
+        described["responses"]["413"] = problem(413, f"the representation would be above {MAX_RESPONSE_BYTES} bytes, "
+                                                     "more than a Lambda response carries")[1]
     return described
