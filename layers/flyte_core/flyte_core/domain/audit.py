@@ -131,7 +131,8 @@ def _listed(rep: dict[str, Any]) -> dict[str, Any]:
         action["input"] = bounds.cut(action["input"], whole)
         action["context"] = bounds.cut(action["context"], whole)
         for part in ("trigger", "result"):
-            action[part] = {**action[part], "payload": bounds.cut(action[part].get("payload"), whole)}
+            if part in action:  # an action that has not ended has no result
+                action[part] = {**action[part], "payload": bounds.cut(action[part].get("payload"), whole)}
     for failure in rep.get("stepFailures", []):
         failure["trigger"] = bounds.cut(failure["trigger"], whole)
     return rep
