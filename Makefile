@@ -43,9 +43,10 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
-# Two pytest workers (pytest-xdist): the e2e tests one after another on one of them (tests/conftest.py),
-# the unit, integration and pack tests on the other meanwhile. PYTEST_ARGS= runs them in one process.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
+# tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
+# depend on the length of pytest's temporary paths there, which xdist makes longer.
+PYTEST_ARGS ?=
 test: $(STAMP) system-deps sam-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -26,6 +26,8 @@ EVENTS = ROOT / "events"
 for _key, _value in {**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT}.items():
     os.environ[_key] = _value
 os.environ.pop("AWS_PROFILE", None)
+# pytest-xdist's workers inherit a COLUMNS of their own; what the CLI prints must not depend on the runner.
+os.environ.pop("COLUMNS", None)
 with socket.socket() as _probe:  # the port moto will listen on, known before it starts
     _probe.bind(("127.0.0.1", 0))
     _MOTO_PORT = _probe.getsockname()[1]
