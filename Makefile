@@ -13,11 +13,12 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv test test-fast run openapi swagger-ui sam-check system-deps bench clean
+.PHONY: help venv test test-fast run openapi swagger-ui sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
-	@echo "make test       - install everything, check the SAM template, run every test"
+	@echo "make test       - install everything, check the SAM template and sam local, run every test"
+	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make bench      - run the benchmarks under bench/"
@@ -47,7 +48,7 @@ run: $(STAMP)
 # tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
 # depend on the length of pytest's temporary paths there, which xdist makes longer.
 PYTEST_ARGS ?=
-test: $(STAMP) system-deps sam-check
+test: $(STAMP) system-deps sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -80,6 +81,11 @@ sam-check: $(SAM_VENV)/.installed
 	  PATH="$$(dirname $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build \
 	    --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached >/dev/null && echo "sam build: ok"; \
 	else echo "sam build skipped: no python3.13 here (the Lambda runtime); sam validate passed"; fi
+
+# Every function through `sam local invoke` and the API through `sam local start-api`, in Docker, over
+# moto (scripts/sam_local_check.py); installs and starts Docker as root where it can, else says why in one line.
+sam-local-check: $(STAMP) sam-check
+	$(PY) scripts/sam_local_check.py
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
