@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv test test-fast run openapi sam-check sam-local-check system-deps bench clean
+.PHONY: help venv test test-fast run openapi swagger-ui sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make bench      - run the benchmarks under bench/"
+	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 
 $(STAMP): $(REQUIREMENTS)
 	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -43,14 +44,29 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
+# One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
+# tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
+# depend on the length of pytest's temporary paths there, which xdist makes longer.
+PYTEST_ARGS ?=
 test: $(STAMP) system-deps sam-check sam-local-check
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
+
+# The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
+# files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.
+SWAGGER_UI_VERSION ?= 5.35.0
+SWAGGER_UI_DIR := functions/info/swagger_ui
+swagger-ui:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-*.tgz && cd - >/dev/null && \
+	  mkdir -p $(SWAGGER_UI_DIR) && \
+	  cp $$tmp/package/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,LICENSE,NOTICE,favicon-32x32.png} $(SWAGGER_UI_DIR)/ && \
+	  sed '/sourceMappingURL=/d' $$tmp/package/swagger-ui.css > $(SWAGGER_UI_DIR)/swagger-ui.css && \
+	  echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI_DIR)/VERSION && rm -rf $$tmp && echo "swagger-ui $(SWAGGER_UI_VERSION) in $(SWAGGER_UI_DIR)"
 
 # `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
 $(SAM_VENV)/.installed:
