@@ -130,6 +130,8 @@ def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> InvalidInput:
 def _reads_as_yaml(body: str, what: str) -> bool:
     """A YAML mapping or list (a bare word is valid YAML too, and means nothing here), read within
     the same bounds as any YAML body."""
+    import yaml  # only for a body that is not JSON, to say how to send it
+
     try:
         return isinstance(bounds.load_yaml(body, what), (dict, list))
     except (yaml.YAMLError, InvalidInput):
