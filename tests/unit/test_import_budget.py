@@ -112,6 +112,12 @@ def test_api_functions_trace_aws_calls_only(function, at_import):
     assert loaded(modules, ("sqlite3", "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.requests")) == []
 
 
+def test_the_packs_function_loads_the_pipeline_with_the_first_registration_only(at_import):
+    """Listing, reading and deleting packs touch neither actions, flows nor the datastore."""
+    assert loaded(at_import["packs"], ("flyte_core.services.pipeline", "flyte_core.adapters.actions_table",
+                                       "flyte_core.adapters.flows_table", "flyte_core.adapters.datastore_table")) == []
+
+
 def test_with_auth_on_the_token_libraries_wait_for_the_first_token(tmp_path):
     """Auth on (a policy and an OIDC issuer): the policy is read at cold start, PyJWT is not."""
     policy = tmp_path / "policy.yaml"

@@ -6,7 +6,6 @@ from ..adapters import pack_queues, packs_table
 from ..domain import times
 from ..domain.packs import Pack
 from ..observability import logger
-from . import pipeline
 
 
 def register(pack: Pack) -> Pack:
@@ -15,6 +14,8 @@ def register(pack: Pack) -> Pack:
     pack.last_seen = times.now()
     packs_table.save(pack)
     logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
+    from . import pipeline  # a registration offers waiting actions; listing or deleting packs needs none of it
+
     pipeline.enqueue_waiting(pack)
     return pack
 
