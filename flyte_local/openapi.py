@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from . import application
 from .runtime import FunctionRuntime
-from .stack import merged_environment
 
 DOCUMENT = application.ROOT / "functions" / "info" / "openapi.json"
 INFO = {
@@ -32,8 +30,6 @@ class RouteMismatch(Exception):
 
 def build_document() -> dict[str, Any]:
     app = application.load("http://127.0.0.1:0")
-    for key, value in merged_environment(app).items():
-        os.environ.setdefault(key, value)
     document: dict[str, Any] = {"openapi": None, "info": INFO, "paths": {}, "components": {}}
     documented: set[tuple[str, str]] = set()
     for logical_id in sorted({route.function for route in app.routes}):

@@ -82,12 +82,21 @@ def _context(function: Function) -> LambdaContext:
 class FunctionRuntime:
     """One in-process instance of a handler (one invocation at a time)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, environment: dict[str, str] | None = None) -> None:
         self.function = function
+        self.environment = function.environment if environment is None else environment
         self._handler = None
 
     def load_module(self) -> Any:
-        return load_handler_module(self.function)
+        """Import the handler as its cold start does: with the function's environment variables
+        (restored afterwards, so that this process keeps its own)."""
+        saved = dict(os.environ)
+        os.environ.update(self.environment)
+        try:
+            return load_handler_module(self.function)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def invoke(self, event: Any) -> Any:
         if self._handler is None:

@@ -1,8 +1,9 @@
-"""Test-wide set-up: one moto server for the session, reached over HTTP exactly as the local stack and
-the handlers reach AWS (AWS_ENDPOINT_URL), with the tables and queues of template.yaml.
+"""Test-wide fixtures. Pure unit tests need none of them: moto starts only when a test asks for AWS
+(`backend`, `aws`, `adapters`, `stack`), and the layer's settings are built by the tests that need
+them (`settings`), never read from os.environ.
 
-The environment is set before any flyte_core module is imported, because the PynamoDB models read
-their table names and endpoint when they are defined.
+The process only gets what every Lambda environment has and a developer's shell may lack: a region,
+fake credentials (so that no test can reach a real account) and tracing/metrics switched off.
 """
 
 from __future__ import annotations
@@ -11,50 +12,92 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from flyte_local import application
-from flyte_local.backend import Backend
-from flyte_local.stack import FAKE_CREDENTIALS, LOCAL_ENVIRONMENT, LocalStack, merged_environment
+from flyte_local.stack import FAKE_CREDENTIALS, LOCAL_ENVIRONMENT
+
+if TYPE_CHECKING:
+    from flyte_core.adapters import Adapters
+    from flyte_core.settings import Settings
+    from flyte_local.application import Application
+    from flyte_local.backend import Backend
+    from flyte_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
-for _key, _value in {**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT}.items():
-    os.environ[_key] = _value
+os.environ.update({**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL": "WARNING"})
 os.environ.pop("AWS_PROFILE", None)
-_BACKEND = Backend()
-os.environ["AWS_ENDPOINT_URL"] = _BACKEND.endpoint
-_APP = application.load(_BACKEND.endpoint)
-os.environ.update(merged_environment(_APP))
-os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # tests assert behaviour; keep their output readable
-
 
 QUIET = {"LogLevel": "WARNING"}  # the functions' own logs; failures still show
 
 
 @pytest.fixture(scope="session")
-def backend() -> Backend:
-    return _BACKEND
+def backend() -> Iterator[Backend]:
+    """One moto server for the session, reached over HTTP as the local stack reaches it."""
+    from flyte_local.backend import Backend
+
+    started = Backend()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="session")
-def template_app() -> application.Application:
-    return _APP
+def template_app(backend: Backend) -> Application:
+    from flyte_local import application
+
+    return application.load(backend.endpoint)
+
+
+@pytest.fixture(scope="session")
+def settings(template_app: Application, backend: Backend) -> Settings:
+    """The settings template.yaml gives every function, pointed at the test's moto."""
+    from flyte_core.settings import Settings
+    from flyte_local.stack import merged_environment
+
+    return Settings.from_environ({**merged_environment(template_app), **LOCAL_ENVIRONMENT,
+                                  "AWS_ENDPOINT_URL": backend.endpoint})
 
 
 @pytest.fixture
-def aws(backend: Backend) -> Iterator[Backend]:
+def aws(backend: Backend, template_app: Application) -> Iterator[Backend]:
     """A clean moto with the template's tables and queues, for integration tests."""
     backend.reset()
-    backend.create_resources(_APP)
+    backend.create_resources(template_app)
     yield backend
+
+
+@pytest.fixture
+def adapters(aws: Backend, settings: Settings) -> Adapters:
+    """The adapters a function builds at cold start, over a clean moto (fresh, so no cache outlives the data)."""
+    from flyte_core.adapters import Adapters
+
+    return Adapters(settings)
+
+
+@pytest.fixture
+def invoke(aws: Backend, template_app: Application) -> Any:
+    """Invoke a template function's handler in this process, imported with its own environment."""
+    from flyte_local.runtime import FunctionRuntime
+
+    runtimes: dict[str, FunctionRuntime] = {}
+
+    def call(function: str, event: Any) -> Any:
+        if function not in runtimes:
+            declared = template_app.functions[function]
+            runtimes[function] = FunctionRuntime(declared, {**declared.environment, "AWS_ENDPOINT_URL": aws.endpoint})
+        return runtimes[function].invoke(event)
+
+    return call
 
 
 @pytest.fixture(scope="module")
 def stack(backend: Backend) -> Iterator[LocalStack]:
     """The local stack (gateway, functions, stream pollers) on a free port, over a clean moto."""
+    from flyte_local.stack import LocalStack
+
     backend.reset()
     local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=QUIET).start()
     yield local

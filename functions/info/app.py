@@ -7,11 +7,12 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from flyte_core.adapters import health
+from flyte_core.adapters import Adapters
 from flyte_core.domain import discovery
-from flyte_core.domain.errors import NotFound, Unavailable
+from flyte_core.domain.errors import NotFound
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
-from flyte_core.observability import logger
+from flyte_core.services import health
+from flyte_core.settings import Settings
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
 SWAGGER_UI_PAGE = """<!DOCTYPE html>
@@ -24,6 +25,7 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 """
 
 app = create_app()
+adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
 @app.get("/", summary="Links to the API versions", tags=["info"], operation_id="root")
@@ -40,11 +42,7 @@ def v1():
 
 @app.get("/health", summary="200 when the API and its tables answer", tags=["info"], operation_id="health")
 def health_check():
-    try:
-        health.ping()
-    except Exception as error:
-        logger.warning("health check failed", extra={"error": str(error)})
-        raise Unavailable("The API cannot reach its tables.") from None
+    health.check(adapters)
     return empty(200)
 
 

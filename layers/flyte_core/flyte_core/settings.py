@@ -1,67 +1,107 @@
-"""Settings read from the environment (template.yaml sets them; the local stack does too)."""
+"""The functions' settings: parsed once, at cold start, into one typed, immutable value.
+
+template.yaml is the source of every name and default: it sets the variables below on every function
+(tests/unit/test_settings.py keeps the defaults here equal to the template's parameter defaults).
+Handlers build `Settings.from_environ()` once and pass it, or the adapters built from it, inward;
+tests build their own `Settings(...)` without touching os.environ.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer variable; like the original, a value that is not an integer falls back to the default."""
-    try:
-        value = int(os.environ.get(name, ""))
-    except ValueError:
-        return default
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        return default
-    return value
+# Limits of SQS, which every layer and the template must respect.
+MAX_TAKE_WAIT_SECONDS = 20  # the longest long poll SQS allows (ReceiveMessage WaitTimeSeconds)
+MAX_LEASE_SECONDS = 43200  # the longest visibility timeout SQS allows (12 hours)
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
+class MissingSetting(Exception):
+    """A variable the template always sets is missing: the function cannot know its tables."""
+
+
+@dataclass(frozen=True)
+class TableNames:
+    packs: str
+    flows: str
+    flow_versions: str
+    flow_triggers: str
+    datastore: str
+    events: str
+    actions: str
+
+
+# The variable of each table (template.yaml Globals: FLYTE_PACKS_TABLE: !Ref PacksTable, ...).
+TABLE_VARIABLES = {
+    "packs": "FLYTE_PACKS_TABLE",
+    "flows": "FLYTE_FLOWS_TABLE",
+    "flow_versions": "FLYTE_FLOW_VERSIONS_TABLE",
+    "flow_triggers": "FLYTE_FLOW_TRIGGERS_TABLE",
+    "datastore": "FLYTE_DATASTORE_TABLE",
+    "events": "FLYTE_EVENTS_TABLE",
+    "actions": "FLYTE_ACTIONS_TABLE",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    tables: TableNames
+    pack_queue_prefix: str
+    region: str = "us-east-1"
+    dynamodb_endpoint: str | None = None  # None: AWS itself; moto or DynamoDB Local otherwise
+    sqs_endpoint: str | None = None
+    ttl_seconds: int = 31557600
+    take_wait_seconds: int = 5
+    action_lease_seconds: int = 300
+    action_max_attempts: int = 3
+    should_delete_dead_packs: bool = False
+    pack_grace_period_seconds: int = 604800
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in a Lambda environment (os.environ unless another mapping is given).
+
+        Like the original, a number that does not parse or is out of range falls back to its default.
+        """
+        env = os.environ if environ is None else environ
+        missing = [name for name in [*TABLE_VARIABLES.values(), "FLYTE_PACK_QUEUE_PREFIX"] if not env.get(name)]
+        if missing:
+            raise MissingSetting(f"{', '.join(missing)} not set: template.yaml sets them on every function.")
+        defaults = cls(tables=TableNames(**{field: "" for field in TABLE_VARIABLES}), pack_queue_prefix="")
+
+        def number(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+            try:
+                value = int(env.get(name, ""))
+            except ValueError:
+                return default
+            return value if value >= minimum and (maximum is None or value <= maximum) else default
+
+        return cls(
+            tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
+            pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
+            dynamodb_endpoint=_endpoint(env, "DYNAMODB"),
+            sqs_endpoint=_endpoint(env, "SQS"),
+            ttl_seconds=number("FLYTE_TTL_IN_SECONDS", defaults.ttl_seconds, 1),
+            take_wait_seconds=number("FLYTE_TAKE_WAIT_SECONDS", defaults.take_wait_seconds, 0, MAX_TAKE_WAIT_SECONDS),
+            action_lease_seconds=number("FLYTE_ACTION_LEASE_SECONDS", defaults.action_lease_seconds, 1, MAX_LEASE_SECONDS),
+            action_max_attempts=number("FLYTE_ACTION_MAX_ATTEMPTS", defaults.action_max_attempts, 1),
+            should_delete_dead_packs=_flag(env.get("FLYTE_SHOULD_DELETE_DEAD_PACKS", ""), defaults.should_delete_dead_packs),
+            pack_grace_period_seconds=number("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS",
+                                             defaults.pack_grace_period_seconds, 1),
+        )
+
+
+def _endpoint(env: Mapping[str, str], service: str) -> str | None:
+    """`AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`, as the AWS SDKs read them; empty means AWS."""
+    return env.get(f"AWS_ENDPOINT_URL_{service}") or env.get("AWS_ENDPOINT_URL") or None
+
+
+def _flag(value: str, default: bool) -> bool:
+    value = value.strip().lower()
     if value in ("1", "t", "true", "yes"):
         return True
     if value in ("0", "f", "false", "no"):
         return False
     return default
-
-
-@dataclass(frozen=True)
-class Settings:
-    packs_table: str
-    flows_table: str
-    flow_versions_table: str
-    flow_triggers_table: str
-    datastore_table: str
-    events_table: str
-    actions_table: str
-    pack_queue_prefix: str
-    ttl_seconds: int
-    take_wait_seconds: int
-    action_lease_seconds: int
-    action_max_attempts: int
-    should_delete_dead_packs: bool
-    pack_grace_period_seconds: int
-    region: str
-
-
-def settings() -> Settings:
-    """Read on each call (a few microseconds), so a changed environment applies at once."""
-    env = os.environ.get
-    return Settings(
-        packs_table=env("FLYTE_PACKS_TABLE", "flyte-packs"),
-        flows_table=env("FLYTE_FLOWS_TABLE", "flyte-flows"),
-        flow_versions_table=env("FLYTE_FLOW_VERSIONS_TABLE", "flyte-flow-versions"),
-        flow_triggers_table=env("FLYTE_FLOW_TRIGGERS_TABLE", "flyte-flow-triggers"),
-        datastore_table=env("FLYTE_DATASTORE_TABLE", "flyte-datastore"),
-        events_table=env("FLYTE_EVENTS_TABLE", "flyte-events"),
-        actions_table=env("FLYTE_ACTIONS_TABLE", "flyte-actions"),
-        pack_queue_prefix=env("FLYTE_PACK_QUEUE_PREFIX", "flyte-pack-"),
-        ttl_seconds=_int("FLYTE_TTL_IN_SECONDS", 31557600, minimum=1),
-        take_wait_seconds=_int("FLYTE_TAKE_WAIT_SECONDS", 5, minimum=0, maximum=20),
-        action_lease_seconds=_int("FLYTE_ACTION_LEASE_SECONDS", 300, minimum=1, maximum=43200),
-        action_max_attempts=_int("FLYTE_ACTION_MAX_ATTEMPTS", 3, minimum=1),
-        should_delete_dead_packs=_bool("FLYTE_SHOULD_DELETE_DEAD_PACKS", False),
-        pack_grace_period_seconds=_int("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 604800, minimum=1),
-        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "us-east-1",
-    )

@@ -1,51 +1,65 @@
-"""The one place that configures AWS access, for boto3 and PynamoDB alike.
+"""The one place that configures AWS access, for boto3 and PynamoDB alike, from the settings.
 
-`AWS_ENDPOINT_URL` (or a service-specific `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`)
-points everything at moto or another local endpoint; unset, the SDK talks to AWS.
+Endpoints come from the settings (`AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>`: moto or another
+local endpoint); None means AWS itself.
 """
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from ..settings import MAX_TAKE_WAIT_SECONDS, Settings
 
-from ..settings import settings
-
-# Long polls hold an SQS connection for up to 20 s; everything else answers quickly.
-_CONFIG = Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3},
-                 max_pool_connections=50)
-
-
-def endpoint_url(service: str) -> str | None:
-    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
+# One set of timeouts for every AWS call. Reads allow a long poll of the longest wait plus a margin;
+# DynamoDB answers well within it.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = MAX_TAKE_WAIT_SECONDS + 10
+MAX_ATTEMPTS = 3
+MAX_POOL_CONNECTIONS = 50
 
 
-@lru_cache(maxsize=None)
-def client(service: str) -> Any:
-    return boto3.session.Session().client(
-        service, region_name=settings().region, endpoint_url=endpoint_url(service), config=_CONFIG
-    )
+class Aws:
+    """The AWS clients of one function environment, created on first use and then reused."""
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
-def pynamodb_meta(table_name: str) -> dict[str, Any]:
-    """Attributes for a PynamoDB model's Meta, so models follow the same endpoint and region."""
-    return {
-        "table_name": table_name,
-        "region": settings().region,
-        "host": endpoint_url("dynamodb"),
-        "connect_timeout_seconds": 3,
-        "read_timeout_seconds": 10,
-        "max_pool_connections": 50,
-    }
+    @cached_property
+    def sqs(self) -> Any:
+        return self._client("sqs", self.settings.sqs_endpoint)
 
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb", self.settings.dynamodb_endpoint)
 
-@lru_cache(maxsize=1)
-def pynamodb_connection() -> Any:
-    """A PynamoDB connection for transactions, on the same endpoint and region as the models."""
-    from pynamodb.connection import Connection
+    def _client(self, service: str, endpoint: str | None) -> Any:
+        import boto3
+        from botocore.config import Config
 
-    return Connection(region=settings().region, host=endpoint_url("dynamodb"), max_pool_connections=50)
+        config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                        max_pool_connections=MAX_POOL_CONNECTIONS)
+        return boto3.session.Session().client(service, region_name=self.settings.region, endpoint_url=endpoint,
+                                              config=config)
+
+    def pynamodb_meta(self, table_name: str) -> type:
+        """A PynamoDB model's Meta for a table, on the same endpoint, region and timeouts as the clients."""
+        return type("Meta", (), {
+            "table_name": table_name,
+            "region": self.settings.region,
+            "host": self.settings.dynamodb_endpoint,
+            "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout_seconds": READ_TIMEOUT_SECONDS,
+            "max_retry_attempts": MAX_ATTEMPTS,
+            "max_pool_connections": MAX_POOL_CONNECTIONS,
+        })
+
+    @cached_property
+    def pynamodb_connection(self) -> Any:
+        """A PynamoDB connection for transactions, configured as the models are."""
+        from pynamodb.connection import Connection
+
+        return Connection(region=self.settings.region, host=self.settings.dynamodb_endpoint,
+                          connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
+                          max_retry_attempts=MAX_ATTEMPTS, max_pool_connections=MAX_POOL_CONNECTIONS)
