@@ -113,21 +113,23 @@ class FunctionError(Exception):
     """The function raised; Lambda would report it as a function error."""
 
 
-def _worker_start(function: Function, environment: dict[str, str]) -> None:
+def _worker_start(function: Function, environment: dict[str, str], count_aws_requests: bool) -> None:
     os.environ.clear()
     os.environ.update(environment)
-    _count_aws_requests()
+    _worker["requests"] = Counter()
+    if count_aws_requests:
+        _count_aws_requests()
     module = load_handler_module(function)
     _worker["function"] = function
     _worker["handler"] = getattr(module, function.handler.rpartition(".")[2])
 
 
 def _count_aws_requests() -> None:
-    """Count the AWS requests each invocation makes (service.Operation), reported with its result."""
+    """Count the AWS requests each invocation makes (service.Operation), reported with its result
+    (for the benchmark's request counts; botocore's endpoint is patched only when asked)."""
     import botocore.endpoint
 
     make_request = botocore.endpoint.Endpoint.make_request
-    _worker["requests"] = Counter()
 
     def counted(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
         _worker["requests"][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
@@ -151,18 +153,19 @@ def _worker_ready() -> int:
 class FunctionProcesses:
     """The execution environments of one function."""
 
-    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int = MAX_CONCURRENCY) -> None:
+    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int = MAX_CONCURRENCY,
+                 count_aws_requests: bool = False) -> None:
         self.function = function
         self.environment = environment
         self.max_concurrency = max_concurrency
+        self.count_aws_requests = count_aws_requests
         self._lock = Lock()
         self._pool = self._new_pool()
-        self.invocations = 0
-        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
+        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations (when counted)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=self.max_concurrency, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_start, initargs=(self.function, self.environment))
+                                   initializer=_worker_start, initargs=(self.function, self.environment, self.count_aws_requests))
 
     def warm(self) -> None:
         """Start one environment now, so that a handler that cannot even import fails at start-up."""
@@ -175,9 +178,9 @@ class FunctionProcesses:
             with self._lock:  # an environment died (as a crashed Lambda would): start afresh
                 self._pool = self._new_pool()
             raise FunctionError(f"{self.function.logical_id}: an execution environment died") from None
-        with self._lock:
-            self.invocations += 1
-            self.aws_requests.update(requests)
+        if requests:
+            with self._lock:
+                self.aws_requests.update(requests)
         if not ok:
             raise FunctionError(f"{self.function.logical_id} failed: {result}")
         return result

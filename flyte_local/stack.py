@@ -45,8 +45,9 @@ def merged_environment(app: application.Application) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
-                 parameter_overrides: dict[str, str] | None = None) -> None:
+                 parameter_overrides: dict[str, str] | None = None, count_aws_requests: bool = False) -> None:
         self.host, self.port = host, port
+        self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
         self.endpoint = endpoint
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
@@ -67,7 +68,8 @@ class LocalStack:
         self.backend = Backend(self.endpoint)
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
-        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function))
+        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function),
+                                                 count_aws_requests=self.count_aws_requests)
                          for name, function in self.app.functions.items()}
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))

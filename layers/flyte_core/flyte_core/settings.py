@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 # Limits of SQS, which every layer and the template must respect.
 MAX_TAKE_WAIT_SECONDS = 20  # the longest long poll SQS allows (ReceiveMessage WaitTimeSeconds)
@@ -44,6 +45,18 @@ TABLE_VARIABLES = {
 }
 
 
+# field -> (variable, smallest accepted value, largest accepted value): template parameters of the
+# same meaning set them (FLYTE_TAKE_WAIT_SECONDS: !Ref TakeWaitSeconds, ...).
+NUMBER_VARIABLES = {
+    "ttl_seconds": ("FLYTE_TTL_IN_SECONDS", 1, None),
+    "take_wait_seconds": ("FLYTE_TAKE_WAIT_SECONDS", 0, MAX_TAKE_WAIT_SECONDS),
+    "action_lease_seconds": ("FLYTE_ACTION_LEASE_SECONDS", 1, MAX_LEASE_SECONDS),
+    "action_max_attempts": ("FLYTE_ACTION_MAX_ATTEMPTS", 1, None),
+    "pack_grace_period_seconds": ("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 1, None),
+}
+FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
+
+
 @dataclass(frozen=True)
 class Settings:
     tables: TableNames
@@ -51,6 +64,7 @@ class Settings:
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None  # None: AWS itself; moto or DynamoDB Local otherwise
     sqs_endpoint: str | None = None
+    # The defaults are template.yaml's parameter defaults, for a variable that is unset or unusable.
     ttl_seconds: int = 31557600
     take_wait_seconds: int = 5
     action_lease_seconds: int = 300
@@ -68,29 +82,27 @@ class Settings:
         missing = [name for name in [*TABLE_VARIABLES.values(), "FLYTE_PACK_QUEUE_PREFIX"] if not env.get(name)]
         if missing:
             raise MissingSetting(f"{', '.join(missing)} not set: template.yaml sets them on every function.")
-        defaults = cls(tables=TableNames(**{field: "" for field in TABLE_VARIABLES}), pack_queue_prefix="")
-
-        def number(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
-            try:
-                value = int(env.get(name, ""))
-            except ValueError:
-                return default
-            return value if value >= minimum and (maximum is None or value <= maximum) else default
-
+        defaults = {field.name: field.default for field in fields(cls)}
+        values: dict[str, Any] = {
+            field: _number(env.get(variable, ""), defaults[field], minimum, maximum)
+            for field, (variable, minimum, maximum) in NUMBER_VARIABLES.items()}
+        values.update({field: _flag(env.get(variable, ""), defaults[field]) for field, variable in FLAG_VARIABLES.items()})
         return cls(
             tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
             pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults.region,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults["region"],
             dynamodb_endpoint=_endpoint(env, "DYNAMODB"),
             sqs_endpoint=_endpoint(env, "SQS"),
-            ttl_seconds=number("FLYTE_TTL_IN_SECONDS", defaults.ttl_seconds, 1),
-            take_wait_seconds=number("FLYTE_TAKE_WAIT_SECONDS", defaults.take_wait_seconds, 0, MAX_TAKE_WAIT_SECONDS),
-            action_lease_seconds=number("FLYTE_ACTION_LEASE_SECONDS", defaults.action_lease_seconds, 1, MAX_LEASE_SECONDS),
-            action_max_attempts=number("FLYTE_ACTION_MAX_ATTEMPTS", defaults.action_max_attempts, 1),
-            should_delete_dead_packs=_flag(env.get("FLYTE_SHOULD_DELETE_DEAD_PACKS", ""), defaults.should_delete_dead_packs),
-            pack_grace_period_seconds=number("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS",
-                                             defaults.pack_grace_period_seconds, 1),
+            **values,
         )
+
+
+def _number(value: str, default: int, minimum: int, maximum: int | None) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        return default
+    return number if number >= minimum and (maximum is None or number <= maximum) else default
 
 
 def _endpoint(env: Mapping[str, str], service: str) -> str | None:

@@ -32,9 +32,9 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
-def base_url(headers: Mapping[str, str] | None, tls: bool = False) -> str:
+def base_url(headers: Mapping[str, str] | None) -> str:
     """`{proto}://{host}/` exactly as the original computes it."""
-    proto = header(headers, "x-forwarded-proto") or ("https" if tls else "http")
+    proto = header(headers, "x-forwarded-proto") or "http"
     proto = proto.split(",")[0].strip()
     host = header(headers, "x-flyte-host") or header(headers, "x-forwarded-host") or header(headers, "host") or "localhost"
     return f"{proto}://{host.split(',')[0].strip()}/"
