@@ -13,8 +13,8 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
-    name, payload, created_at = parse_posted(Request(app).json_body("event"))
-    pack_runtime.post_event(adapters, path_value(packId), name, payload, created_at)
+    request = Request(app)
+    pack_runtime.post_event(adapters, path_value(packId), lambda: parse_posted(request.json_body("event")))
     return empty(202)
 
 
@@ -34,8 +34,9 @@ def take_action(packId: str):
 @app.post("/v1/packs/<packId>/actions/<actionId>/result", summary="Post the result of a taken action",
           tags=["actionResult"], operation_id="postActionResult")
 def post_result(packId: str, actionId: str):
-    name, payload, created_at = parse_posted(Request(app).json_body("result"))
-    pack_runtime.post_result(adapters, path_value(packId), path_value(actionId), name, payload, created_at)
+    request = Request(app)
+    pack_runtime.post_result(adapters, path_value(packId), path_value(actionId),
+                             lambda: parse_posted(request.json_body("result")))
     return empty(202)
 
 

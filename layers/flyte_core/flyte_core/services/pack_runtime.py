@@ -1,11 +1,12 @@
 """What packs call while they run: post events, take actions (long poll), post results.
 
-Every call refreshes the calling pack's lastSeen (the original's contract) and needs the pack to be
-registered.
+Every call needs the pack to be registered and refreshes its lastSeen first, even when the body is
+then refused (the original's contract): so the body is read, through `read_body`, only after that.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +20,13 @@ from ..settings import MAX_TAKE_WAIT_SECONDS
 from . import pipeline
 
 
-def post_event(adapters: Adapters, pack_id: str, name: str, payload: Any, created_at: datetime | None) -> Event:
-    return pipeline.receive_event(adapters, _seen_pack(adapters, pack_id), name, payload, created_at)
+# What a posted event or result says: (event name, payload, createdAt or None).
+PostedEvent = tuple[str, Any, datetime | None]
+
+
+def post_event(adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent]) -> Event:
+    pack = _seen_pack(adapters, pack_id)
+    return pipeline.receive_event(adapters, pack, *read_body())
 
 
 def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None) -> tuple[Pack, Action | None]:
@@ -31,9 +37,9 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
     return pack, pipeline.take(adapters, pack, wait_seconds, command)
 
 
-def post_result(adapters: Adapters, pack_id: str, action_id: str, name: str, payload: Any,
-                created_at: datetime | None) -> Action:
-    return pipeline.complete(adapters, _seen_pack(adapters, pack_id), action_id, name, payload, created_at)
+def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent]) -> Action:
+    pack = _seen_pack(adapters, pack_id)
+    return pipeline.complete(adapters, pack, action_id, *read_body())
 
 
 def _seen_pack(adapters: Adapters, pack_id: str) -> Pack:
