@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import Adapters
-from ..adapters.action_queues import Message
 from ..domain import execution, times
 from ..domain.actions import Action
 from ..domain.errors import NotAllowed, StateConflict, found
@@ -22,6 +21,9 @@ from ..domain.events import FATAL, Event, new_event
 from ..domain.execution import Execution
 from ..domain.packs import Pack, labels_include
 from ..observability import logger, metrics
+
+if TYPE_CHECKING:
+    from ..adapters.action_queues import Message
 
 # --- events in ---------------------------------------------------------------------------------
 
