@@ -12,13 +12,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml)
 
-.PHONY: help venv test test-fast run openapi sam-check system-deps bench clean
+.PHONY: help venv test test-fast run openapi sam-local-env sam-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
 	@echo "make test       - install everything, check the SAM template, run every test"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
+	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
 	@echo "make bench      - run the benchmarks under bench/"
 
 $(STAMP): $(REQUIREMENTS)
@@ -48,6 +49,9 @@ test-fast: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
+
+sam-local-env: $(STAMP)
+	$(PY) -m flyte_local.sam_local_env --write
 
 # `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
 $(SAM_VENV)/.installed:
