@@ -18,12 +18,14 @@ from .stack import merged_environment
 PATH = application.ROOT / "sam-local-env.json"
 HOST_ENDPOINT = "http://localhost:5000"  # `python -m moto.server -p 5000` on the host
 CONTAINER_ENDPOINT = "http://host.docker.internal:5000"  # the same server, seen from sam's containers
+# sam local runs open, as `make run` does: the policy in SSM and the issuer's secret exist only in a stack.
+STACK_ONLY = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
 
 
 def document() -> dict[str, Any]:
     names = {key: value for key, value in merged_environment(application.load(HOST_ENDPOINT)).items()
              if key.startswith("FLYTE_") and (key.endswith("_TABLE") or key == "FLYTE_PACK_QUEUE_PREFIX")}
-    return {"Parameters": {**names, "AWS_ENDPOINT_URL": CONTAINER_ENDPOINT}}
+    return {"Parameters": {**names, "AWS_ENDPOINT_URL": CONTAINER_ENDPOINT, **{name: "" for name in STACK_ONLY}}}
 
 
 def render() -> str:

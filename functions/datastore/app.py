@@ -1,5 +1,7 @@
 """Datastore: multipart PUT, raw GET, list, delete (spec 7)."""
 
+from dataclasses import replace
+
 from flyte_core.adapters import Adapters
 from flyte_core.domain.datastore import list_representation, parse_upload
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value, raw
@@ -27,7 +29,7 @@ def get_item(key: str):
          tags=["datastore"], operation_id="storeDatastoreItem")
 def put_item(key: str):
     request = Request(app)
-    item = parse_upload(path_value(key), request.raw_body(), request.content_type)
+    item = replace(parse_upload(path_value(key), request.raw_body(), request.content_type), updated_by=request.actor)
     return empty(201 if datastore.store(adapters, item) else 204)
 
 

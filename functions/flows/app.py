@@ -1,7 +1,7 @@
 """Flows: post (validated, versioned), list, get, delete (spec 6)."""
 
 from flyte_core.adapters import Adapters
-from flyte_core.domain.flows import list_representation, parse_flow, representation
+from flyte_core.domain.flows import authored, list_representation, parse_flow, representation
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import flows
 from flyte_core.settings import Settings
@@ -20,7 +20,7 @@ def list_flows():
           operation_id="createFlow")
 def create_flow():
     request = Request(app)
-    flow = parse_flow(request.json_body("flow"))
+    flow = authored(parse_flow(request.json_body("flow")), request.actor)
     flows.save(adapters, flow)
     return empty(201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
 

@@ -1,5 +1,7 @@
 """Packs: register, list, get, delete (spec 3)."""
 
+from dataclasses import replace
+
 from flyte_core.adapters import Adapters
 from flyte_core.domain import times
 from flyte_core.domain.packs import list_representation, parse_registration, representation
@@ -20,7 +22,8 @@ def list_packs():
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
-    pack = registry.register(adapters, parse_registration(request.json_body("pack registration")))
+    pack = registry.register(adapters, replace(parse_registration(request.json_body("pack registration")),
+                                               registered_by=request.actor))
     return request.respond(representation(pack, request.base, times.now()), 201,
                            headers={"Location": f"{request.base}v1/packs/{pack.id}"})
 

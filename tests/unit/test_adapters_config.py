@@ -4,13 +4,12 @@ and clients, in one process (no AWS call is made)."""
 from dataclasses import replace
 
 from flyte_core.adapters import Adapters
-from flyte_core.settings import TableNames, Settings
+from flyte_core.settings import AwsAccess, Settings, TableNames
 
 
 def settings(prefix: str, endpoint: str) -> Settings:
     names = TableNames(**{field: f"{prefix}-{field}" for field in TableNames.__dataclass_fields__})
-    return Settings(tables=names, pack_queue_prefix=f"{prefix}-pack-", dynamodb_endpoint=endpoint,
-                    sqs_endpoint=endpoint)
+    return Settings(tables=names, pack_queue_prefix=f"{prefix}-pack-", aws=AwsAccess(endpoint=endpoint))
 
 
 def test_each_adapters_binds_the_tables_and_endpoint_of_its_own_settings():

@@ -63,12 +63,14 @@ def test_values_are_parsed_and_bad_numbers_fall_back_to_the_default():
                                                  AWS_ENDPOINT_URL_SQS="http://sqs:9324"))
     assert (settings.take_wait_seconds, settings.action_lease_seconds, settings.action_max_attempts) == (5, 300, 7)
     assert settings.should_delete_dead_packs is True
-    assert (settings.region, settings.dynamodb_endpoint, settings.sqs_endpoint) == (
+    access = settings.aws
+    assert (access.region, access.endpoint_for("dynamodb"), access.endpoint_for("sqs")) == (
         "eu-west-1", "http://moto:5000", "http://sqs:9324")
 
 
 def test_an_empty_endpoint_means_aws_itself():
-    assert Settings.from_environ(environment(AWS_ENDPOINT_URL="")).dynamodb_endpoint is None
+    access = Settings.from_environ(environment(AWS_ENDPOINT_URL="", AWS_ENDPOINT_URL_SQS="")).aws
+    assert access.endpoint_for("dynamodb") is None and access.endpoint_for("sqs") is None
 
 
 def test_a_function_without_its_table_names_says_which_are_missing():

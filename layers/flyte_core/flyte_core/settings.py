@@ -23,6 +23,28 @@ class MissingSetting(Exception):
 
 
 @dataclass(frozen=True)
+class AwsAccess:
+    """Where AWS calls go: the region, and for local runs the endpoints the AWS SDKs read from
+    `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` (empty means AWS itself)."""
+
+    region: str = "us-east-1"
+    endpoint: str | None = None
+    service_endpoints: tuple[tuple[str, str], ...] = ()  # (service, endpoint), e.g. ("sqs", "http://...")
+
+    def endpoint_for(self, service: str) -> str | None:
+        return dict(self.service_endpoints).get(service.lower()) or self.endpoint
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AwsAccess:
+        env = os.environ if environ is None else environ
+        prefix = "AWS_ENDPOINT_URL_"
+        return cls(region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
+                   endpoint=env.get("AWS_ENDPOINT_URL") or None,
+                   service_endpoints=tuple(sorted((name[len(prefix):].lower(), value) for name, value in env.items()
+                                                  if name.startswith(prefix) and value)))
+
+
+@dataclass(frozen=True)
 class TableNames:
     packs: str
     flows: str
@@ -61,9 +83,7 @@ FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
 class Settings:
     tables: TableNames
     pack_queue_prefix: str
-    region: str = "us-east-1"
-    dynamodb_endpoint: str | None = None  # None: AWS itself; moto or DynamoDB Local otherwise
-    sqs_endpoint: str | None = None
+    aws: AwsAccess = AwsAccess()
     # The defaults are template.yaml's parameter defaults, for a variable that is unset or unusable.
     ttl_seconds: int = 31557600
     take_wait_seconds: int = 5
@@ -90,9 +110,7 @@ class Settings:
         return cls(
             tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
             pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or defaults["region"],
-            dynamodb_endpoint=_endpoint(env, "DYNAMODB"),
-            sqs_endpoint=_endpoint(env, "SQS"),
+            aws=AwsAccess.from_environ(env),
             **values,
         )
 
@@ -103,11 +121,6 @@ def _number(value: str, default: int, minimum: int, maximum: int | None) -> int:
     except ValueError:
         return default
     return number if number >= minimum and (maximum is None or number <= maximum) else default
-
-
-def _endpoint(env: Mapping[str, str], service: str) -> str | None:
-    """`AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`, as the AWS SDKs read them; empty means AWS."""
-    return env.get(f"AWS_ENDPOINT_URL_{service}") or env.get("AWS_ENDPOINT_URL") or None
 
 
 def _flag(value: str, default: bool) -> bool:

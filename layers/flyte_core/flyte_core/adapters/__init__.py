@@ -35,13 +35,13 @@ class Adapters:
     def aws(self) -> Aws:
         from .aws import Aws
 
-        return Aws(self.settings)
+        return Aws(self.settings.aws)
 
     @cached_property
     def models(self) -> TableModels:
         from .models import TableModels
 
-        return TableModels(self.aws)
+        return TableModels(self.aws, self.settings.tables)
 
     @cached_property
     def packs_table(self) -> PacksTable:

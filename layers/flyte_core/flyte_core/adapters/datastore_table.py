@@ -14,7 +14,7 @@ from .models import DatastoreItemModel
 
 def _to_item(model: DatastoreItemModel, with_value: bool = True) -> Item:
     return Item(key=model.key, value=model.value if with_value else b"", content_type=model.contentType,
-                description=model.description)
+                description=model.description, updated_by=model.updatedBy)
 
 
 class DatastoreTable:
@@ -24,7 +24,7 @@ class DatastoreTable:
     def put(self, item: Item) -> bool:
         """Store an item; True if it was created, False if it replaced one."""
         model = self.model(item.key, value=item.value, contentType=item.content_type,
-                           description=item.description, updatedAt=times.now())
+                           description=item.description, updatedAt=times.now(), updatedBy=item.updated_by)
         if written(lambda: model.save(condition=self.model.key.does_not_exist())):
             return True
         model.save()
@@ -38,7 +38,7 @@ class DatastoreTable:
 
     def list_all(self) -> Iterator[Item]:
         """Every item without its value (a paginated scan projecting only the listed attributes)."""
-        scan = self.model.scan(attributes_to_get=["key", "contentType", "description"])
+        scan = self.model.scan(attributes_to_get=["key", "contentType", "description", "updatedBy"])
         return (_to_item(model, with_value=False) for model in scan)
 
     def delete(self, key: str) -> bool:

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from ..settings import TableNames
 from .aws import Aws
 
 
@@ -40,6 +41,7 @@ class PackModel(Model):
     links = JSONAttribute(default=list)
     lastSeen = UTCDateTimeAttribute()
     queueUrl = UnicodeAttribute()
+    registeredBy = JSONAttribute(null=True)  # who registered it: {"sub", "email"?} when auth is on
     by_name = PackNameIndex()
 
 
@@ -76,6 +78,7 @@ class DatastoreItemModel(Model):
     contentType = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
+    updatedBy = JSONAttribute(null=True)  # who stored it: {"sub", "email"?} when auth is on
 
 
 class EventModel(Model):
@@ -168,7 +171,7 @@ class TableModels:
     events: type[EventModel]
     actions: type[ActionModel]
 
-    def __init__(self, aws: Aws) -> None:
+    def __init__(self, aws: Aws, tables: TableNames) -> None:
         for field, record in _RECORDS.items():
-            meta = aws.pynamodb_meta(getattr(aws.settings.tables, field))
+            meta = aws.pynamodb_meta(getattr(tables, field))
             setattr(self, field, type(record.__name__, (record,), {"Meta": meta, "__module__": __name__}))
