@@ -14,15 +14,16 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
          "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
 def find_flows():
     request = Request(app)
-    query = parse_query(request.event.query_string_parameters or {})
-    return request.respond(list_representation(audit.find(adapters, query), request.base))
+    params = request.event.query_string_parameters or {}
+    query = parse_query(params)
+    return request.respond(list_representation(audit.find(adapters, query), request.base, params, query.start))
 
 
 @app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
          operation_id="getFlowExecution")
 def get_flow_execution(correlationId: str):
     request = Request(app)
-    return request.respond(execution_representation(audit.execution(adapters, path_value(correlationId)), request.base))
+    return request.respond(execution_representation(audit.execution(adapters, path_value(correlationId, "correlationId")), request.base))
 
 
 lambda_handler = http_entrypoint(app)

@@ -16,12 +16,12 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
          operation_id="listDatastoreItems")
 def list_items():
     request = Request(app)
-    return request.respond(list_representation(datastore.all_items(adapters), request.base))
+    return request.respond(list_representation(datastore.all_items(adapters), request.base, request.start()))
 
 
 @app.get("/v1/datastore/<key>", summary="Get an item's raw value", tags=["datastore"], operation_id="getDatastoreItem")
 def get_item(key: str):
-    item = datastore.item(adapters, path_value(key))
+    item = datastore.item(adapters, path_value(key, "key"))
     return raw(item.value, item.content_type)
 
 
@@ -29,13 +29,13 @@ def get_item(key: str):
          tags=["datastore"], operation_id="storeDatastoreItem")
 def put_item(key: str):
     request = Request(app)
-    item = replace(parse_upload(path_value(key), request.raw_body(), request.content_type), updated_by=request.actor)
+    item = replace(parse_upload(path_value(key, "key"), request.raw_body(), request.content_type), updated_by=request.actor)
     return empty(201 if datastore.store(adapters, item) else 204)
 
 
 @app.delete("/v1/datastore/<key>", summary="Delete an item", tags=["datastore"], operation_id="deleteDatastoreItem")
 def delete_item(key: str):
-    datastore.delete(adapters, path_value(key))
+    datastore.delete(adapters, path_value(key, "key"))
     return empty(204)
 
 

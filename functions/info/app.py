@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from flyte_core.adapters import Adapters
 from flyte_core.domain import discovery
 from flyte_core.domain.errors import NotFound
-from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
+from flyte_core.http.api import Request, create_app, http_entrypoint, raw
 from flyte_core.services import health
 from flyte_core.settings import Settings
 
@@ -24,7 +24,7 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 </body></html>
 """
 
-app = create_app()
+app = create_app(api_routes=lambda: _openapi()["paths"])  # info receives every unrouted request ($default)
 adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
@@ -43,7 +43,7 @@ def v1():
 @app.get("/health", summary="200 when the API and its tables answer", tags=["info"], operation_id="health")
 def health_check():
     health.check(adapters)
-    return empty(200)
+    return Request(app).respond({"status": "ok"})
 
 
 @app.get("/v1/swagger", summary="This API's OpenAPI document", tags=["info"], operation_id="swagger")

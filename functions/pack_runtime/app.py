@@ -2,7 +2,8 @@
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.events import parse_posted
-from flyte_core.domain.links import link
+from flyte_core.domain.links import link, segment
+from flyte_core.domain.packs import pack_url
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import pack_runtime
 from flyte_core.settings import MAX_TAKE_WAIT_SECONDS, Settings
@@ -14,7 +15,7 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
     request = Request(app)
-    pack_runtime.post_event(adapters, path_value(packId), lambda: parse_posted(request.json_body("event")))
+    pack_runtime.post_event(adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")))
     return empty(202)
 
 
@@ -22,11 +23,11 @@ def post_event(packId: str):
           tags=["action"], operation_id="takeAction")
 def take_action(packId: str):
     request = Request(app)
-    pack, action = pack_runtime.take(adapters, path_value(packId), request.query("wait"),
+    pack, action = pack_runtime.take(adapters, path_value(packId, "packId"), request.query("wait"),
                                      request.query("actionName") or request.query("commandName"))
     if action is None:
         return empty(204)
-    result_link = f"{request.base}v1/packs/{pack.id}/actions/{action.id}/result"
+    result_link = f"{pack_url(request.base, pack.id)}/actions/{segment(action.id)}/result"
     return request.respond({"command": action.name, "input": action.input,
                             "links": [link(result_link, request.base + "swagger#/actionResult")]})
 
@@ -35,7 +36,7 @@ def take_action(packId: str):
           tags=["actionResult"], operation_id="postActionResult")
 def post_result(packId: str, actionId: str):
     request = Request(app)
-    pack_runtime.post_result(adapters, path_value(packId), path_value(actionId),
+    pack_runtime.post_result(adapters, path_value(packId, "packId"), path_value(actionId, "actionId"),
                              lambda: parse_posted(request.json_body("result")))
     return empty(202)
 

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain import times
-from flyte_core.domain.packs import list_representation, parse_registration, representation
+from flyte_core.domain.packs import list_representation, pack_url, parse_registration, representation
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import registry
 from flyte_core.settings import Settings
@@ -16,7 +16,7 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 @app.get("/v1/packs", summary="List packs", tags=["pack"], operation_id="listPacks")
 def list_packs():
     request = Request(app)
-    return request.respond(list_representation(registry.all_packs(adapters), request.base, times.now()))
+    return request.respond(list_representation(registry.all_packs(adapters), request.base, times.now(), request.start()))
 
 
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
@@ -25,18 +25,18 @@ def register_pack():
     pack = registry.register(adapters, replace(parse_registration(request.json_body("pack registration")),
                                                registered_by=request.actor))
     return request.respond(representation(pack, request.base, times.now()), 201,
-                           headers={"Location": f"{request.base}v1/packs/{pack.id}"})
+                           headers={"Location": pack_url(request.base, pack.id)})
 
 
 @app.get("/v1/packs/<packId>", summary="Get a pack", tags=["pack"], operation_id="getPack")
 def get_pack(packId: str):
     request = Request(app)
-    return request.respond(representation(registry.pack(adapters, path_value(packId)), request.base, times.now()))
+    return request.respond(representation(registry.pack(adapters, path_value(packId, "packId")), request.base, times.now()))
 
 
 @app.delete("/v1/packs/<packId>", summary="Delete a pack and its action queue", tags=["pack"], operation_id="deletePack")
 def delete_pack(packId: str):
-    registry.remove(adapters, path_value(packId))
+    registry.remove(adapters, path_value(packId, "packId"))
     return empty(204)
 
 

@@ -9,8 +9,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..domain.errors import NotFound
 from ..observability import logger
 from ..settings import MAX_LEASE_SECONDS, Settings
+
+QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,17 @@ class ActionQueues:
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} message(s): {response['Failed'][0].get('Message')}")
 
     def receive(self, queue_url: str, wait_seconds: int) -> list[Message]:
-        """Long-poll for one message; it stays invisible to other takers for the lease."""
-        response = self._sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds,
-                                             VisibilityTimeout=self._lease)
+        """Long-poll for one message; it stays invisible to other takers for the lease.
+
+        The queue goes with its pack: a pack deleted meanwhile (even during this poll) is not found."""
+        try:
+            response = self._sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
+                                                 WaitTimeSeconds=wait_seconds, VisibilityTimeout=self._lease)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in QUEUE_GONE:
+                raise NotFound("The pack was deleted (with its queue) while it waited for an action; "
+                               "register it again.") from None
+            raise
         messages = []
         for raw in response.get("Messages", []):
             try:

@@ -66,3 +66,23 @@ class Aws:
                 connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
                 max_retry_attempts=MAX_ATTEMPTS, max_pool_connections=MAX_POOL_CONNECTIONS)
         return self._pynamodb_connection
+
+
+DYNAMODB_ITEM_BYTES = 400 * 1024
+
+
+def as_domain_error(error: BaseException) -> Exception | None:
+    """The domain error an AWS failure means, where it has one: an item larger than DynamoDB holds
+    is TooLarge (the last line of defence: the domain bounds each document before it is written)."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from ..domain.errors import TooLarge
+
+    if isinstance(error, PynamoDBException):
+        messages = [(error.cause_response_code, error.cause_response_message or "")]
+        messages += [(reason.code, reason.message or "") for reason in getattr(error, "cancellation_reasons", None) or []
+                     if reason is not None]
+        if any(code in ("ValidationException", "ValidationError") and "size" in message.lower() for code, message in messages):
+            return TooLarge(f"The record is larger than a DynamoDB item holds ({DYNAMODB_ITEM_BYTES} bytes).",
+                            maxBytes=DYNAMODB_ITEM_BYTES)
+    return None

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.errors import Unavailable
 from ..settings import Settings
+from .action_queues import QUEUE_GONE
 
 MAX_QUEUE_NAME = 80
 FOURTEEN_DAYS = 1209600
@@ -53,5 +54,5 @@ class PackQueues:
         try:
             self._sqs.delete_queue(QueueUrl=queue_url)
         except ClientError as error:
-            if error.response["Error"]["Code"] not in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+            if error.response["Error"]["Code"] not in QUEUE_GONE:
                 raise

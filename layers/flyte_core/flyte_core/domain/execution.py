@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import ids
+from . import bounds, ids
 from .events import Event
 from .packs import labels_include
 
@@ -125,7 +125,13 @@ def evaluate_step(step: Mapping[str, Any], event: Event, parent_context: Mapping
     command = step["command"]
     labels = {key: _render(render, source, variables, f"command.packLabels.{key}")
               for key, source in command.get("packLabels", {}).items()}
-    return context, labels, render_input(command.get("input"), variables, render, "command.input")
+    input_ = render_input(command.get("input"), variables, render, "command.input")
+    # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
+    for field, value, limit in (("command.input", input_, bounds.MAX_PAYLOAD_BYTES), ("context", context, bounds.MAX_CONTEXT_BYTES)):
+        size = bounds.json_size(value)
+        if size > limit:
+            raise StepError(field, f"rendered {size} bytes; at most {limit} fit in an action")
+    return context, labels, input_
 
 
 def render_input(value: Any, variables: Mapping[str, Any], render: Render, where: str) -> Any:
