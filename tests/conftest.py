@@ -78,7 +78,7 @@ def adapters(aws: Backend, settings: Settings) -> Adapters:
 
 
 @pytest.fixture
-def invoke(aws: Backend, template_app: Application) -> Any:
+def invoke_handler(aws: Backend, template_app: Application) -> Any:
     """Invoke a template function's handler in this process, imported with its own environment."""
     from flyte_local.runtime import FunctionRuntime
 

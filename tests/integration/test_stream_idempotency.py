@@ -33,8 +33,8 @@ def setup_flow_and_events(adapters, count):
 
 
 @pytest.fixture
-def matcher(invoke):
-    return lambda batch: invoke("StepMatcherFunction", batch)
+def matcher(invoke_handler):
+    return lambda batch: invoke_handler("StepMatcherFunction", batch)
 
 
 def test_the_same_batch_twice_and_concurrently_creates_each_action_once(aws, adapters, template_app, matcher):
