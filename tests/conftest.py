@@ -30,6 +30,8 @@ EVENTS = ROOT / "events"
 
 os.environ.update({**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL": "WARNING"})
 os.environ.pop("AWS_PROFILE", None)
+# pytest-xdist's workers inherit a COLUMNS of their own; what the CLI prints must not depend on the runner.
+os.environ.pop("COLUMNS", None)
 
 QUIET = {"LogLevel": "WARNING"}  # the functions' own logs; failures still show
 
@@ -93,15 +95,25 @@ def invoke_handler(aws: Backend, template_app: Application) -> Any:
     return call
 
 
-@pytest.fixture(scope="module")
-def stack(backend: Backend) -> Iterator[LocalStack]:
-    """The local stack (gateway, functions, stream pollers) on a free port, over a clean moto."""
+@pytest.fixture(scope="session")
+def shared_stack(backend: Backend) -> Iterator[LocalStack]:
+    """One local stack (gateway, functions, stream pollers) on a free port for the session: starting
+    its functions is what costs, so the modules share them."""
     from flyte_local.stack import LocalStack
 
-    backend.reset()
     local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=QUIET).start()
+    local.pause()  # until a module asks for it
     yield local
     local.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(shared_stack: LocalStack) -> Iterator[LocalStack]:
+    """The local stack over a clean moto for each module (no data from another module); its stream
+    pollers run only while the module does, so that integration tests may reset moto after."""
+    shared_stack.reset()
+    yield shared_stack
+    shared_stack.pause()
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +124,12 @@ def sample_event():
         return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
     return load
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`), the e2e tests run one after another on one worker: each
+    starts real processes and times what packs would notice, so two of them at once on a 2-core
+    machine would measure the machine. The other tests share out over the workers."""
+    for item in items:
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.xdist_group("e2e"))

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-# Limits of SQS, which every layer and the template must respect.
-MAX_TAKE_WAIT_SECONDS = 20  # the longest long poll SQS allows (ReceiveMessage WaitTimeSeconds)
+from .domain.actions import MAX_TAKE_WAIT_SECONDS  # the longest long poll SQS allows (a take's wait)
+
+# Limits of SQS, which every layer and the template must respect (the take wait is a domain rule).
 MAX_LEASE_SECONDS = 43200  # the longest visibility timeout SQS allows (12 hours)
 
 
