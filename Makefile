@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv test test-fast run openapi swagger-ui sam-check sam-local-check system-deps bench clean
+.PHONY: help venv test test-fast run openapi swagger-ui sam-local-env sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
@@ -21,6 +21,7 @@ help:
 	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
+	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
 	@echo "make bench      - run the benchmarks under bench/"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 
@@ -56,6 +57,9 @@ test-fast: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
+
+sam-local-env: $(STAMP)
+	$(PY) -m flyte_local.sam_local_env --write
 
 # The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
 # files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.

@@ -141,7 +141,7 @@ def main() -> None:
     for noisy in ("werkzeug", "flyte_local"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     quiet = {"LogLevel": "WARNING"}
-    with LocalStack(port=0, parameter_overrides=quiet) as stack:
+    with LocalStack(port=0, parameter_overrides=quiet, count_aws_requests=True) as stack:
         print(f"{args.events} events per figure; each figure on a fresh local stack\n")
         print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
         quick_start_requests(stack)

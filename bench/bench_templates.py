@@ -179,7 +179,7 @@ def main() -> None:
 
     from flyte_core.domain.templating import engine
 
-    engine.clear_cache()
+    engine._compile.cache_clear()
     t0 = time.perf_counter()
     for source in sources:
         engine.check(source)

@@ -56,7 +56,6 @@ class StreamPoller:
         self._thread = threading.Thread(target=self._run, name=f"stream-{source.function}", daemon=True)
         self._iterators: dict[str, str] = {}
         self.stream_arn = ""
-        self.delivered_batches = 0
 
     def start(self) -> None:
         self.stream_arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
@@ -135,7 +134,6 @@ class StreamPoller:
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Invoke once; None on success, else the index of the first record to retry."""
-        self.delivered_batches += 1
         try:
             response = self.invoke(self.source.function, {"Records": batch})
         except Exception:

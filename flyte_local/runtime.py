@@ -91,12 +91,21 @@ def _context(function: Function) -> LambdaContext:
 class FunctionRuntime:
     """One in-process instance of a handler (one invocation at a time)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, environment: dict[str, str] | None = None) -> None:
         self.function = function
+        self.environment = function.environment if environment is None else environment
         self._handler = None
 
     def load_module(self) -> Any:
-        return load_handler_module(self.function)
+        """Import the handler as its cold start does: with the function's environment variables
+        (restored afterwards, so that this process keeps its own)."""
+        saved = dict(os.environ)
+        os.environ.update(self.environment)
+        try:
+            return load_handler_module(self.function)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def invoke(self, event: Any) -> Any:
         if self._handler is None:
@@ -117,13 +126,16 @@ class Throttled(Exception):
     """Every environment the function may have is busy and none became free in time (Lambda's 429)."""
 
 
-def _worker_main(connection: Connection, function: Function, environment: dict[str, str]) -> None:
+def _worker_main(connection: Connection, function: Function, environment: dict[str, str],
+                 count_aws_requests: bool = False) -> None:
     """An execution environment: import the handler once, then one invocation at a time until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle; it stops its workers
     try:
         os.environ.clear()
         os.environ.update(environment)
-        _count_aws_requests()
+        _worker["requests"] = Counter()
+        if count_aws_requests:
+            _count_aws_requests()
         module = load_handler_module(function)
         handler = getattr(module, function.handler.rpartition(".")[2])
     except BaseException as error:
@@ -147,11 +159,11 @@ def _worker_main(connection: Connection, function: Function, environment: dict[s
 
 
 def _count_aws_requests() -> None:
-    """Count the AWS requests each invocation makes (service.Operation), reported with its result."""
+    """Count the AWS requests each invocation makes (service.Operation), reported with its result
+    (for the benchmark's request counts; botocore's endpoint is patched only when asked)."""
     import botocore.endpoint
 
     make_request = botocore.endpoint.Endpoint.make_request
-    _worker["requests"] = Counter()
 
     def counted(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
         _worker["requests"][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
@@ -169,10 +181,10 @@ class Environment:
 
     _context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a new Lambda environment
 
-    def __init__(self, function: Function, environment: dict[str, str]) -> None:
+    def __init__(self, function: Function, environment: dict[str, str], count_aws_requests: bool = False) -> None:
         self.function = function
         self.connection, child = self._context.Pipe()
-        self.process = self._context.Process(target=_worker_main, args=(child, function, environment),
+        self.process = self._context.Process(target=_worker_main, args=(child, function, environment, count_aws_requests),
                                              name=f"flyte-local-{function.logical_id}", daemon=True)
         self.process.start()
         child.close()
@@ -272,7 +284,7 @@ class FunctionProcesses:
     first environment that is free, whether a busy one finishes or a new one has started."""
 
     def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int | None = None,
-                 capacity: Capacity | None = None) -> None:
+                 capacity: Capacity | None = None, count_aws_requests: bool = False) -> None:
         self.function = function
         self.environment = environment
         self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
@@ -287,8 +299,8 @@ class FunctionProcesses:
         # Moving averages that decide when one more environment is worth its cold start.
         self._service_seconds = 0.05
         self._start_seconds = 1.5
-        self.invocations = 0
-        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
+        self.count_aws_requests = count_aws_requests
+        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations (when counted)
         self.peak_environments = 0
 
     @property
@@ -322,7 +334,6 @@ class FunctionProcesses:
             raise
         self._release(environment)
         with self._lock:
-            self.invocations += 1
             self.aws_requests.update(requests)
             self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
         if not ok:
@@ -391,9 +402,9 @@ class FunctionProcesses:
             if gated:
                 with self.capacity.starts:
                     began = time.monotonic()
-                    environment = Environment(self.function, self.environment)
+                    environment = Environment(self.function, self.environment, self.count_aws_requests)
             else:
-                environment = Environment(self.function, self.environment)
+                environment = Environment(self.function, self.environment, self.count_aws_requests)
         except BaseException:
             self.capacity.release()
             with self._lock:

@@ -85,9 +85,11 @@ def merged_environment(app: application.Application) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
-                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None) -> None:
+                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None,
+                 count_aws_requests: bool = False) -> None:
         self.host, self.port = host, port
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
+        self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
         self.endpoint = endpoint
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
@@ -110,7 +112,8 @@ class LocalStack:
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
-        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity)
+        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity,
+                                                 count_aws_requests=self.count_aws_requests)
                          for name, function in self.app.functions.items()}
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))

@@ -3,20 +3,20 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
-from flyte_core.adapters import events_table
+from flyte_core.adapters import Adapters
 from flyte_core.observability import logger, metrics, tracer
 from flyte_core.services import pipeline
+from flyte_core.settings import Settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
 @tracer.capture_method(capture_response=False)
 def record_handler(record: DynamoDBRecord) -> None:
     if record.event_name is not DynamoDBRecordEventName.INSERT:
         return  # events are written once; TTL deletions need nothing
-    event = events_table.from_stream_image(record.raw_event["dynamodb"]["NewImage"])
-    logger.append_keys(eventId=event.id)
-    outcome = pipeline.match_event(event)
+    event, outcome = pipeline.match_stored_event(adapters, record.raw_event["dynamodb"]["NewImage"])
     logger.info("event matched", extra={"event": event.name, "packName": event.pack_name,
                                         "actions": outcome.created, "failedSteps": outcome.failed_steps})
 
