@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -77,7 +77,7 @@ class Gateway:
                 continue
             found = compiled.regex.fullmatch(path)
             if found:
-                return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups())}
+                return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups(), strict=True)}
         if self.default is not None:
             return self.default, {}
         return None
@@ -99,7 +99,7 @@ class Gateway:
                 text_body = body.decode("utf-8")
             except UnicodeDecodeError:
                 text_body = None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
         route_key = DEFAULT_ROUTE if compiled is self.default else compiled.key
         event = {

@@ -91,9 +91,9 @@ def key_queries_read_their_partition() -> None:
     """moto answers every Query by sorting and filtering all the items of the table, so a query on
     the table's own key costs in proportion to the table. DynamoDB reads just the key's partition;
     do the same for key queries (index queries keep moto's way)."""
-    from moto.dynamodb.models.table import Table
-
     import inspect
+
+    from moto.dynamodb.models.table import Table
 
     original_query, original_all_items = Table.query, Table.all_items
     signature = inspect.signature(original_query)

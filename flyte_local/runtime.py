@@ -247,10 +247,8 @@ class Capacity:
                 return True
             idle = [(pool.oldest_idle(), pool) for pool in self._pools if pool is not requester]
             idle = [(used, pool) for used, pool in idle if used is not None]
-        for _, pool in sorted(idle, key=lambda pair: pair[0]):
-            if pool.retire_idle():  # frees one unit of `live`, which this caller takes over
-                return True
-        return False
+        # Retiring one idle environment frees one unit of `live`, which this caller takes over.
+        return any(pool.retire_idle() for _, pool in sorted(idle, key=lambda pair: pair[0]))
 
     def release(self) -> None:
         with self._lock:
@@ -258,7 +256,7 @@ class Capacity:
 
 
 class _Waiter:
-    __slots__ = ("ready", "environment", "error")
+    __slots__ = ("environment", "error", "ready")
 
     def __init__(self) -> None:
         self.ready = threading.Event()

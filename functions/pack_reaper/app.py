@@ -1,8 +1,8 @@
 """Daily: remove dead packs and their queues (when enabled, as the original), and end actions whose
 last lease ran out while no pack polled for them."""
 
-from flyte_core.services import maintenance
 from flyte_core.observability import logger, metrics, tracer
+from flyte_core.services import maintenance
 
 
 @logger.inject_lambda_context(clear_state=True)

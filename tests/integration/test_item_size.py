@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pynamodb.transactions import TransactWrite
 
-from flyte_core.adapters import aws as aws_adapter, events_table
+from flyte_core.adapters import aws as aws_adapter
+from flyte_core.adapters import events_table
 from flyte_core.domain.errors import TooLarge
 from flyte_core.domain.events import new_event
 
@@ -23,9 +24,8 @@ def test_item1_an_item_dynamodb_refuses_for_its_size_is_too_large(aws):
 
 
 def test_item1_the_same_in_a_transaction(aws):
-    with pytest.raises(Exception) as caught:
-        with TransactWrite(connection=aws_adapter.pynamodb_connection()) as transaction:
-            transaction.save(events_table.to_model(oversized_event()))
+    with pytest.raises(Exception) as caught, TransactWrite(connection=aws_adapter.pynamodb_connection()) as transaction:
+        transaction.save(events_table.to_model(oversized_event()))
     assert isinstance(aws_adapter.as_domain_error(caught.value), TooLarge)
 
 

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-
 from flyte_core.adapters import actions_table, flows_table, packs_table
 from flyte_core.adapters.models import ActionModel, PackModel
 from flyte_core.domain import flows, packs, times

@@ -76,9 +76,9 @@ def test_a_result_delivered_twice_continues_its_execution_once(aws, template_app
 
 def test_a_refused_result_leaves_no_event_and_no_stream_record(aws, template_app):
     """The action's end and its result event are one transaction: when the end is refused, neither lands."""
+    from flyte_core.adapters.models import EventModel
     from flyte_core.domain import ids, times
     from flyte_core.domain.events import Event
-    from flyte_core.adapters.models import EventModel
 
     destination = setup_flow_and_events(1)
     FunctionRuntime(template_app.functions["StepMatcherFunction"]).invoke(stream_batch(aws, template_app))

@@ -13,7 +13,6 @@ from ..observability import logger
 from ..settings import settings
 from .aws import client
 
-
 QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 

@@ -7,7 +7,7 @@ points everything at moto or another local endpoint; unset, the SDK talks to AWS
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import boto3
@@ -24,7 +24,7 @@ def endpoint_url(service: str) -> str | None:
     return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     return boto3.session.Session().client(
         service, region_name=settings().region, endpoint_url=endpoint_url(service), config=_CONFIG

@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from . import limits, values
 from .errors import TemplateError
 
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
 
@@ -45,7 +46,7 @@ _INTERNALS = frozenset(("mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag
 
 def _unsafe_name(name: str) -> bool:
     """Names that reach Python internals: an error, never a silent nil."""
-    return name[:2] == "__" or name in _INTERNALS or name[:1] == "_" and "__" in name
+    return name[:2] == "__" or name in _INTERNALS or (name[:1] == "_" and "__" in name)
 
 
 class FlyteUndefined(Undefined):

@@ -111,7 +111,7 @@ def fetch_json(url: str) -> Any:
     require_secure_url(url, "URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             return json.loads(response.read())
     except (OSError, ValueError) as error:
         raise IssuerUnavailable(f"{url}: {error}") from None
