@@ -28,6 +28,7 @@ def _intrinsic(tag: str) -> Callable[[yaml.Loader, yaml.Node], Any]:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
+            assert isinstance(node, yaml.MappingNode)  # YAML has no fourth kind of node
             value = loader.construct_mapping(node, deep=True)
         return {key: value}
 

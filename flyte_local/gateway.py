@@ -161,7 +161,7 @@ class Gateway:
                     key = key.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
                 headers.setdefault("x-forwarded-for", self.client_address[0])
-                headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))
+                headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))  # type: ignore[index]  # TCP: (host, port)
                 path = urlsplit(self.path).path
                 found = gateway.match(self.command, path)
                 if found is None:

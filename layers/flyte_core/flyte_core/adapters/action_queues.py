@@ -69,7 +69,7 @@ def delete(queue_url: str, receipt: str) -> None:
     _quietly(lambda: client("sqs").delete_message(QueueUrl=queue_url, ReceiptHandle=receipt), "delete")
 
 
-def hide(queue_url: str, receipt: str, seconds: int) -> None:
+def hide(queue_url: str, receipt: str, seconds: float) -> None:
     """Make a received message visible again after `seconds` (0: at once)."""
     seconds = max(0, min(int(seconds), 43200))
     _quietly(lambda: client("sqs").change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt,

@@ -74,7 +74,10 @@ def create(planned: PlannedAction) -> tuple[Action, bool]:
     except PutError as error:
         if error.cause_response_code != "ConditionalCheckFailedException":
             raise
-    return get(planned.id), False
+    existing = get(planned.id)
+    if existing is None:  # the one that won the race already expired or was purged: this call creates it
+        return create(planned)
+    return existing, False
 
 
 def record_step_failure(failure: StepFailure) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BinaryAttribute,
     JSONAttribute,
@@ -13,14 +15,16 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from ..settings import settings
 from .aws import pynamodb_meta
 
 
-def _meta(table_name: str) -> type:
-    return type("Meta", (), pynamodb_meta(table_name))
+def _meta(table_name: str) -> MetaProtocol:
+    # A class built at import time, since table names come from the environment; it has the protocol's attributes.
+    meta: MetaProtocol = type("Meta", (), pynamodb_meta(table_name))  # type: ignore[assignment]
+    return meta
 
 
 class PackNameIndex(GlobalSecondaryIndex):
@@ -35,7 +39,7 @@ class PackModel(Model):
     Meta = _meta(settings().packs_table)
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
-    labels = MapAttribute(default=dict)
+    labels: MapAttribute[str, str] = MapAttribute(default=dict)
     commands = JSONAttribute(default=list)
     events = JSONAttribute(default=list)
     links = JSONAttribute(default=list)
@@ -94,7 +98,7 @@ class EventModel(Model):
     name = UnicodeAttribute()
     packId = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     payload = JSONAttribute(null=True)
     createdAt = UTCDateTimeAttribute()
     receivedAt = UTCDateTimeAttribute()
@@ -137,16 +141,16 @@ class ActionModel(Model):
     recordType = UnicodeAttribute(default="action")
     name = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     input = JSONAttribute(null=True)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
-    states = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
+    states: ListAttribute[dict[str, Any]] = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
     correlationId = UnicodeAttribute()
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()
     stepId = UnicodeAttribute()
-    context = MapAttribute(default=dict)
+    context: MapAttribute[str, str] = MapAttribute(default=dict)
     trigger = JSONAttribute(null=True)
     result = JSONAttribute(null=True)
     error = JSONAttribute(null=True)

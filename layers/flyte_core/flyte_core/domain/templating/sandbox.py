@@ -71,13 +71,14 @@ class FlyteUndefined(Undefined):
             raise AttributeError(name)
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> FlyteUndefined:
+    # Jinja2 types these as always raising; Go templates chain on a missing value instead.
+    def __call__(self, *args: Any, **kwargs: Any) -> FlyteUndefined:  # type: ignore[override]
         return self
 
-    def __getitem__(self, key: Any) -> FlyteUndefined:
+    def __getitem__(self, key: Any) -> FlyteUndefined:  # type: ignore[override]
         return self
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         return iter(())
 
     def __len__(self) -> int:
@@ -140,10 +141,10 @@ class FlyteCodeGenerator(CodeGenerator):
         self.visit(node.right, frame)
         self.write(")")
 
-    def visit_And(self, node: nodes.And, frame: Any) -> None:
+    def visit_And(self, node: nodes.BinExpr, frame: Any) -> None:
         self._logic(node, frame, "and")
 
-    def visit_Or(self, node: nodes.Or, frame: Any) -> None:
+    def visit_Or(self, node: nodes.BinExpr, frame: Any) -> None:
         self._logic(node, frame, "or")
 
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:

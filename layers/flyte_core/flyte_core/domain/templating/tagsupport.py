@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,7 +111,7 @@ def fl_tick() -> str:
     return ""
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "_fl_iter": fl_iter,
     "_fl_firstof": fl_firstof,
     "_fl_cycle": fl_cycle,

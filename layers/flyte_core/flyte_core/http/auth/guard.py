@@ -107,6 +107,7 @@ class PolicySource:
                     if self._policy is None:
                         raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
                     log.warning("the auth policy %s cannot be read again; the current one stays: %s", self._source, error)
+                    assert self._text is not None  # the policy in force was parsed from it
                     text = self._text
                 if text != self._text:
                     try:
@@ -117,6 +118,7 @@ class PolicySource:
                         # A broken edit keeps the last good policy until it is fixed.
                         log.exception("the edited auth policy is unusable; the previous one stays in force")
                 self._read_at = self._monotonic()
+            assert self._policy is not None  # every path above either set one or raised
             return self._policy
 
 
