@@ -13,11 +13,12 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv lint lint-fix test test-fast run openapi sam-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run openapi sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
-	@echo "make test       - install everything, check the SAM template, run every test"
+	@echo "make test       - install everything, check the SAM template and sam local, run every test"
+	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make lint       - ruff (lint + format check) and mypy; part of make test"
 	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
@@ -58,7 +59,7 @@ lint-fix: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) system-deps lint sam-check
+test: $(STAMP) system-deps lint sam-check sam-local-check
 	$(PY) -m pytest
 
 test-fast: $(STAMP)
@@ -80,6 +81,11 @@ sam-check: $(SAM_VENV)/.installed
 	  PATH="$$(dirname $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build \
 	    --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached >/dev/null && echo "sam build: ok"; \
 	else echo "sam build skipped: no python3.13 here (the Lambda runtime); sam validate passed"; fi
+
+# Every function through `sam local invoke` and the API through `sam local start-api`, in Docker, over
+# moto (scripts/sam_local_check.py); installs and starts Docker as root where it can, else says why in one line.
+sam-local-check: $(STAMP) sam-check
+	$(PY) scripts/sam_local_check.py
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

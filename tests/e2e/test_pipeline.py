@@ -161,9 +161,9 @@ def test_take_filters_by_command_name_with_either_parameter(make_pack, post_flow
         {"id": "b", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "Second"}}]})
     multi = make_pack("Multi", commands=[{"name": "First"}, {"name": "Second"}])
     make_pack("Src").send_event("E", {})
-    second = multi.take(wait=5, commandName="Second")
+    second = multi.take_until(timeout=30, commandName="Second")
     assert second.command == "Second"
-    first = multi.take(wait=5, actionName="First")
+    first = multi.take_until(timeout=30, actionName="First")
     assert first.command == "First"
 
 
