@@ -45,10 +45,11 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
-# What mypy checks: the layer, the local stack, the packs, the CLI and every function's handler.
+# What mypy checks: the layer, the local stack, the packs, the CLI, every function's handler, the scripts.
 # Each function's app.py is its own module `functions.<name>.app` (explicit_package_bases), so all
 # eight `app` modules are checked in one run without clashing.
-TYPED := layers/flyte_core/flyte_core flyte_local $(patsubst %/__init__.py,%,$(wildcard packs/*/*/__init__.py)) cli/flyte_cli $(wildcard functions/*/app.py)
+TYPED := layers/flyte_core/flyte_core flyte_local $(patsubst %/__init__.py,%,$(wildcard packs/*/*/__init__.py)) cli/flyte_cli $(wildcard functions/*/app.py) \
+	$(wildcard scripts/*.py)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
