@@ -29,6 +29,7 @@ import time
 import traceback
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -73,6 +74,8 @@ def load_handler_module(function: Function) -> Any:
     path = function.code_dir / (module_file.replace(".", "/") + ".py")
     name = f"_flyte_local_{function.logical_id}_{next(_instance_numbers)}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{function.logical_id}: no module at {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     sys.path.insert(0, str(function.code_dir))
@@ -258,11 +261,9 @@ class Capacity:
                 self.live += 1
                 return True
             idle = [(pool.oldest_idle(), pool) for pool in self._pools if pool is not requester]
-            idle = [(used, pool) for used, pool in idle if used is not None]
-        for _, pool in sorted(idle, key=lambda pair: pair[0]):
-            if pool.retire_idle():  # frees one unit of `live`, which this caller takes over
-                return True
-        return False
+            candidates = [(used, pool) for used, pool in idle if used is not None]
+        # Retiring one idle environment frees one unit of `live`, which this caller takes over.
+        return any(pool.retire_idle() for _, pool in sorted(candidates, key=lambda pair: pair[0]))
 
     def release(self) -> None:
         with self._lock:
@@ -270,7 +271,7 @@ class Capacity:
 
 
 class _Waiter:
-    __slots__ = ("ready", "environment", "error")
+    __slots__ = ("environment", "error", "ready")
 
     def __init__(self) -> None:
         self.ready = threading.Event()
@@ -363,6 +364,7 @@ class FunctionProcesses:
             self._consider_start()
         if waiter.error is not None:
             raise waiter.error
+        assert waiter.environment is not None  # a waiter is made ready with an environment or an error
         return waiter.environment
 
     def _consider_start(self) -> None:

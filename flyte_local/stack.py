@@ -134,7 +134,7 @@ class LocalStack:
         """What the function's environment holds in Lambda: its template variables, the region,
         credentials, and here the endpoint of the local AWS."""
         environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment, **self.environment}
-        environment["AWS_ENDPOINT_URL"] = self.backend.endpoint
+        environment["AWS_ENDPOINT_URL"] = self._running()[1].endpoint
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
         return environment
 
@@ -142,15 +142,16 @@ class LocalStack:
         """Stream pollers and schedules, for the template's DynamoDB and Schedule events."""
         from .event_sources import SchedulePoller, StreamPoller
 
-        for source in self.app.streams:
-            poller = StreamPoller(source, self.app, self.backend, self.invoke, self._request_done)
+        app, backend = self._running()
+        for source in app.streams:
+            poller = StreamPoller(source, app, backend, self.invoke, self._request_done)
             poller.start()
             self._background.append(poller)
-        for schedule in self.app.schedules:
+        for schedule in app.schedules:
             if schedule.enabled:
-                poller = SchedulePoller(schedule, self.invoke)
-                poller.start()
-                self._background.append(poller)
+                scheduler = SchedulePoller(schedule, self.invoke)
+                scheduler.start()
+                self._background.append(scheduler)
 
     def pause(self) -> None:
         """Stop the stream pollers and schedules (the functions stay warm, the gateway keeps serving)."""
@@ -170,8 +171,14 @@ class LocalStack:
         """Invoke a function's schedule now, as EventBridge would when it is due."""
         from .event_sources import SchedulePoller
 
-        schedule = next(s for s in self.app.schedules if s.function == function)
+        schedule = next(s for s in self._running()[0].schedules if s.function == function)
         return SchedulePoller(schedule, self.invoke).fire()
+
+    def _running(self) -> tuple[application.Application, Backend]:
+        """The template and the local AWS, which exist once start() has run."""
+        if self.app is None or self.backend is None:
+            raise RuntimeError("the local stack is not started")
+        return self.app, self.backend
 
     def invoke(self, function: str, event: Any) -> Any:
         return self.runtimes[function].invoke(event)

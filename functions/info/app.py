@@ -30,6 +30,12 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 </body></html>
 """
 
+
+@lru_cache(maxsize=1)
+def _openapi() -> dict:
+    return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+
+
 app = create_app(api_routes=lambda: _openapi()["paths"])  # info receives every unrouted request ($default)
 adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
@@ -56,11 +62,6 @@ def health_check():
 def openapi_document():
     request = Request(app)
     return request.respond(_openapi())
-
-
-@lru_cache(maxsize=1)
-def _openapi() -> dict:
-    return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
 
 
 @app.get("/swagger", summary="Swagger UI", tags=["info"], operation_id="swaggerUi")

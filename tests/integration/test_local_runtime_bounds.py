@@ -119,5 +119,5 @@ def test_an_environment_that_dies_is_replaced_and_the_function_keeps_answering(t
 def test_a_handler_that_cannot_import_fails_at_start_up(tmp_path, pools):
     pool = FunctionProcesses(function(tmp_path, "Broken", "raise ImportError('no such module')\n"), {}, max_concurrency=1)
     pools.append(pool)
-    with pytest.raises(FunctionError, match="could not start.*no such module"):
+    with pytest.raises(FunctionError, match=r"could not start.*no such module"):
         pool.warm()

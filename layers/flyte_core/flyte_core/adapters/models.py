@@ -7,6 +7,8 @@ connections are per class), so the names are chosen when the adapters are built,
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BinaryAttribute,
     JSONAttribute,
@@ -18,7 +20,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import Model
+from pynamodb.models import MetaProtocol, Model
 
 from ..settings import TableNames
 from .aws import Aws
@@ -48,7 +50,7 @@ class PackNameIndex(GlobalSecondaryIndex):
 class PackModel(Model):
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
-    labels = MapAttribute(default=dict)
+    labels: MapAttribute[str, str] = MapAttribute(default=dict)
     commands = JSONAttribute(default=list)
     events = JSONAttribute(default=list)
     links = JSONAttribute(default=list)
@@ -101,7 +103,7 @@ class EventModel(Model):
     name = UnicodeAttribute()
     packId = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     payload = JSONAttribute(null=True)
     createdAt = UTCDateTimeAttribute()
     receivedAt = UTCDateTimeAttribute()
@@ -143,11 +145,11 @@ class ActionModel(Model):
     recordType = UnicodeAttribute(default="action")
     name = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     input = JSONAttribute(null=True)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
-    states = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
+    states: ListAttribute[dict[str, Any]] = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
     correlationId = UnicodeAttribute()
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()

@@ -96,7 +96,7 @@ def _executions_for(adapters: Adapters, event: Event) -> list[Execution]:
 
 def _created_by(action: Action, event: Event) -> bool:
     """Actions this very event created in an earlier delivery do not count as already there."""
-    return bool(action.trigger) and action.trigger.get("id") == event.id
+    return action.trigger is not None and action.trigger.get("id") == event.id
 
 
 def _renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
