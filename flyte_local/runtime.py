@@ -29,7 +29,6 @@ import time
 import traceback
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -111,9 +110,10 @@ class FunctionRuntime:
             os.environ.update(saved)
 
     def invoke(self, event: Any) -> Any:
-        if self._handler is None:
-            self._handler = getattr(self.load_module(), self.function.handler.rpartition(".")[2])
-        return self._handler(event, _context(self.function))
+        handler = self._handler
+        if handler is None:
+            handler = self._handler = getattr(self.load_module(), self.function.handler.rpartition(".")[2])
+        return handler(event, _context(self.function))
 
 
 # --- worker processes ----------------------------------------------------------------------------

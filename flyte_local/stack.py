@@ -162,6 +162,7 @@ class LocalStack:
     def reset(self) -> None:
         """Forget every table, queue and item (moto only) and start the event sources afresh: a clean
         stack without starting the functions again (what the tests reuse between modules)."""
+        assert self.backend is not None and self.app is not None, "reset() needs a started stack"
         self.pause()
         self.backend.reset()
         self.backend.create_resources(self.app)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+
 from flyte_core.adapters.auth_store import AuthStore
 from flyte_core.adapters.aws import Aws
 from flyte_core.http.auth.issuer import BuiltInIssuer

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from flyte_core import tokens
 import pytest
 
+from flyte_core import tokens
 from flyte_core.adapters.auth_store import AuthStore
 from flyte_core.adapters.aws import Aws
 from flyte_core.http.auth.issuer import BuiltInIssuer

@@ -23,9 +23,8 @@ def test_item1_an_item_dynamodb_refuses_for_its_size_is_too_large(adapters):
 
 
 def test_item1_the_same_in_a_transaction(adapters):
-    with pytest.raises(Exception) as caught:
-        with TransactWrite(connection=adapters.aws.pynamodb_connection) as transaction:
-            transaction.save(adapters.events_table.to_model(oversized_event()))
+    with pytest.raises(Exception) as caught, TransactWrite(connection=adapters.aws.pynamodb_connection) as transaction:
+        transaction.save(adapters.events_table.to_model(oversized_event()))
     assert isinstance(as_domain_error(caught.value), TooLarge)
 
 

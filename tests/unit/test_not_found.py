@@ -30,7 +30,7 @@ EMPTY = SimpleNamespace(flows_table=Nothing(), datastore_table=Nothing(), packs_
 
 def test_found_returns_what_exists_and_names_what_does_not():
     assert found(0, "never raised for a falsy value") == 0
-    with pytest.raises(NotFound, match="No thing 'x'."):
+    with pytest.raises(NotFound, match=r"No thing 'x'\."):
         found(None, "No thing 'x'.")
 
 

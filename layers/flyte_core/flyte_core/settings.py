@@ -103,7 +103,7 @@ class Settings:
         missing = [name for name in [*TABLE_VARIABLES.values(), "FLYTE_PACK_QUEUE_PREFIX"] if not env.get(name)]
         if missing:
             raise MissingSetting(f"{', '.join(missing)} not set: template.yaml sets them on every function.")
-        defaults = {field.name: field.default for field in fields(cls)}
+        defaults: dict[str, Any] = {field.name: field.default for field in fields(cls)}
         values: dict[str, Any] = {
             field: _number(env.get(variable, ""), defaults[field], minimum, maximum)
             for field, (variable, minimum, maximum) in NUMBER_VARIABLES.items()}

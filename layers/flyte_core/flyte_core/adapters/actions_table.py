@@ -79,7 +79,10 @@ class ActionsTable:
             expiresAt=self._expiry(now))
         if written(lambda: model.save(condition=self.model.id.does_not_exist())):
             return _to_action(model), True
-        return self.get(planned.id), False
+        existing = self.get(planned.id)
+        if existing is None:  # the racing one expired between the write and this read: write it again
+            return self.create(planned)
+        return existing, False
 
     def record_step_failure(self, failure: StepFailure) -> None:
         """Keep a step that failed to render in the execution's audit (idempotent per event)."""

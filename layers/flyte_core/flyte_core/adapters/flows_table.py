@@ -36,30 +36,33 @@ class FlowsTable:
         concurrent save of the same name makes the condition fail and the save is retried on top of it.
         """
         new_triggers = flows.triggers(flow)
-        current, versions, triggers = self.current_model, self.version_model, self.trigger_model
         for _ in range(_SAVE_ATTEMPTS):
-            previous = self._current(flow["name"])
-            uuid = ids.new_id()
-            at = times.now()
-            old_triggers = set(previous.triggers) if previous else set()
-
-            def transact() -> None:
-                with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
-                    transaction.save(versions(uuid, name=flow["name"], definition=flow, createdAt=at),
-                                     condition=versions.uuid.does_not_exist())
-                    transaction.save(
-                        current(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
-                        condition=(current.uuid == previous.uuid) if previous else current.name.does_not_exist(),
-                    )
-                    for key in old_triggers - set(new_triggers):
-                        transaction.delete(triggers(key, flow["name"]))
-                    for key in new_triggers:
-                        transaction.save(triggers(key, flow["name"], uuid=uuid))
-
-            if written(transact):
+            uuid = self._save_once(flow, new_triggers, self._current(flow["name"]))
+            if uuid:
                 return uuid
             time.sleep(random.uniform(0, 0.05))  # let the competing save finish
         raise ConcurrentUpdate(f"flow {flow['name']!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
+
+    def _save_once(self, flow: dict[str, Any], new_triggers: list[str], previous: FlowModel | None) -> str | None:
+        """One attempt on top of `previous`; the new version's uuid, or None when another save came first."""
+        current, versions, triggers = self.current_model, self.version_model, self.trigger_model
+        uuid, at = ids.new_id(), times.now()
+        old_triggers = set(previous.triggers) if previous else set()
+
+        def transact() -> None:
+            with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
+                transaction.save(versions(uuid, name=flow["name"], definition=flow, createdAt=at),
+                                 condition=versions.uuid.does_not_exist())
+                transaction.save(
+                    current(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
+                    condition=(current.uuid == previous.uuid) if previous else current.name.does_not_exist(),
+                )
+                for key in old_triggers - set(new_triggers):
+                    transaction.delete(triggers(key, flow["name"]))
+                for key in new_triggers:
+                    transaction.save(triggers(key, flow["name"], uuid=uuid))
+
+        return uuid if written(transact) else None
 
     def _current(self, name: str) -> FlowModel | None:
         try:
@@ -77,19 +80,11 @@ class FlowsTable:
 
     def delete(self, name: str) -> bool:
         """Remove the current version (history stays, so running executions finish); False if unknown."""
-        current, triggers = self.current_model, self.trigger_model
         for _ in range(_SAVE_ATTEMPTS):
             previous = self._current(name)
             if previous is None:
                 return False
-
-            def transact() -> None:
-                with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
-                    transaction.delete(current(name), condition=current.uuid == previous.uuid)
-                    for key in previous.triggers:
-                        transaction.delete(triggers(key, name))
-
-            if written(transact):
+            if self._delete_once(name, previous):
                 return True
         raise ConcurrentUpdate(f"flow {name!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
 
@@ -109,3 +104,14 @@ class FlowsTable:
     def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
         """(flow name, version uuid) of the current flows that this event starts: one index query."""
         return [(row.flowName, row.uuid) for row in self.trigger_model.query(flows.trigger_key(pack_name, event_name))]
+
+    def _delete_once(self, name: str, previous: FlowModel) -> bool:
+        current, triggers = self.current_model, self.trigger_model
+
+        def transact() -> None:
+            with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
+                transaction.delete(current(name), condition=current.uuid == previous.uuid)
+                for key in previous.triggers:
+                    transaction.delete(triggers(key, name))
+
+        return written(transact)

@@ -20,7 +20,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
-from pynamodb.models import MetaProtocol, Model
+from pynamodb.models import Model
 
 from ..settings import TableNames
 from .aws import Aws
@@ -154,7 +154,7 @@ class ActionModel(Model):
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()
     stepId = StepIdAttribute()
-    context = MapAttribute(default=dict)
+    context: MapAttribute[str, Any] = MapAttribute(default=dict)
     trigger = JSONAttribute(null=True)
     result = JSONAttribute(null=True)
     error = JSONAttribute(null=True)

@@ -19,7 +19,6 @@ from ..domain.packs import Pack
 from ..settings import MAX_TAKE_WAIT_SECONDS
 from . import pipeline
 
-
 # What a posted event or result says: (event name, payload, createdAt or None).
 PostedEvent = tuple[str, Any, datetime | None]
 
