@@ -53,6 +53,10 @@ LAMBDA_ENVIRONMENT = {
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "PYTHONDONTWRITEBYTECODE": "1",
     "LANG": "C.UTF-8",
+    # template.yaml sets these on every function (settings refuse to start without them)
+    **{f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}" for name in
+       ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")},
+    "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
 }
 
 

@@ -17,8 +17,8 @@ import statistics
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -30,9 +30,10 @@ import requests  # noqa: E402
 
 from flyte_local.stack import LocalStack  # noqa: E402
 
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(name: str, values_ms: list[float]) -> str:
@@ -45,8 +46,8 @@ class Pack:
         self.http = requests.Session()
         pack = self.http.post(f"{url}/v1/packs", json={"name": name}).json()
         self.id = pack["id"]
-        self.events = next(l["href"] for l in pack["links"] if l["rel"].endswith("event"))
-        self.take_url = next(l["href"] for l in pack["links"] if l["rel"].endswith("takeAction"))
+        self.events = next(link["href"] for link in pack["links"] if link["rel"].endswith("event"))
+        self.take_url = next(link["href"] for link in pack["links"] if link["rel"].endswith("takeAction"))
 
     def send(self, name: str, payload=None) -> None:
         assert self.http.post(self.events, json={"event": name, "payload": payload}).status_code == 202
@@ -56,7 +57,7 @@ class Pack:
         return response.json() if response.status_code == 200 else None
 
     def result(self, action, name: str, payload=None) -> None:
-        url = next(l["href"] for l in action["links"] if l["rel"].endswith("actionResult"))
+        url = next(link["href"] for link in action["links"] if link["rel"].endswith("actionResult"))
         assert self.http.post(url, json={"event": name, "payload": payload}).status_code == 202
 
 
@@ -99,7 +100,7 @@ def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
     delays = []
     for sample in range(samples + 3):  # the first three warm the functions' environments (cold starts)
         got = {}
-        poller = threading.Thread(target=lambda: got.update(action=destination.take(wait=10), at=time.time()))
+        poller = threading.Thread(target=lambda got=got: got.update(action=destination.take(wait=10), at=time.time()))
         poller.start()
         time.sleep(0.2)  # the take is long-polling before the action exists
         source.send("E", {})
@@ -141,7 +142,7 @@ def main() -> None:
     for noisy in ("werkzeug", "flyte_local"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     quiet = {"LogLevel": "WARNING"}
-    with LocalStack(port=0, parameter_overrides=quiet) as stack:
+    with LocalStack(port=0, parameter_overrides=quiet, count_aws_requests=True) as stack:
         print(f"{args.events} events per figure; each figure on a fresh local stack\n")
         print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
         quick_start_requests(stack)

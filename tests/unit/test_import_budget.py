@@ -64,6 +64,10 @@ def lambda_environment(function: str, **extra: str) -> dict[str, str]:
         "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
         "POWERTOOLS_SERVICE_NAME": "flyte",
         "POWERTOOLS_METRICS_NAMESPACE": "Flyte",
+        # template.yaml sets these on every function (settings refuse to start without them)
+        **{f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}" for name in
+           ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")},
+        "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
         **extra,
     }
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any
+from typing import Any, overload
 
 from .errors import InvalidInput, TooLarge
 
@@ -96,6 +96,12 @@ def check_text(value: Any, field: str, *, what: str, max_bytes: int) -> str:
     return value
 
 
+@overload
+def check_header_value(value: str, name: str) -> str: ...
+@overload
+def check_header_value(value: None, name: str) -> None: ...
+@overload
+def check_header_value(value: str | None, name: str) -> str | None: ...
 def check_header_value(value: str | None, name: str) -> str | None:
     """A header the API reads and may use in what it writes (links, content types): printable ASCII."""
     if value is None:
