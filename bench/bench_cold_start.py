@@ -54,8 +54,10 @@ LAMBDA_ENVIRONMENT = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "LANG": "C.UTF-8",
     # template.yaml sets these on every function (settings refuse to start without them)
-    **{f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}" for name in
-       ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")},
+    **{
+        f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}"
+        for name in ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")
+    },
     "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
 }
 
@@ -63,8 +65,13 @@ LAMBDA_ENVIRONMENT = {
 def lambda_python() -> str:
     """The Lambda runtime's Python (3.13: the layer's compiled extensions and bytecode are for it)."""
     for candidate in (os.environ.get("LAMBDA_PYTHON"), shutil.which("python3.13"), sys.executable):
-        if candidate and subprocess.run([candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 13)"],
-                                        capture_output=True).returncode == 0:
+        if (
+            candidate
+            and subprocess.run(
+                [candidate, "-c", "import sys; assert sys.version_info[:2] == (3, 13)"], capture_output=True
+            ).returncode
+            == 0
+        ):
             return candidate
     print("bench_cold_start: skipped, no python3.13 here (the Lambda runtime; `make sam-check` skips the build too)")
     sys.exit(0)
@@ -78,8 +85,20 @@ def runtime_sdk(python: str, build_dir: Path) -> Path:
     stamp = target / f".boto3-{version}"
     if not stamp.exists():
         shutil.rmtree(target, ignore_errors=True)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--target",
-                        str(target), f"boto3=={version}" if version else "boto3"], check=True)
+        subprocess.run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--target",
+                str(target),
+                f"boto3=={version}" if version else "boto3",
+            ],
+            check=True,
+        )
         stamp.touch()
     return target
 
@@ -92,9 +111,11 @@ def functions(build_dir: Path) -> dict[str, tuple[Path, str, dict[str, str]]]:
         if not (directory / "app.py").is_file():
             continue
         name = re.sub(r"(?<!^)(?=[A-Z])", "_", directory.name.removesuffix("Function")).lower()
-        found[name] = (directory, "app", {"AWS_LAMBDA_FUNCTION_NAME": directory.name,
-                                          "LAMBDA_TASK_ROOT": str(directory),
-                                          "_HANDLER": "app.lambda_handler"})
+        found[name] = (
+            directory,
+            "app",
+            {"AWS_LAMBDA_FUNCTION_NAME": directory.name, "LAMBDA_TASK_ROOT": str(directory), "_HANDLER": "app.lambda_handler"},
+        )
     if not found or "FlyteCoreLayer" not in template:
         sys.exit(f"bench_cold_start: no built functions in {build_dir}; run `make sam-check` first")
     return found
@@ -103,8 +124,13 @@ def functions(build_dir: Path) -> dict[str, tuple[Path, str, dict[str, str]]]:
 def sample(python: str, paths: list[str], module: str, extra_env: dict[str, str]) -> float:
     environment = {"PATH": os.environ.get("PATH", ""), **LAMBDA_ENVIRONMENT, **extra_env}
     # -s -S: no user or interpreter site-packages, as /var/lang has none that matter in Lambda.
-    result = subprocess.run([python, "-s", "-S", "-c", SAMPLE.format(paths=paths, module=module)],
-                            env=environment, capture_output=True, text=True, cwd=paths[0])
+    result = subprocess.run(
+        [python, "-s", "-S", "-c", SAMPLE.format(paths=paths, module=module)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        cwd=paths[0],
+    )
     if result.returncode != 0:
         sys.exit(f"bench_cold_start: importing {module} from {paths[0]} failed:\n{result.stderr}")
     return float(result.stdout.strip().splitlines()[-1])
@@ -114,8 +140,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--build-dir", type=Path, default=ROOT / ".aws-sam" / "build")
-    parser.add_argument("--before", type=Path, metavar="BUILD_DIR",
-                        help="another `sam build` output (an older commit's) to measure in the same rounds")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="BUILD_DIR",
+        help="another `sam build` output (an older commit's) to measure in the same rounds",
+    )
     args = parser.parse_args()
 
     python = lambda_python()
@@ -131,21 +161,23 @@ def main() -> None:
         for build, directory in builds.items():
             layer = str(directory / "FlyteCoreLayer" / "python")
             for name, (code, module, extra_env) in targets[build].items():
-                timings[("", "boto3")].append(
-                    sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
-                timings.setdefault((build, name), []).append(
-                    sample(python, [str(code), layer, runtime], module, extra_env))
+                timings[("", "boto3")].append(sample(python, [runtime], "boto3", {"AWS_LAMBDA_FUNCTION_NAME": "baseline"}))
+                timings.setdefault((build, name), []).append(sample(python, [str(code), layer, runtime], module, extra_env))
 
     medians = {key: statistics.median(values) for key, values in timings.items()}
     baseline = medians[("", "boto3")]
-    print(f"{subprocess.run([python, '-V'], capture_output=True, text=True).stdout.strip()}, median of "
-          f"{args.samples} fresh interpreters each, baseline `import boto3` {baseline:.0f} ms")
+    print(
+        f"{subprocess.run([python, '-V'], capture_output=True, text=True).stdout.strip()}, median of "
+        f"{args.samples} fresh interpreters each, baseline `import boto3` {baseline:.0f} ms"
+    )
     names = sorted({name for build in builds for name in targets[build]})
     print("| function | " + " | ".join(f"{build} ms | {build} x boto3" for build in builds) + " |")
     print("|---|" + "---|---|" * len(builds))
     for name in names:
-        cells = [f"{medians[(build, name)]:.0f} | {medians[(build, name)] / baseline:.2f}"
-                 if (build, name) in medians else "- | -" for build in builds]
+        cells = [
+            f"{medians[(build, name)]:.0f} | {medians[(build, name)] / baseline:.2f}" if (build, name) in medians else "- | -"
+            for build in builds
+        ]
         print(f"| {name} | " + " | ".join(cells) + " |")
     for build, directory in builds.items():
         print(f"\n{build}: {directory}")

@@ -37,8 +37,7 @@ MIME = "email.policy"
 NOT_AT_IMPORT = {name: (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME) for name in FUNCTIONS}
 # Functions that no request of theirs ever leads to these (they have no HTTP face, or no YAML).
 NEVER = {
-    "pack_reaper": (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler",
-                    "flyte_core.http"),
+    "pack_reaper": (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
     "step_matcher": (YAML, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
 }
 
@@ -65,8 +64,10 @@ def lambda_environment(function: str, **extra: str) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": "flyte",
         "POWERTOOLS_METRICS_NAMESPACE": "Flyte",
         # template.yaml sets these on every function (settings refuse to start without them)
-        **{f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}" for name in
-           ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")},
+        **{
+            f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}"
+            for name in ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")
+        },
         "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
         **extra,
     }
@@ -75,8 +76,12 @@ def lambda_environment(function: str, **extra: str) -> dict[str, str]:
 def loaded_modules(function: str, **environment: str) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-c", LIST_MODULES, str(ROOT / "functions" / function), str(LAYER)],
-        env=lambda_environment(function, **environment), capture_output=True, text=True, timeout=120,
-        cwd=ROOT / "functions" / function)
+        env=lambda_environment(function, **environment),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT / "functions" / function,
+    )
     assert result.returncode == 0, result.stderr
     return set(json.loads(result.stdout))
 
@@ -85,7 +90,7 @@ def loaded_modules(function: str, **environment: str) -> set[str]:
 def at_import() -> dict[str, set[str]]:
     """Every function's modules after its cold start, the interpreters run side by side."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(FUNCTIONS, pool.map(loaded_modules, FUNCTIONS)))
+        return dict(zip(FUNCTIONS, pool.map(loaded_modules, FUNCTIONS), strict=True))
 
 
 def loaded(modules: set[str], names: tuple[str, ...] | str) -> list[str]:
@@ -94,8 +99,7 @@ def loaded(modules: set[str], names: tuple[str, ...] | str) -> list[str]:
 
 
 def test_every_function_is_measured(at_import):
-    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs",
-            "step_matcher"} <= set(at_import)
+    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher"} <= set(at_import)
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -118,16 +122,29 @@ def test_api_functions_trace_aws_calls_only(function, at_import):
 
 def test_the_packs_function_loads_the_pipeline_with_the_first_registration_only(at_import):
     """Listing, reading and deleting packs touch neither actions, flows nor the datastore."""
-    assert loaded(at_import["packs"], ("flyte_core.services.pipeline", "flyte_core.adapters.actions_table",
-                                       "flyte_core.adapters.flows_table", "flyte_core.adapters.datastore_table")) == []
+    assert (
+        loaded(
+            at_import["packs"],
+            (
+                "flyte_core.services.pipeline",
+                "flyte_core.adapters.actions_table",
+                "flyte_core.adapters.flows_table",
+                "flyte_core.adapters.datastore_table",
+            ),
+        )
+        == []
+    )
 
 
 def test_with_auth_on_the_token_libraries_wait_for_the_first_token(tmp_path):
     """Auth on (a policy and an OIDC issuer): the policy is read at cold start, PyJWT is not."""
     policy = tmp_path / "policy.yaml"
     policy.write_text("- path: /health\n  methods: [GET]\n")
-    modules = loaded_modules("packs", FLYTE_AUTH_POLICY_PATH=str(policy),
-                             FLYTE_OIDC_ISSUER_URL="https://login.example.com/realms/ops",
-                             FLYTE_OIDC_ISSUER_CLIENT_ID="flyte")
+    modules = loaded_modules(
+        "packs",
+        FLYTE_AUTH_POLICY_PATH=str(policy),
+        FLYTE_OIDC_ISSUER_URL="https://login.example.com/realms/ops",
+        FLYTE_OIDC_ISSUER_CLIENT_ID="flyte",
+    )
     assert "flyte_core.http.auth.policy" in modules and YAML in modules
     assert loaded(modules, TOKENS) == []

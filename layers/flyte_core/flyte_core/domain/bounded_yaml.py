@@ -29,8 +29,12 @@ class BoundedYamlLoader(yaml.SafeLoader):
         # keys): ten thousand of them cost a second before the composer ever sees the depth.
         if self.flow_level >= MAX_DEPTH:
             mark = self.get_mark()
-            raise InvalidInput(f"The {self.what} nests deeper than {MAX_DEPTH} levels.", maxDepth=MAX_DEPTH,
-                               line=mark.line + 1, column=mark.column + 1)
+            raise InvalidInput(
+                f"The {self.what} nests deeper than {MAX_DEPTH} levels.",
+                maxDepth=MAX_DEPTH,
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
         super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -38,8 +42,12 @@ class BoundedYamlLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
-                raise InvalidInput(f"The {self.what} nests deeper than {MAX_DEPTH} levels.", maxDepth=MAX_DEPTH,
-                                   line=mark.line + 1, column=mark.column + 1)
+                raise InvalidInput(
+                    f"The {self.what} nests deeper than {MAX_DEPTH} levels.",
+                    maxDepth=MAX_DEPTH,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -59,8 +67,9 @@ class BoundedYamlLoader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = _yaml_key(self.construct_object(key_node, deep=deep))
             if not isinstance(key, Hashable):
-                raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
-                                                        "found unhashable key", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found unhashable key", key_node.start_mark
+                )
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
@@ -110,8 +119,11 @@ def _check_expansion(root: Any, what: str) -> None:
             if key in weight:
                 continue
             if key in on_path:
-                raise InvalidInput(f"The {what} has an alias that contains itself (line {node.start_mark.line + 1}).",
-                                   line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+                raise InvalidInput(
+                    f"The {what} has an alias that contains itself (line {node.start_mark.line + 1}).",
+                    line=node.start_mark.line + 1,
+                    column=node.start_mark.column + 1,
+                )
             on_path.add(key)
             stack.append((node, True))
             stack.extend((child, False) for child in _children(node))
@@ -121,11 +133,19 @@ def _check_expansion(root: Any, what: str) -> None:
         weight[key] = 1 + (len(node.value) if isinstance(node, yaml.ScalarNode) else 0) + sum(weight[id(c)] for c in children)
         height[key] = (1 if isinstance(node, yaml.CollectionNode) else 0) + max((height[id(c)] for c in children), default=0)
         if weight[key] > MAX_YAML_EXPANSION:
-            raise InvalidInput(f"The {what} expands, with its aliases, past {MAX_YAML_EXPANSION} nodes and characters.",
-                               maxExpansion=MAX_YAML_EXPANSION, line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+            raise InvalidInput(
+                f"The {what} expands, with its aliases, past {MAX_YAML_EXPANSION} nodes and characters.",
+                maxExpansion=MAX_YAML_EXPANSION,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
         if height[key] > MAX_DEPTH:
-            raise InvalidInput(f"The {what} nests, with its aliases, deeper than {MAX_DEPTH} levels.", maxDepth=MAX_DEPTH,
-                               line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+            raise InvalidInput(
+                f"The {what} nests, with its aliases, deeper than {MAX_DEPTH} levels.",
+                maxDepth=MAX_DEPTH,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+            )
 
 
 def _children(node: Any) -> list:

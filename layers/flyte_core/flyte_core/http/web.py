@@ -10,11 +10,14 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import bounds
 from ..domain.errors import InvalidInput
 from ..domain.times import format_time
+
+if TYPE_CHECKING:
+    import yaml
 
 YAML_TYPE = "application/x-yaml"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"

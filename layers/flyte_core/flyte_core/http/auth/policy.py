@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-
 # The methods the original accepted in a policy file (anything else refused the start-up).
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE")
 # What a rule without `methods` covers: the original registered it for all but HEAD/OPTIONS/TRACE,
