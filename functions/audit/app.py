@@ -1,4 +1,4 @@
-"""The audit of flow executions (spec 8)."""
+"""The audit of flow executions (api-contract §8)."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.audit import execution_representation, list_representation, parse_query

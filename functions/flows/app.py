@@ -1,4 +1,4 @@
-"""Flows: post (validated, versioned), list, get, delete (spec 6)."""
+"""Flows: post (validated, versioned), list, get, delete (api-contract §6)."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.flows import authored, flow_url, list_representation, parse_flow, representation

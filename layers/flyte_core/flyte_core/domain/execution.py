@@ -1,4 +1,4 @@
-"""The rules of flow execution (spec 5), as pure functions: which steps an event concerns in an
+"""The rules of flow execution (api-contract §5), as pure functions: which steps an event concerns in an
 execution, and what evaluating one step makes of it. No AWS here; templates come in as a function."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def failure_id_for(correlation_id: str, step_id: str, event_id: str) -> str:
 
 
 def candidate_steps(flow: Mapping[str, Any], event: Event, step_states: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Steps of the flow this event may run, in document order (spec 5.3): matching pack and event
+    """Steps of the flow this event may run, in document order (api-contract §5.3): matching pack and event
     name, no action yet in this execution, and dependsOn empty or any listed step finished."""
     candidates = []
     for step in flow["steps"]:
@@ -97,7 +97,7 @@ def candidate_steps(flow: Mapping[str, Any], event: Event, step_states: Mapping[
 
 def evaluate_step(step: Mapping[str, Any], event: Event, parent_context: Mapping[str, str], render: Render,
                   parse_bool: ParseBool) -> tuple[dict[str, str], dict[str, str], Any] | None:
-    """Context, event pack labels, criteria, command pack labels, input - in that order (spec 5.4).
+    """Context, event pack labels, criteria, command pack labels, input - in that order (api-contract §5.4).
 
     Returns (context, command pack labels, input), None when the step does not apply, and raises
     StepError naming the field whose template failed.

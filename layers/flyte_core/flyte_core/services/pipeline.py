@@ -100,7 +100,7 @@ def _created_by(action: Action, event: Event) -> bool:
 
 
 def _renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
-    from ..domain import templating  # only the step matcher pays for jinja2 and re2
+    from ..domain import templating  # jinja2 and re2: for the step matcher (and flow validation) only
 
     def read_datastore(key: str) -> tuple[str, bytes]:
         item = adapters.datastore_table.get(key)
