@@ -37,8 +37,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(name: str, values_ms: list[float]) -> str:
-    return (f"{name:<48} n={len(values_ms):<5} p50={percentile(values_ms, 50):7.1f} ms  "
-            f"p99={percentile(values_ms, 99):7.1f} ms  mean={statistics.mean(values_ms):7.1f} ms")
+    return (
+        f"{name:<48} n={len(values_ms):<5} p50={percentile(values_ms, 50):7.1f} ms  "
+        f"p99={percentile(values_ms, 99):7.1f} ms  mean={statistics.mean(values_ms):7.1f} ms"
+    )
 
 
 class Pack:
@@ -68,11 +70,27 @@ def action_created_at(url: str, flow: str, step: str) -> datetime:
 
 def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) -> tuple[list[float], list[float]]:
     """Register `flows` flows (each its own trigger event), then time events that match one of them."""
+
     def post_flow(index: int) -> None:
-        response = requests.post(f"{stack.url}/v1/flows", json={"name": f"{tag}{index}", "steps": [{
-            "id": "s", "event": {"packName": f"{tag}Src", "name": f"E{index}"},
-            "context": {"who": "{{ Event.Payload.who }}"}, "criteria": "{{ Event.Payload.n >= 0 }}",
-            "command": {"packName": f"{tag}Dst", "name": "Do", "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"}}}]})
+        response = requests.post(
+            f"{stack.url}/v1/flows",
+            json={
+                "name": f"{tag}{index}",
+                "steps": [
+                    {
+                        "id": "s",
+                        "event": {"packName": f"{tag}Src", "name": f"E{index}"},
+                        "context": {"who": "{{ Event.Payload.who }}"},
+                        "criteria": "{{ Event.Payload.n >= 0 }}",
+                        "command": {
+                            "packName": f"{tag}Dst",
+                            "name": "Do",
+                            "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"},
+                        },
+                    }
+                ],
+            },
+        )
         assert response.status_code == 201, response.text
 
     with ThreadPoolExecutor(max_workers=8) as posting:
@@ -94,8 +112,15 @@ def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) 
 
 
 def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
-    requests.post(f"{stack.url}/v1/flows", json={"name": "pickup", "steps": [{
-        "id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}]})
+    requests.post(
+        f"{stack.url}/v1/flows",
+        json={
+            "name": "pickup",
+            "steps": [
+                {"id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}
+            ],
+        },
+    )
     source, destination = Pack(stack.url, "PickSrc"), Pack(stack.url, "PickDst")
     delays = []
     for sample in range(samples + 3):  # the first three warm the functions' environments (cold starts)
@@ -118,8 +143,10 @@ def quick_start_requests(stack: LocalStack) -> None:
     slack, shell = Pack(stack.url, "Slack"), Pack(stack.url, "Shell")
     time.sleep(0.5)
     before = {name: Counter(runtime.aws_requests) for name, runtime in stack.runtimes.items()}
-    slack.send("ReceivedMessage", {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
-                                   "timestamp": "1.1", "threadTimestamp": ""})
+    slack.send(
+        "ReceivedMessage",
+        {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"}, "timestamp": "1.1", "threadTimestamp": ""},
+    )
     command = shell.take(wait=5)
     shell.result(command, "Output", {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0})
     reply = slack.take(wait=5)

@@ -10,8 +10,13 @@ app = create_app()
 adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
-@app.get("/v1/audit/flows", summary="Find flow executions (filters: flowName, stepId, actionName, actionPackName, "
-         "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
+@app.get(
+    "/v1/audit/flows",
+    summary="Find flow executions (filters: flowName, stepId, actionName, actionPackName, "
+    "actionPackLabels=k:v,...; paging: start, limit)",
+    tags=["flowAudit"],
+    operation_id="findFlows",
+)
 def find_flows():
     request = Request(app)
     params = request.event.query_string_parameters or {}
@@ -19,11 +24,17 @@ def find_flows():
     return request.respond(list_representation(audit.find(adapters, query), request.base, params, query.start))
 
 
-@app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
-         operation_id="getFlowExecution")
+@app.get(
+    "/v1/audit/flows/<correlationId>",
+    summary="One flow execution with all its actions",
+    tags=["flowAudit"],
+    operation_id="getFlowExecution",
+)
 def get_flow_execution(correlationId: str):
     request = Request(app)
-    return request.respond(execution_representation(audit.execution(adapters, path_value(correlationId, "correlationId")), request.base))
+    return request.respond(
+        execution_representation(audit.execution(adapters, path_value(correlationId, "correlationId")), request.base)
+    )
 
 
 lambda_handler = http_entrypoint(app)

@@ -16,8 +16,12 @@ def list_flows():
     return request.respond(list_representation(flows.all_flows(adapters), request.base, request.start()))
 
 
-@app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],
-          operation_id="createFlow")
+@app.post(
+    "/v1/flows",
+    summary="Create or replace a flow (JSON, or YAML as application/x-yaml)",
+    tags=["flow"],
+    operation_id="createFlow",
+)
 def create_flow():
     request = Request(app)
     flow = authored(parse_flow(request.json_body("flow")), request.actor)
@@ -31,8 +35,7 @@ def get_flow(flowName: str):
     return request.respond(representation(flows.current(adapters, path_value(flowName, "flowName")), request.base))
 
 
-@app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"],
-            operation_id="deleteFlow")
+@app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"], operation_id="deleteFlow")
 def delete_flow(flowName: str):
     flows.delete(adapters, path_value(flowName, "flowName"))
     return empty(204)

@@ -19,25 +19,39 @@ def post_event(packId: str):
     return empty(202)
 
 
-@app.post("/v1/packs/<packId>/actions/take", summary=f"Take the next action (long poll: ?wait=0..{MAX_TAKE_WAIT_SECONDS} seconds)",
-          tags=["action"], operation_id="takeAction")
+@app.post(
+    "/v1/packs/<packId>/actions/take",
+    summary=f"Take the next action (long poll: ?wait=0..{MAX_TAKE_WAIT_SECONDS} seconds)",
+    tags=["action"],
+    operation_id="takeAction",
+)
 def take_action(packId: str):
     request = Request(app)
-    pack, action = pack_runtime.take(adapters, path_value(packId, "packId"), request.query("wait"),
-                                     request.query("actionName") or request.query("commandName"))
+    pack, action = pack_runtime.take(
+        adapters, path_value(packId, "packId"), request.query("wait"), request.query("actionName") or request.query("commandName")
+    )
     if action is None:
         return empty(204)
     result_link = f"{pack_url(request.base, pack.id)}/actions/{segment(action.id)}/result"
-    return request.respond({"command": action.name, "input": action.input,
-                            "links": [link(result_link, request.base + "swagger#/actionResult")]})
+    return request.respond(
+        {"command": action.name, "input": action.input, "links": [link(result_link, request.base + "swagger#/actionResult")]}
+    )
 
 
-@app.post("/v1/packs/<packId>/actions/<actionId>/result", summary="Post the result of a taken action",
-          tags=["actionResult"], operation_id="postActionResult")
+@app.post(
+    "/v1/packs/<packId>/actions/<actionId>/result",
+    summary="Post the result of a taken action",
+    tags=["actionResult"],
+    operation_id="postActionResult",
+)
 def post_result(packId: str, actionId: str):
     request = Request(app)
-    pack_runtime.post_result(adapters, path_value(packId, "packId"), path_value(actionId, "actionId"),
-                             lambda: parse_posted(request.json_body("result")))
+    pack_runtime.post_result(
+        adapters,
+        path_value(packId, "packId"),
+        path_value(actionId, "actionId"),
+        lambda: parse_posted(request.json_body("result")),
+    )
     return empty(202)
 
 

@@ -7,10 +7,13 @@ from flyte_core.http import web
 
 
 def test_root_links_match_the_original_exactly():
-    assert web.dump_json(discovery.root_links("http://example.com/")) == json.dumps(json.loads("""
+    assert web.dump_json(discovery.root_links("http://example.com/")) == json.dumps(
+        json.loads("""
     {"links":[{"href":"http://example.com/","rel":"self"},
      {"href":"http://example.com/swagger#/info","rel":"help"},
-     {"href":"http://example.com/v1","rel":"http://example.com/swagger#!/info/v1"}]}"""), separators=(",", ":"))
+     {"href":"http://example.com/v1","rel":"http://example.com/swagger#!/info/v1"}]}"""),
+        separators=(",", ":"),
+    )
 
 
 def test_v1_links_match_the_original_exactly():

@@ -95,8 +95,9 @@ def candidate_steps(flow: Mapping[str, Any], event: Event, step_states: Mapping[
     return candidates
 
 
-def evaluate_step(step: Mapping[str, Any], event: Event, parent_context: Mapping[str, str], render: Render,
-                  parse_bool: ParseBool) -> tuple[dict[str, str], dict[str, str], Any] | None:
+def evaluate_step(
+    step: Mapping[str, Any], event: Event, parent_context: Mapping[str, str], render: Render, parse_bool: ParseBool
+) -> tuple[dict[str, str], dict[str, str], Any] | None:
     """Context, event pack labels, criteria, command pack labels, input - in that order (api-contract §5.4).
 
     Returns (context, command pack labels, input), None when the step does not apply, and raises
@@ -109,8 +110,10 @@ def evaluate_step(step: Mapping[str, Any], event: Event, parent_context: Mapping
         context[key] = _render(render, source, parent_variables, f"context.{key}")
     variables = {"Event": event_value, "Context": context}
 
-    required = {key: _render(render, source, variables, f"event.packLabels.{key}")
-                for key, source in step["event"].get("packLabels", {}).items()}
+    required = {
+        key: _render(render, source, variables, f"event.packLabels.{key}")
+        for key, source in step["event"].get("packLabels", {}).items()
+    }
     if not labels_include(event.pack_labels, required):
         return None
 
@@ -123,11 +126,16 @@ def evaluate_step(step: Mapping[str, Any], event: Event, parent_context: Mapping
             raise StepError("criteria", f"rendered {output!r}, which is not a boolean (true/false, 1/0, t/f)") from None
 
     command = step["command"]
-    labels = {key: _render(render, source, variables, f"command.packLabels.{key}")
-              for key, source in command.get("packLabels", {}).items()}
+    labels = {
+        key: _render(render, source, variables, f"command.packLabels.{key}")
+        for key, source in command.get("packLabels", {}).items()
+    }
     input_ = render_input(command.get("input"), variables, render, "command.input")
     # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
-    for field, value, limit in (("command.input", input_, bounds.MAX_PAYLOAD_BYTES), ("context", context, bounds.MAX_CONTEXT_BYTES)):
+    for field, value, limit in (
+        ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
+        ("context", context, bounds.MAX_CONTEXT_BYTES),
+    ):
         size = bounds.json_size(value)
         if size > limit:
             raise StepError(field, f"rendered {size} bytes; at most {limit} fit in an action")
@@ -156,7 +164,9 @@ def _render(render: Render, source: str, variables: Mapping[str, Any], field: st
         raise StepError(field, message) from None
 
 
-def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> tuple[list[PlannedAction], list[StepFailure]]:
+def plan(
+    execution: Execution, event: Event, render: Render, parse_bool: ParseBool
+) -> tuple[list[PlannedAction], list[StepFailure]]:
     """The actions an event creates in an execution, and the steps that failed to evaluate."""
     flow = execution.flow
     actions: list[PlannedAction] = []
@@ -165,16 +175,36 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
         try:
             evaluated = evaluate_step(step, event, execution.context, render, parse_bool)
         except StepError as error:
-            failures.append(StepFailure(
-                id=failure_id_for(execution.correlation_id, step["id"], event.id), step_id=step["id"], field=error.field,
-                message=error.message, correlation_id=execution.correlation_id, flow_name=flow["name"],
-                flow_uuid=execution.flow_uuid, trigger=event.as_json(), time=event.received_at))
+            failures.append(
+                StepFailure(
+                    id=failure_id_for(execution.correlation_id, step["id"], event.id),
+                    step_id=step["id"],
+                    field=error.field,
+                    message=error.message,
+                    correlation_id=execution.correlation_id,
+                    flow_name=flow["name"],
+                    flow_uuid=execution.flow_uuid,
+                    trigger=event.as_json(),
+                    time=event.received_at,
+                )
+            )
             continue
         if evaluated is None:
             continue
         context, labels, input_ = evaluated
-        actions.append(PlannedAction(
-            id=action_id_for(execution.correlation_id, step["id"]), step_id=step["id"], name=step["command"]["name"],
-            pack_name=step["command"]["packName"], pack_labels=labels, input=input_, context=context,
-            correlation_id=execution.correlation_id, flow_name=flow["name"], flow_uuid=execution.flow_uuid, trigger=event))
+        actions.append(
+            PlannedAction(
+                id=action_id_for(execution.correlation_id, step["id"]),
+                step_id=step["id"],
+                name=step["command"]["name"],
+                pack_name=step["command"]["packName"],
+                pack_labels=labels,
+                input=input_,
+                context=context,
+                correlation_id=execution.correlation_id,
+                flow_name=flow["name"],
+                flow_uuid=execution.flow_uuid,
+                trigger=event,
+            )
+        )
     return actions, failures

@@ -36,18 +36,23 @@ FLOW_SCHEMA: dict[str, Any] = {
                     "event": {
                         "type": "object",
                         "required": ["name", "packName"],
-                        "properties": {"name": {"type": "string"}, "packName": {"type": "string", "minLength": 1},
-                                       "packLabels": _STRING_MAP},
+                        "properties": {
+                            "name": {"type": "string"},
+                            "packName": {"type": "string", "minLength": 1},
+                            "packLabels": _STRING_MAP,
+                        },
                     },
                     "context": _STRING_MAP,
                     "criteria": {"type": "string"},
                     "command": {
                         "type": "object",
                         "required": ["name", "packName"],
-                        "properties": {"name": {"type": "string", "minLength": 1},
-                                       "packName": {"type": "string", "minLength": 1},
-                                       "packLabels": _STRING_MAP,
-                                       "input": {"description": "any JSON value; its strings are templates"}},
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "packName": {"type": "string", "minLength": 1},
+                            "packLabels": _STRING_MAP,
+                            "input": {"description": "any JSON value; its strings are templates"},
+                        },
                     },
                 },
             },
@@ -144,8 +149,11 @@ def _check_misspelled_keys(document: Any) -> None:
             close = difflib.get_close_matches(key.lower(), list(missing), n=1, cutoff=0.8)
             if close:
                 field = f"{where}.{key}" if where else key
-                raise InvalidInput(f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
-                                 field=field, **_step_id(document, field))
+                raise InvalidInput(
+                    f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
+                    field=field,
+                    **_step_id(document, field),
+                )
 
 
 def _object_name(where: str) -> str:
@@ -170,9 +178,14 @@ def _check_id_less_steps(document: dict[str, Any]) -> None:
     id_less = [index for index, step in enumerate(document["steps"]) if not step.get("id")]
     if len(id_less) > 1:
         listed = ", ".join(f"steps[{index}]" for index in id_less)
-        raise InvalidInput(f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
-                         "all get the id \"\" (as in the original), so their actions, results and dependsOn could "
-                         "not be told apart: give each an id.", field=f"steps[{id_less[1]}].id")
+        raise InvalidInput(
+            f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
+            'all get the id "" (as in the original), so their actions, results and dependsOn could '
+            "not be told apart: give each an id.",
+            field=f"steps[{id_less[1]}].id",
+        )
+
+
 def _check_names(flow: dict[str, Any]) -> None:
     """The flow's name is a URL path segment; the names in its steps are matched against packs' and
     events' names: all of them visible text of bounded length (domain.bounds.check_name)."""
@@ -184,8 +197,9 @@ def _check_names(flow: dict[str, Any]) -> None:
             bounds.check_name(step.get("id", ""), f"{where}.id", what="step id", path_segment=False, allow_empty=True)
             for part in ("event", "command"):
                 for key in ("packName", "name"):
-                    bounds.check_name(step[part][key], f"{where}.{part}.{key}", what=f"{part} {key}",
-                                      path_segment=False, allow_empty=True)
+                    bounds.check_name(
+                        step[part][key], f"{where}.{part}.{key}", what=f"{part} {key}", path_segment=False, allow_empty=True
+                    )
                 for label, value in (step[part].get("packLabels") or {}).items():
                     field = bounds.member(f"{where}.{part}.packLabels", label)
                     bounds.check_name(label, field, what="label key", path_segment=False)
@@ -199,7 +213,7 @@ def _step_id(document: Any, where: str) -> dict[str, str]:
     if not where.startswith("steps["):
         return {}
     try:
-        index = int(where[len("steps["):where.index("]")])
+        index = int(where[len("steps[") : where.index("]")])
         step_id = document["steps"][index].get("id")
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         return {}
@@ -237,14 +251,20 @@ def _check_step_ids(flow: dict[str, Any]) -> None:
     seen: dict[str, int] = {}
     for index, step in enumerate(flow["steps"]):
         if step["id"] in seen:
-            raise InvalidInput(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
-                               field=f"steps[{index}].id", stepId=step["id"])
+            raise InvalidInput(
+                f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
+                field=f"steps[{index}].id",
+                stepId=step["id"],
+            )
         seen[step["id"]] = index
     for index, step in enumerate(flow["steps"]):
         for position, dependency in enumerate(step.get("dependsOn", [])):
             if dependency not in seen:
-                raise InvalidInput(f"dependsOn names step {dependency!r}, which is not in this flow.",
-                                   field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+                raise InvalidInput(
+                    f"dependsOn names step {dependency!r}, which is not in this flow.",
+                    field=f"steps[{index}].dependsOn[{position}]",
+                    stepId=step["id"],
+                )
 
 
 def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -281,8 +301,12 @@ def _check_templates(flow: dict[str, Any]) -> None:
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
                 at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
-                raise InvalidInput(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
-                                   field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+                raise InvalidInput(
+                    f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
+                    field=f"steps[{index}].{where}",
+                    stepId=step["id"],
+                    **position,
+                ) from None
 
 
 def trigger_key(pack_name: str, event_name: str) -> str:
@@ -308,8 +332,10 @@ def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, An
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
-    return {**flow, "links": [link(flow_url(base, name), "self"), link(f"{base}v1/flows", "up"),
-                              link(f"{base}swagger#/flow", "help")]}
+    return {
+        **flow,
+        "links": [link(flow_url(base, name), "self"), link(f"{base}v1/flows", "up"), link(f"{base}swagger#/flow", "help")],
+    }
 
 
 def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) -> dict[str, Any]:
@@ -321,5 +347,11 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
         item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
     items, following = bounds.page(items, start)
-    return {"flows": items, "links": with_next([link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
-                                                link(f"{base}swagger#/flow", "help")], f"{base}v1/flows", following)}
+    return {
+        "flows": items,
+        "links": with_next(
+            [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/flow", "help")],
+            f"{base}v1/flows",
+            following,
+        ),
+    }

@@ -16,7 +16,7 @@ def find(adapters: Adapters, query: Query) -> list[ExecutionRecord]:
         if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
             if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
                 latest[action.correlation_id] = action.state_time
-    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start:query.start + query.limit]
+    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start : query.start + query.limit]
     return [record for record in (_execution(adapters, cid) for cid in ordered) if record is not None]
 
 
