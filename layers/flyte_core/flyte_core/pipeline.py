@@ -51,14 +51,14 @@ def match_event(event: Event) -> MatchOutcome:
     render = _renderer()
     outcome = MatchOutcome(created=[], failed_steps=[])
     for run in _executions_for(event):
-        planned, failures = execution.plan(run, event, *render)
-        for failure in failures:
+        planned = execution.plan(run, event, *render)
+        for failure in planned.failures:
             logger.warning("step skipped: template failed", extra={"stepId": failure.step_id, "field": failure.field,
                                                                      "error": failure.message, "flow": failure.flow_name,
                                                                      "correlationId": failure.correlation_id})
             action_store.record_failure(failure)
             outcome.failed_steps.append(failure.step_id)
-        for action in planned:
+        for action in planned.actions:
             stored, created = action_store.create(action)
             if created:
                 outcome.created.append(stored.id)
