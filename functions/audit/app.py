@@ -1,4 +1,4 @@
-"""The audit of flow executions (spec 8)."""
+"""The audit of flow executions (spec 8) and of events: why each step did or did not fire."""
 
 from flyte_core import audit
 from flyte_core.api import Request, create_app, http_entrypoint, path_value
@@ -23,6 +23,24 @@ def get_flow_execution(correlationId: str):
     if execution is None:
         raise NotFound(f"No flow execution {path_value(correlationId)!r}.")
     return request.respond(audit.execution_representation(execution, request.base))
+
+
+@app.get("/v1/audit/events", summary="Events newest first, with the number of steps each fired (filters: packName, "
+         "event; paging: start, limit)", tags=["eventAudit"], operation_id="findEvents")
+def find_events():
+    request = Request(app)
+    query = audit.parse_event_query(request.event.query_string_parameters or {})
+    return request.respond(audit.event_list_representation(audit.find_events(query), request.base))
+
+
+@app.get("/v1/audit/events/<eventId>", summary="One event's trace: every step of every flow it concerned, and why "
+         "each did or did not fire", tags=["eventAudit"], operation_id="getEventTrace")
+def get_event_trace(eventId: str):
+    request = Request(app)
+    stored = audit.event_trace(path_value(eventId))
+    if stored is None:
+        raise NotFound(f"No event {path_value(eventId)!r} (events are kept for TtlInSeconds).")
+    return request.respond(audit.event_representation(stored, request.base))
 
 
 lambda_handler = http_entrypoint(app)

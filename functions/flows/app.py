@@ -1,8 +1,9 @@
-"""Flows: post (validated, versioned), list, get, delete (spec 6)."""
+"""Flows: post (validated, versioned), list, get, delete (spec 6); test one and replay an edit."""
 
 from flyte_core import flows
 from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.problems import NotFound
+from flyte_core.problems import BadRequest, NotFound
+from flyte_core.services import explain
 from flyte_core.storage import flows as flow_store
 
 app = create_app()
@@ -19,8 +20,41 @@ def list_flows():
 def create_flow():
     request = Request(app)
     flow = flows.parse_flow(request.json_body("flow"))
-    flow_store.save(flow)
-    return empty(201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
+    warnings = explain.save_flow(flow)
+    return request.respond({"warnings": warnings}, 201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
+
+
+@app.post("/v1/flows/test", summary="Dry run: every step's outcome for an event, without side effects "
+          "(body: flow, event, states?, context?)", tags=["flowTest"], operation_id="testFlow")
+def test_flow():
+    request = Request(app)
+    body = _object_body(request, "test request")
+    flow = flows.parse_flow(body.get("flow"))
+    return request.respond(explain.test_flow(flow, body))
+
+
+@app.post("/v1/flows/replay", summary="Replay an edit: the candidate and the current version over stored events "
+          "(body: flow, since, limit); the steps whose outcome would change", tags=["flowTest"], operation_id="replayFlow")
+def replay_flow():
+    request = Request(app)
+    return request.respond(explain.replay(_object_body(request, "replay request")))
+
+
+@app.post("/v1/flows/<flowName>/test", summary="Dry run of the stored current version (body: event, states?, context?)",
+          tags=["flowTest"], operation_id="testStoredFlow")
+def test_stored_flow(flowName: str):
+    request = Request(app)
+    result = explain.test_stored_flow(path_value(flowName), _object_body(request, "test request"))
+    if result is None:
+        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+    return request.respond(result)
+
+
+def _object_body(request: Request, what: str) -> dict:
+    body = request.json_body(what)
+    if not isinstance(body, dict):
+        raise BadRequest(f"The {what} must be a JSON (or YAML) object.")
+    return body
 
 
 @app.get("/v1/flows/<flowName>", summary="Get the current version of a flow", tags=["flow"], operation_id="getFlow")

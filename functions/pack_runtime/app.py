@@ -23,8 +23,13 @@ def seen_pack(raw_pack_id: str):
 def post_event(packId: str):
     pack = seen_pack(packId)
     name, payload, created_at = events.parse_posted(Request(app).json_body("event"))
-    pipeline.receive_event(pack, name, payload, created_at)
-    return empty(202)
+    event = pipeline.receive_event(pack, name, payload, created_at)
+    return _accepted(Request(app), event.id)
+
+
+def _accepted(request: Request, event_id: str):
+    """202, pointing at where the event's trace will say what became of it."""
+    return empty(202, headers={"Location": events.trace_location(request.base, event_id)})
 
 
 @app.post("/v1/packs/<packId>/actions/take", summary="Take the next action (long poll: ?wait=0..20 seconds)",
@@ -69,7 +74,7 @@ def post_result(packId: str, actionId: str):
                        "only a taken action takes a result, and only once.", state=current.state if current else None) from None
     if finished is None:
         raise NotFound(f"No action {action_id!r}.")
-    return empty(202)
+    return _accepted(Request(app), finished.result["id"])
 
 
 lambda_handler = http_entrypoint(app)

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from . import web
-from .events import ZERO_EVENT_JSON
+from .events import ZERO_EVENT_JSON, trace_location
 from .problems import BadRequest
 from .storage import actions as action_store
+from .storage import events as event_store
 from .storage import flows as flow_store
 
 DEFAULT_LIMIT = 50
@@ -45,12 +46,18 @@ def _integer(params: Mapping[str, str], name: str, default: int) -> int:
         return default  # non-integers fall back to the default, as in the original
 
 
-def parse_query(params: Mapping[str, str]) -> Query:
+def _paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """`start` and `limit` of every audit list."""
     start, limit = _integer(params, "start", 0), _integer(params, "limit", DEFAULT_LIMIT)
     if start < 0:
         raise BadRequest("'start' must not be negative.", field="start")
     if not 0 < limit <= MAX_LIMIT:
         raise BadRequest(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
+    return start, limit
+
+
+def parse_query(params: Mapping[str, str]) -> Query:
+    start, limit = _paging(params)
     return Query(flow_name=params.get("flowName"), step_id=params.get("stepId"), action_name=params.get("actionName"),
                  action_pack_name=params.get("actionPackName"),
                  action_pack_labels=parse_pack_labels(params.get("actionPackLabels", "")), start=start, limit=limit)
@@ -114,3 +121,56 @@ def list_representation(records: list[ExecutionRecord], base: str) -> dict[str, 
     return {"flows": [execution_representation(r, base) for r in records],
             "links": [web.link(f"{base}v1/audit/flows", "self"), web.link(f"{base}v1", "up"),
                       web.link(f"{base}swagger#/flowExecs", "help")]}
+
+
+# --- events: why each step of each flow did or did not fire ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    pack_name: str | None = None
+    event: str | None = None
+    start: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def parse_event_query(params: Mapping[str, str]) -> EventQuery:
+    start, limit = _paging(params)
+    return EventQuery(pack_name=params.get("packName") or None, event=params.get("event") or None, start=start, limit=limit)
+
+
+def find_events(query: EventQuery) -> list[event_store.StoredEvent]:
+    """Events newest first, paged."""
+    found = event_store.newest_first(query.pack_name, query.event, query.start + query.limit)
+    return list(found)[query.start:query.start + query.limit]
+
+
+def event_trace(event_id: str) -> event_store.StoredEvent | None:
+    return event_store.get(event_id)
+
+
+def _event_summary(stored: event_store.StoredEvent, base: str) -> dict[str, Any]:
+    event = stored.event
+    return {"id": event.id, "event": event.name,
+            "pack": {"id": event.pack_id, "name": event.pack_name, "labels": event.pack_labels},
+            "receivedAt": web.format_time(event.received_at), "status": "processed" if stored.trace is not None else "pending"}
+
+
+def event_representation(stored: event_store.StoredEvent, base: str) -> dict[str, Any]:
+    """The event, and every step of every flow the matcher considered for it, with its outcome."""
+    flows = []
+    for flow in stored.trace or []:
+        ran = any(step["outcome"] == "fired" or step["reason"] == "template" for step in flow["steps"])
+        links = [web.link(f"{base}v1/audit/flows/{flow['correlationId']}", f"{base}swagger#!/flowAudit/getFlowExecution")] if ran else []
+        flows.append({**flow, "links": links})
+    return {**_event_summary(stored, base), "payload": stored.event.payload, "createdAt": web.format_time(stored.event.created_at),
+            "firedSteps": stored.fired_steps, "flows": flows,
+            "links": [web.link(trace_location(base, stored.event.id), "self"), web.link(f"{base}v1/audit/events", "up"),
+                      web.link(f"{base}swagger#/eventAudit", "help")]}
+
+
+def event_list_representation(events: list[event_store.StoredEvent], base: str) -> dict[str, Any]:
+    return {"events": [{**_event_summary(stored, base), "firedSteps": stored.fired_steps,
+                        "links": [web.link(trace_location(base, stored.event.id), "self")]} for stored in events],
+            "links": [web.link(f"{base}v1/audit/events", "self"), web.link(f"{base}v1", "up"),
+                      web.link(f"{base}swagger#/eventAudit", "help")]}

@@ -50,6 +50,11 @@ def new_event(name: str, pack_id: str, pack_name: str, pack_labels: dict[str, st
                  action_id=action_id)
 
 
+def trace_location(base: str, event_id: str) -> str:
+    """Where an event's trace is (what the step matcher made of it)."""
+    return f"{base}v1/audit/events/{event_id}"
+
+
 ZERO_EVENT_JSON = {"id": "", "event": "", "pack": {"id": "", "name": ""}, "payload": None,
                    "createdAt": "0001-01-01T00:00:00Z", "receivedAt": "0001-01-01T00:00:00Z"}
 

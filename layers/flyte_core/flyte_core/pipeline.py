@@ -44,14 +44,19 @@ def receive_event(pack: Pack, name: str, payload: Any, created_at: datetime | No
 class MatchOutcome:
     created: list[str]
     failed_steps: list[str]
+    trace: list[dict[str, Any]]  # every flow considered, with every step's outcome
+    fired_steps: int = 0
 
 
 def match_event(event: Event) -> MatchOutcome:
-    """Run every execution this event concerns: the one a result continues and new ones it starts."""
-    render = _renderer()
-    outcome = MatchOutcome(created=[], failed_steps=[])
+    """Run every execution this event concerns: the one a result continues and new ones it starts;
+    then write on the event what became of each of their steps (its trace)."""
+    render = renderer()
+    outcome = MatchOutcome(created=[], failed_steps=[], trace=[])
     for run in _executions_for(event):
         planned = execution.plan(run, event, *render)
+        outcome.trace.append(trace_of(run, planned.outcomes))
+        outcome.fired_steps += len(planned.actions)
         for failure in planned.failures:
             logger.warning("step skipped: template failed", extra={"stepId": failure.step_id, "field": failure.field,
                                                                      "error": failure.message, "flow": failure.flow_name,
@@ -66,7 +71,12 @@ def match_event(event: Event) -> MatchOutcome:
             if stored is not None and stored.state == "NEW":
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(stored.id, stored.name, stored.pack_name, stored.pack_labels)
+    event_store.record_trace(event.id, outcome.trace, outcome.fired_steps, web.now())
     return outcome
+
+
+def trace_of(run: Execution, outcomes: list[execution.StepOutcome]) -> dict[str, Any]:
+    return {"name": run.flow["name"], "correlationId": run.correlation_id, "steps": [o.as_json() for o in outcomes]}
 
 
 def _executions_for(event: Event) -> list[Execution]:
@@ -93,7 +103,8 @@ def _created_by(action: action_store.Action, event: Event) -> bool:
     return bool(action.trigger) and action.trigger.get("id") == event.id
 
 
-def _renderer() -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
+def renderer() -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
+    """Templates as the pipeline renders them (datastore reads included), and Go's ParseBool."""
     from . import templating  # only the step matcher pays for jinja2 and re2
 
     def read_datastore(key: str) -> tuple[str, bytes]:

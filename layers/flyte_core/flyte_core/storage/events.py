@@ -1,13 +1,33 @@
-"""Events in the events table; writing one is what starts the step matcher (table stream)."""
+"""Events in the events table; writing one is what starts the step matcher (table stream). The
+matcher writes each event's trace back onto it, so the event and why it did (not) fire are one item."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from ..events import Event
 from ..settings import settings
 from .models import EventModel
+
+# A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
+# but leaves out rendered contexts and inputs.
+TRACE_MAX_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event with what the step matcher made of it (trace None: not processed yet)."""
+
+    event: Event
+    trace: list[dict[str, Any]] | None = None
+    fired_steps: int = 0
+    processed_at: datetime | None = None
 
 
 def to_model(event: Event) -> EventModel:
@@ -23,6 +43,11 @@ def from_model(model: EventModel) -> Event:
                  created_at=model.createdAt, received_at=model.receivedAt, action_id=model.actionId)
 
 
+def _stored(model: EventModel) -> StoredEvent:
+    return StoredEvent(from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0),
+                       processed_at=model.processedAt)
+
+
 def put(event: Event) -> None:
     to_model(event).save(condition=EventModel.id.does_not_exist())
 
@@ -34,3 +59,44 @@ def from_stream_image(image: dict[str, Any]) -> Event:
     if missing:
         raise ValueError(f"event record {image.get('id')} lacks {', '.join(missing)}")
     return from_model(model)
+
+
+def record_trace(event_id: str, trace: list[dict[str, Any]], fired_steps: int, at: datetime) -> None:
+    """Write what the matcher made of an event onto it: one UpdateItem, the same on a redelivery.
+    An event that is gone (expired) is left gone."""
+    if len(json.dumps(trace, default=str)) > TRACE_MAX_BYTES:
+        trace = [{**flow, "steps": [{**step, "context": None, "command": step["command"] and {**step["command"], "input": None}}
+                                    for step in flow["steps"]], "truncated": True} for flow in trace]
+    try:
+        EventModel(event_id).update(actions=[EventModel.trace.set(trace), EventModel.firedSteps.set(fired_steps),
+                                             EventModel.processedAt.set(at)], condition=EventModel.id.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def get(event_id: str) -> StoredEvent | None:
+    try:
+        return _stored(EventModel.get(event_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def newest_first(pack_name: str | None, name: str | None, limit: int) -> Iterator[StoredEvent]:
+    """Events newest first, up to `limit`: by pack through its index, otherwise a paginated scan
+    (listing only) sorted here."""
+    condition = (EventModel.name == name) if name is not None else None
+    if pack_name is not None:
+        models: Iterable[EventModel] = EventModel.by_pack.query(pack_name, filter_condition=condition,
+                                                                 scan_index_forward=False, limit=limit)
+    else:
+        models = sorted(EventModel.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
+    return (_stored(model) for model in models)
+
+
+def received_since(pack_name: str, names: Iterable[str], since: datetime, limit: int) -> list[Event]:
+    """Events of these names from one pack name, received at or after `since`, newest first."""
+    models = EventModel.by_pack.query(pack_name, EventModel.receivedAt >= since,
+                                      filter_condition=EventModel.name.is_in(*names), scan_index_forward=False,
+                                      limit=limit)
+    return [from_model(model) for model in models]

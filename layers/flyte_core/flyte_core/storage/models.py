@@ -84,8 +84,18 @@ class DatastoreItemModel(Model):
 
 
 
+class EventsByPackIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byPack"
+        projection = AllProjection()
+
+    packName = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
+
+
 class EventModel(Model):
-    """Every event a pack posted or a result completed; its stream drives the step matcher."""
+    """Every event a pack posted or a result completed; its stream drives the step matcher, which
+    writes back the event's trace (every step it considered and its outcome)."""
 
     Meta = _meta(settings().events_table)
     id = UnicodeAttribute(hash_key=True)
@@ -98,6 +108,10 @@ class EventModel(Model):
     receivedAt = UTCDateTimeAttribute()
     actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
     expiresAt = TTLAttribute()
+    trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
+    firedSteps = NumberAttribute(null=True)
+    processedAt = UTCDateTimeAttribute(null=True)
+    by_pack = EventsByPackIndex()
 
 
 class ByCorrelationIndex(GlobalSecondaryIndex):

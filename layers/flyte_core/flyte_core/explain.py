@@ -1,0 +1,141 @@
+"""Explainability: dry runs of a flow and replays of an edit over stored events.
+
+Both evaluate steps with `execution.outcomes`, the pipeline's own rules, and leave its side effects
+out: nothing is stored, no action is created, nothing is queued (templates may read the datastore).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import execution, packs, web
+from .events import Event, new_event
+from .execution import Execution, StepOutcome
+from .problems import BadRequest
+
+DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT = 200, 1000
+DEFAULT_REPLAY_WINDOW = "P7D"
+STATES = ("SUCCESS", "FATAL", "NEW", "PENDING")
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestInput:
+    """What a dry run evaluates a flow against: an event, and optionally the execution it continues."""
+
+    event: Event
+    states: dict[str, str]
+    context: dict[str, str]
+
+
+def parse_test_input(body: Mapping[str, Any]) -> TestInput:
+    """`event`, `states` and `context` of a test request body; BadRequest naming the field."""
+    return TestInput(_test_event(body.get("event")), _string_map(body.get("states"), "states", allowed=STATES),
+                     _string_map(body.get("context"), "context"))
+
+
+def _test_event(value: Any) -> Event:
+    if not isinstance(value, dict):
+        raise BadRequest("'event' must be an object {\"packName\", \"packLabels\", \"event\", \"payload\"}.", field="event")
+    pack_name = value.get("packName")
+    if not isinstance(pack_name, str) or not pack_name:
+        raise BadRequest("'event.packName' must be a non-empty string: the pack that sends the event.", field="event.packName")
+    name = value.get("event")
+    if not isinstance(name, str):
+        raise BadRequest("'event.event' must be a string: the event's name.", field="event.event")
+    labels = _string_map(value.get("packLabels"), "event.packLabels")
+    created_at = None
+    if value.get("createdAt") not in (None, ""):
+        try:
+            created_at = web.parse_time(value["createdAt"])
+        except ValueError:
+            raise BadRequest(f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.",
+                             field="event.createdAt") from None
+    return new_event(name, packs.pack_id(pack_name, labels), pack_name, labels, value.get("payload"), created_at)
+
+
+def _string_map(value: Any, where: str, allowed: tuple[str, ...] | None = None) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise BadRequest(f"'{where}' must be an object whose values are strings.", field=where)
+    for key, item in value.items():
+        if allowed and item not in allowed:
+            raise BadRequest(f"'{where}.{key}' must be one of {', '.join(allowed)}, got {item!r}.", field=f"{where}.{key}")
+    return dict(value)
+
+
+def parse_since(text: Any, now: datetime) -> datetime:
+    """An RFC 3339 time, or an ISO 8601 duration back from now (`P7D`, `PT6H`, `P1W`)."""
+    if not isinstance(text, str) or not text:
+        raise BadRequest("'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D.", field="since")
+    match = _DURATION.match(text.strip().upper())
+    if match and any(match.groups()):
+        weeks, days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
+        return now - timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return web.parse_time(text)
+    except ValueError:
+        raise BadRequest(f"'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D, got {text!r}.",
+                         field="since") from None
+
+
+def parse_replay_limit(value: Any) -> int:
+    if value is None:
+        return DEFAULT_REPLAY_LIMIT
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_REPLAY_LIMIT:
+        raise BadRequest(f"'limit' must be a whole number from 1 to {MAX_REPLAY_LIMIT}.", field="limit")
+    return value
+
+
+# --- evaluation (pure: templates come in as functions) ------------------------------------------
+
+
+def dry_run(flow: dict[str, Any], test: TestInput, render: execution.Render,
+            parse_bool: execution.ParseBool) -> list[StepOutcome]:
+    """Every step's outcome, as the pipeline would decide it for this event in this execution."""
+    return execution.outcomes(Execution("", "", flow, test.context, test.states), test.event, render, parse_bool)
+
+
+def _effect(outcome: StepOutcome | None) -> tuple | None:
+    """What a step's outcome does, for comparing two versions: a step the event does not concern is
+    as good as absent."""
+    if outcome is None or outcome.reason == "event":
+        return None
+    return outcome.outcome, outcome.reason, outcome.command
+
+
+def changes(event_id: str, before: list[StepOutcome], after: list[StepOutcome]) -> list[dict[str, Any]]:
+    """The steps whose outcome differs between two versions for one event: fired in one and not the
+    other, a different command, or skipped for a different reason."""
+    old, new = {o.id: o for o in before}, {o.id: o for o in after}
+    step_ids = [*new, *(step_id for step_id in old if step_id not in new)]
+    return [{"eventId": event_id, "stepId": step_id,
+             "before": old[step_id].as_json() if step_id in old else None,
+             "after": new[step_id].as_json() if step_id in new else None}
+            for step_id in step_ids if _effect(old.get(step_id)) != _effect(new.get(step_id))]
+
+
+def replay(candidate: dict[str, Any], current: dict[str, Any] | None, events: list[Event], render: execution.Render,
+           parse_bool: execution.ParseBool) -> dict[str, Any]:
+    """Each event as a new execution of the current version and of the candidate (spec 5.2)."""
+    found: list[dict[str, Any]] = []
+    unchanged = 0
+    for event in events:
+        fresh = TestInput(event, {}, {})
+        before = dry_run(current, fresh, render, parse_bool) if current else []
+        differences = changes(event.id, before, dry_run(candidate, fresh, render, parse_bool))
+        found.extend(differences)
+        unchanged += not differences
+    return {"flow": candidate["name"], "eventsConsidered": len(events), "changes": found, "unchanged": unchanged}
+
+
+def outcomes_representation(flow: dict[str, Any], outcomes: list[StepOutcome]) -> dict[str, Any]:
+    return {"flow": flow["name"], "steps": [o.as_json() for o in outcomes]}
