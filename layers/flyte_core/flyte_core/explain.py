@@ -79,7 +79,10 @@ def parse_since(text: Any, now: datetime) -> datetime:
     match = _DURATION.match(text.strip().upper())
     if match and any(match.groups()):
         weeks, days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
-        return now - timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        try:
+            return now - timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
+        except OverflowError:
+            raise BadRequest(f"'since' reaches back before year 1: {text!r}.", field="since") from None
     try:
         return web.parse_time(text)
     except ValueError:
