@@ -55,13 +55,18 @@ def skipped(step_id, reason):
     return StepOutcome(step_id, "skipped", reason, "detail")
 
 
-def test_a_change_is_a_different_firing_command_or_reason_and_unconcerned_steps_count_as_absent():
-    before = [skipped("a", "criteria"), fired("b"), fired("c", "old"), skipped("gone", "event"), skipped("d", "criteria")]
-    after = [fired("a"), fired("b"), fired("c", "new"), skipped("new", "event"), skipped("d", "template")]
+def test_a_change_is_a_step_that_fires_in_one_version_only_or_fires_another_command():
+    before = [skipped("a", "criteria"), fired("b"), fired("c", "old"), skipped("gone", "dependsOn"), skipped("d", "criteria"),
+              fired("e")]
+    after = [fired("a"), fired("b"), fired("c", "new"), skipped("new", "criteria"), skipped("d", "template"),
+             skipped("e", "template")]
     assert [(c["stepId"], c["before"] and c["before"]["outcome"], c["after"] and c["after"]["outcome"])
             for c in explain.changes("e1", before, after)] == [
-        ("a", "skipped", "fired"), ("c", "fired", "fired"), ("d", "skipped", "skipped")]
-    assert explain.changes("e1", [fired("removed")], [])[0]["after"] is None
+        ("a", "skipped", "fired"), ("c", "fired", "fired"), ("e", "fired", "skipped")]
+    (removed,) = explain.changes("e1", [fired("removed")], [])
+    assert removed["after"] is None and removed["before"]["outcome"] == "fired"
+    (added,) = explain.changes("e1", [], [fired("added"), skipped("quiet", "criteria")])
+    assert added["before"] is None and added["stepId"] == "added"
 
 
 def pack(name, commands=(), events=()):

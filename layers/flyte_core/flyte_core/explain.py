@@ -107,17 +107,15 @@ def dry_run(flow: dict[str, Any], test: TestInput, render: execution.Render,
     return execution.outcomes(Execution("", "", flow, test.context, test.states), test.event, render, parse_bool)
 
 
-def _effect(outcome: StepOutcome | None) -> tuple | None:
-    """What a step's outcome does, for comparing two versions: a step the event does not concern is
-    as good as absent."""
-    if outcome is None or outcome.reason == "event":
-        return None
-    return outcome.outcome, outcome.reason, outcome.command
+def _effect(outcome: StepOutcome | None) -> dict[str, Any] | None:
+    """What a step does with an event, for comparing two versions: the command it fires, if any (a
+    step a version does not have fires nothing)."""
+    return outcome.command if outcome is not None and outcome.fired else None
 
 
 def changes(event_id: str, before: list[StepOutcome], after: list[StepOutcome]) -> list[dict[str, Any]]:
     """The steps whose outcome differs between two versions for one event: fired in one and not the
-    other, a different command, or skipped for a different reason."""
+    other, or fired with a different command (pack, name, labels or input)."""
     old, new = {o.id: o for o in before}, {o.id: o for o in after}
     step_ids = [*new, *(step_id for step_id in old if step_id not in new)]
     return [{"eventId": event_id, "stepId": step_id,
