@@ -4,7 +4,7 @@
 
 For each step of the quick-start flow (docs: uk-bank-holidays) and a matching event, it times
 
-* flyte:  what step evaluation does with ``flyte_core.templating``: render every context value
+* flyte:  what step evaluation does with ``flyte_core.domain.templating``: render every context value
           (parent context), the criteria (then Go ParseBool) and every input string, through
           ``render()`` and its compile cache;
 * bare:   the same templates, written in plain Jinja2 syntax, precompiled once in a bare
@@ -104,7 +104,7 @@ def evaluate_step(step: dict, event: dict, parent: dict, render: Callable[[str, 
 
 
 def flyte_renderer() -> tuple[Callable[[str, dict], str], Callable[[str], bool]]:
-    from flyte_core.templating import parse_bool, render
+    from flyte_core.domain.templating import parse_bool, render
 
     return (lambda source, variables: render(source, variables)), parse_bool
 
@@ -177,7 +177,7 @@ def main() -> None:
     bare_render, bare_bool = bare_renderer(sources)
     lean_render, lean_bool = bare_renderer(sources, lean=True)
 
-    from flyte_core.templating import engine
+    from flyte_core.domain.templating import engine
 
     engine.clear_cache()
     t0 = time.perf_counter()

@@ -1,8 +1,16 @@
 """The audit of flow executions (spec 8) and of events: why each step did or did not fire."""
 
-from flyte_core import audit
-from flyte_core.api import Request, create_app, http_entrypoint, path_value
-from flyte_core.problems import NotFound
+from flyte_core.domain.audit import (
+    event_list_representation,
+    event_representation,
+    execution_representation,
+    list_representation,
+    parse_event_query,
+    parse_query,
+)
+from flyte_core.domain.errors import NotFound
+from flyte_core.http.api import Request, create_app, http_entrypoint, path_value
+from flyte_core.services import audit
 
 app = create_app()
 
@@ -11,8 +19,8 @@ app = create_app()
          "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
 def find_flows():
     request = Request(app)
-    query = audit.parse_query(request.event.query_string_parameters or {})
-    return request.respond(audit.list_representation(audit.find(query), request.base))
+    query = parse_query(request.event.query_string_parameters or {})
+    return request.respond(list_representation(audit.find(query), request.base))
 
 
 @app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
@@ -22,15 +30,15 @@ def get_flow_execution(correlationId: str):
     execution = audit.execution(path_value(correlationId))
     if execution is None:
         raise NotFound(f"No flow execution {path_value(correlationId)!r}.")
-    return request.respond(audit.execution_representation(execution, request.base))
+    return request.respond(execution_representation(execution, request.base))
 
 
 @app.get("/v1/audit/events", summary="Events newest first, with the number of steps each fired (filters: packName, "
          "event; paging: start, limit)", tags=["eventAudit"], operation_id="findEvents")
 def find_events():
     request = Request(app)
-    query = audit.parse_event_query(request.event.query_string_parameters or {})
-    return request.respond(audit.event_list_representation(audit.find_events(query), request.base))
+    query = parse_event_query(request.event.query_string_parameters or {})
+    return request.respond(event_list_representation(audit.find_events(query), request.base))
 
 
 @app.get("/v1/audit/events/<eventId>", summary="One event's trace: every step of every flow it concerned, and why "
@@ -40,7 +48,7 @@ def get_event_trace(eventId: str):
     stored = audit.event_trace(path_value(eventId))
     if stored is None:
         raise NotFound(f"No event {path_value(eventId)!r} (events are kept for TtlInSeconds).")
-    return request.respond(audit.event_representation(stored, request.base))
+    return request.respond(event_representation(stored, request.base))
 
 
 lambda_handler = http_entrypoint(app)

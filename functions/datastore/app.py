@@ -1,9 +1,9 @@
 """Datastore: multipart PUT, raw GET, list, delete (spec 7)."""
 
-from flyte_core import datastore
-from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value, raw
-from flyte_core.problems import NotFound
-from flyte_core.storage import datastore as item_store
+from flyte_core.adapters import datastore_table
+from flyte_core.domain import datastore
+from flyte_core.domain.errors import NotFound
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value, raw
 
 app = create_app()
 
@@ -12,12 +12,12 @@ app = create_app()
          operation_id="listDatastoreItems")
 def list_items():
     request = Request(app)
-    return request.respond(datastore.list_representation(list(item_store.list_all()), request.base))
+    return request.respond(datastore.list_representation(list(datastore_table.list_all()), request.base))
 
 
 @app.get("/v1/datastore/<key>", summary="Get an item's raw value", tags=["datastore"], operation_id="getDatastoreItem")
 def get_item(key: str):
-    item = item_store.get(path_value(key))
+    item = datastore_table.get(path_value(key))
     if item is None:
         raise NotFound(f"No datastore item {path_value(key)!r}.")
     return raw(item.value, item.content_type)
@@ -28,12 +28,12 @@ def get_item(key: str):
 def put_item(key: str):
     request = Request(app)
     item = datastore.parse_upload(path_value(key), request.raw_body(), request.content_type)
-    return empty(201 if item_store.put(item) else 204)
+    return empty(201 if datastore_table.put(item) else 204)
 
 
 @app.delete("/v1/datastore/<key>", summary="Delete an item", tags=["datastore"], operation_id="deleteDatastoreItem")
 def delete_item(key: str):
-    if not item_store.delete(path_value(key)):
+    if not datastore_table.delete(path_value(key)):
         raise NotFound(f"No datastore item {path_value(key)!r}.")
     return empty(204)
 

@@ -1,10 +1,10 @@
 """Flows: post (validated, versioned), list, get, delete (spec 6); test one and replay an edit."""
 
-from flyte_core import flows
-from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.problems import BadRequest, NotFound
+from flyte_core.adapters import flows_table
+from flyte_core.domain import flows
+from flyte_core.domain.errors import InvalidInput, NotFound
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import explain
-from flyte_core.storage import flows as flow_store
 
 app = create_app()
 
@@ -12,7 +12,7 @@ app = create_app()
 @app.get("/v1/flows", summary="List flows", tags=["flow"], operation_id="listFlows")
 def list_flows():
     request = Request(app)
-    return request.respond(flows.list_representation(list(flow_store.list_current()), request.base))
+    return request.respond(flows.list_representation(list(flows_table.list_current()), request.base))
 
 
 @app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],
@@ -53,14 +53,14 @@ def test_stored_flow(flowName: str):
 def _object_body(request: Request, what: str) -> dict:
     body = request.json_body(what)
     if not isinstance(body, dict):
-        raise BadRequest(f"The {what} must be a JSON (or YAML) object.")
+        raise InvalidInput(f"The {what} must be a JSON (or YAML) object.")
     return body
 
 
 @app.get("/v1/flows/<flowName>", summary="Get the current version of a flow", tags=["flow"], operation_id="getFlow")
 def get_flow(flowName: str):
     request = Request(app)
-    flow = flow_store.current(path_value(flowName))
+    flow = flows_table.current(path_value(flowName))
     if flow is None:
         raise NotFound(f"No flow named {path_value(flowName)!r}.")
     return request.respond(flows.representation(flow, request.base))
@@ -69,7 +69,7 @@ def get_flow(flowName: str):
 @app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"],
             operation_id="deleteFlow")
 def delete_flow(flowName: str):
-    if not flow_store.delete(path_value(flowName)):
+    if not flows_table.delete(path_value(flowName)):
         raise NotFound(f"No flow named {path_value(flowName)!r}.")
     return empty(204)
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from flyte_core import discovery
-from flyte_core.api import Request, create_app, empty, http_entrypoint, raw
+from flyte_core.adapters import health
+from flyte_core.domain import discovery
+from flyte_core.domain.errors import NotFound, Unavailable
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
 from flyte_core.observability import logger
-from flyte_core.problems import NotFound, ServiceUnavailable
-from flyte_core.storage import health
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
 SWAGGER_UI_PAGE = """<!DOCTYPE html>
@@ -44,7 +44,7 @@ def health_check():
         health.ping()
     except Exception as error:
         logger.warning("health check failed", extra={"error": str(error)})
-        raise ServiceUnavailable("The API cannot reach its tables.") from None
+        raise Unavailable("The API cannot reach its tables.") from None
     return empty(200)
 
 

@@ -1,7 +1,7 @@
 """Daily: remove dead packs and their queues (when enabled, as the original), and end actions whose
 last lease ran out while no pack polled for them."""
 
-from flyte_core import maintenance
+from flyte_core.services import maintenance
 from flyte_core.observability import logger, metrics, tracer
 
 

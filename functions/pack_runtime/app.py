@@ -1,11 +1,12 @@
 """What packs call while they run: post events, take actions (long poll), post results (spec 4)."""
 
-from flyte_core import events, pipeline, web
-from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.problems import BadRequest, Conflict, Forbidden, NotFound
+from flyte_core.adapters import actions_table, packs_table
+from flyte_core.domain import events, times
+from flyte_core.domain.errors import InvalidInput, NotFound, StateConflict
+from flyte_core.domain.links import link
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
+from flyte_core.services import pipeline
 from flyte_core.settings import settings
-from flyte_core.storage import actions as action_store
-from flyte_core.storage import packs as pack_store
 
 app = create_app()
 MAX_WAIT_SECONDS = 20
@@ -13,7 +14,7 @@ MAX_WAIT_SECONDS = 20
 
 def seen_pack(raw_pack_id: str):
     """The registered pack, its lastSeen refreshed (spec 3.3); 404 when it is not registered."""
-    pack = pack_store.touch(path_value(raw_pack_id), web.now())
+    pack = packs_table.touch(path_value(raw_pack_id), times.now())
     if pack is None:
         raise NotFound(f"No pack {path_value(raw_pack_id)!r} is registered; register it with POST /v1/packs first.")
     return pack
@@ -42,7 +43,7 @@ def take_action(packId: str):
         return empty(204)
     result_link = f"{request.base}v1/packs/{pack.id}/actions/{action.id}/result"
     return request.respond({"command": action.name, "input": action.input,
-                            "links": [web.link(result_link, request.base + "swagger#/actionResult")]})
+                            "links": [link(result_link, request.base + "swagger#/actionResult")]})
 
 
 def _wait_seconds(request: Request) -> int:
@@ -52,9 +53,9 @@ def _wait_seconds(request: Request) -> int:
     try:
         wait = int(raw)
     except ValueError:
-        raise BadRequest(f"'wait' must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}.", field="wait") from None
+        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}.", field="wait") from None
     if not 0 <= wait <= MAX_WAIT_SECONDS:
-        raise BadRequest(f"'wait' must be from 0 to {MAX_WAIT_SECONDS} seconds, got {wait}.", field="wait")
+        raise InvalidInput(f"'wait' must be from 0 to {MAX_WAIT_SECONDS} seconds, got {wait}.", field="wait")
     return wait
 
 
@@ -66,12 +67,10 @@ def post_result(packId: str, actionId: str):
     action_id = path_value(actionId)
     try:
         finished = pipeline.complete(pack, action_id, name, payload, created_at)
-    except pipeline.NotAllowed as refusal:
-        raise Forbidden(str(refusal)) from None
-    except action_store.StateConflict:
-        current = action_store.get(action_id)
-        raise Conflict(f"Action {action_id} is {current.state if current else 'gone'}, not PENDING: "
-                       "only a taken action takes a result, and only once.", state=current.state if current else None) from None
+    except StateConflict:  # NotAllowed goes on to its 403 as it is
+        current = actions_table.get(action_id)
+        raise StateConflict(f"Action {action_id} is {current.state if current else 'gone'}, not PENDING: "
+                             "only a taken action takes a result, and only once.", state=current.state if current else None) from None
     if finished is None:
         raise NotFound(f"No action {action_id!r}.")
     return _accepted(Request(app), finished.result["id"])

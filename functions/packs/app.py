@@ -1,9 +1,10 @@
 """Packs: register, list, get, delete (spec 3)."""
 
-from flyte_core import packs, registry, web
-from flyte_core.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.problems import NotFound
-from flyte_core.storage import packs as pack_store
+from flyte_core.adapters import packs_table
+from flyte_core.domain import packs, times
+from flyte_core.domain.errors import NotFound
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
+from flyte_core.services import registry
 
 app = create_app()
 
@@ -11,24 +12,24 @@ app = create_app()
 @app.get("/v1/packs", summary="List packs", tags=["pack"], operation_id="listPacks")
 def list_packs():
     request = Request(app)
-    return request.respond(packs.list_representation(list(pack_store.list_all()), request.base, web.now()))
+    return request.respond(packs.list_representation(list(packs_table.list_all()), request.base, times.now()))
 
 
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
     pack = registry.register(packs.parse_registration(request.json_body("pack registration")))
-    return request.respond(packs.representation(pack, request.base, web.now()), 201,
+    return request.respond(packs.representation(pack, request.base, times.now()), 201,
                            headers={"Location": f"{request.base}v1/packs/{pack.id}"})
 
 
 @app.get("/v1/packs/<packId>", summary="Get a pack", tags=["pack"], operation_id="getPack")
 def get_pack(packId: str):
     request = Request(app)
-    pack = pack_store.get(path_value(packId))
+    pack = packs_table.get(path_value(packId))
     if pack is None:
         raise NotFound(f"No pack {path_value(packId)!r} is registered.")
-    return request.respond(packs.representation(pack, request.base, web.now()))
+    return request.respond(packs.representation(pack, request.base, times.now()))
 
 
 @app.delete("/v1/packs/<packId>", summary="Delete a pack and its action queue", tags=["pack"], operation_id="deletePack")

@@ -3,9 +3,9 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
-from flyte_core import pipeline
+from flyte_core.adapters import events_table
 from flyte_core.observability import logger, metrics, tracer
-from flyte_core.storage import events as event_store
+from flyte_core.services import pipeline
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -14,7 +14,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 def record_handler(record: DynamoDBRecord) -> None:
     if record.event_name is not DynamoDBRecordEventName.INSERT:
         return  # events are written once; TTL deletions need nothing
-    event = event_store.from_stream_image(record.raw_event["dynamodb"]["NewImage"])
+    event = events_table.from_stream_image(record.raw_event["dynamodb"]["NewImage"])
     logger.append_keys(eventId=event.id)
     outcome = pipeline.match_event(event)
     logger.info("event matched", extra={"event": event.name, "packName": event.pack_name,

@@ -2,9 +2,9 @@
 
 import threading
 
-from flyte_core import flows
-from flyte_core.storage import flows as flow_store
-from flyte_core.storage.models import FlowTriggerModel
+from flyte_core.adapters import flows_table
+from flyte_core.adapters.models import FlowTriggerModel
+from flyte_core.domain import flows
 
 
 def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):
@@ -24,50 +24,50 @@ def trigger_rows(pack, event):
 
 
 def test_every_save_is_a_new_immutable_version_and_the_name_points_at_the_newest(aws):
-    first = flow_store.save(flow(description="v1"))
-    second = flow_store.save(flow(description="v2"))
+    first = flows_table.save(flow(description="v1"))
+    second = flows_table.save(flow(description="v2"))
     assert first != second
-    assert flow_store.version(first)["description"] == "v1"
-    assert flow_store.version(second)["description"] == "v2"
-    assert flow_store.current("f")["description"] == "v2"
+    assert flows_table.version(first)["description"] == "v1"
+    assert flows_table.version(second)["description"] == "v2"
+    assert flows_table.current("f")["description"] == "v2"
 
 
 def test_only_trigger_steps_are_indexed_and_replacing_moves_the_index(aws):
-    uuid = flow_store.save(flow())
+    uuid = flows_table.save(flow())
     assert trigger_rows("Slack", "ReceivedMessage") == [("f", uuid)]
     assert trigger_rows("Shell", "Output") == []  # a dependsOn step starts nothing
-    new_uuid = flow_store.save(flow(trigger=("Hipchat", "MessageReceived")))
+    new_uuid = flows_table.save(flow(trigger=("Hipchat", "MessageReceived")))
     assert trigger_rows("Slack", "ReceivedMessage") == []
     assert trigger_rows("Hipchat", "MessageReceived") == [("f", new_uuid)]
 
 
 def test_deleting_removes_current_and_triggers_but_keeps_the_version(aws):
-    uuid = flow_store.save(flow())
-    assert flow_store.delete("f")
-    assert flow_store.current("f") is None
+    uuid = flows_table.save(flow())
+    assert flows_table.delete("f")
+    assert flows_table.current("f") is None
     assert trigger_rows("Slack", "ReceivedMessage") == []
-    assert flow_store.version(uuid)["name"] == "f"
-    assert not flow_store.delete("f")
+    assert flows_table.version(uuid)["name"] == "f"
+    assert not flows_table.delete("f")
 
 
 def test_concurrent_saves_leave_the_index_pointing_at_the_current_version(aws):
     triggers = [("Slack", f"E{i}") for i in range(6)]
     saved = []
-    threads = [threading.Thread(target=lambda t=t: saved.append(flow_store.save(flow(trigger=t)))) for t in triggers]
+    threads = [threading.Thread(target=lambda t=t: saved.append(flows_table.save(flow(trigger=t)))) for t in triggers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len(saved) == len(triggers)  # every save lands, one after another
-    current = flow_store.current("f")
+    current = flows_table.current("f")
     current_trigger = current["steps"][0]["event"]["name"]
     rows = {t[1]: trigger_rows(*t) for t in triggers}
     assert [name for name, found in rows.items() if found] == [current_trigger]
 
 
 def test_listing_returns_current_flows_only(aws):
-    flow_store.save(flow("a"))
-    flow_store.save(flow("b"))
-    flow_store.save(flow("b", description="newer"))
-    flow_store.delete("a")
-    assert [(f["name"], f.get("description")) for f in flow_store.list_current()] == [("b", "newer")]
+    flows_table.save(flow("a"))
+    flows_table.save(flow("b"))
+    flows_table.save(flow("b", description="newer"))
+    flows_table.delete("a")
+    assert [(f["name"], f.get("description")) for f in flows_table.list_current()] == [("b", "newer")]

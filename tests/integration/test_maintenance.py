@@ -3,11 +3,10 @@
 from datetime import timedelta
 
 
-from flyte_core import flows, maintenance, packs, pipeline, registry, web
-from flyte_core.storage import actions as action_store
-from flyte_core.storage import flows as flow_store
-from flyte_core.storage import packs as pack_store
-from flyte_core.storage.models import ActionModel, PackModel
+from flyte_core.adapters import actions_table, flows_table, packs_table
+from flyte_core.adapters.models import ActionModel, PackModel
+from flyte_core.domain import flows, packs, times
+from flyte_core.services import maintenance, pipeline, registry
 
 
 def register(name, labels=None):
@@ -15,14 +14,14 @@ def register(name, labels=None):
 
 
 def age(pack_id, days):
-    PackModel(pack_id).update(actions=[PackModel.lastSeen.set(web.now() - timedelta(days=days))])
+    PackModel(pack_id).update(actions=[PackModel.lastSeen.set(times.now() - timedelta(days=days))])
 
 
 def test_dead_packs_stay_unless_removal_is_enabled(aws, monkeypatch):
     register("Old")
     age("Old", 30)
     assert maintenance.run()["deadPacksRemoved"] == []
-    assert pack_store.get("Old") is not None
+    assert packs_table.get("Old") is not None
 
 
 def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, monkeypatch):
@@ -30,14 +29,14 @@ def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, monkeypatch)
     old, fresh = register("Old"), register("Fresh")
     age("Old", 8)
     assert maintenance.run()["deadPacksRemoved"] == ["Old"]
-    assert pack_store.get("Old") is None and pack_store.get("Fresh") is not None
+    assert packs_table.get("Old") is None and packs_table.get("Fresh") is not None
     urls = aws.client("sqs").list_queues().get("QueueUrls", [])
     assert old.queue_url not in urls and fresh.queue_url in urls
 
 
 def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(aws, monkeypatch, template_app):
     monkeypatch.setenv("FLYTE_SHOULD_DELETE_DEAD_PACKS", "true")
-    flow_store.save(flows.normalise({"name": "f", "steps": [
+    flows_table.save(flows.normalise({"name": "f", "steps": [
         {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Gone", "name": "Do"}}]}))
     register("Gone")
     age("Gone", 8)
@@ -50,12 +49,12 @@ def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(aws, monk
 
 def test_an_action_whose_last_lease_expired_ends_fatal(aws, monkeypatch):
     monkeypatch.setenv("FLYTE_ACTION_MAX_ATTEMPTS", "1")
-    flow_store.save(flows.normalise({"name": "f", "steps": [
+    flows_table.save(flows.normalise({"name": "f", "steps": [
         {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}]}))
     destination = register("Dst")
     pipeline.match_event(pipeline.receive_event(register("Src"), "E", {}, None))
     taken = pipeline.take(destination, 0)
-    ActionModel(taken.id).update(actions=[ActionModel.leaseExpiresAt.set(web.now() - timedelta(seconds=1))])
+    ActionModel(taken.id).update(actions=[ActionModel.leaseExpiresAt.set(times.now() - timedelta(seconds=1))])
     assert maintenance.run()["actionsExpired"] == [taken.id]
-    action = action_store.get(taken.id)
+    action = actions_table.get(taken.id)
     assert action.state == "FATAL" and "No result after 1 attempt" in action.result["payload"]

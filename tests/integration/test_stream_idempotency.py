@@ -3,10 +3,11 @@ each action once, and duplicate queue messages still hand the action out once (m
 
 import threading
 
-from flyte_core import flows, packs, pipeline, registry
-from flyte_core.storage import actions as action_store
-from flyte_core.storage import flows as flow_store
-from flyte_core.storage.models import ActionModel
+from flyte_core.adapters import actions_table, flows_table
+from flyte_core.adapters.models import ActionModel
+from flyte_core.domain import flows, packs
+from flyte_core.domain.errors import StateConflict
+from flyte_core.services import pipeline, registry
 from flyte_local.runtime import FunctionRuntime
 
 
@@ -22,7 +23,7 @@ def stream_batch(aws, template_app):
 
 
 def setup_flow_and_events(count):
-    flow_store.save(flows.normalise({"name": "idem", "steps": [
+    flows_table.save(flows.normalise({"name": "idem", "steps": [
         {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do", "input": "{{ Event.Payload.n }}"}}]}))
     source = registry.register(packs.parse_registration({"name": "Src"}))
     destination = registry.register(packs.parse_registration({"name": "Dst"}))
@@ -54,7 +55,7 @@ def test_the_same_batch_twice_and_concurrently_creates_each_action_once(aws, tem
 
 
 def test_a_result_delivered_twice_continues_its_execution_once(aws, template_app):
-    flow_store.save(flows.normalise({"name": "cont", "steps": [
+    flows_table.save(flows.normalise({"name": "cont", "steps": [
         {"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}},
         {"id": "b", "dependsOn": ["a"], "event": {"packName": "Dst", "name": "Done"}, "command": {"packName": "Src", "name": "Next"}}]}))
     source = registry.register(packs.parse_registration({"name": "Src"}))
@@ -67,7 +68,7 @@ def test_a_result_delivered_twice_continues_its_execution_once(aws, template_app
     batch = stream_batch(aws, template_app)  # the first event and the result
     matcher.invoke(batch)
     matcher.invoke(batch)
-    records = action_store.in_execution(taken.correlation_id)
+    records = actions_table.in_execution(taken.correlation_id)
     assert sorted(a.step_id for a in records) == ["a", "b"]
     assert pipeline.take(source, 0).name == "Next"
     assert pipeline.take(source, 0) is None
@@ -75,9 +76,9 @@ def test_a_result_delivered_twice_continues_its_execution_once(aws, template_app
 
 def test_a_refused_result_leaves_no_event_and_no_stream_record(aws, template_app):
     """The action's end and its result event are one transaction: when the end is refused, neither lands."""
-    from flyte_core import ids, web
-    from flyte_core.events import Event
-    from flyte_core.storage.models import EventModel
+    from flyte_core.domain import ids, times
+    from flyte_core.domain.events import Event
+    from flyte_core.adapters.models import EventModel
 
     destination = setup_flow_and_events(1)
     FunctionRuntime(template_app.functions["StepMatcherFunction"]).invoke(stream_batch(aws, template_app))
@@ -85,12 +86,12 @@ def test_a_refused_result_leaves_no_event_and_no_stream_record(aws, template_app
     pipeline.complete(destination, taken.id, "Done", {}, None)
     records_before = len(stream_batch(aws, template_app)["Records"])
 
-    late = Event(id=ids.new_id(), name="Done", pack_id="Dst", pack_name="Dst", received_at=web.now(), action_id=taken.id)
+    late = Event(id=ids.new_id(), name="Done", pack_id="Dst", pack_name="Dst", received_at=times.now(), action_id=taken.id)
     try:
-        action_store.finish(taken, late)  # `taken` still says PENDING; the table does not
+        actions_table.finish(taken, late)  # `taken` still says PENDING; the table does not
         raise AssertionError("a finished action took a second result")
-    except action_store.StateConflict:
+    except StateConflict:
         pass
     assert EventModel.count(late.id) == 0
     assert len(stream_batch(aws, template_app)["Records"]) == records_before
-    assert action_store.get(taken.id).result["event"] == "Done"
+    assert actions_table.get(taken.id).result["event"] == "Done"

@@ -3,8 +3,8 @@
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from flyte_core import datastore
-from flyte_core.problems import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from flyte_core.domain import datastore
+from flyte_core.domain.errors import InvalidInput, TooLarge, UnsupportedFormat
 
 
 def form(fields) -> tuple[bytes, str]:
@@ -36,20 +36,20 @@ def test_binary_values_are_kept_byte_for_byte():
 ])
 def test_missing_or_empty_values_are_400(fields, words):
     body, content_type = form(fields)
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         datastore.parse_upload("k", body, content_type)
     assert words in refused.value.detail
 
 
 def test_values_too_large_for_dynamodb_are_413():
     body, content_type = form({"value": ("big", b"x" * (datastore.MAX_VALUE_BYTES + 1), "text/plain")})
-    with pytest.raises(PayloadTooLarge) as refused:
+    with pytest.raises(TooLarge) as refused:
         datastore.parse_upload("k", body, content_type)
     assert refused.value.extra["maxBytes"] == datastore.MAX_VALUE_BYTES
 
 
 def test_a_non_multipart_body_is_415_with_how_to_send_it():
-    with pytest.raises(UnsupportedMediaType) as refused:
+    with pytest.raises(UnsupportedFormat) as refused:
         datastore.parse_upload("k", b"{}", "application/json")
     assert "curl -F value=@" in refused.value.detail
 

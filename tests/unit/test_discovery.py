@@ -2,7 +2,8 @@
 
 import json
 
-from flyte_core import discovery, web
+from flyte_core.domain import discovery
+from flyte_core.http import web
 
 
 def test_root_links_match_the_original_exactly():

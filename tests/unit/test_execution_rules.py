@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flyte_core import execution, flows
-from flyte_core.events import Event
-from flyte_core.templating import parse_bool, render
+from flyte_core.domain import execution, flows
+from flyte_core.domain.events import Event
+from flyte_core.domain.templating import parse_bool, render
 
 AT = datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)
 

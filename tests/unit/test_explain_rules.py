@@ -5,10 +5,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flyte_core import explain, flows
-from flyte_core.execution import StepOutcome
-from flyte_core.packs import Pack
-from flyte_core.problems import BadRequest
+from flyte_core.domain import explain, flows
+from flyte_core.domain.errors import InvalidInput
+from flyte_core.domain.execution import StepOutcome
+from flyte_core.domain.packs import Pack
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -24,9 +24,9 @@ def test_since_is_a_time_or_a_duration_back_from_now(text, expected):
 
 @pytest.mark.parametrize("text", ["P", "PT", "7D", "yesterday", "", 5, None, "P99999999999D"])
 def test_a_since_that_is_neither_is_refused_naming_the_field(text):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         explain.parse_since(text, NOW)
-    assert refused.value.body()["field"] == "since"
+    assert refused.value.extra["field"] == "since"
 
 
 @pytest.mark.parametrize("limit, expected", [(None, 200), (1, 1), (1000, 1000)])
@@ -36,7 +36,7 @@ def test_replay_limit_defaults_to_200_and_allows_up_to_1000(limit, expected):
 
 @pytest.mark.parametrize("limit", [0, 1001, "5", True, 2.5])
 def test_other_replay_limits_are_refused(limit):
-    with pytest.raises(BadRequest):
+    with pytest.raises(InvalidInput):
         explain.parse_replay_limit(limit)
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flyte_core import flows
-from flyte_core.problems import BadRequest
+from flyte_core.domain import flows
+from flyte_core.domain.errors import InvalidInput
 
 QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
 
@@ -56,7 +56,7 @@ def test_unknown_keys_are_dropped_and_input_is_always_present():
     (minimal(id=""), "steps[0].id", "empty"),
 ])
 def test_schema_failures_are_400_naming_the_field(document, field, words):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.extra["field"] == field
     assert words in refused.value.detail
@@ -65,7 +65,7 @@ def test_schema_failures_are_400_naming_the_field(document, field, words):
 def test_a_missing_step_id_is_refused():
     document = minimal()
     del document["steps"][0]["id"]
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert "id" in refused.value.detail
 
@@ -73,13 +73,13 @@ def test_a_missing_step_id_is_refused():
 def test_duplicate_step_ids_are_refused():
     document = minimal()
     document["steps"].append(dict(document["steps"][0]))
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.extra == {"field": "steps[1].id", "stepId": "s1"}
 
 
 def test_depends_on_must_name_a_step_of_the_flow():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(minimal(dependsOn=["nope"]))
     assert refused.value.extra["field"] == "steps[0].dependsOn[0]"
     assert "'nope'" in refused.value.detail
@@ -92,7 +92,7 @@ def test_newlines_are_accepted_in_criteria_and_description():
 
 
 def test_an_invalid_template_is_reported_with_step_field_and_position():
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(minimal(criteria="{{ Event.Payload.message|match:'(' }}"))
     assert refused.value.extra["stepId"] == "s1"
     assert refused.value.extra["field"] == "steps[0].criteria"

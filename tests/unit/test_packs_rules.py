@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from flyte_core import packs
-from flyte_core.problems import BadRequest
+from flyte_core.domain import packs
+from flyte_core.domain.errors import InvalidInput
 
 NOW = datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)
 BASE = "http://h/"
@@ -36,7 +36,7 @@ def test_registration_keeps_everything_a_pack_declares():
 @pytest.mark.parametrize("rel", ["self", "up", "http://h/swagger#/actionResult", "http://h/swagger#!/action/takeAction",
                                  "http://h/swagger#/event"])
 def test_reserved_link_rels_are_refused_with_the_field_named(rel):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         packs.parse_registration({"name": "P", "links": [{"href": "http://x", "rel": rel}]})
     assert refused.value.extra["field"] == "links[0].rel"
     assert rel in refused.value.detail
@@ -56,7 +56,7 @@ def test_rels_that_merely_contain_up_or_self_are_accepted(rel):
     ([], ""),
 ])
 def test_invalid_registrations_name_the_field(body, field):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         packs.parse_registration(body)
     assert refused.value.extra["field"] == field
 

@@ -4,8 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from flyte_core import web
-from flyte_core.problems import BadRequest
+from flyte_core.domain import links, times
+from flyte_core.domain.errors import InvalidInput
+from flyte_core.http import web
 
 
 @pytest.mark.parametrize("headers, base", [
@@ -19,8 +20,8 @@ def test_base_url_is_built_from_the_request(headers, base):
 
 
 def test_item_links_are_path_cleaned_like_the_original():
-    assert web.item_link("http://h/", "v1/flows/a/../b")["href"] == "http://h/v1/flows/b"
-    assert web.item_link("http://h/", "v1//packs/x")["href"] == "http://h/v1/packs/x"
+    assert links.item_link("http://h/", "v1/flows/a/../b")["href"] == "http://h/v1/flows/b"
+    assert links.item_link("http://h/", "v1//packs/x")["href"] == "http://h/v1/packs/x"
 
 
 def test_yaml_only_for_the_exact_accept_value():
@@ -46,14 +47,14 @@ def test_yaml_bodies_follow_yaml_1_1():
     (b"\xff\xfe", None, "not UTF-8"),
 ])
 def test_bad_bodies_are_400_with_a_reason(body, content_type, reason):
-    with pytest.raises(BadRequest) as refused:
+    with pytest.raises(InvalidInput) as refused:
         web.parse_body(body, content_type)
     assert reason in refused.value.detail
 
 
 def test_times_are_rfc3339_utc_with_trimmed_fraction():
-    assert web.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
-    assert web.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -61,10 +62,10 @@ def test_times_are_rfc3339_utc_with_trimmed_fraction():
     ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)),
 ])
 def test_rfc3339_times_with_nanoseconds_and_offsets_parse(text, expected):
-    assert web.parse_time(text) == expected
+    assert times.parse_time(text) == expected
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2022-06-23", "2022-06-23T10:00:00", 5])
 def test_times_without_offset_are_refused(text):
     with pytest.raises(ValueError):
-        web.parse_time(text)
+        times.parse_time(text)

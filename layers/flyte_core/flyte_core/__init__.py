@@ -1,5 +1,10 @@
-"""flyte_core: the domain of Flyte (flows, packs, actions, templates) and its AWS adapters.
+"""flyte_core: everything the Flyte functions share, in layers that import only inward.
 
-Pure modules (no AWS): settings, ids, web, packs, flows, datastore, execution, templating.
-Only ``flyte_core.storage`` talks to DynamoDB and SQS.
+    http/      request parsing, negotiation, problem+json   -> services, domain
+    services/  use cases: receive, match, take, complete...  -> adapters, domain
+    adapters/  DynamoDB tables (PynamoDB), SQS queues, AWS   -> domain
+    domain/    pure rules and representations, no AWS, no HTTP
+
+``settings`` and ``observability`` sit beside them and any layer may use them.
+tests/unit/test_layers.py enforces the arrows.
 """

@@ -6,7 +6,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from flyte_core.templating import engine, render
+from flyte_core.domain.templating import engine, render
 
 LAYER = Path(__file__).resolve().parents[3] / "layers" / "flyte_core"
 
@@ -47,10 +47,10 @@ def test_import_is_lazy_and_never_touches_aws():
     code = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(LAYER)!r})
-        from flyte_core.templating import TemplateError, parse_bool, DatastoreReader
+        from flyte_core.domain.templating import TemplateError, parse_bool, DatastoreReader
         assert parse_bool("true") is True
         assert "jinja2" not in sys.modules and "re2" not in sys.modules, "eager import"
-        from flyte_core.templating import render, check
+        from flyte_core.domain.templating import render, check
         assert render("{{{{ x|upper }}}}", {{"x": "a"}}) == "A"
         check("{{{{ x|match:'a+' }}}}")
         assert "jinja2" in sys.modules and "re2" in sys.modules

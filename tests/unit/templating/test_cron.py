@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from flyte_core.templating import TemplateError, check, cron, render
+from flyte_core.domain.templating import TemplateError, check, cron, render
 
 
 def due(expression: str, when: str) -> bool:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from flyte_core.templating import TemplateError, check, parse_bool, render
+from flyte_core.domain.templating import TemplateError, check, parse_bool, render
 
 
 @pytest.mark.parametrize("source, line, column, reason", [

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from flyte_core.templating import TemplateError, render
+from flyte_core.domain.templating import TemplateError, render
 
 STORE = {
     "teams": {"contentType": "application/json", "value": '{"teama": {"email": "a@x.com", "room": "10000"}, "n": 7}'},

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from flyte_core.templating import check, parse_bool, render
+from flyte_core.domain.templating import check, parse_bool, render
 
 # The quick-start flow as users post it (the repo's copy of the seed's file; tests/unit/test_examples.py
 # checks that the copy is verbatim).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from flyte_core.templating import TemplateError, check, limits, render
+from flyte_core.domain.templating import TemplateError, check, limits, render
 
 EVENT = {"Name": "E", "Pack": {"Name": "P", "Labels": {}},
          "Payload": {"text": "hello", "long": "x" * 100, "n": 3, "list": [1, 2], "map": {"k": "v"},

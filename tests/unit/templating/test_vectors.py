@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flyte_core.templating import TemplateError, check, render
+from flyte_core.domain.templating import TemplateError, check, render
 
 HERE = Path(__file__).resolve().parent
 VECTORS = [json.loads(line) for line in (HERE / "vectors.jsonl").read_text(encoding="utf-8").splitlines()

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import explain, flows, pipeline, web
-from ..storage import events as event_store
-from ..storage import flows as flow_store
-from ..storage import packs as pack_store
+from ..adapters import events_table, flows_table, packs_table
+from ..domain import explain, flows, times
+from . import pipeline
 
 
 def test_flow(flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -19,7 +18,7 @@ def test_flow(flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
 
 def test_stored_flow(name: str, body: dict[str, Any]) -> dict[str, Any] | None:
     """A dry run of the current version of a flow; None when there is none."""
-    flow = flow_store.current(name)
+    flow = flows_table.current(name)
     return test_flow(flow, body) if flow is not None else None
 
 
@@ -27,21 +26,21 @@ def replay(body: dict[str, Any]) -> dict[str, Any]:
     """The candidate flow and the current version of its name over the stored events in the window
     that start either (newest first, at most `limit`): the steps whose outcome would change."""
     candidate = flows.parse_flow(body.get("flow"))
-    since = explain.parse_since(body.get("since", explain.DEFAULT_REPLAY_WINDOW), web.now())
+    since = explain.parse_since(body.get("since", explain.DEFAULT_REPLAY_WINDOW), times.now())
     limit = explain.parse_replay_limit(body.get("limit"))
-    current = flow_store.current(candidate["name"])
+    current = flows_table.current(candidate["name"])
     names_by_pack: dict[str, set[str]] = {}
     for flow in (candidate, current):
         for pack_name, event_name in flows.trigger_pairs(flow) if flow else ():
             names_by_pack.setdefault(pack_name, set()).add(event_name)
     events = [event for pack_name, names in sorted(names_by_pack.items())
-              for event in event_store.received_since(pack_name, names, since, limit)]
+              for event in events_table.received_since(pack_name, names, since, limit)]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
     return explain.replay(candidate, current, events, *pipeline.renderer())
 
 
 def save_flow(flow: dict[str, Any]) -> list[dict[str, str]]:
     """Store a new version of a flow; returns the warnings about packs it expects but none offers."""
-    flow_store.save(flow)
+    flows_table.save(flow)
     names = {name for step in flow["steps"] for name in (step["event"]["packName"], step["command"]["packName"])}
-    return flows.upload_warnings(flow, {name: pack_store.with_name(name) for name in sorted(names)})
+    return flows.upload_warnings(flow, {name: packs_table.with_name(name) for name in sorted(names)})

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from .settings import settings
+from ..settings import settings
 
 # Long polls hold an SQS connection for up to 20 s; everything else answers quickly.
 _CONFIG = Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3},

@@ -6,19 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from . import pipeline, registry, web
-from .observability import logger
-from .settings import settings
-from .storage import actions as action_store
-from .storage import packs as pack_store
+from ..adapters import actions_table, packs_table
+from ..domain import times
+from ..observability import logger
+from ..settings import settings
+from . import pipeline, registry
 
 
 def remove_dead_packs() -> list[str]:
     """Packs not seen within the grace period go, with their queues; their unfinished actions stay
     in the waiting index for the next matching pack."""
-    cutoff = web.now() - timedelta(seconds=settings().pack_grace_period_seconds)
+    cutoff = times.now() - timedelta(seconds=settings().pack_grace_period_seconds)
     removed = []
-    for pack in pack_store.list_all():
+    for pack in packs_table.list_all():
         if pack.last_seen is None or pack.last_seen < cutoff:
             if registry.unregister(pack.id) is not None:
                 removed.append(pack.id)
@@ -30,7 +30,7 @@ def remove_dead_packs() -> list[str]:
 def expire_abandoned_actions() -> list[str]:
     """Actions whose final lease expired end FATAL now, continuing their flows."""
     expired = []
-    for action in action_store.pending_with_expired_lease(web.now()):
+    for action in actions_table.pending_with_expired_lease(times.now()):
         if action.attempts >= settings().action_max_attempts:
             pipeline.expire(action, pack_id=action.pack_name)
             expired.append(action.id)

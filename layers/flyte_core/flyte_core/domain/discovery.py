@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .web import link
+from .links import link
 
 
 def root_links(base: str) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import ids, web
-from .problems import BadRequest
+from . import ids, times
+from .errors import InvalidInput
 
 ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
 FATAL = "FATAL"
@@ -31,8 +31,8 @@ class Event:
         if self.pack_labels:
             pack["labels"] = self.pack_labels
         return {"id": self.id, "event": self.name, "pack": pack, "payload": self.payload,
-                "createdAt": web.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
-                "receivedAt": web.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z"}
+                "createdAt": times.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
+                "receivedAt": times.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z"}
 
     def template_value(self) -> dict[str, Any]:
         """`Event` in templates, with the original's Go field names (spec 10.2)."""
@@ -44,10 +44,21 @@ class Event:
 def new_event(name: str, pack_id: str, pack_name: str, pack_labels: dict[str, str], payload: Any,
               created_at: datetime | None = None, action_id: str | None = None) -> Event:
     """An event received now: a fresh time-ordered id, createdAt defaulting to the time received."""
-    now = web.now()
+    now = times.now()
     return Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack_id, pack_name=pack_name,
                  pack_labels=pack_labels, payload=payload, created_at=created_at or now, received_at=now,
                  action_id=action_id)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event with what the step matcher made of it: its trace, every flow it considered with
+    every step's outcome (None: not processed yet)."""
+
+    event: Event
+    trace: list[dict[str, Any]] | None = None
+    fired_steps: int = 0
+    processed_at: datetime | None = None
 
 
 def trace_location(base: str, event_id: str) -> str:
@@ -66,17 +77,17 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
     body override it, spec 13.5).
     """
     if not isinstance(body, dict):
-        raise BadRequest("An event must be a JSON object {\"event\", \"payload\", \"createdAt\"}.")
+        raise InvalidInput("An event must be a JSON object {\"event\", \"payload\", \"createdAt\"}.")
     name = body.get("event", "")
     if name is None:
         name = ""
     if not isinstance(name, str):
-        raise BadRequest("'event' must be a string (the event name).", field="event")
+        raise InvalidInput("'event' must be a string (the event name).", field="event")
     created_at = body.get("createdAt")
     if created_at in (None, "", "0001-01-01T00:00:00Z"):
         return name, body.get("payload"), None
     try:
-        parsed = web.parse_time(created_at)
+        parsed = times.parse_time(created_at)
     except ValueError:
-        raise BadRequest(f"'createdAt' must be an RFC 3339 time, got {created_at!r}.", field="createdAt") from None
+        raise InvalidInput(f"'createdAt' must be an RFC 3339 time, got {created_at!r}.", field="createdAt") from None
     return name, body.get("payload"), parsed

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 
-from ..packs import Pack
+from ..domain.packs import Pack
 from .models import PackModel
 
 

@@ -5,29 +5,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from ..events import Event
+from ..domain.events import Event, StoredEvent
 from ..settings import settings
 from .models import EventModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
 # but leaves out rendered contexts and inputs.
 TRACE_MAX_BYTES = 200_000
-
-
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event with what the step matcher made of it (trace None: not processed yet)."""
-
-    event: Event
-    trace: list[dict[str, Any]] | None = None
-    fired_steps: int = 0
-    processed_at: datetime | None = None
 
 
 def to_model(event: Event) -> EventModel:

@@ -7,9 +7,9 @@ import re
 
 from botocore.exceptions import ClientError
 
-from ..aws import client
-from ..problems import ServiceUnavailable
+from ..domain.errors import Unavailable
 from ..settings import settings
+from .aws import client
 
 MAX_QUEUE_NAME = 80
 FOURTEEN_DAYS = 1209600
@@ -41,7 +41,7 @@ def ensure_queue(pack_id: str) -> str:
             sqs.set_queue_attributes(QueueUrl=url, Attributes=_attributes())
             return url
         if code in ("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently"):
-            raise ServiceUnavailable(
+            raise Unavailable(
                 "This pack's queue was deleted less than 60 seconds ago; SQS refuses to recreate it yet. Retry shortly.",
                 retryAfterSeconds=60,
             ) from None

@@ -4,51 +4,25 @@ machine as conditional updates, and the queries of continuation, delivery and au
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from .. import web
-from ..aws import pynamodb_connection
-from ..events import FATAL, Event
-from ..execution import PlannedAction, StepFailure
+from ..domain import times
+from ..domain.actions import Action
+from ..domain.errors import StateConflict
+from ..domain.events import FATAL, Event
+from ..domain.execution import PlannedAction, StepFailure
 from ..settings import settings
-from . import events as event_store
+from . import events_table
+from .aws import pynamodb_connection
 from .models import ActionModel, EventModel
 
+# Step failures share the table (and the by-correlation index) with actions; recordType tells them apart.
 ACTION, STEP_FAILURE = "action", "stepFailure"
-
-
-class StateConflict(Exception):
-    """The action was not in the state the change requires (someone else changed it first)."""
-
-
-@dataclass
-class Action:
-    id: str
-    name: str
-    pack_name: str
-    pack_labels: dict[str, str]
-    input: Any
-    state: str
-    state_time: datetime
-    states: list[dict[str, str]]
-    correlation_id: str
-    flow_name: str
-    flow_uuid: str
-    step_id: str
-    context: dict[str, str]
-    trigger: dict[str, Any] | None
-    result: dict[str, Any] | None
-    attempts: int = 0
-    lease_expires_at: datetime | None = None
-    claim_queue_url: str | None = None
-    claim_receipt: str | None = None
-    record_type: str = ACTION
-    error: dict[str, Any] | None = field(default=None)
 
 
 def _to_action(model: ActionModel) -> Action:
@@ -59,7 +33,14 @@ def _to_action(model: ActionModel) -> Action:
                   step_id=model.stepId, context=model.context.as_dict() if model.context else {},
                   trigger=model.trigger, result=model.result, attempts=int(model.attempts or 0),
                   lease_expires_at=model.leaseExpiresAt, claim_queue_url=model.claimQueueUrl,
-                  claim_receipt=model.claimReceipt, record_type=model.recordType or ACTION, error=model.error)
+                  claim_receipt=model.claimReceipt)
+
+
+def _to_step_failure(model: ActionModel) -> StepFailure:
+    error = model.error or {}  # {stepId, field, message}; older records kept a made-up stepId attribute
+    return StepFailure(id=model.id, step_id=error.get("stepId", model.stepId), field=error.get("field", ""),
+                       message=error.get("message", ""), correlation_id=model.correlationId, flow_name=model.flowName,
+                       flow_uuid=model.flowUUID, trigger=model.trigger, time=model.stateTime)
 
 
 def _plain(entry: Any) -> dict[str, Any]:
@@ -67,7 +48,7 @@ def _plain(entry: Any) -> dict[str, Any]:
 
 
 def _state(value: str, at: datetime, **extra: Any) -> dict[str, Any]:
-    return {"value": value, "time": web.format_time(at), **extra}
+    return {"value": value, "time": times.format_time(at), **extra}
 
 
 def _expiry(at: datetime) -> datetime:
@@ -80,7 +61,7 @@ def create(planned: PlannedAction) -> tuple[Action, bool]:
     Returns (the stored action, True if this call created it). The action id is derived from the
     execution and the step, so the condition is what guarantees one action per step per execution.
     """
-    now = web.now()
+    now = times.now()
     model = ActionModel(
         planned.id, recordType=ACTION, name=planned.name, packName=planned.pack_name, packLabels=planned.pack_labels,
         input=planned.input, state="NEW", stateTime=now, states=[_state("NEW", now)],
@@ -96,15 +77,14 @@ def create(planned: PlannedAction) -> tuple[Action, bool]:
     return get(planned.id), False
 
 
-def record_failure(failure: StepFailure) -> None:
+def record_step_failure(failure: StepFailure) -> None:
     """Keep a step that failed to render in the execution's audit (idempotent per event)."""
-    now = web.now()
     model = ActionModel(
-        failure.id, recordType=STEP_FAILURE, name="", packName="", state="FAILED", stateTime=now,
-        states=[_state("FAILED", now)], correlationId=failure.correlation_id, flowName=failure.flow_name,
-        flowUUID=failure.flow_uuid, stepId=f"{failure.step_id}#failure#{failure.trigger.id}",
-        trigger=failure.trigger.as_json(), error={"stepId": failure.step_id, "field": failure.field, "message": failure.message},
-        createdAt=now, expiresAt=_expiry(now))
+        failure.id, recordType=STEP_FAILURE, name="", packName="", state="FAILED", stateTime=failure.time,
+        states=[_state("FAILED", failure.time)], correlationId=failure.correlation_id, flowName=failure.flow_name,
+        flowUUID=failure.flow_uuid, stepId=failure.step_id, trigger=failure.trigger,
+        error={"stepId": failure.step_id, "field": failure.field, "message": failure.message},
+        createdAt=failure.time, expiresAt=_expiry(failure.time))
     try:
         model.save(condition=ActionModel.id.does_not_exist())
     except PutError as error:
@@ -120,9 +100,20 @@ def get(action_id: str) -> Action | None:
     return _to_action(model) if (model.recordType or ACTION) == ACTION else None
 
 
+def execution_records(correlation_id: str) -> tuple[list[Action], list[StepFailure]]:
+    """Everything one execution left: its actions and its step failures (one index query)."""
+    actions, failures = [], []
+    for model in ActionModel.by_correlation.query(correlation_id):
+        if (model.recordType or ACTION) == ACTION:
+            actions.append(_to_action(model))
+        else:
+            failures.append(_to_step_failure(model))
+    return actions, failures
+
+
 def in_execution(correlation_id: str) -> list[Action]:
-    """Every record of one execution, actions and step failures."""
-    return [_to_action(model) for model in ActionModel.by_correlation.query(correlation_id)]
+    """The actions of one execution."""
+    return execution_records(correlation_id)[0]
 
 
 def waiting_for(pack_name: str) -> Iterator[Action]:
@@ -135,7 +126,7 @@ def claim(action_id: str, pack_id: str, queue_url: str, receipt: str, command: s
     """Take an action: NEW -> PENDING, or (`expired` given) PENDING whose lease ran out -> PENDING
     for one more attempt. Conditional on the state (and command, and attempt count), so exactly one
     taker wins; the common case needs no read first. Raises StateConflict otherwise."""
-    now = web.now()
+    now = times.now()
     attempt = expired.attempts + 1 if expired else 1
     if expired:
         condition = (ActionModel.state == "PENDING") & (ActionModel.attempts == expired.attempts)
@@ -172,7 +163,7 @@ def finish(action: Action, result: Event) -> Action:
                 ActionModel.states.set(ActionModel.states.append([_state(state, now)])), ActionModel.waitingPack.remove(),
                 ActionModel.leaseExpiresAt.remove(), ActionModel.expiresAt.set(_expiry(now)),
             ], condition=ActionModel.state == "PENDING")
-            transaction.save(event_store.to_model(result), condition=EventModel.id.does_not_exist())
+            transaction.save(events_table.to_model(result), condition=EventModel.id.does_not_exist())
     except TransactWriteError as error:
         if error.cause_response_code == "TransactionCanceledException":
             raise StateConflict(action.id) from None

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
-from .. import web
-from ..datastore import Item
+from ..domain import times
+from ..domain.datastore import Item
 from .models import DatastoreItemModel
 
 
@@ -19,7 +19,7 @@ def _to_item(model: DatastoreItemModel, with_value: bool = True) -> Item:
 def put(item: Item) -> bool:
     """Store an item; True if it was created, False if it replaced one."""
     model = DatastoreItemModel(item.key, value=item.value, contentType=item.content_type,
-                               description=item.description, updatedAt=web.now())
+                               description=item.description, updatedAt=times.now())
     try:
         model.save(condition=DatastoreItemModel.key.does_not_exist())
         return True

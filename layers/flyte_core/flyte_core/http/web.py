@@ -7,14 +7,14 @@ YAML (spec 1.3), and Go-compatible JSON output.
 from __future__ import annotations
 
 import json
-import posixpath
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import yaml
 
-from .problems import BadRequest
+from ..domain.errors import InvalidInput
+from ..domain.times import format_time
 
 YAML_TYPE = "application/x-yaml"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -38,21 +38,6 @@ def base_url(headers: Mapping[str, str] | None, tls: bool = False) -> str:
     proto = proto.split(",")[0].strip()
     host = header(headers, "x-flyte-host") or header(headers, "x-forwarded-host") or header(headers, "host") or "localhost"
     return f"{proto}://{host.split(',')[0].strip()}/"
-
-
-def clean_path(path: str) -> str:
-    """Go's path.Clean, used by the original on links built from list items."""
-    cleaned = posixpath.normpath("/" + path)
-    return cleaned if cleaned != "//" else "/"
-
-
-def link(href: str, rel: str) -> dict[str, str]:
-    return {"href": href, "rel": rel}
-
-
-def item_link(base: str, path: str, rel: str = "self") -> dict[str, str]:
-    """A link to a list item: the path is cleaned like the original's (`a/../b` -> `b`)."""
-    return link(base + clean_path(path).lstrip("/"), rel)
 
 
 def wants_yaml(accept: str | None) -> bool:
@@ -91,18 +76,18 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
         try:
             body = body.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise BadRequest(f"The {what} is not UTF-8 text: {error}") from None
+            raise InvalidInput(f"The {what} is not UTF-8 text: {error}") from None
     if body is None or not body.strip():
-        raise BadRequest(f"The {what} is empty.")
+        raise InvalidInput(f"The {what} is empty.")
     if content_type == YAML_TYPE:
         try:
             return yaml.safe_load(body)
         except yaml.YAMLError as error:
-            raise BadRequest(f"The {what} is not valid YAML: {_one_line(error)}") from None
+            raise InvalidInput(f"The {what} is not valid YAML: {_one_line(error)}") from None
     try:
         return json.loads(body)
     except json.JSONDecodeError as error:
-        raise BadRequest(
+        raise InvalidInput(
             f"The {what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
             + ("" if content_type else " (send content-type: application/x-yaml for YAML)")
         ) from None
@@ -110,35 +95,3 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
 
 def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
-
-
-def format_time(value: datetime) -> str:
-    """RFC 3339 in UTC with the fraction trimmed, as Go's time.RFC3339Nano."""
-    value = value.astimezone(timezone.utc)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += ("." + f"{value.microsecond:06d}").rstrip("0")
-    return text + "Z"
-
-
-def parse_time(text: str) -> datetime:
-    """Parse an RFC 3339 timestamp (offset required); raises ValueError."""
-    if not isinstance(text, str) or "T" not in text.upper():
-        raise ValueError(f"not an RFC 3339 time: {text!r}")
-    normalised = text.strip()
-    if normalised[-1] in "zZ":
-        normalised = normalised[:-1] + "+00:00"
-    # Python accepts at most 6 fraction digits; Go sends up to 9.
-    date_part, _, rest = normalised.partition(".")
-    if rest:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        rest = rest[:min(digits, 6)] + rest[digits:]
-        normalised = f"{date_part}.{rest}" if digits else date_part + rest
-    parsed = datetime.fromisoformat(normalised)
-    if parsed.tzinfo is None:
-        raise ValueError(f"RFC 3339 time needs an offset: {text!r}")
-    return parsed.astimezone(timezone.utc)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)

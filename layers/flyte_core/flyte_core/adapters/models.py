@@ -15,8 +15,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ..aws import pynamodb_meta
 from ..settings import settings
+from .aws import pynamodb_meta
 
 
 def _meta(table_name: str) -> type:
@@ -142,7 +142,7 @@ class ByFlowIndex(GlobalSecondaryIndex):
 
 
 class ActionModel(Model):
-    """An action (a command for a pack) or, with recordType stepError, a step that failed to render."""
+    """An action (a command for a pack) or, with recordType stepFailure, a step that failed to render."""
 
     Meta = _meta(settings().actions_table)
     id = UnicodeAttribute(hash_key=True)

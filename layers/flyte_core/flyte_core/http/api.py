@@ -11,32 +11,35 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from ..domain.errors import DomainError, NotFound
+from ..observability import logger, metrics, tracer
 from . import web
-from .observability import logger, metrics, tracer
-from .problems import PROBLEM_CONTENT_TYPE, ApiError, NotFound
+from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
 
 
-def problem_response(error: ApiError) -> Response:
-    return Response(status_code=error.status, content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(error.body()))
+def problem_response(body: dict[str, Any]) -> Response:
+    return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body))
 
 
 def create_app() -> APIGatewayHttpResolver:
     """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
     app = APIGatewayHttpResolver()
 
-    @app.exception_handler(ApiError)
-    def handle_api_error(error: ApiError) -> Response:
-        logger.info("request refused", extra={"status": error.status, "detail": error.detail})
-        return problem_response(error)
+    @app.exception_handler(DomainError)
+    def handle_domain_error(error: DomainError) -> Response:
+        body = problem_for(error)
+        logger.info("request refused", extra={"status": body["status"], "detail": error.detail})
+        return problem_response(body)
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response:
-        return problem_response(NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}."))
+        return problem_response(problem_for(
+            NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         logger.exception("unexpected failure")
-        return problem_response(ApiError("The server failed to handle the request; it has been logged."))
+        return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))
 
     return app
 

@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from . import execution, web
-from .events import FATAL, Event, new_event
-from .execution import Execution
-from .observability import logger, metrics
-from .packs import Pack, labels_include
-from .settings import settings
-from .storage import action_queues
-from .storage import actions as action_store
-from .storage import datastore as item_store
-from .storage import events as event_store
-from .storage import flows as flow_store
-from .storage import packs as pack_store
+from ..adapters import action_queues, actions_table, datastore_table, events_table, flows_table, packs_table
+from ..domain import execution, times
+from ..domain.actions import Action
+from ..domain.errors import NotAllowed, StateConflict
+from ..domain.events import FATAL, Event, new_event
+from ..domain.execution import Execution
+from ..domain.packs import Pack, labels_include
+from ..observability import logger, metrics
+from ..settings import settings
 
 # --- events in ---------------------------------------------------------------------------------
 
@@ -32,7 +29,7 @@ from .storage import packs as pack_store
 def receive_event(pack: Pack, name: str, payload: Any, created_at: datetime | None) -> Event:
     """Store a posted event; the events table's stream takes it from there."""
     event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at)
-    event_store.put(event)
+    events_table.put(event)
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
     return event
 
@@ -61,17 +58,17 @@ def match_event(event: Event) -> MatchOutcome:
             logger.warning("step skipped: template failed", extra={"stepId": failure.step_id, "field": failure.field,
                                                                      "error": failure.message, "flow": failure.flow_name,
                                                                      "correlationId": failure.correlation_id})
-            action_store.record_failure(failure)
+            actions_table.record_step_failure(failure)
             outcome.failed_steps.append(failure.step_id)
         for action in planned.actions:
-            stored, created = action_store.create(action)
+            stored, created = actions_table.create(action)
             if created:
                 outcome.created.append(stored.id)
                 metrics.add_metric(name="ActionsCreated", unit="Count", value=1)
             if stored is not None and stored.state == "NEW":
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(stored.id, stored.name, stored.pack_name, stored.pack_labels)
-    event_store.record_trace(event.id, outcome.trace, outcome.fired_steps, web.now())
+    events_table.record_trace(event.id, outcome.trace, outcome.fired_steps, times.now())
     return outcome
 
 
@@ -82,15 +79,15 @@ def trace_of(run: Execution, outcomes: list[execution.StepOutcome]) -> dict[str,
 def _executions_for(event: Event) -> list[Execution]:
     runs = []
     if event.action_id:
-        completed = action_store.get(event.action_id)
-        flow = flow_store.version(completed.flow_uuid) if completed else None
+        completed = actions_table.get(event.action_id)
+        flow = flows_table.version(completed.flow_uuid) if completed else None
         if completed and flow:
-            states = {a.step_id: a.state for a in action_store.in_execution(completed.correlation_id)
-                      if a.record_type == action_store.ACTION and not _created_by(a, event)}
+            states = {a.step_id: a.state for a in actions_table.in_execution(completed.correlation_id)
+                      if not _created_by(a, event)}
             states[completed.step_id] = completed.state  # the index may lag; the table read may not
             runs.append(Execution(completed.correlation_id, completed.flow_uuid, flow, completed.context, states))
-    for flow_name, uuid in flow_store.triggered_by(event.pack_name, event.name):
-        flow = flow_store.version(uuid)
+    for flow_name, uuid in flows_table.triggered_by(event.pack_name, event.name):
+        flow = flows_table.version(uuid)
         if flow is None:
             logger.error("trigger names a missing flow version", extra={"flow": flow_name, "uuid": uuid})
             continue
@@ -98,17 +95,17 @@ def _executions_for(event: Event) -> list[Execution]:
     return runs
 
 
-def _created_by(action: action_store.Action, event: Event) -> bool:
+def _created_by(action: Action, event: Event) -> bool:
     """Actions this very event created in an earlier delivery do not count as already there."""
     return bool(action.trigger) and action.trigger.get("id") == event.id
 
 
 def renderer() -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
     """Templates as the pipeline renders them (datastore reads included), and Go's ParseBool."""
-    from . import templating  # only the step matcher pays for jinja2 and re2
+    from ..domain import templating  # only the step matcher pays for jinja2 and re2
 
     def read_datastore(key: str) -> tuple[str, bytes]:
-        item = item_store.get(key)
+        item = datastore_table.get(key)
         if item is None:
             raise KeyError(key)
         return item.content_type, item.value
@@ -122,7 +119,7 @@ def deliver(action_id: str, command: str, pack_name: str, pack_labels: dict[str,
     With none registered it waits (NEW, in the waiting index) until a matching pack registers.
     """
     sent = 0
-    for pack in pack_store.with_name(pack_name):
+    for pack in packs_table.with_name(pack_name):
         if labels_include(pack.labels, pack_labels) and pack.queue_url:
             action_queues.send(pack.queue_url, action_id, command)
             sent += 1
@@ -134,7 +131,7 @@ def deliver(action_id: str, command: str, pack_name: str, pack_labels: dict[str,
 
 def enqueue_waiting(pack: Pack) -> int:
     """When a pack registers, offer it every unfinished action it may take."""
-    waiting = [(a.id, a.name) for a in action_store.waiting_for(pack.name)
+    waiting = [(a.id, a.name) for a in actions_table.waiting_for(pack.name)
                if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)]
     if waiting:
         action_queues.send_many(pack.queue_url, waiting)
@@ -145,7 +142,7 @@ def enqueue_waiting(pack: Pack) -> int:
 # --- take ----------------------------------------------------------------------------------------
 
 
-def take(pack: Pack, wait_seconds: int, command: str | None = None) -> action_store.Action | None:
+def take(pack: Pack, wait_seconds: int, command: str | None = None) -> Action | None:
     """Long-poll the pack's queue for an action it may run, claim it and return it (None: nothing came).
 
     Messages of other commands (when filtering) are held during this poll and released at its end.
@@ -166,19 +163,19 @@ def take(pack: Pack, wait_seconds: int, command: str | None = None) -> action_st
             action_queues.hide(pack.queue_url, receipt, 0)
 
 
-def _claim(pack: Pack, message: action_queues.Message, command: str | None, held: list[str]) -> action_store.Action | None:
+def _claim(pack: Pack, message: action_queues.Message, command: str | None, held: list[str]) -> Action | None:
     try:  # the common case: a NEW action, claimed without reading it first
-        return _taken(action_store.claim(message.action_id, pack.id, pack.queue_url, message.receipt, command), pack)
-    except action_store.StateConflict:
+        return _taken(actions_table.claim(message.action_id, pack.id, pack.queue_url, message.receipt, command), pack)
+    except StateConflict:
         pass
-    action = action_store.get(message.action_id)
+    action = actions_table.get(message.action_id)
     if action is None or action.state in execution.TERMINAL:
         action_queues.delete(pack.queue_url, message.receipt)
         return None
     if command and action.name != command:
         held.append(message.receipt)
         return None
-    now = web.now()
+    now = times.now()
     if action.state == "NEW":  # not expected (states never go back to NEW): let it be taken again
         action_queues.hide(pack.queue_url, message.receipt, 0)
         return None
@@ -191,52 +188,48 @@ def _claim(pack: Pack, message: action_queues.Message, command: str | None, held
         action_queues.delete(pack.queue_url, message.receipt)
         return None
     try:
-        return _taken(action_store.claim(action.id, pack.id, pack.queue_url, message.receipt, expired=action), pack)
-    except action_store.StateConflict:
+        return _taken(actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, expired=action), pack)
+    except StateConflict:
         return None  # another taker won; its message copy settles the action
 
 
-def _taken(action: action_store.Action, pack: Pack) -> action_store.Action:
+def _taken(action: Action, pack: Pack) -> Action:
     logger.info("action taken", extra={"actionId": action.id, "packId": pack.id, "attempt": action.attempts})
     return action
 
 
-def expire(action: action_store.Action, pack_id: str) -> None:
+def expire(action: Action, pack_id: str) -> None:
     """End an action whose every lease ran out: FATAL, with a result event that continues the flow."""
     lease = settings().action_lease_seconds
     reason = (f"No result after {action.attempts} attempt(s) of {lease} s each "
               f"(FLYTE_ACTION_MAX_ATTEMPTS={settings().action_max_attempts}, FLYTE_ACTION_LEASE_SECONDS={lease}).")
     result = new_event(FATAL, pack_id, action.pack_name, action.pack_labels, reason, action_id=action.id)
     try:
-        action_store.finish(action, result)
+        actions_table.finish(action, result)
         logger.warning("action expired", extra={"actionId": action.id, "attempts": action.attempts})
-    except action_store.StateConflict:
+    except StateConflict:
         pass  # a result arrived meanwhile
 
 
 # --- results ----------------------------------------------------------------------------------------
 
 
-class NotAllowed(Exception):
-    pass
-
-
-def complete(pack: Pack, action_id: str, name: str, payload: Any, created_at: datetime | None) -> action_store.Action | None:
+def complete(pack: Pack, action_id: str, name: str, payload: Any, created_at: datetime | None) -> Action | None:
     """Record a pack's result for an action it may complete. None: no such action.
 
     Raises NotAllowed when the pack's name or labels do not match the action, StateConflict when the
     action is not PENDING.
     """
-    action = action_store.get(action_id)
+    action = actions_table.get(action_id)
     if action is None:
         return None
     if action.pack_name != pack.name or not labels_include(pack.labels, action.pack_labels):
         raise NotAllowed(f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
                          f"pack {pack.id!r} may not complete it.")
     if action.state != "PENDING":
-        raise action_store.StateConflict(action_id)
+        raise StateConflict(action_id)
     result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id)
-    finished = action_store.finish(action, result)
+    finished = actions_table.finish(action, result)
     if action.claim_queue_url and action.claim_receipt:
         action_queues.delete(action.claim_queue_url, action.claim_receipt)
     logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})

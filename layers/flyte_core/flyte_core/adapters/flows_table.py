@@ -10,8 +10,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from .. import flows, ids, web
-from ..aws import pynamodb_connection
+from ..domain import flows, ids, times
+from .aws import pynamodb_connection
 from .models import FlowModel, FlowTriggerModel, FlowVersionModel
 
 _SAVE_ATTEMPTS = 10
@@ -31,7 +31,7 @@ def save(flow: dict[str, Any]) -> str:
     for _ in range(_SAVE_ATTEMPTS):
         previous = _current_model(flow["name"])
         uuid = ids.new_id()
-        at = web.now()
+        at = times.now()
         old_triggers = set(previous.triggers) if previous else set()
         try:
             with TransactWrite(connection=pynamodb_connection()) as transaction:

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import web
-from .problems import BadRequest
+from .errors import InvalidInput
+from .links import item_link, link
 
 TAKE_ACTION_REL = "swagger#!/action/takeAction"
 EVENT_REL = "swagger#/event"
@@ -45,21 +45,21 @@ def labels_include(offered: Mapping[str, str], required: Mapping[str, str]) -> b
 def parse_registration(body: Any) -> Pack:
     """Validate a POST /v1/packs body and return the pack it registers."""
     if not isinstance(body, dict):
-        raise BadRequest("A pack registration must be a JSON object.", field="")
+        raise InvalidInput("A pack registration must be a JSON object.", field="")
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise BadRequest("The pack needs a non-empty string 'name'.", field="name")
+        raise InvalidInput("The pack needs a non-empty string 'name'.", field="name")
     labels = _string_map(body.get("labels"), "labels")
     links = _links(body.get("links"), "links")
     for index, pack_link in enumerate(links):
         if RESERVED_REL.search(pack_link.get("rel", "")):
-            raise BadRequest(f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.",
-                             field=f"links[{index}].rel")
+            raise InvalidInput(f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.",
+                               field=f"links[{index}].rel")
     commands = []
     for index, command in enumerate(_list(body.get("commands"), "commands")):
         where = f"commands[{index}]"
         if not isinstance(command, dict):
-            raise BadRequest("A command must be an object.", field=where)
+            raise InvalidInput("A command must be an object.", field=where)
         commands.append({
             "name": _string(command.get("name"), f"{where}.name"),
             "events": [_string(event, f"{where}.events[{i}]") for i, event in enumerate(_list(command.get("events"), f"{where}.events"))],
@@ -69,7 +69,7 @@ def parse_registration(body: Any) -> Pack:
     for index, event in enumerate(_list(body.get("events"), "events")):
         where = f"events[{index}]"
         if not isinstance(event, dict):
-            raise BadRequest("An event must be an object.", field=where)
+            raise InvalidInput("An event must be an object.", field=where)
         events.append({"name": _string(event.get("name"), f"{where}.name"), "links": _links(event.get("links"), f"{where}.links")})
     return Pack(id=pack_id(name, labels), name=name, labels=labels, commands=commands, events=events, links=links)
 
@@ -78,7 +78,7 @@ def _list(value: Any, where: str) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise BadRequest(f"'{where}' must be a list.", field=where)
+        raise InvalidInput(f"'{where}' must be a list.", field=where)
     return value
 
 
@@ -86,7 +86,7 @@ def _string(value: Any, where: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BadRequest(f"'{where}' must be a string.", field=where)
+        raise InvalidInput(f"'{where}' must be a string.", field=where)
     return value
 
 
@@ -94,7 +94,7 @@ def _string_map(value: Any, where: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise BadRequest(f"'{where}' must be an object whose values are strings.", field=where)
+        raise InvalidInput(f"'{where}' must be an object whose values are strings.", field=where)
     return dict(value)
 
 
@@ -102,7 +102,7 @@ def _links(value: Any, where: str) -> list[dict[str, str]]:
     links = []
     for index, item in enumerate(_list(value, where)):
         if not isinstance(item, dict):
-            raise BadRequest(f"'{where}[{index}]' must be a link object {{href, rel}}.", field=f"{where}[{index}]")
+            raise InvalidInput(f"'{where}[{index}]' must be a link object {{href, rel}}.", field=f"{where}[{index}]")
         links.append({"href": _string(item.get("href"), f"{where}[{index}].href"), "rel": _string(item.get("rel"), f"{where}[{index}].rel")})
     return links
 
@@ -130,7 +130,7 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     if pack.commands:
         rep["commands"] = [
             {"name": c["name"], "events": c["events"],
-             "links": [web.link(f"{take_url(base, pack.id)}?commandName={c['name']}", base + TAKE_ACTION_REL)]}
+             "links": [link(f"{take_url(base, pack.id)}?commandName={c['name']}", base + TAKE_ACTION_REL)]}
             for c in pack.commands
         ]
     if pack.events:
@@ -138,10 +138,10 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     rep["lastSeen"] = pack.last_seen
     rep["links"] = [
         *pack.links,
-        web.link(f"{base}v1/packs/{pack.id}", "self"),
-        web.link(f"{base}v1/packs", "up"),
-        web.link(take_url(base, pack.id), base + TAKE_ACTION_REL),
-        web.link(f"{base}v1/packs/{pack.id}/events", base + EVENT_REL),
+        link(f"{base}v1/packs/{pack.id}", "self"),
+        link(f"{base}v1/packs", "up"),
+        link(take_url(base, pack.id), base + TAKE_ACTION_REL),
+        link(f"{base}v1/packs/{pack.id}/events", base + EVENT_REL),
     ]
     rep["status"] = status(pack.last_seen, now)
     return rep
@@ -154,9 +154,9 @@ def list_representation(packs: list[Pack], base: str, now: datetime) -> dict[str
         if pack.labels:
             item["labels"] = pack.labels
         item.update(lastSeen=pack.last_seen, status=status(pack.last_seen, now),
-                    links=[web.item_link(base, f"v1/packs/{pack.id}")])
+                    links=[item_link(base, f"v1/packs/{pack.id}")])
         items.append(item)
     return {
-        "links": [web.link(f"{base}v1/packs", "self"), web.link(f"{base}v1", "up"), web.link(f"{base}swagger#/pack", "help")],
+        "links": [link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
         "packs": items,
     }

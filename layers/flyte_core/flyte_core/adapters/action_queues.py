@@ -8,9 +8,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..aws import client
 from ..observability import logger
 from ..settings import settings
+from .aws import client
 
 
 @dataclass(frozen=True)

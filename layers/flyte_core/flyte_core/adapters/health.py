@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..aws import client
 from ..settings import settings
+from .aws import client
 
 
 def ping() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from . import ids
@@ -44,7 +45,7 @@ class PlannedAction:
 
 @dataclass(frozen=True)
 class StepFailure:
-    """A step whose templates could not be evaluated: skipped, and recorded for the audit."""
+    """A step whose templates could not be evaluated: skipped, and kept in the execution's audit."""
 
     id: str
     step_id: str
@@ -53,7 +54,8 @@ class StepFailure:
     correlation_id: str
     flow_name: str
     flow_uuid: str
-    trigger: Event
+    trigger: dict[str, Any]  # the event that reached the step, as the audit shows events
+    time: datetime  # the trigger's arrival: a redelivered event records the very same failure
 
 
 class StepError(Exception):
@@ -215,5 +217,6 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
     failures = [StepFailure(
         id=failure_id_for(execution.correlation_id, o.id, event.id), step_id=o.id, field=o.error.field,
         message=o.error.message, correlation_id=execution.correlation_id, flow_name=flow["name"],
-        flow_uuid=execution.flow_uuid, trigger=event) for o in evaluated if o.error is not None]
+        flow_uuid=execution.flow_uuid, trigger=event.as_json(), time=event.received_at)
+        for o in evaluated if o.error is not None]
     return Plan(evaluated, actions, failures)

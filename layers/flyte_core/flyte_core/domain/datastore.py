@@ -7,8 +7,8 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from . import web
-from .problems import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from .errors import InvalidInput, TooLarge, UnsupportedFormat
+from .links import item_link, link
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=us-ascii"
 # A DynamoDB item holds at most 400 KB, key, type and description included.
@@ -26,12 +26,12 @@ class Item:
 def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     """Read a `multipart/form-data` PUT: file part `value`, optional text field `description`."""
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
-        raise UnsupportedMediaType("Send the item as multipart/form-data with a part named 'value' "
-                                   "(curl -F value=@file.json -F description=...).")
+        raise UnsupportedFormat("Send the item as multipart/form-data with a part named 'value' "
+                                "(curl -F value=@file.json -F description=...).")
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     if not message.is_multipart():
-        raise BadRequest("The multipart body could not be read (check the boundary).")
+        raise InvalidInput("The multipart body could not be read (check the boundary).")
     value: bytes | None = None
     value_type = DEFAULT_CONTENT_TYPE
     description = None
@@ -44,12 +44,12 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
         elif name == "description":
             description = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     if value is None:
-        raise BadRequest("The form has no part named 'value'.", field="value")
+        raise InvalidInput("The form has no part named 'value'.", field="value")
     if not value:
-        raise BadRequest("The 'value' part is empty.", field="value")
+        raise InvalidInput("The 'value' part is empty.", field="value")
     if len(value) > MAX_VALUE_BYTES:
-        raise PayloadTooLarge(f"The value has {len(value)} bytes; a datastore item holds at most {MAX_VALUE_BYTES}.",
-                              field="value", maxBytes=MAX_VALUE_BYTES)
+        raise TooLarge(f"The value has {len(value)} bytes; a datastore item holds at most {MAX_VALUE_BYTES}.",
+                       field="value", maxBytes=MAX_VALUE_BYTES)
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 
@@ -59,8 +59,8 @@ def list_representation(items: list[Item], base: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"key": item.key, "contentType": item.content_type}
         if item.description:
             entry["description"] = item.description
-        entry["links"] = [web.item_link(base, f"v1/datastore/{item.key}")]
+        entry["links"] = [item_link(base, f"v1/datastore/{item.key}")]
         entries.append(entry)
-    return {"links": [web.link(f"{base}v1/datastore", "self"), web.link(f"{base}v1", "up"),
-                      web.link(f"{base}swagger#/datastore", "help")],
+    return {"links": [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
+                      link(f"{base}swagger#/datastore", "help")],
             "datastore": entries}

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-from . import web
+from .errors import InvalidInput
+from .links import item_link, link
 from .events import FATAL
-from .problems import BadRequest
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -87,7 +87,7 @@ def _schema_message(error: Any, where: str) -> str:
 def parse_flow(document: Any) -> dict[str, Any]:
     """Validate a posted flow document and return its normalised form (unknown keys dropped).
 
-    Raises BadRequest naming the field and the reason.
+    Raises InvalidInput naming the field and the reason.
     """
     import fastjsonschema
 
@@ -95,10 +95,10 @@ def parse_flow(document: Any) -> dict[str, Any]:
         _schema_validator()(document)
     except fastjsonschema.JsonSchemaValueException as error:
         where = _field_path(document, error.path)
-        raise BadRequest(_schema_message(error, where), field=where, **_step_id(document, where)) from None
+        raise InvalidInput(_schema_message(error, where), field=where, **_step_id(document, where)) from None
     flow = normalise(document)
     if len(triggers(flow)) > MAX_TRIGGERS:
-        raise BadRequest(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
+        raise InvalidInput(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
     _check_step_ids(flow)
     _check_templates(flow)
     return flow
@@ -146,14 +146,14 @@ def _check_step_ids(flow: dict[str, Any]) -> None:
     seen: dict[str, int] = {}
     for index, step in enumerate(flow["steps"]):
         if step["id"] in seen:
-            raise BadRequest(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
-                             field=f"steps[{index}].id", stepId=step["id"])
+            raise InvalidInput(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
+                               field=f"steps[{index}].id", stepId=step["id"])
         seen[step["id"]] = index
     for index, step in enumerate(flow["steps"]):
         for position, dependency in enumerate(step.get("dependsOn", [])):
             if dependency not in seen:
-                raise BadRequest(f"dependsOn names step {dependency!r}, which is not in this flow.",
-                                 field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+                raise InvalidInput(f"dependsOn names step {dependency!r}, which is not in this flow.",
+                                   field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
 
 
 def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -190,8 +190,8 @@ def _check_templates(flow: dict[str, Any]) -> None:
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
                 at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
-                raise BadRequest(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
-                                 field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+                raise InvalidInput(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
+                                   field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
 
 
 def trigger_key(pack_name: str, event_name: str) -> str:
@@ -211,8 +211,8 @@ def triggers(flow: dict[str, Any]) -> list[str]:
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
-    return {**flow, "links": [web.link(f"{base}v1/flows/{name}", "self"), web.link(f"{base}v1/flows", "up"),
-                              web.link(f"{base}swagger#/flow", "help")]}
+    return {**flow, "links": [link(f"{base}v1/flows/{name}", "self"), link(f"{base}v1/flows", "up"),
+                              link(f"{base}swagger#/flow", "help")]}
 
 
 def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any]:
@@ -221,10 +221,10 @@ def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any
         item: dict[str, Any] = {"name": flow["name"]}
         if flow.get("description"):
             item["description"] = flow["description"]
-        item["links"] = [web.item_link(base, f"v1/flows/{flow['name']}")]
+        item["links"] = [item_link(base, f"v1/flows/{flow['name']}")]
         items.append(item)
-    return {"flows": items, "links": [web.link(f"{base}v1/flows", "self"), web.link(f"{base}v1", "up"),
-                                      web.link(f"{base}swagger#/flow", "help")]}
+    return {"flows": items, "links": [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
+                                      link(f"{base}swagger#/flow", "help")]}
 
 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:
@@ -252,7 +252,6 @@ def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> l
             warnings.append(_warning(f"{where}.command.name", step, f"No registered pack named {command['packName']!r} declares "
                                      f"command {command['name']!r} (they declare {_names(commands)})."))
     return warnings
-
 
 
 def _warning(field: str, step: dict[str, Any], detail: str) -> dict[str, str]:

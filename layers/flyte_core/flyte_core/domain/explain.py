@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import execution, packs, web
+from . import execution, packs, times
+from .errors import InvalidInput
 from .events import Event, new_event
 from .execution import Execution, StepOutcome
-from .problems import BadRequest
 
 DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT = 200, 1000
 DEFAULT_REPLAY_WINDOW = "P7D"
@@ -36,27 +36,27 @@ class TestInput:
 
 
 def parse_test_input(body: Mapping[str, Any]) -> TestInput:
-    """`event`, `states` and `context` of a test request body; BadRequest naming the field."""
+    """`event`, `states` and `context` of a test request body; InvalidInput naming the field."""
     return TestInput(_test_event(body.get("event")), _string_map(body.get("states"), "states", allowed=STATES),
                      _string_map(body.get("context"), "context"))
 
 
 def _test_event(value: Any) -> Event:
     if not isinstance(value, dict):
-        raise BadRequest("'event' must be an object {\"packName\", \"packLabels\", \"event\", \"payload\"}.", field="event")
+        raise InvalidInput("'event' must be an object {\"packName\", \"packLabels\", \"event\", \"payload\"}.", field="event")
     pack_name = value.get("packName")
     if not isinstance(pack_name, str) or not pack_name:
-        raise BadRequest("'event.packName' must be a non-empty string: the pack that sends the event.", field="event.packName")
+        raise InvalidInput("'event.packName' must be a non-empty string: the pack that sends the event.", field="event.packName")
     name = value.get("event")
     if not isinstance(name, str):
-        raise BadRequest("'event.event' must be a string: the event's name.", field="event.event")
+        raise InvalidInput("'event.event' must be a string: the event's name.", field="event.event")
     labels = _string_map(value.get("packLabels"), "event.packLabels")
     created_at = None
     if value.get("createdAt") not in (None, ""):
         try:
-            created_at = web.parse_time(value["createdAt"])
+            created_at = times.parse_time(value["createdAt"])
         except ValueError:
-            raise BadRequest(f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.",
+            raise InvalidInput(f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.",
                              field="event.createdAt") from None
     return new_event(name, packs.pack_id(pack_name, labels), pack_name, labels, value.get("payload"), created_at)
 
@@ -65,28 +65,28 @@ def _string_map(value: Any, where: str, allowed: tuple[str, ...] | None = None) 
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise BadRequest(f"'{where}' must be an object whose values are strings.", field=where)
+        raise InvalidInput(f"'{where}' must be an object whose values are strings.", field=where)
     for key, item in value.items():
         if allowed and item not in allowed:
-            raise BadRequest(f"'{where}.{key}' must be one of {', '.join(allowed)}, got {item!r}.", field=f"{where}.{key}")
+            raise InvalidInput(f"'{where}.{key}' must be one of {', '.join(allowed)}, got {item!r}.", field=f"{where}.{key}")
     return dict(value)
 
 
 def parse_since(text: Any, now: datetime) -> datetime:
     """An RFC 3339 time, or an ISO 8601 duration back from now (`P7D`, `PT6H`, `P1W`)."""
     if not isinstance(text, str) or not text:
-        raise BadRequest("'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D.", field="since")
+        raise InvalidInput("'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D.", field="since")
     match = _DURATION.match(text.strip().upper())
     if match and any(match.groups()):
         weeks, days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
         try:
             return now - timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
         except OverflowError:
-            raise BadRequest(f"'since' reaches back before year 1: {text!r}.", field="since") from None
+            raise InvalidInput(f"'since' reaches back before year 1: {text!r}.", field="since") from None
     try:
-        return web.parse_time(text)
+        return times.parse_time(text)
     except ValueError:
-        raise BadRequest(f"'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D, got {text!r}.",
+        raise InvalidInput(f"'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D, got {text!r}.",
                          field="since") from None
 
 
@@ -94,7 +94,7 @@ def parse_replay_limit(value: Any) -> int:
     if value is None:
         return DEFAULT_REPLAY_LIMIT
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_REPLAY_LIMIT:
-        raise BadRequest(f"'limit' must be a whole number from 1 to {MAX_REPLAY_LIMIT}.", field="limit")
+        raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_REPLAY_LIMIT}.", field="limit")
     return value
 
 

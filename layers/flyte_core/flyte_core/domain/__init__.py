@@ -1,0 +1,1 @@
+"""The domain: Flyte's rules and representations as pure code (no AWS, no HTTP framework)."""

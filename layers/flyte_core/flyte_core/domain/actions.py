@@ -1,0 +1,31 @@
+"""An action as stored: the command a step created for a pack, and where it is in its life
+(NEW -> PENDING -> SUCCESS | FATAL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class Action:
+    id: str
+    name: str
+    pack_name: str
+    pack_labels: dict[str, str]
+    input: Any
+    state: str
+    state_time: datetime
+    states: list[dict[str, str]]
+    correlation_id: str
+    flow_name: str
+    flow_uuid: str
+    step_id: str
+    context: dict[str, str]
+    trigger: dict[str, Any] | None
+    result: dict[str, Any] | None
+    attempts: int = 0
+    lease_expires_at: datetime | None = None
+    claim_queue_url: str | None = None
+    claim_receipt: str | None = None

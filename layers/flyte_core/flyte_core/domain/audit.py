@@ -1,0 +1,146 @@
+"""The audit of flow executions (spec 8): the query it answers and how executions are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .actions import Action
+from .errors import InvalidInput
+from .events import ZERO_EVENT_JSON, StoredEvent, trace_location
+from .execution import StepFailure
+from .links import link
+from .times import format_time
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Query:
+    flow_name: str | None = None
+    step_id: str | None = None
+    action_name: str | None = None
+    action_pack_name: str | None = None
+    action_pack_labels: dict[str, str] = field(default_factory=dict)
+    start: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def parse_pack_labels(text: str) -> dict[str, str]:
+    """`k:v,k2:v2`: pairs without exactly one `:` are dropped, keys and values trimmed (as the original)."""
+    labels = {}
+    for pair in text.split(","):
+        parts = pair.split(":")
+        if len(parts) == 2:
+            labels[parts[0].strip()] = parts[1].strip()
+    return labels
+
+
+def _integer(params: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        return int(params[name])
+    except (KeyError, ValueError):
+        return default  # non-integers fall back to the default, as in the original
+
+
+def _paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """`start` and `limit` of every audit list."""
+    start, limit = _integer(params, "start", 0), _integer(params, "limit", DEFAULT_LIMIT)
+    if start < 0:
+        raise InvalidInput("'start' must not be negative.", field="start")
+    if not 0 < limit <= MAX_LIMIT:
+        raise InvalidInput(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
+    return start, limit
+
+
+def parse_query(params: Mapping[str, str]) -> Query:
+    start, limit = _paging(params)
+    return Query(flow_name=params.get("flowName"), step_id=params.get("stepId"), action_name=params.get("actionName"),
+                 action_pack_name=params.get("actionPackName"),
+                 action_pack_labels=parse_pack_labels(params.get("actionPackLabels", "")), start=start, limit=limit)
+
+
+@dataclass
+class ExecutionRecord:
+    correlation_id: str
+    flow: dict[str, Any]
+    flow_uuid: str
+    actions: list[Action]
+    step_failures: list[StepFailure]
+
+
+def action_representation(action: Action) -> dict[str, Any]:
+    return {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
+            "input": action.input, "state": {"value": action.state, "time": format_time(action.state_time)},
+            "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
+            "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
+            "trigger": action.trigger or ZERO_EVENT_JSON, "result": action.result or ZERO_EVENT_JSON,
+            "attempts": action.attempts}
+
+
+def step_failure_representation(failure: StepFailure) -> dict[str, Any]:
+    return {"stepId": failure.step_id, "field": failure.field, "message": failure.message,
+            "time": format_time(failure.time), "trigger": failure.trigger}
+
+
+def execution_representation(record: ExecutionRecord, base: str) -> dict[str, Any]:
+    rep: dict[str, Any] = {
+        "name": record.flow["name"], "uuid": record.flow_uuid, "correlationId": record.correlation_id,
+        "steps": record.flow["steps"],
+        "actions": {a.step_id: action_representation(a) for a in sorted(record.actions, key=lambda a: a.state_time)},
+    }
+    if record.step_failures:
+        rep["stepFailures"] = [step_failure_representation(f) for f in sorted(record.step_failures, key=lambda f: f.time)]
+    rep["links"] = [link(f"{base}v1/audit/flows/{record.correlation_id}", "self")]
+    return rep
+
+
+def list_representation(records: list[ExecutionRecord], base: str) -> dict[str, Any]:
+    return {"flows": [execution_representation(r, base) for r in records],
+            "links": [link(f"{base}v1/audit/flows", "self"), link(f"{base}v1", "up"),
+                      link(f"{base}swagger#/flowExecs", "help")]}
+
+
+# --- events: why each step of each flow did or did not fire ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    pack_name: str | None = None
+    event: str | None = None
+    start: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def parse_event_query(params: Mapping[str, str]) -> EventQuery:
+    start, limit = _paging(params)
+    return EventQuery(pack_name=params.get("packName") or None, event=params.get("event") or None, start=start, limit=limit)
+
+
+def _event_summary(stored: StoredEvent, base: str) -> dict[str, Any]:
+    event = stored.event
+    return {"id": event.id, "event": event.name,
+            "pack": {"id": event.pack_id, "name": event.pack_name, "labels": event.pack_labels},
+            "receivedAt": format_time(event.received_at), "status": "processed" if stored.trace is not None else "pending"}
+
+
+def event_representation(stored: StoredEvent, base: str) -> dict[str, Any]:
+    """The event, and every step of every flow the matcher considered for it, with its outcome."""
+    flows = []
+    for flow in stored.trace or []:
+        ran = any(step["outcome"] == "fired" or step["reason"] == "template" for step in flow["steps"])
+        links = [link(f"{base}v1/audit/flows/{flow['correlationId']}", f"{base}swagger#!/flowAudit/getFlowExecution")] if ran else []
+        flows.append({**flow, "links": links})
+    return {**_event_summary(stored, base), "payload": stored.event.payload, "createdAt": format_time(stored.event.created_at),
+            "firedSteps": stored.fired_steps, "flows": flows,
+            "links": [link(trace_location(base, stored.event.id), "self"), link(f"{base}v1/audit/events", "up"),
+                      link(f"{base}swagger#/eventAudit", "help")]}
+
+
+def event_list_representation(events: list[StoredEvent], base: str) -> dict[str, Any]:
+    return {"events": [{**_event_summary(stored, base), "firedSteps": stored.fired_steps,
+                        "links": [link(trace_location(base, stored.event.id), "self")]} for stored in events],
+            "links": [link(f"{base}v1/audit/events", "self"), link(f"{base}v1", "up"),
+                      link(f"{base}swagger#/eventAudit", "help")]}

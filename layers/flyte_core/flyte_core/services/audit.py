@@ -1,0 +1,42 @@
+"""The audit of flow executions (spec 8): find executions by what their actions did, show one whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..adapters import actions_table, events_table, flows_table
+from ..domain.audit import EventQuery, ExecutionRecord, Query
+from ..domain.events import StoredEvent
+
+
+def find(query: Query) -> list[ExecutionRecord]:
+    """Filter actions, group them by execution, newest matching state first, then page."""
+    latest: dict[str, datetime] = {}
+    for action in actions_table.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
+        if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
+            if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
+                latest[action.correlation_id] = action.state_time
+    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start:query.start + query.limit]
+    return [record for record in (execution(cid) for cid in ordered) if record is not None]
+
+
+def execution(correlation_id: str) -> ExecutionRecord | None:
+    actions, step_failures = actions_table.execution_records(correlation_id)
+    if not actions and not step_failures:
+        return None
+    flow_uuid = (actions[0] if actions else step_failures[0]).flow_uuid
+    flow = flows_table.version(flow_uuid)
+    if flow is None:
+        return None
+    return ExecutionRecord(correlation_id, flow, flow_uuid, actions=actions, step_failures=step_failures)
+
+
+def find_events(query: EventQuery) -> list[StoredEvent]:
+    """Events newest first, paged."""
+    found = events_table.newest_first(query.pack_name, query.event, query.start + query.limit)
+    return list(found)[query.start:query.start + query.limit]
+
+
+def event_trace(event_id: str) -> StoredEvent | None:
+    """An event and, once the step matcher processed it, its trace."""
+    return events_table.get(event_id)

@@ -1,1 +1,0 @@
-"""Repositories over DynamoDB (PynamoDB) and SQS: the only modules that talk to AWS."""
