@@ -22,10 +22,11 @@ def seen_pack(raw_pack_id: str):
 
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
+    request = Request(app)
     pack = seen_pack(packId)
-    name, payload, created_at = events.parse_posted(Request(app).json_body("event"))
+    name, payload, created_at = events.parse_posted(request.json_body("event"))
     event = pipeline.receive_event(pack, name, payload, created_at)
-    return _accepted(Request(app), event.id)
+    return _accepted(request, event.id)
 
 
 def _accepted(request: Request, event_id: str):
@@ -62,8 +63,9 @@ def _wait_seconds(request: Request) -> int:
 @app.post("/v1/packs/<packId>/actions/<actionId>/result", summary="Post the result of a taken action",
           tags=["actionResult"], operation_id="postActionResult")
 def post_result(packId: str, actionId: str):
+    request = Request(app)
     pack = seen_pack(packId)
-    name, payload, created_at = events.parse_posted(Request(app).json_body("result"))
+    name, payload, created_at = events.parse_posted(request.json_body("result"))
     action_id = path_value(actionId)
     try:
         finished = pipeline.complete(pack, action_id, name, payload, created_at)
@@ -73,7 +75,7 @@ def post_result(packId: str, actionId: str):
                              "only a taken action takes a result, and only once.", state=current.state if current else None) from None
     if finished is None:
         raise NotFound(f"No action {action_id!r}.")
-    return _accepted(Request(app), finished.result["id"])
+    return _accepted(request, finished.result["id"])
 
 
 lambda_handler = http_entrypoint(app)

@@ -1,5 +1,5 @@
-"""Use cases of explainability: test a flow before it runs, replay an edit over stored events, and
-warn at upload about what no registered pack offers. Reads only: no side effects."""
+"""Use cases of explainability: test a flow before it runs and replay an edit over stored events
+(both only read: no side effects), and warn when a flow is saved about what no registered pack offers."""
 
 from __future__ import annotations
 
