@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 
-from .stack import LocalStack
+from .stack import LocalStack, auth_environment
 
 
 def main() -> None:
@@ -27,7 +27,8 @@ def main() -> None:
     for noisy in ("werkzeug", "botocore.credentials", "pynamodb.settings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides = dict(item.split("=", 1) for item in args.parameter)
-    stack = LocalStack(host=args.host, port=args.port, endpoint=args.aws_endpoint, parameter_overrides=overrides)
+    stack = LocalStack(host=args.host, port=args.port, endpoint=args.aws_endpoint, parameter_overrides=overrides,
+                       environment=auth_environment(os.environ))
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

@@ -16,6 +16,10 @@ TEMPLATE = ROOT / "template.yaml"
 STACK_NAME = "flyte-local"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+# A developer's machine is not the internet: the local stack is open, as the original without its
+# auth variables, unless FLYTE_AUTH_POLICY_PATH and an issuer are given (stack.AUTH_VARIABLES) or
+# these are overridden (--parameter BuiltInTokenIssuer=true).
+LOCAL_PARAMETERS = {"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true"}
 
 
 @dataclass
@@ -71,6 +75,8 @@ class Application:
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     table_names: dict[str, str] = field(default_factory=dict)
     queue_names: dict[str, str] = field(default_factory=dict)
+    ssm_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
 
 
 def physical_name(logical_id: str) -> str:
@@ -96,6 +102,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
     document = load_template(template)
     resources: dict[str, Any] = document.get("Resources", {})
     parameters = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
+    parameters.update(LOCAL_PARAMETERS)
     parameters.update(parameter_overrides or {})
     parameters.update({"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
                        "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None})
@@ -121,14 +128,28 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
             attributes[(logical_id, "QueueName")] = name
             attributes[(logical_id, "QueueUrl")] = queue_url(endpoint, name)
+        elif kind in ("AWS::SSM::Parameter", "AWS::SecretsManager::Secret"):
+            refs[logical_id] = physical_name(logical_id)  # the parameter's Name, once resolved below
         elif kind == "AWS::Serverless::LayerVersion":
             refs[logical_id] = str(ROOT / resource["Properties"]["ContentUri"])
         else:
             refs[logical_id] = physical_name(logical_id)
             attributes[(logical_id, "Arn")] = f"arn:aws:local:{REGION}:{ACCOUNT}:{physical_name(logical_id)}"
-    resolver = Resolver(parameters, refs, attributes)
+    resolver = Resolver(parameters, refs, attributes, document.get("Conditions", {}))
     app.tables = {logical_id: resolver.resolve(props) for logical_id, props in app.tables.items()}
     app.queues = {logical_id: resolver.resolve(props) for logical_id, props in app.queues.items()}
+    for logical_id, resource in resources.items():
+        kind = resource.get("Type")
+        if kind not in ("AWS::SSM::Parameter", "AWS::SecretsManager::Secret"):
+            continue
+        if resource.get("Condition") and not resolver.condition(resource["Condition"]):
+            continue
+        props = resolver.resolve(resource.get("Properties", {}))
+        if kind == "AWS::SSM::Parameter":
+            refs[logical_id] = props.get("Name") or physical_name(logical_id)
+            app.ssm_parameters[refs[logical_id]] = props
+        else:
+            app.secrets[physical_name(logical_id)] = props
     arn_to_table = {attributes[(lid, "StreamArn")]: lid for lid in app.tables}
     arn_to_queue = {attributes[(lid, "Arn")]: lid for lid in app.queues}
 

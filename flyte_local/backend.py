@@ -7,6 +7,7 @@ import atexit
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 from typing import Any
@@ -73,6 +74,29 @@ def create_resources(app: Application, client: Any) -> None:
         _create_table(client("dynamodb"), app.table_names[logical_id], props)
     for logical_id, props in app.queues.items():
         _create_queue(client("sqs"), app.queue_names[logical_id], props)
+    for name, props in app.ssm_parameters.items():
+        client("ssm").put_parameter(Name=name, Value=props["Value"], Type=props.get("Type", "String"), Overwrite=True)
+    for name, props in app.secrets.items():
+        _create_secret(client("secretsmanager"), name, props)
+
+
+def _create_secret(secretsmanager: Any, name: str, props: dict[str, Any]) -> None:
+    """A secret with its generated string, as Secrets Manager makes it from GenerateSecretString."""
+    generate = props.get("GenerateSecretString") or {}
+    value = props.get("SecretString")
+    if value is None:
+        generated = secrets.token_urlsafe(48)[: int(generate.get("PasswordLength", 32))]
+        if generate.get("GenerateStringKey"):
+            document = json.loads(generate.get("SecretStringTemplate") or "{}")
+            document[generate["GenerateStringKey"]] = generated
+            value = json.dumps(document)
+        else:
+            value = generated
+    try:
+        secretsmanager.create_secret(Name=name, SecretString=value)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceExistsException":
+            raise
 
 
 def _create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> None:

@@ -50,10 +50,21 @@ class UnsupportedIntrinsic(Exception):
 class Resolver:
     """Resolves intrinsic functions against parameters, pseudo parameters and local physical names."""
 
-    def __init__(self, parameters: Mapping[str, Any], refs: Mapping[str, Any], attributes: Mapping[tuple[str, str], Any]):
+    def __init__(self, parameters: Mapping[str, Any], refs: Mapping[str, Any], attributes: Mapping[tuple[str, str], Any],
+                 conditions: Mapping[str, Any] | None = None):
         self.parameters = parameters
         self.refs = refs
         self.attributes = attributes
+        self.conditions = conditions or {}
+        self._evaluated: dict[str, bool] = {}
+
+    def condition(self, name: str) -> bool:
+        """A named condition of the template's `Conditions` section."""
+        if name not in self._evaluated:
+            if name not in self.conditions:
+                raise UnsupportedIntrinsic(f"the template has no condition {name!r}")
+            self._evaluated[name] = bool(self.resolve(self.conditions[name]))
+        return self._evaluated[name]
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -74,6 +85,20 @@ class Resolver:
             if key == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(item) for item in self.resolve(items))
+            if key == "Fn::If":
+                name, when_true, when_false = argument
+                return self.resolve(when_true if self.condition(name) else when_false)
+            if key == "Condition" and isinstance(argument, str):
+                return self.condition(argument)
+            if key == "Fn::Equals":
+                left, right = (self.resolve(item) for item in argument)
+                return str(left) == str(right)
+            if key == "Fn::Not":
+                return not self.resolve(argument[0])
+            if key == "Fn::Or":
+                return any(self.resolve(item) for item in argument)
+            if key == "Fn::And":
+                return all(self.resolve(item) for item in argument)
             if key.startswith("Fn::"):
                 raise UnsupportedIntrinsic(f"the local stack does not evaluate {key}")
         return {key: self.resolve(item) for key, item in value.items()}

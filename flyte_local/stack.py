@@ -25,6 +25,20 @@ LOCAL_ENVIRONMENT = {
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
 
+# The original's auth variables: taken from the environment of `make run` (or given to LocalStack) and
+# handed to every function, so `FLYTE_AUTH_POLICY_PATH=policy.yaml FLYTE_OIDC_ISSUER_URL=...
+# FLYTE_OIDC_ISSUER_CLIENT_ID=... make run` serves the API with auth on.
+AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_OIDC_ISSUER_URL", "FLYTE_OIDC_ISSUER_CLIENT_ID")
+
+
+def auth_environment(environ: dict[str, str] | os._Environ) -> dict[str, str]:
+    """The auth variables set in `environ`, with the policy path made absolute (workers may move)."""
+    chosen = {name: environ[name] for name in AUTH_VARIABLES if environ.get(name)}
+    if "FLYTE_AUTH_POLICY_PATH" in chosen and not chosen["FLYTE_AUTH_POLICY_PATH"].startswith("ssm:"):
+        chosen["FLYTE_AUTH_POLICY_PATH"] = os.path.abspath(chosen["FLYTE_AUTH_POLICY_PATH"])
+    return chosen
+
+
 class EnvironmentConflict(Exception):
     pass
 
@@ -45,8 +59,9 @@ def merged_environment(app: application.Application) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
-                 parameter_overrides: dict[str, str] | None = None) -> None:
+                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None) -> None:
         self.host, self.port = host, port
+        self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
         self.endpoint = endpoint
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
@@ -81,7 +96,7 @@ class LocalStack:
     def function_environment(self, function: application.Function) -> dict[str, str]:
         """What the function's environment holds in Lambda: its template variables, the region,
         credentials, and here the endpoint of the local AWS."""
-        environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment}
+        environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment, **self.environment}
         environment["AWS_ENDPOINT_URL"] = self.backend.endpoint
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
         return environment

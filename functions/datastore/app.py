@@ -1,5 +1,7 @@
 """Datastore: multipart PUT, raw GET, list, delete (spec 7)."""
 
+from dataclasses import replace
+
 from flyte_core.adapters import datastore_table
 from flyte_core.domain import datastore
 from flyte_core.domain.errors import NotFound
@@ -27,7 +29,8 @@ def get_item(key: str):
          tags=["datastore"], operation_id="storeDatastoreItem")
 def put_item(key: str):
     request = Request(app)
-    item = datastore.parse_upload(path_value(key), request.raw_body(), request.content_type)
+    item = replace(datastore.parse_upload(path_value(key), request.raw_body(), request.content_type),
+                   updated_by=request.actor)
     return empty(201 if datastore_table.put(item) else 204)
 
 

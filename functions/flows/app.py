@@ -19,7 +19,7 @@ def list_flows():
           operation_id="createFlow")
 def create_flow():
     request = Request(app)
-    flow = flows.parse_flow(request.json_body("flow"))
+    flow = flows.authored(flows.parse_flow(request.json_body("flow")), request.actor)
     warnings = explain.save_flow(flow)
     return request.respond({"warnings": warnings}, 201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
 

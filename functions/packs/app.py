@@ -1,5 +1,7 @@
 """Packs: register, list, get, delete (spec 3)."""
 
+from dataclasses import replace
+
 from flyte_core.adapters import packs_table
 from flyte_core.domain import packs, times
 from flyte_core.domain.errors import NotFound
@@ -18,7 +20,8 @@ def list_packs():
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
-    pack = registry.register(packs.parse_registration(request.json_body("pack registration")))
+    pack = registry.register(replace(packs.parse_registration(request.json_body("pack registration")),
+                                     registered_by=request.actor))
     return request.respond(packs.representation(pack, request.base, times.now()), 201,
                            headers={"Location": f"{request.base}v1/packs/{pack.id}"})
 

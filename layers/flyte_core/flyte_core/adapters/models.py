@@ -41,6 +41,7 @@ class PackModel(Model):
     links = JSONAttribute(default=list)
     lastSeen = UTCDateTimeAttribute()
     queueUrl = UnicodeAttribute()
+    registeredBy = JSONAttribute(null=True)  # who registered it: {"sub", "email"?} when auth is on
     by_name = PackNameIndex()
 
 
@@ -81,6 +82,7 @@ class DatastoreItemModel(Model):
     contentType = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
+    updatedBy = JSONAttribute(null=True)  # who stored it: {"sub", "email"?} when auth is on
 
 
 

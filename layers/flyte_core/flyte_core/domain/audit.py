@@ -89,6 +89,7 @@ def execution_representation(record: ExecutionRecord, base: str) -> dict[str, An
     rep: dict[str, Any] = {
         "name": record.flow["name"], "uuid": record.flow_uuid, "correlationId": record.correlation_id,
         "steps": record.flow["steps"],
+        **({"createdBy": record.flow["createdBy"]} if record.flow.get("createdBy") else {}),
         "actions": {a.step_id: action_representation(a) for a in sorted(record.actions, key=lambda a: a.state_time)},
     }
     if record.step_failures:

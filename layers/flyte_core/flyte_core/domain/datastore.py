@@ -21,6 +21,7 @@ class Item:
     value: bytes
     content_type: str
     description: str | None = None
+    updated_by: dict[str, str] | None = None  # who stored it, when auth is on
 
 
 def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
@@ -59,6 +60,8 @@ def list_representation(items: list[Item], base: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"key": item.key, "contentType": item.content_type}
         if item.description:
             entry["description"] = item.description
+        if item.updated_by:
+            entry["updatedBy"] = item.updated_by
         entry["links"] = [item_link(base, f"v1/datastore/{item.key}")]
         entries.append(entry)
     return {"links": [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),

@@ -209,6 +209,12 @@ def triggers(flow: dict[str, Any]) -> list[str]:
     return [trigger_key(pack_name, event_name) for pack_name, event_name in trigger_pairs(flow)]
 
 
+def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, Any]:
+    """The flow version with who posted it (when auth is on); `createdBy` is never taken from the
+    posted document, whose unknown keys parse_flow drops."""
+    return {**flow, "createdBy": actor} if actor else flow
+
+
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
     return {**flow, "links": [link(f"{base}v1/flows/{name}", "self"), link(f"{base}v1/flows", "up"),

@@ -30,6 +30,7 @@ class Pack:
     links: list[dict[str, str]] = field(default_factory=list)
     last_seen: datetime | None = None
     queue_url: str = ""
+    registered_by: dict[str, str] | None = None  # who registered it, when auth is on
 
 
 def pack_id(name: str, labels: Mapping[str, str]) -> str:
@@ -136,6 +137,8 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     if pack.events:
         rep["events"] = [{"name": e["name"], **({"links": e["links"]} if e["links"] else {})} for e in pack.events]
     rep["lastSeen"] = pack.last_seen
+    if pack.registered_by:
+        rep["registeredBy"] = pack.registered_by
     rep["links"] = [
         *pack.links,
         link(f"{base}v1/packs/{pack.id}", "self"),

@@ -1,2 +1,2 @@
-"""The HTTP face: the Powertools resolver, request parsing and negotiation, and the one place where
-domain errors become problem+json responses."""
+"""The HTTP face: the Powertools resolver, request parsing and negotiation, the one place where
+domain errors become problem+json responses, and auth (the policy and token check)."""

@@ -1,29 +1,56 @@
 """The HTTP face every API function shares: a Powertools resolver with Flyte's error and
-negotiation rules, and the Lambda entry point that adds correlation ids, tracing and metrics."""
+negotiation rules and the auth check before every route, and the Lambda entry point that adds
+correlation ids, tracing and metrics."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 
 from ..domain.errors import DomainError, NotFound
 from ..observability import logger, metrics, tracer
 from . import web
+from .auth.environment import environment_guard
+from .auth.guard import Refused
+from .auth.tokens import Identity
 from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
 
 
-def problem_response(body: dict[str, Any]) -> Response:
-    return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body))
+def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
+    return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body),
+                    headers=dict(headers or {}))
+
+
+def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    """Spec 9: the policy and token check, for every request of every API function, before its route
+    runs; the caller's identity (when the rule asked for a token) goes to the handlers (item 7)."""
+    guard = environment_guard()
+    if guard is not None:
+        event = app.current_event
+        identity = guard.check(event.request_context.http.method, event.raw_path or event.path,
+                               web.header(event.headers or {}, "authorization"))
+        app.append_context(identity=identity)
+    return next_middleware(app)
 
 
 def create_app() -> APIGatewayHttpResolver:
     """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
     app = APIGatewayHttpResolver()
+    environment_guard()  # a broken auth configuration stops the cold start, as it stopped the original
+    app.use(middlewares=[_authorize])
+
+    @app.exception_handler(Refused)
+    def handle_refused(refusal: Refused) -> Response:
+        logger.info("request refused by the auth policy", extra={"status": refusal.status, "detail": refusal.detail})
+        body = problem(refusal.status, HTTPStatus(refusal.status).phrase, refusal.detail)
+        return problem_response(body, refusal.headers)
 
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
@@ -60,6 +87,7 @@ class Request:
     """What handlers read from the current HTTP API event."""
 
     def __init__(self, app: APIGatewayHttpResolver) -> None:
+        self._app = app
         self.event = app.current_event
         self.headers: Mapping[str, str] = self.event.headers or {}
         self.base = web.base_url(self.headers)
@@ -85,6 +113,17 @@ class Request:
     def json_body(self, what: str = "request body") -> Any:
         """The body as JSON, or as YAML when sent as application/x-yaml (spec 1.3)."""
         return web.parse_body(self.raw_body(), self.content_type, what=what)
+
+    @property
+    def identity(self) -> Identity | None:
+        """Who made the request, when the auth policy required a token for it (issue 11, item 7)."""
+        return self._app.context.get("identity")
+
+    @property
+    def actor(self) -> dict[str, str] | None:
+        """Who to record with a change (None when the auth policy asked no token for the request)."""
+        identity = self.identity
+        return identity.actor() if identity else None
 
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)

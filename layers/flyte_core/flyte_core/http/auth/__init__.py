@@ -1,0 +1,2 @@
+"""Authentication and authorisation of API requests (spec 9): the policy file, token verification,
+the stack's own token issuer, and the check every API function runs before routing."""

@@ -1,0 +1,182 @@
+"""The check every API request passes before it is routed (spec 9): policy, bearer token, claims.
+
+Outcomes, as the original answered them (issue 11 item 4); every refusal has a problem+json body:
+- no rule for the path: 401;
+- the path's rule does not list the method: 405 with `Allow`;
+- a rule with claims and no usable `Authorization` header: 401, `WWW-Authenticate: Bearer realm="token"`;
+- a token that does not verify: 401, `WWW-Authenticate: Bearer realm="token", error="invalid_token"`;
+- a valid token whose claims do not satisfy the rule: 401 without the header;
+- OPTIONS: never checked.
+Tokens are read from the `Authorization` header only; a token in the query string is ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .policy import Granted, MethodNotAllowed, NoRule, Policy, PolicyError, claims_satisfied, parse_policy
+from .tokens import ConfigurationError, Identity, InvalidToken, Issuer, IssuerUnavailable, OidcIssuer, TokenVerifier
+
+CHALLENGE = 'Bearer realm="token"'
+INVALID_TOKEN_CHALLENGE = 'Bearer realm="token", error="invalid_token"'
+POLICY_REFRESH_SECONDS = 60  # a policy kept in SSM applies within a minute of a change
+SSM_PREFIX = "ssm:"
+
+log = logging.getLogger(__name__)
+
+
+class Refused(Exception):
+    """The request may not proceed; `status`, `headers` and `detail` make the problem response."""
+
+    def __init__(self, status: int, detail: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.headers = status, detail, dict(headers or {})
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization` header: a leading `Bearer ` (any case) is stripped, otherwise
+    the whole value is the token (as the original's extractor). None when there is none."""
+    if not authorization:
+        return None
+    token = authorization[7:] if authorization[:7].lower() == "bearer " else authorization
+    token = token.strip()
+    return token or None
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    policy_source: str  # a file path, or ssm:<parameter name>
+    oidc_issuer_url: str
+    oidc_client_id: str
+    token_secret_id: str  # Secrets Manager id of the built-in issuer's secret
+
+
+def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
+    """None when auth is off. Fails closed: a partial configuration is an error, never an open API
+    (the original silently ran without auth unless all three of its variables were set)."""
+    env = os.environ if env is None else env
+    settings = AuthSettings(
+        policy_source=env.get("FLYTE_AUTH_POLICY_PATH", "").strip(),
+        oidc_issuer_url=env.get("FLYTE_OIDC_ISSUER_URL", "").strip(),
+        oidc_client_id=env.get("FLYTE_OIDC_ISSUER_CLIENT_ID", "").strip(),
+        token_secret_id=env.get("FLYTE_TOKEN_SECRET_ARN", "").strip(),
+    )
+    if not any((settings.policy_source, settings.oidc_issuer_url, settings.oidc_client_id, settings.token_secret_id)):
+        return None
+    if not settings.policy_source:
+        raise ConfigurationError("a token issuer is configured but FLYTE_AUTH_POLICY_PATH is not set")
+    if bool(settings.oidc_issuer_url) != bool(settings.oidc_client_id):
+        raise ConfigurationError("FLYTE_OIDC_ISSUER_URL and FLYTE_OIDC_ISSUER_CLIENT_ID must be set together")
+    if not settings.oidc_issuer_url and not settings.token_secret_id:
+        raise ConfigurationError("FLYTE_AUTH_POLICY_PATH is set but no issuer is (FLYTE_OIDC_ISSUER_URL and "
+                                 "FLYTE_OIDC_ISSUER_CLIENT_ID, or FLYTE_TOKEN_SECRET_ARN)")
+    return settings
+
+
+class PolicySource:
+    """The policy, read once from a file, or from an SSM parameter and re-read every minute."""
+
+    def __init__(self, source: str, read_parameter: Callable[[str], str],
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._source, self._read_parameter, self._monotonic = source, read_parameter, monotonic
+        self._policy: Policy | None = None
+        self._text: str | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+        if not source.startswith(SSM_PREFIX):
+            try:
+                with open(source, encoding="utf-8") as handle:
+                    self._policy = parse_policy(handle.read(), source)
+            except OSError as error:
+                raise ConfigurationError(f"cannot read the auth policy {source}: {error}") from None
+
+    def current(self) -> Policy:
+        if not self._source.startswith(SSM_PREFIX):
+            assert self._policy is not None
+            return self._policy
+        with self._lock:
+            if self._policy is None or self._monotonic() - self._read_at >= POLICY_REFRESH_SECONDS:
+                try:
+                    text = self._read_parameter(self._source[len(SSM_PREFIX):])
+                except Exception as error:  # noqa: BLE001 (any AWS failure: keep the policy we have)
+                    if self._policy is None:
+                        raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
+                    log.warning("the auth policy %s cannot be read again; the current one stays: %s", self._source, error)
+                    text = self._text
+                if text != self._text:
+                    try:
+                        self._policy, self._text = parse_policy(text, self._source), text
+                    except PolicyError:
+                        if self._policy is None:
+                            raise  # nothing good to fall back on: every request fails, loudly
+                        # A broken edit keeps the last good policy until it is fixed.
+                        log.exception("the edited auth policy is unusable; the previous one stays in force")
+                self._read_at = self._monotonic()
+            return self._policy
+
+
+class Guard:
+    def __init__(self, policy: Callable[[], Policy], verifier: Callable[[], TokenVerifier]) -> None:
+        self._policy, self._verifier = policy, verifier
+
+    def check(self, method: str, raw_path: str, authorization: str | None) -> Identity | None:
+        """The caller's identity when the rule needed a token, None when it did not; raises Refused."""
+        try:
+            policy = self._policy()
+        except IssuerUnavailable as error:
+            raise Refused(503, f"The auth policy cannot be read: {error}.", {"Retry-After": "5"}) from None
+        decision = policy.decide(method, raw_path)
+        if isinstance(decision, NoRule):
+            raise Refused(401, f"No rule of the auth policy covers {raw_path}.")
+        if isinstance(decision, MethodNotAllowed):
+            raise Refused(405, f"The auth policy does not allow {method} on {raw_path}.",
+                          {"Allow": ", ".join(decision.allowed)})
+        if not isinstance(decision, Granted) or not decision.rule.needs_token:
+            return None
+        token = bearer_token(authorization)
+        if token is None:
+            raise Refused(401, "This request needs a bearer token in the Authorization header.",
+                          {"WWW-Authenticate": CHALLENGE})
+        try:
+            identity = self._verifier().verify(token)
+        except InvalidToken as error:
+            raise Refused(401, f"The bearer token is not valid: {error}.",
+                          {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}) from None
+        except IssuerUnavailable as error:
+            raise Refused(503, f"The token issuer cannot be reached to verify the token: {error}.",
+                          {"Retry-After": "5"}) from None
+        if not claims_satisfied(decision.rule.claims, identity.claims, decision.params):
+            raise Refused(401, f"The token's claims do not satisfy the auth policy for {method} {raw_path}.")
+        return identity
+
+
+def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str],
+                read_secret: Callable[[str], str]) -> Guard:
+    """A guard whose policy and issuers are loaded as late as possible and then kept for the
+    execution environment (the JWKS, the secret and the policy are fetched once, not per request)."""
+    from .issuer import BuiltInIssuer
+
+    policy = PolicySource(settings.policy_source, read_parameter)
+    oidc = OidcIssuer(settings.oidc_issuer_url, settings.oidc_client_id) if settings.oidc_issuer_url else None
+    verifier: list[TokenVerifier] = []
+    lock = threading.Lock()
+
+    def current_verifier() -> TokenVerifier:
+        with lock:
+            if not verifier:
+                issuers: list[Issuer] = [oidc] if oidc else []
+                if settings.token_secret_id:
+                    try:
+                        secret = read_secret(settings.token_secret_id)
+                    except Exception as error:  # noqa: BLE001 (any AWS failure means: try again later)
+                        raise IssuerUnavailable(f"the token secret cannot be read: {error}") from None
+                    issuers.append(BuiltInIssuer.from_secret(secret))
+                verifier.append(TokenVerifier(issuers))
+            return verifier[0]
+
+    return Guard(policy.current, current_verifier)
