@@ -5,9 +5,9 @@
   (c) (b) with 50 and with 5,000 flows registered, each event matching one of them
   (d) AWS requests per event of the quick-start flow, counted at the botocore level, per function,
       and per event with and without the trace the step matcher writes back onto each event
-  (e) replay of a flow edit over 1,000 stored events (POST /v1/flows/replay, limit 1000)
+  (f) replay of a flow edit over 1,000 stored events (POST /v1/flows/replay, limit 1000)
 
-Run: .venv/bin/python bench/bench_pipeline.py [--events 200] [--big 5000] [--replay 1000] [--only a,d,e,b,c]
+Run: .venv/bin/python bench/bench_pipeline.py [--events 200] [--big 5000] [--replay 1000] [--only a,d,f,b,c]
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ def measure_replay(stack: LocalStack, events: int) -> None:
         if len(listed) >= min(events, 1000) and all(e["status"] == "processed" for e in listed):
             break
         time.sleep(0.5)
-    print(f"\n(e) {events} events stored and traced in {time.time() - started:.0f} s")
+    print(f"\n(f) {events} events stored and traced in {time.time() - started:.0f} s")
     import yaml
 
     candidate = yaml.safe_load(flow)
@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--big", type=int, default=5000)
     parser.add_argument("--pickups", type=int, default=50)
     parser.add_argument("--replay", type=int, default=1000)
-    parser.add_argument("--only", default="a,b,c,d,e", help="figures to run, e.g. d,e")
+    parser.add_argument("--only", default="a,b,c,d,f", help="figures to run, e.g. d,f")
     args = parser.parse_args()
     only = set(args.only.split(","))
     logging.basicConfig(level=logging.WARNING)
@@ -198,7 +198,7 @@ def main() -> None:
                 print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
             if "d" in only:
                 quick_start_requests(stack)
-    if "e" in only:
+    if "f" in only:
         with LocalStack(port=0, parameter_overrides=quiet) as stack:
             measure_replay(stack, args.replay)
     for flows, tag in [(n, t) for n, t, figure in ((50, "S", "b"), (args.big, "B", "c")) if figure in only]:

@@ -63,6 +63,7 @@ class Function:
     environment: dict[str, str]
     layers: list[Path]
     timeout: int
+    reserved_concurrency: int | None = None
 
 
 @dataclass
@@ -165,6 +166,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             environment={k: "" if v is None else str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
             layers=[Path(layer) for layer in props.get("Layers", [])],
             timeout=int(props.get("Timeout", 3)),
+            reserved_concurrency=int(props["ReservedConcurrentExecutions"]) if props.get("ReservedConcurrentExecutions") else None,
         )
         for event_name, event in (props.get("Events") or {}).items():
             kind, event_props = event.get("Type"), event.get("Properties", {})

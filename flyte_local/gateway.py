@@ -1,5 +1,11 @@
 """An HTTP API (API Gateway v2) in front of the local functions: the routes of template.yaml,
-payload format 2.0 events, and the gateway's own answers for unknown routes and failed functions."""
+payload format 2.0 events, and the gateway's own answers for unknown routes and failed functions.
+
+The gateway's own answers are problem+json (API Gateway's are `{"message": ...}`; with the template's
+`$default` route every request reaches a function anyway). Like API Gateway it takes any method, limits
+the request body (Lambda's 6 MB invocation payload is the tighter bound) and writes response headers
+as bytes, refusing values a function sends with line breaks instead of letting them split the response.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,22 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .application import ACCOUNT, Route
+from .runtime import Throttled
 
 log = logging.getLogger("flyte_local")
+MAX_BODY_BYTES = 6 * 1024 * 1024  # a synchronous Lambda invocation carries at most 6 MB
+DEFAULT_ROUTE = "$default"  # SAM writes the path as /$default
+_UNSAFE_HEADER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _TEXT_TYPES = re.compile(r"^(text/|application/(json|x-yaml|yaml|xml|x-www-form-urlencoded|problem\+json|javascript))", re.I)
+
+
+def is_default(route: Route) -> bool:
+    return route.path.lstrip("/") == DEFAULT_ROUTE
 
 
 class CompiledRoute:
@@ -49,7 +64,8 @@ class CompiledRoute:
 class Gateway:
     def __init__(self, routes: list[Route], invoke: Callable[[str, dict], dict],
                  after_request: Callable[[], None] | None = None) -> None:
-        self.routes = sorted((CompiledRoute(r) for r in routes), key=CompiledRoute.specificity)
+        self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
+        self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
         self.after_request = after_request or (lambda: None)
         self._server: ThreadingHTTPServer | None = None
@@ -62,7 +78,13 @@ class Gateway:
             found = compiled.regex.fullmatch(path)
             if found:
                 return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups())}
+        if self.default is not None:
+            return self.default, {}
         return None
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """The methods some route has for this path (for a 405's Allow header)."""
+        return sorted({c.route.method for c in self.routes if c.regex.fullmatch(path)})
 
     def build_event(self, compiled: CompiledRoute, params: dict[str, str], method: str, target: str,
                     headers: dict[str, str], body: bytes, source_ip: str) -> dict:
@@ -79,9 +101,10 @@ class Gateway:
                 text_body = None
         now = datetime.now(timezone.utc)
         cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
+        route_key = DEFAULT_ROUTE if compiled is self.default else compiled.key
         event = {
             "version": "2.0",
-            "routeKey": compiled.key,
+            "routeKey": route_key,
             "rawPath": parts.path,
             "rawQueryString": parts.query,
             "headers": headers,
@@ -90,7 +113,7 @@ class Gateway:
                 "domainPrefix": headers.get("host", "localhost").split(".")[0],
                 "http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
                          "userAgent": headers.get("user-agent", "")},
-                "requestId": uuid.uuid4().hex, "routeKey": compiled.key, "stage": "$default",
+                "requestId": uuid.uuid4().hex, "routeKey": route_key, "stage": "$default",
                 "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
             },
             "isBase64Encoded": bool(body) and text_body is None,
@@ -120,7 +143,18 @@ class Gateway:
 
             def _handle(self) -> None:
                 started = time.perf_counter()
-                length = int(self.headers.get("content-length") or 0)
+                try:
+                    length = int(self.headers.get("content-length") or 0)
+                except ValueError:
+                    length = -1
+                if length < 0:
+                    self.close_connection = True
+                    self._problem(400, "The content-length header is not a number of bytes.")
+                    return
+                if length > MAX_BODY_BYTES:
+                    self.close_connection = True  # the body is not read: nothing else can follow on this connection
+                    self._problem(413, f"The request body has {length} bytes; at most {MAX_BODY_BYTES} are accepted.")
+                    return
                 body = self.rfile.read(length) if length else b""
                 headers: dict[str, str] = {}
                 for key, value in self.headers.items():
@@ -131,31 +165,60 @@ class Gateway:
                 path = urlsplit(self.path).path
                 found = gateway.match(self.command, path)
                 if found is None:
-                    self._send(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                    allowed = gateway.allowed_methods(path)
+                    if allowed:
+                        self._problem(405, f"{self.command} is not allowed on {path}; use {', '.join(allowed)}.",
+                                      {"allow": ", ".join(allowed)})
+                    else:
+                        self._problem(404, f"No route for {self.command} {path}.")
                     return
                 compiled, params = found
                 event = gateway.build_event(compiled, params, self.command, self.path, headers, body, self.client_address[0])
                 try:
                     result = gateway.invoke(compiled.route.function, event)
                     status, out_headers, out_body = _http_response(result)
+                except Throttled as throttled:
+                    log.warning("%s", throttled)
+                    status, out_headers, out_body = _problem(429, "The function is busy; try again.", {"retry-after": "1"})
                 except Exception:
                     log.exception("function %s failed on %s", compiled.route.function, compiled.key)
-                    status, out_headers, out_body = 500, {"content-type": "application/json"}, b'{"message":"Internal Server Error"}'
+                    status, out_headers, out_body = _problem(500, "The function failed; its log says why.")
+                unsafe = sorted(k for k, v in out_headers.items() if _UNSAFE_HEADER.search(k) or _UNSAFE_HEADER.search(v))
+                if unsafe:
+                    log.error("function %s answered headers with line breaks or controls: %s", compiled.route.function, unsafe)
+                    status, out_headers, out_body = _problem(502, f"The function answered an invalid header ({unsafe[0]}).")
                 self._send(status, out_headers, out_body)
                 log.info("%s %s -> %s (%.1f ms)", self.command, self.path, status, (time.perf_counter() - started) * 1000)
                 gateway.after_request()
+
+            def _problem(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+                self._send(*_problem(status, detail, headers))
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                """http.server's own refusals (bad request line, too long a URI, too many headers)."""
+                self.close_connection = True
+                self.request_version = self.protocol_version  # a status line even when the request line was unreadable
+                try:
+                    self._problem(code, message or explain or HTTPStatus(code).phrase)
+                except ValueError:
+                    self._problem(400, message or "Bad request")
 
             def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
                 self.send_response(status)
                 for key, value in headers.items():
                     if key.lower() != "content-length":
-                        self.send_header(key, value)
+                        # API Gateway sends header values as UTF-8 bytes; http.server would raise on
+                        # anything beyond Latin-1 and drop the connection without an answer.
+                        self.send_header(key, value.encode("utf-8").decode("latin-1"))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+            def __getattr__(self, name: str):
+                if name.startswith("do_"):  # every method reaches routing, as in API Gateway (TRACE, PROPFIND, ...)
+                    return self._handle
+                raise AttributeError(name)
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
@@ -172,6 +235,11 @@ class Gateway:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    return status, {"content-type": "application/problem+json", **(headers or {})}, json.dumps(body).encode("utf-8")
 
 
 def _http_response(result: object) -> tuple[int, dict[str, str], bytes]:

@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from . import application
+from .gateway import is_default
 from .runtime import FunctionRuntime
 from .stack import merged_environment
 
@@ -45,7 +46,7 @@ def build_document() -> dict[str, Any]:
             documented.update((method.upper(), path) for method in operations)
         for kind, entries in schema.get("components", {}).items():
             document["components"].setdefault(kind, {}).update(entries)
-    declared = {(route.method, route.path) for route in app.routes}
+    declared = {(route.method, route.path) for route in app.routes if not is_default(route)}  # not an operation
     if declared != documented:
         raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
                             f"handler routes missing from template.yaml: {sorted(documented - declared)}")

@@ -6,6 +6,11 @@ code on sys.path, and the handler imported once (cold start) then reused for one
 time. Separate processes matter: Powertools keeps the current request in class attributes, as it
 may in a Lambda environment, so two concurrent requests must never share a process.
 
+Bounds, so that a burst cannot exhaust a small machine: each function has at most MAX_CONCURRENCY
+environments (its `ReservedConcurrentExecutions` when the template sets one), the whole stack at most
+MAX_ENVIRONMENTS (memory; an idle environment of another function is ended to make room), and at most
+CONCURRENT_STARTS cold starts run at once (CPU). Invocations beyond that queue in arrival order.
+
 `FunctionRuntime` imports a handler in this process, for tools and tests that call one handler at a
 time (the OpenAPI generator, handler tests with sample events).
 """
@@ -17,22 +22,26 @@ import itertools
 import logging
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections import Counter, deque
 from dataclasses import dataclass
-from threading import Lock
+from multiprocessing.connection import Connection
 from typing import Any
 
 from .application import ACCOUNT, REGION, Function
 
 log = logging.getLogger("flyte_local")
 _instance_numbers = itertools.count(1)
-MAX_CONCURRENCY = 32  # per function, like a reserved-concurrency setting
+MAX_CONCURRENCY = int(os.environ.get("FLYTE_LOCAL_MAX_CONCURRENCY", "16"))  # per function (reserved concurrency)
+MAX_ENVIRONMENTS = int(os.environ.get("FLYTE_LOCAL_MAX_ENVIRONMENTS", "24"))  # all functions: about 80 MB each
+CONCURRENT_STARTS = os.cpu_count() or 2
+START_TIMEOUT_SECONDS = 120
+QUEUE_TIMEOUT_SECONDS = 30  # API Gateway's integration timeout
 
 
 @dataclass
@@ -104,13 +113,37 @@ class FunctionError(Exception):
     """The function raised; Lambda would report it as a function error."""
 
 
-def _worker_start(function: Function, environment: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(environment)
-    _count_aws_requests()
-    module = load_handler_module(function)
-    _worker["function"] = function
-    _worker["handler"] = getattr(module, function.handler.rpartition(".")[2])
+class Throttled(Exception):
+    """Every environment the function may have is busy and none became free in time (Lambda's 429)."""
+
+
+def _worker_main(connection: Connection, function: Function, environment: dict[str, str]) -> None:
+    """An execution environment: import the handler once, then one invocation at a time until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle; it stops its workers
+    try:
+        os.environ.clear()
+        os.environ.update(environment)
+        _count_aws_requests()
+        module = load_handler_module(function)
+        handler = getattr(module, function.handler.rpartition(".")[2])
+    except BaseException as error:
+        try:
+            connection.send((False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"))
+        except OSError:
+            pass
+        return
+    try:
+        connection.send((True, os.getpid()))
+        while True:
+            event = connection.recv()
+            _worker["requests"].clear()
+            try:
+                outcome = True, handler(event, _context(function)), Counter(_worker["requests"])
+            except Exception as error:  # sent back as text: an exception may not survive pickling
+                outcome = False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
+            connection.send(outcome)
+    except (EOFError, OSError):  # the stack closed the pipe: it is stopping, or gave up on this environment
+        return
 
 
 def _count_aws_requests() -> None:
@@ -127,56 +160,300 @@ def _count_aws_requests() -> None:
     botocore.endpoint.Endpoint.make_request = counted
 
 
-def _worker_invoke(event: Any) -> tuple[bool, Any, Counter]:
-    _worker["requests"].clear()
-    try:
-        return True, _worker["handler"](event, _context(_worker["function"])), Counter(_worker["requests"])
-    except Exception as error:  # sent back as text: an exception may not survive pickling
-        return False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
+class _Died(Exception):
+    pass
 
 
-def _worker_ready() -> int:
-    return os.getpid()
+class Environment:
+    """One worker process and the pipe it is invoked over."""
+
+    _context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a new Lambda environment
+
+    def __init__(self, function: Function, environment: dict[str, str]) -> None:
+        self.function = function
+        self.connection, child = self._context.Pipe()
+        self.process = self._context.Process(target=_worker_main, args=(child, function, environment),
+                                             name=f"flyte-local-{function.logical_id}", daemon=True)
+        self.process.start()
+        child.close()
+        self.last_used = self.busy_since = time.monotonic()
+        try:
+            ok, detail = self._receive(START_TIMEOUT_SECONDS)
+        except _Died as died:
+            raise FunctionError(f"{function.logical_id} could not start: {died}") from None
+        if not ok:
+            self.stop()
+            raise FunctionError(f"{function.logical_id} could not start: {detail}")
+
+    def _receive(self, timeout: float) -> Any:
+        try:
+            if self.connection.poll(timeout):
+                return self.connection.recv()
+        except (EOFError, OSError):
+            pass
+        else:
+            self.stop()  # a Lambda invocation past its timeout is ended with its environment
+            raise _Died(f"timed out after {timeout:.0f} s")
+        self.stop()
+        raise _Died("its execution environment died")
+
+    def invoke(self, event: Any) -> tuple[bool, Any, Counter]:
+        self.busy_since = time.monotonic()
+        try:
+            self.connection.send(event)
+        except OSError:  # ended meanwhile (the stack stopping, or a crash)
+            self.stop()
+            raise _Died("its execution environment died") from None
+        outcome = self._receive(self.function.timeout + 2)
+        self.last_used = time.monotonic()
+        return outcome
+
+    @property
+    def rss_bytes(self) -> int:
+        """Resident memory of the worker (Linux; 0 where /proc is not there)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError):
+            return 0
+
+    def stop(self) -> None:
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(timeout=5)
+
+
+class Capacity:
+    """What all functions share: a bound on live environments (memory) and on environments starting
+    at once (a cold start is a second of CPU; a burst must not start dozens together on two cores)."""
+
+    def __init__(self, max_environments: int = MAX_ENVIRONMENTS, concurrent_starts: int = CONCURRENT_STARTS) -> None:
+        self.max_environments = max_environments
+        self.starts = threading.BoundedSemaphore(concurrent_starts)
+        self._lock = threading.Lock()
+        self._pools: list[FunctionProcesses] = []
+        self.live = 0
+
+    def register(self, pool: FunctionProcesses) -> None:
+        with self._lock:
+            self._pools.append(pool)
+
+    def reserve(self, requester: FunctionProcesses) -> bool:
+        """Room for one more environment, ending the least recently used idle one elsewhere if full."""
+        with self._lock:
+            if self.live < self.max_environments:
+                self.live += 1
+                return True
+            idle = [(pool.oldest_idle(), pool) for pool in self._pools if pool is not requester]
+            idle = [(used, pool) for used, pool in idle if used is not None]
+        for _, pool in sorted(idle, key=lambda pair: pair[0]):
+            if pool.retire_idle():  # frees one unit of `live`, which this caller takes over
+                return True
+        return False
+
+    def release(self) -> None:
+        with self._lock:
+            self.live -= 1
+
+
+class _Waiter:
+    __slots__ = ("ready", "environment", "error")
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.environment: Environment | None = None
+        self.error: Exception | None = None
 
 
 class FunctionProcesses:
-    """The execution environments of one function."""
+    """The execution environments of one function: at most `max_concurrency` (its reserved
+    concurrency), started on demand; invocations beyond them queue in arrival order and take the
+    first environment that is free, whether a busy one finishes or a new one has started."""
 
-    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int = MAX_CONCURRENCY) -> None:
+    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int | None = None,
+                 capacity: Capacity | None = None) -> None:
         self.function = function
         self.environment = environment
-        self.max_concurrency = max_concurrency
-        self._lock = Lock()
-        self._pool = self._new_pool()
+        self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
+        self.capacity = capacity or Capacity()
+        self.capacity.register(self)
+        self._lock = threading.Lock()
+        self._idle: list[Environment] = []  # most recently used last: warm environments stay warm
+        self._busy: set[Environment] = set()
+        self._waiters: deque[_Waiter] = deque()
+        self._starting = 0
+        self._stopped = False
+        # Moving averages that decide when one more environment is worth its cold start.
+        self._service_seconds = 0.05
+        self._start_seconds = 1.5
         self.invocations = 0
         self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
+        self.peak_environments = 0
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.max_concurrency, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_start, initargs=(self.function, self.environment))
+    @property
+    def environments(self) -> int:
+        with self._lock:
+            return len(self._idle) + len(self._busy)
+
+    def rss_bytes(self) -> int:
+        with self._lock:
+            every = [*self._idle, *self._busy]
+        return sum(environment.rss_bytes for environment in every)
 
     def warm(self) -> None:
         """Start one environment now, so that a handler that cannot even import fails at start-up."""
-        self._pool.submit(_worker_ready).result(timeout=120)
+        if not self.capacity.reserve(self):
+            raise FunctionError(f"{self.function.logical_id}: no room for an environment")
+        with self._lock:
+            self._starting += 1
+        self._start_environment(gated=False)  # the stack starts every function at once, before any request
 
     def invoke(self, event: Any) -> Any:
+        environment = self._acquire()
+        began = time.monotonic()
         try:
-            ok, result, requests = self._pool.submit(_worker_invoke, event).result(timeout=self.function.timeout + 30)
-        except BrokenProcessPool:
-            with self._lock:  # an environment died (as a crashed Lambda would): start afresh
-                self._pool = self._new_pool()
-            raise FunctionError(f"{self.function.logical_id}: an execution environment died") from None
+            ok, result, requests = environment.invoke(event)
+        except _Died as died:
+            self._discard(environment)
+            raise FunctionError(f"{self.function.logical_id}: {died}") from None
+        except BaseException:
+            self._discard(environment)
+            raise
+        self._release(environment)
         with self._lock:
             self.invocations += 1
             self.aws_requests.update(requests)
+            self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
         if not ok:
             raise FunctionError(f"{self.function.logical_id} failed: {result}")
         return result
 
+    def _acquire(self) -> Environment:
+        waiter = _Waiter()
+        with self._lock:
+            if self._stopped:
+                raise FunctionError(f"{self.function.logical_id}: the stack is stopping")
+            if self._idle and not self._waiters:
+                environment = self._idle.pop()
+                self._busy.add(environment)
+                return environment
+            self._waiters.append(waiter)
+        self._consider_start()
+        deadline = time.monotonic() + QUEUE_TIMEOUT_SECONDS
+        while not waiter.ready.wait(0.2):  # while waiting, look again whether a new environment would help
+            if time.monotonic() > deadline:
+                with self._lock:
+                    if waiter in self._waiters:
+                        self._waiters.remove(waiter)
+                        raise Throttled(f"{self.function.logical_id}: all {self.max_concurrency} environments stayed "
+                                        f"busy for {QUEUE_TIMEOUT_SECONDS} s")
+                break
+            self._consider_start()
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.environment
+
+    def _consider_start(self) -> None:
+        """Start one more environment (one at a time) when waiting for a busy one would take longer
+        than a cold start: the queue drains slower than a start takes, or every environment has been
+        busy for longer (long polls). A burst of short invocations is served by the environments
+        there are, instead of spending the CPU it needs on cold starts."""
+        with self._lock:
+            live = len(self._idle) + len(self._busy)
+            if self._stopped or self._starting or not self._waiters or live >= self.max_concurrency:
+                return
+            now = time.monotonic()
+            drain = len(self._waiters) * self._service_seconds / max(1, len(self._busy))
+            held = min((now - e.busy_since for e in self._busy), default=0.0)
+            if live and drain <= self._start_seconds and held <= self._start_seconds:
+                return
+            self._starting += 1
+        threading.Thread(target=self._start_when_room, name=f"start-{self.function.logical_id}", daemon=True).start()
+
+    def _start_when_room(self) -> None:
+        if not self.capacity.reserve(self):
+            with self._lock:  # the stack is full of busy environments: the waiters wait for a busy one here
+                self._starting -= 1
+            return
+        try:
+            self._start_environment()
+        except FunctionError as error:
+            with self._lock:
+                waiter = self._waiters.popleft() if self._waiters else None
+            if waiter is not None:
+                waiter.error = error
+                waiter.ready.set()
+
+    def _start_environment(self, gated: bool = True) -> None:
+        began = time.monotonic()
+        try:
+            if gated:
+                with self.capacity.starts:
+                    began = time.monotonic()
+                    environment = Environment(self.function, self.environment)
+            else:
+                environment = Environment(self.function, self.environment)
+        except BaseException:
+            self.capacity.release()
+            with self._lock:
+                self._starting -= 1
+            raise
+        with self._lock:
+            self._starting -= 1
+            self._busy.add(environment)
+            self._start_seconds = 0.5 * self._start_seconds + 0.5 * (time.monotonic() - began)
+        self._release(environment)
+
+    def _release(self, environment: Environment) -> None:
+        """Hand a free environment to the longest waiting invocation, or keep it idle."""
+        with self._lock:
+            if self._stopped:
+                self._busy.discard(environment)
+                stop = True
+            elif self._waiters:
+                waiter = self._waiters.popleft()
+                waiter.environment = environment
+                waiter.ready.set()
+                stop = False
+            else:
+                self._busy.discard(environment)
+                self._idle.append(environment)
+                stop = False
+            self.peak_environments = max(self.peak_environments, len(self._idle) + len(self._busy))
+        if stop:
+            environment.stop()
+            self.capacity.release()
+
+    def _discard(self, environment: Environment) -> None:
+        with self._lock:
+            self._busy.discard(environment)
+        environment.stop()
+        self.capacity.release()
+        self._consider_start()  # its waiters must not wait for an environment that will never come back
+
+    def oldest_idle(self) -> float | None:
+        with self._lock:
+            return self._idle[0].last_used if self._idle and len(self._idle) + len(self._busy) > 1 else None
+
+    def retire_idle(self) -> bool:
+        """End the least recently used idle environment (keeping one), for another function's sake."""
+        with self._lock:
+            if not self._idle or len(self._idle) + len(self._busy) <= 1:
+                return False
+            environment = self._idle.pop(0)
+        environment.stop()
+        return True
+
     def stop(self) -> None:
-        processes = list(getattr(self._pool, "_processes", {}).values())  # long polls would hold shutdown
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+        with self._lock:
+            self._stopped = True
+            every = [*self._idle, *self._busy]
+            self._idle.clear()
+            waiters = list(self._waiters)
+            self._waiters.clear()
+        for waiter in waiters:
+            waiter.error = FunctionError(f"{self.function.logical_id}: the stack is stopping")
+            waiter.ready.set()
+        for environment in every:  # long polls would hold a graceful shutdown
+            environment.stop()

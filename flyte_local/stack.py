@@ -11,7 +11,7 @@ from typing import Any
 from . import application
 from .backend import Backend
 from .gateway import Gateway
-from .runtime import FunctionProcesses
+from .runtime import Capacity, FunctionProcesses
 
 log = logging.getLogger("flyte_local")
 
@@ -82,7 +82,8 @@ class LocalStack:
         self.backend = Backend(self.endpoint)
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
-        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function))
+        capacity = Capacity()  # one machine: every function's environments share its memory and cores
+        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity)
                          for name, function in self.app.functions.items()}
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))

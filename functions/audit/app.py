@@ -19,17 +19,18 @@ app = create_app()
          "actionPackLabels=k:v,...; paging: start, limit)", tags=["flowAudit"], operation_id="findFlows")
 def find_flows():
     request = Request(app)
-    query = parse_query(request.event.query_string_parameters or {})
-    return request.respond(list_representation(audit.find(query), request.base))
+    params = request.event.query_string_parameters or {}
+    query = parse_query(params)
+    return request.respond(list_representation(audit.find(query), request.base, params, query.start))
 
 
 @app.get("/v1/audit/flows/<correlationId>", summary="One flow execution with all its actions", tags=["flowAudit"],
          operation_id="getFlowExecution")
 def get_flow_execution(correlationId: str):
     request = Request(app)
-    execution = audit.execution(path_value(correlationId))
+    execution = audit.execution(path_value(correlationId, "correlationId"))
     if execution is None:
-        raise NotFound(f"No flow execution {path_value(correlationId)!r}.")
+        raise NotFound(f"No flow execution {path_value(correlationId, 'correlationId')!r}.")
     return request.respond(execution_representation(execution, request.base))
 
 
@@ -45,9 +46,10 @@ def find_events():
          "each did or did not fire", tags=["eventAudit"], operation_id="getEventTrace")
 def get_event_trace(eventId: str):
     request = Request(app)
-    stored = audit.event_trace(path_value(eventId))
+    event_id = path_value(eventId, "eventId")
+    stored = audit.event_trace(event_id)
     if stored is None:
-        raise NotFound(f"No event {path_value(eventId)!r} (events are kept for TtlInSeconds).")
+        raise NotFound(f"No event {event_id!r} (events are kept for TtlInSeconds).")
     return request.respond(event_representation(stored, request.base))
 
 

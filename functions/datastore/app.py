@@ -14,14 +14,14 @@ app = create_app()
          operation_id="listDatastoreItems")
 def list_items():
     request = Request(app)
-    return request.respond(datastore.list_representation(list(datastore_table.list_all()), request.base))
+    return request.respond(datastore.list_representation(list(datastore_table.list_all()), request.base, request.start()))
 
 
 @app.get("/v1/datastore/<key>", summary="Get an item's raw value", tags=["datastore"], operation_id="getDatastoreItem")
 def get_item(key: str):
-    item = datastore_table.get(path_value(key))
+    item = datastore_table.get(path_value(key, "key"))
     if item is None:
-        raise NotFound(f"No datastore item {path_value(key)!r}.")
+        raise NotFound(f"No datastore item {path_value(key, 'key')!r}.")
     return raw(item.value, item.content_type)
 
 
@@ -29,15 +29,15 @@ def get_item(key: str):
          tags=["datastore"], operation_id="storeDatastoreItem")
 def put_item(key: str):
     request = Request(app)
-    item = replace(datastore.parse_upload(path_value(key), request.raw_body(), request.content_type),
+    item = replace(datastore.parse_upload(path_value(key, "key"), request.raw_body(), request.content_type),
                    updated_by=request.actor)
     return empty(201 if datastore_table.put(item) else 204)
 
 
 @app.delete("/v1/datastore/<key>", summary="Delete an item", tags=["datastore"], operation_id="deleteDatastoreItem")
 def delete_item(key: str):
-    if not datastore_table.delete(path_value(key)):
-        raise NotFound(f"No datastore item {path_value(key)!r}.")
+    if not datastore_table.delete(path_value(key, "key")):
+        raise NotFound(f"No datastore item {path_value(key, 'key')!r}.")
     return empty(204)
 
 

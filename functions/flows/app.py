@@ -12,7 +12,7 @@ app = create_app()
 @app.get("/v1/flows", summary="List flows", tags=["flow"], operation_id="listFlows")
 def list_flows():
     request = Request(app)
-    return request.respond(flows.list_representation(list(flows_table.list_current()), request.base))
+    return request.respond(flows.list_representation(list(flows_table.list_current()), request.base, request.start()))
 
 
 @app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],
@@ -21,7 +21,7 @@ def create_flow():
     request = Request(app)
     flow = flows.authored(flows.parse_flow(request.json_body("flow")), request.actor)
     warnings = explain.save_flow(flow)
-    return request.respond({"warnings": warnings}, 201, headers={"Location": f"{request.base}v1/flows/{flow['name']}"})
+    return request.respond({"warnings": warnings}, 201, headers={"Location": flows.flow_url(request.base, flow["name"])})
 
 
 @app.post("/v1/flows/test", summary="Dry run: every step's outcome for an event, without side effects "
@@ -44,9 +44,10 @@ def replay_flow():
           tags=["flowTest"], operation_id="testStoredFlow")
 def test_stored_flow(flowName: str):
     request = Request(app)
-    result = explain.test_stored_flow(path_value(flowName), _object_body(request, "test request"))
+    name = path_value(flowName, "flowName")
+    result = explain.test_stored_flow(name, _object_body(request, "test request"))
     if result is None:
-        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+        raise NotFound(f"No flow named {name!r}.")
     return request.respond(result)
 
 
@@ -60,17 +61,17 @@ def _object_body(request: Request, what: str) -> dict:
 @app.get("/v1/flows/<flowName>", summary="Get the current version of a flow", tags=["flow"], operation_id="getFlow")
 def get_flow(flowName: str):
     request = Request(app)
-    flow = flows_table.current(path_value(flowName))
+    flow = flows_table.current(path_value(flowName, "flowName"))
     if flow is None:
-        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+        raise NotFound(f"No flow named {path_value(flowName, 'flowName')!r}.")
     return request.respond(flows.representation(flow, request.base))
 
 
 @app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"],
             operation_id="deleteFlow")
 def delete_flow(flowName: str):
-    if not flows_table.delete(path_value(flowName)):
-        raise NotFound(f"No flow named {path_value(flowName)!r}.")
+    if not flows_table.delete(path_value(flowName, "flowName")):
+        raise NotFound(f"No flow named {path_value(flowName, 'flowName')!r}.")
     return empty(204)
 
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from flyte_core.adapters import health
 from flyte_core.domain import discovery
 from flyte_core.domain.errors import NotFound, Unavailable
-from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
+from flyte_core.http.api import Request, create_app, http_entrypoint, raw
 from flyte_core.observability import logger
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
@@ -23,7 +23,7 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 </body></html>
 """
 
-app = create_app()
+app = create_app(api_routes=lambda: _openapi()["paths"])  # info receives every unrouted request ($default)
 
 
 @app.get("/", summary="Links to the API versions", tags=["info"], operation_id="root")
@@ -45,7 +45,7 @@ def health_check():
     except Exception as error:
         logger.warning("health check failed", extra={"error": str(error)})
         raise Unavailable("The API cannot reach its tables.") from None
-    return empty(200)
+    return Request(app).respond({"status": "ok"})
 
 
 @app.get("/v1/swagger", summary="This API's OpenAPI document", tags=["info"], operation_id="swagger")

@@ -1,9 +1,9 @@
 """What packs call while they run: post events, take actions (long poll), post results (spec 4)."""
 
 from flyte_core.adapters import actions_table, packs_table
-from flyte_core.domain import events, times
+from flyte_core.domain import events, packs, times
 from flyte_core.domain.errors import InvalidInput, NotFound, StateConflict
-from flyte_core.domain.links import link
+from flyte_core.domain.links import link, segment
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import pipeline
 from flyte_core.settings import settings
@@ -14,9 +14,9 @@ MAX_WAIT_SECONDS = 20
 
 def seen_pack(raw_pack_id: str):
     """The registered pack, its lastSeen refreshed (spec 3.3); 404 when it is not registered."""
-    pack = packs_table.touch(path_value(raw_pack_id), times.now())
+    pack = packs_table.touch(path_value(raw_pack_id, "packId"), times.now())
     if pack is None:
-        raise NotFound(f"No pack {path_value(raw_pack_id)!r} is registered; register it with POST /v1/packs first.")
+        raise NotFound(f"No pack {path_value(raw_pack_id, 'packId')!r} is registered; register it with POST /v1/packs first.")
     return pack
 
 
@@ -42,7 +42,7 @@ def take_action(packId: str):
     action = pipeline.take(pack, _wait_seconds(request), request.query("actionName") or request.query("commandName"))
     if action is None:
         return empty(204)
-    result_link = f"{request.base}v1/packs/{pack.id}/actions/{action.id}/result"
+    result_link = f"{packs.pack_url(request.base, pack.id)}/actions/{segment(action.id)}/result"
     return request.respond({"command": action.name, "input": action.input,
                             "links": [link(result_link, request.base + "swagger#/actionResult")]})
 
@@ -66,7 +66,7 @@ def post_result(packId: str, actionId: str):
     request = Request(app)
     pack = seen_pack(packId)
     name, payload, created_at = events.parse_posted(request.json_body("result"))
-    action_id = path_value(actionId)
+    action_id = path_value(actionId, "actionId")
     try:
         finished = pipeline.complete(pack, action_id, name, payload, created_at)
     except StateConflict:  # NotAllowed goes on to its 403 as it is

@@ -8,9 +8,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..domain.errors import NotFound
 from ..observability import logger
 from ..settings import settings
 from .aws import client
+
+
+QUEUE_GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,17 @@ def send_many(queue_url: str, actions: list[tuple[str, str]]) -> None:
 
 
 def receive(queue_url: str, wait_seconds: int) -> list[Message]:
-    """Long-poll for one message; it stays invisible to other takers for the lease."""
-    response = client("sqs").receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds,
-        VisibilityTimeout=settings().action_lease_seconds, MessageSystemAttributeNames=["ApproximateReceiveCount"])
+    """Long-poll for one message; it stays invisible to other takers for the lease.
+
+    The queue goes with its pack: a pack deleted meanwhile (even during this poll) is not found."""
+    try:
+        response = client("sqs").receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds,
+            VisibilityTimeout=settings().action_lease_seconds, MessageSystemAttributeNames=["ApproximateReceiveCount"])
+    except ClientError as error:
+        if error.response["Error"]["Code"] in QUEUE_GONE:
+            raise NotFound("The pack was deleted (with its queue) while it waited for an action; register it again.") from None
+        raise
     messages = []
     for raw in response.get("Messages", []):
         try:

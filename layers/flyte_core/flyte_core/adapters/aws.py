@@ -49,3 +49,23 @@ def pynamodb_connection() -> Any:
     from pynamodb.connection import Connection
 
     return Connection(region=settings().region, host=endpoint_url("dynamodb"), max_pool_connections=50)
+
+
+DYNAMODB_ITEM_BYTES = 400 * 1024
+
+
+def as_domain_error(error: BaseException) -> Exception | None:
+    """The domain error an AWS failure means, where it has one: an item larger than DynamoDB holds
+    is TooLarge (the last line of defence: the domain bounds each document before it is written)."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from ..domain.errors import TooLarge
+
+    if isinstance(error, PynamoDBException):
+        messages = [(error.cause_response_code, error.cause_response_message or "")]
+        messages += [(reason.code, reason.message or "") for reason in getattr(error, "cancellation_reasons", None) or []
+                     if reason is not None]
+        if any(code in ("ValidationException", "ValidationError") and "size" in message.lower() for code, message in messages):
+            return TooLarge(f"The record is larger than a DynamoDB item holds ({DYNAMODB_ITEM_BYTES} bytes).",
+                            maxBytes=DYNAMODB_ITEM_BYTES)
+    return None

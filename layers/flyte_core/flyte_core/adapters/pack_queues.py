@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.errors import Unavailable
 from ..settings import settings
+from .action_queues import QUEUE_GONE
 from .aws import client
 
 MAX_QUEUE_NAME = 80
@@ -52,5 +53,5 @@ def delete_queue(queue_url: str) -> None:
     try:
         client("sqs").delete_queue(QueueUrl=queue_url)
     except ClientError as error:
-        if error.response["Error"]["Code"] not in ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"):
+        if error.response["Error"]["Code"] not in QUEUE_GONE:
             raise

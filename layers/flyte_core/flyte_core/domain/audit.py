@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote, urlencode
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import bounds
 from .actions import Action
 from .errors import InvalidInput
 from .events import ZERO_EVENT_JSON, StoredEvent, trace_location
 from .execution import StepFailure
-from .links import link
+from .links import link, segment
 from .times import format_time
 
 DEFAULT_LIMIT = 50
@@ -57,9 +59,19 @@ def _paging(params: Mapping[str, str]) -> tuple[int, int]:
 
 def parse_query(params: Mapping[str, str]) -> Query:
     start, limit = _paging(params)
-    return Query(flow_name=params.get("flowName"), step_id=params.get("stepId"), action_name=params.get("actionName"),
-                 action_pack_name=params.get("actionPackName"),
-                 action_pack_labels=parse_pack_labels(params.get("actionPackLabels", "")), start=start, limit=limit)
+    labels = bounds.check_text(params.get("actionPackLabels", ""), "actionPackLabels", what="actionPackLabels",
+                               max_bytes=bounds.MAX_PACK_ID_BYTES)
+    return Query(flow_name=_filter(params, "flowName"), step_id=_filter(params, "stepId"),
+                 action_name=_filter(params, "actionName"), action_pack_name=_filter(params, "actionPackName"),
+                 action_pack_labels=parse_pack_labels(labels), start=start, limit=limit)
+
+
+def _filter(params: Mapping[str, str], name: str) -> str | None:
+    """A name to filter by; empty means no filter (as an absent parameter), like the original."""
+    value = params.get(name)
+    if not value:
+        return None
+    return bounds.check_name(value, name, what=name, path_segment=False)
 
 
 @dataclass
@@ -69,6 +81,10 @@ class ExecutionRecord:
     flow_uuid: str
     actions: list[Action]
     step_failures: list[StepFailure]
+
+
+def execution_url(base: str, correlation_id: str) -> str:
+    return f"{base}v1/audit/flows/{segment(correlation_id)}"
 
 
 def action_representation(action: Action) -> dict[str, Any]:
@@ -94,14 +110,34 @@ def execution_representation(record: ExecutionRecord, base: str) -> dict[str, An
     }
     if record.step_failures:
         rep["stepFailures"] = [step_failure_representation(f) for f in sorted(record.step_failures, key=lambda f: f.time)]
-    rep["links"] = [link(f"{base}v1/audit/flows/{record.correlation_id}", "self")]
+    rep["links"] = [link(execution_url(base, record.correlation_id), "self")]
     return rep
 
 
-def list_representation(records: list[ExecutionRecord], base: str) -> dict[str, Any]:
-    return {"flows": [execution_representation(r, base) for r in records],
-            "links": [link(f"{base}v1/audit/flows", "self"), link(f"{base}v1", "up"),
-                      link(f"{base}swagger#/flowExecs", "help")]}
+def list_representation(records: list[ExecutionRecord], base: str, params: Mapping[str, str] | None = None,
+                        start: int = 0) -> dict[str, Any]:
+    """Executions as the list shows them: large values cut (each entry links to its whole record),
+    and no more entries than fit a response; then a `next` link continues where this page stops."""
+    entries = [_listed(execution_representation(r, base)) for r in records]
+    count = bounds.fitting([bounds.json_size(entry) for entry in entries])
+    links = [link(f"{base}v1/audit/flows", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/flowExecs", "help")]
+    if count < len(entries):
+        following = urlencode({**(params or {}), "start": str(start + count)}, quote_via=quote)
+        links.append(link(f"{base}v1/audit/flows?{following}", "next"))
+    return {"flows": entries[:count], "links": links}
+
+
+def _listed(rep: dict[str, Any]) -> dict[str, Any]:
+    whole = rep["links"][0]["href"]
+    rep["steps"] = bounds.cut(rep["steps"], whole)
+    for action in rep["actions"].values():
+        action["input"] = bounds.cut(action["input"], whole)
+        action["context"] = bounds.cut(action["context"], whole)
+        for part in ("trigger", "result"):
+            action[part] = {**action[part], "payload": bounds.cut(action[part].get("payload"), whole)}
+    for failure in rep.get("stepFailures", []):
+        failure["trigger"] = bounds.cut(failure["trigger"], whole)
+    return rep
 
 
 # --- events: why each step of each flow did or did not fire ------------------------------------------
@@ -117,7 +153,7 @@ class EventQuery:
 
 def parse_event_query(params: Mapping[str, str]) -> EventQuery:
     start, limit = _paging(params)
-    return EventQuery(pack_name=params.get("packName") or None, event=params.get("event") or None, start=start, limit=limit)
+    return EventQuery(pack_name=_filter(params, "packName"), event=_filter(params, "event"), start=start, limit=limit)
 
 
 def _event_summary(stored: StoredEvent, base: str) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
+from . import bounds
 from .errors import InvalidInput, TooLarge, UnsupportedFormat
-from .links import item_link, link
+from .links import item_link, link, segment, with_next
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=us-ascii"
 # A DynamoDB item holds at most 400 KB, key, type and description included.
@@ -26,6 +27,7 @@ class Item:
 
 def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     """Read a `multipart/form-data` PUT: file part `value`, optional text field `description`."""
+    bounds.check_name(key, "key", what="datastore key", max_bytes=bounds.MAX_KEY_BYTES)
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
         raise UnsupportedFormat("Send the item as multipart/form-data with a part named 'value' "
                                 "(curl -F value=@file.json -F description=...).")
@@ -41,9 +43,16 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
         payload = part.get_payload(decode=True) or b""
         if name == "value":
             value = payload
-            value_type = part.get("content-type") or DEFAULT_CONTENT_TYPE
+            # served back as the Content-Type header of GET: printable ASCII of bounded length
+            value_type = bounds.check_header_value(str(part.get("content-type") or DEFAULT_CONTENT_TYPE),
+                                                   "content-type of the value part")
         elif name == "description":
-            description = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+            try:
+                description = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+            except LookupError:
+                raise InvalidInput(f"The description's charset {part.get_content_charset()!r} is unknown.",
+                                   field="description") from None
+            bounds.check_text(description, "description", what="description", max_bytes=bounds.MAX_DESCRIPTION_BYTES)
     if value is None:
         raise InvalidInput("The form has no part named 'value'.", field="value")
     if not value:
@@ -54,7 +63,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 
-def list_representation(items: list[Item], base: str) -> dict[str, Any]:
+def list_representation(items: list[Item], base: str, start: int = 0) -> dict[str, Any]:
     entries = []
     for item in sorted(items, key=lambda i: i.key):
         entry: dict[str, Any] = {"key": item.key, "contentType": item.content_type}
@@ -62,8 +71,9 @@ def list_representation(items: list[Item], base: str) -> dict[str, Any]:
             entry["description"] = item.description
         if item.updated_by:
             entry["updatedBy"] = item.updated_by
-        entry["links"] = [item_link(base, f"v1/datastore/{item.key}")]
+        entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
-    return {"links": [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
-                      link(f"{base}swagger#/datastore", "help")],
+    entries, following = bounds.page(entries, start)
+    return {"links": with_next([link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
+                                link(f"{base}swagger#/datastore", "help")], f"{base}v1/datastore", following),
             "datastore": entries}

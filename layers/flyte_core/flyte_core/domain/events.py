@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from . import ids, times
+from . import bounds, ids, times
 from .errors import InvalidInput
 
 ZERO_TIME = datetime(1, 1, 1, tzinfo=timezone.utc)
@@ -83,11 +83,13 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
         name = ""
     if not isinstance(name, str):
         raise InvalidInput("'event' must be a string (the event name).", field="event")
+    bounds.check_name(name, "event", what="event name", path_segment=False, allow_empty=True)
+    bounds.check_size(body.get("payload"), bounds.MAX_PAYLOAD_BYTES, what="payload", field="payload")
     created_at = body.get("createdAt")
     if created_at in (None, "", "0001-01-01T00:00:00Z"):
         return name, body.get("payload"), None
     try:
         parsed = times.parse_time(created_at)
     except ValueError:
-        raise InvalidInput(f"'createdAt' must be an RFC 3339 time, got {created_at!r}.", field="createdAt") from None
+        raise InvalidInput(f"'createdAt' must be an RFC 3339 time, got {str(created_at)[:80]!r}.", field="createdAt") from None
     return name, body.get("payload"), parsed

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import ids
+from . import bounds, ids
 from .events import Event
 from .packs import labels_include
 
@@ -157,6 +157,11 @@ def evaluate(step: Mapping[str, Any], event: Event, step_states: Mapping[str, st
         labels = {key: _render(render, source, variables, f"command.packLabels.{key}")
                   for key, source in command.get("packLabels", {}).items()}
         input_ = render_input(command.get("input"), variables, render, "command.input")
+        # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
+        for where, value, limit in (("command.input", input_, bounds.MAX_PAYLOAD_BYTES), ("context", context, bounds.MAX_CONTEXT_BYTES)):
+            size = bounds.json_size(value)
+            if size > limit:
+                raise StepError(where, f"rendered {size} bytes; at most {limit} fit in an action")
     except StepError as error:
         return _skipped(step, "template", f"{error.field}: {error.message}", context, error)
     return StepOutcome(step["id"], FIRED, context=context, command={

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+from . import bounds
 from .errors import InvalidInput
-from .links import item_link, link
 from .events import FATAL
+from .links import item_link, link, segment, with_next
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -91,17 +92,41 @@ def parse_flow(document: Any) -> dict[str, Any]:
     """
     import fastjsonschema
 
+    bounds.check_size(document, bounds.MAX_FLOW_BYTES, what="flow")
     try:
         _schema_validator()(document)
     except fastjsonschema.JsonSchemaValueException as error:
         where = _field_path(document, error.path)
         raise InvalidInput(_schema_message(error, where), field=where, **_step_id(document, where)) from None
     flow = normalise(document)
+    _check_names(flow)
     if len(triggers(flow)) > MAX_TRIGGERS:
         raise InvalidInput(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
     _check_step_ids(flow)
     _check_templates(flow)
     return flow
+
+
+def _check_names(flow: dict[str, Any]) -> None:
+    """The flow's name is a URL path segment; the names in its steps are matched against packs' and
+    events' names: all of them visible text of bounded length (domain.bounds.check_name)."""
+    bounds.check_name(flow["name"], "name", what="flow name")
+    for index, step in enumerate(flow["steps"]):
+        where = f"steps[{index}]"
+        step_id = {"stepId": step.get("id", "")}
+        try:
+            bounds.check_name(step.get("id", ""), f"{where}.id", what="step id", path_segment=False, allow_empty=True)
+            for part in ("event", "command"):
+                for key in ("packName", "name"):
+                    bounds.check_name(step[part][key], f"{where}.{part}.{key}", what=f"{part} {key}",
+                                      path_segment=False, allow_empty=True)
+                for label, value in (step[part].get("packLabels") or {}).items():
+                    field = bounds.member(f"{where}.{part}.packLabels", label)
+                    bounds.check_name(label, field, what="label key", path_segment=False)
+                    bounds.check_name(value, field, what="label value", path_segment=False, allow_empty=True)
+        except InvalidInput as error:
+            error.extra.update(step_id)
+            raise
 
 
 def _step_id(document: Any, where: str) -> dict[str, str]:
@@ -209,6 +234,10 @@ def triggers(flow: dict[str, Any]) -> list[str]:
     return [trigger_key(pack_name, event_name) for pack_name, event_name in trigger_pairs(flow)]
 
 
+def flow_url(base: str, name: str) -> str:
+    return f"{base}v1/flows/{segment(name)}"
+
+
 def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, Any]:
     """The flow version with who posted it (when auth is on); `createdBy` is never taken from the
     posted document, whose unknown keys parse_flow drops."""
@@ -217,20 +246,21 @@ def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, An
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
-    return {**flow, "links": [link(f"{base}v1/flows/{name}", "self"), link(f"{base}v1/flows", "up"),
+    return {**flow, "links": [link(flow_url(base, name), "self"), link(f"{base}v1/flows", "up"),
                               link(f"{base}swagger#/flow", "help")]}
 
 
-def list_representation(flows: list[dict[str, Any]], base: str) -> dict[str, Any]:
+def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) -> dict[str, Any]:
     items = []
     for flow in sorted(flows, key=lambda f: f["name"]):
         item: dict[str, Any] = {"name": flow["name"]}
         if flow.get("description"):
             item["description"] = flow["description"]
-        item["links"] = [item_link(base, f"v1/flows/{flow['name']}")]
+        item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
-    return {"flows": items, "links": [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
-                                      link(f"{base}swagger#/flow", "help")]}
+    items, following = bounds.page(items, start)
+    return {"flows": items, "links": with_next([link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
+                                                link(f"{base}swagger#/flow", "help")], f"{base}v1/flows", following)}
 
 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:

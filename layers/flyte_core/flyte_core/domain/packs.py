@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from . import bounds
 from .errors import InvalidInput
-from .links import item_link, link
+from .links import item_link, link, query_value, segment, with_next
 
 TAKE_ACTION_REL = "swagger#!/action/takeAction"
 EVENT_REL = "swagger#/event"
@@ -47,10 +48,15 @@ def parse_registration(body: Any) -> Pack:
     """Validate a POST /v1/packs body and return the pack it registers."""
     if not isinstance(body, dict):
         raise InvalidInput("A pack registration must be a JSON object.", field="")
+    bounds.check_size(body, bounds.MAX_PACK_BYTES, what="pack registration")
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("The pack needs a non-empty string 'name'.", field="name")
+    bounds.check_name(name, "name", what="pack name")
     labels = _string_map(body.get("labels"), "labels")
+    for key, value in labels.items():
+        _check_label_part(key, "labels", "label key")
+        _check_label_part(value, bounds.member("labels", key), "label value", allow_empty=True)
     links = _links(body.get("links"), "links")
     for index, pack_link in enumerate(links):
         if RESERVED_REL.search(pack_link.get("rel", "")):
@@ -62,8 +68,9 @@ def parse_registration(body: Any) -> Pack:
         if not isinstance(command, dict):
             raise InvalidInput("A command must be an object.", field=where)
         commands.append({
-            "name": _string(command.get("name"), f"{where}.name"),
-            "events": [_string(event, f"{where}.events[{i}]") for i, event in enumerate(_list(command.get("events"), f"{where}.events"))],
+            "name": _name(command.get("name"), f"{where}.name", "command name"),
+            "events": [_name(event, f"{where}.events[{i}]", "event name")
+                       for i, event in enumerate(_list(command.get("events"), f"{where}.events"))],
             "links": _links(command.get("links"), f"{where}.links"),
         })
     events = []
@@ -71,8 +78,26 @@ def parse_registration(body: Any) -> Pack:
         where = f"events[{index}]"
         if not isinstance(event, dict):
             raise InvalidInput("An event must be an object.", field=where)
-        events.append({"name": _string(event.get("name"), f"{where}.name"), "links": _links(event.get("links"), f"{where}.links")})
-    return Pack(id=pack_id(name, labels), name=name, labels=labels, commands=commands, events=events, links=links)
+        events.append({"name": _name(event.get("name"), f"{where}.name", "event name"),
+                       "links": _links(event.get("links"), f"{where}.links")})
+    pack_id_ = pack_id(name, labels)
+    size = len(pack_id_.encode("utf-8"))
+    if size > bounds.MAX_PACK_ID_BYTES:
+        raise InvalidInput(f"The pack's name and labels make an id of {size} bytes; at most {bounds.MAX_PACK_ID_BYTES} "
+                           "are allowed.", field="labels", maxBytes=bounds.MAX_PACK_ID_BYTES)
+    return Pack(id=pack_id_, name=name, labels=labels, commands=commands, events=events, links=links)
+
+
+def _name(value: Any, where: str, what: str) -> str:
+    """A command or event name: any visible text (it travels in a query string, encoded), or empty."""
+    return bounds.check_name(_string(value, where), where, what=what, path_segment=False, allow_empty=True)
+
+
+def _check_label_part(value: str, where: str, what: str, allow_empty: bool = False) -> None:
+    """Label keys and values become part of the pack id, a URL path segment: no '/'."""
+    bounds.check_name(value, where, what=what, path_segment=False, allow_empty=allow_empty)
+    if "/" in value:
+        raise InvalidInput(f"The {what} must not contain '/': it becomes part of the pack id in URLs.", field=where)
 
 
 def _list(value: Any, where: str) -> list:
@@ -119,8 +144,12 @@ def status(last_seen: datetime | None, now: datetime) -> str:
     return "critical"
 
 
+def pack_url(base: str, pack_id_: str) -> str:
+    return f"{base}v1/packs/{segment(pack_id_)}"
+
+
 def take_url(base: str, pack_id_: str) -> str:
-    return f"{base}v1/packs/{pack_id_}/actions/take"
+    return f"{pack_url(base, pack_id_)}/actions/take"
 
 
 def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
@@ -131,7 +160,7 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     if pack.commands:
         rep["commands"] = [
             {"name": c["name"], "events": c["events"],
-             "links": [link(f"{take_url(base, pack.id)}?commandName={c['name']}", base + TAKE_ACTION_REL)]}
+             "links": [link(f"{take_url(base, pack.id)}?commandName={query_value(c['name'])}", base + TAKE_ACTION_REL)]}
             for c in pack.commands
         ]
     if pack.events:
@@ -141,25 +170,27 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
         rep["registeredBy"] = pack.registered_by
     rep["links"] = [
         *pack.links,
-        link(f"{base}v1/packs/{pack.id}", "self"),
+        link(pack_url(base, pack.id), "self"),
         link(f"{base}v1/packs", "up"),
         link(take_url(base, pack.id), base + TAKE_ACTION_REL),
-        link(f"{base}v1/packs/{pack.id}/events", base + EVENT_REL),
+        link(f"{pack_url(base, pack.id)}/events", base + EVENT_REL),
     ]
     rep["status"] = status(pack.last_seen, now)
     return rep
 
 
-def list_representation(packs: list[Pack], base: str, now: datetime) -> dict[str, Any]:
+def list_representation(packs: list[Pack], base: str, now: datetime, start: int = 0) -> dict[str, Any]:
     items = []
     for pack in sorted(packs, key=lambda p: (p.name, p.id)):
         item: dict[str, Any] = {"id": pack.id, "name": pack.name}
         if pack.labels:
             item["labels"] = pack.labels
         item.update(lastSeen=pack.last_seen, status=status(pack.last_seen, now),
-                    links=[item_link(base, f"v1/packs/{pack.id}")])
+                    links=[item_link(base, f"v1/packs/{segment(pack.id)}")])
         items.append(item)
+    items, following = bounds.page(items, start)
     return {
-        "links": [link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
+        "links": with_next([link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
+                           f"{base}v1/packs", following),
         "packs": items,
     }

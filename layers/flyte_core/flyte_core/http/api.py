@@ -5,7 +5,8 @@ correlation ids, tracing and metrics."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -14,7 +15,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 
-from ..domain.errors import DomainError, NotFound
+from ..adapters import aws
+from ..domain import bounds
+from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..observability import logger, metrics, tracer
 from . import web
 from .auth.environment import environment_guard
@@ -40,8 +43,20 @@ def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
     return next_middleware(app)
 
 
-def create_app() -> APIGatewayHttpResolver:
-    """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s."""
+def allowed_methods(path: str, routes: Mapping[str, Iterable[str]]) -> list[str]:
+    """The methods the API has for a path, given its routes (`/v1/packs/{packId}` -> methods)."""
+    allowed: set[str] = set()
+    for template, methods in routes.items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            allowed.update(method.upper() for method in methods)
+    return sorted(allowed)
+
+
+def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None) -> APIGatewayHttpResolver:
+    """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s.
+
+    `api_routes` (the whole API's routes) lets the function that receives unrouted requests tell a
+    method the path does not have (405, with Allow) from a path that does not exist (404)."""
     app = APIGatewayHttpResolver()
     environment_guard()  # a broken auth configuration stops the cold start, as it stopped the original
     app.use(middlewares=[_authorize])
@@ -60,11 +75,18 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response:
-        return problem_response(problem_for(
-            NotFound(f"No route for {app.current_event.request_context.http.method} {app.current_event.path}.")))
+        method, path = app.current_event.request_context.http.method, app.current_event.path
+        allowed = allowed_methods(path, api_routes()) if api_routes else []
+        if allowed:
+            return problem_response(problem(405, "Method Not Allowed", f"{method} is not allowed on {path}; "
+                                            f"use {', '.join(allowed)}."), {"Allow": ", ".join(allowed)})
+        return problem_response(problem_for(NotFound(f"No route for {method} {path}.")))
 
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
+        meant = aws.as_domain_error(error)
+        if meant is not None:
+            return handle_domain_error(meant)
         logger.exception("unexpected failure")
         return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))
 
@@ -93,7 +115,7 @@ class Request:
         self.base = web.base_url(self.headers)
 
     def header(self, name: str) -> str | None:
-        return web.header(self.headers, name)
+        return bounds.check_header_value(web.header(self.headers, name), name)
 
     @property
     def accept(self) -> str | None:
@@ -128,14 +150,29 @@ class Request:
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)
 
+    def start(self) -> int:
+        """`?start=N`: where a page of a list begins (a list too large for one response has a `next` link)."""
+        raw = self.query("start")
+        if raw is None:
+            return 0
+        if not raw.isdigit() or len(raw) > 9:
+            raise InvalidInput("'start' must be a whole number from 0.", field="start")
+        return int(raw)
+
     def respond(self, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
         body, content_type = web.render(value, self.accept)
         return Response(status_code=status, content_type=content_type, body=body, headers=headers)
 
 
-def path_value(raw: str) -> str:
-    """A path parameter as the resolver hands it over (the raw segment), percent-decoded once."""
-    return unquote(raw)
+def path_value(raw: str, field: str = "path") -> str:
+    """A path parameter as the resolver hands it over (the raw segment), percent-decoded once, no
+    longer than any key can be (a longer one names nothing and would be refused by DynamoDB)."""
+    value = unquote(raw)
+    size = len(value.encode("utf-8"))
+    if size > bounds.MAX_PATH_SEGMENT_BYTES:
+        raise InvalidInput(f"The {field} in the URL has {size} bytes; no name or key is longer than "
+                           f"{bounds.MAX_PATH_SEGMENT_BYTES}.", field=field, maxBytes=bounds.MAX_PATH_SEGMENT_BYTES)
+    return value
 
 
 def raw(body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:

@@ -7,12 +7,14 @@ YAML (spec 1.3), and Go-compatible JSON output.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import yaml
 
+from ..domain import bounds
 from ..domain.errors import InvalidInput
 from ..domain.times import format_time
 
@@ -32,12 +34,26 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+# A host name or address and an optional port: what may stand between `://` and the path of a link.
+_HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 def base_url(headers: Mapping[str, str] | None, tls: bool = False) -> str:
-    """`{proto}://{host}/` exactly as the original computes it."""
+    """`{proto}://{host}/` as the original computes it, from headers a client may set: so only a
+    scheme of http/https and a host name (or address) with a port reach links and `Location`."""
     proto = header(headers, "x-forwarded-proto") or ("https" if tls else "http")
-    proto = proto.split(",")[0].strip()
-    host = header(headers, "x-flyte-host") or header(headers, "x-forwarded-host") or header(headers, "host") or "localhost"
-    return f"{proto}://{host.split(',')[0].strip()}/"
+    proto = proto.split(",")[0].strip().lower()
+    if proto not in ("http", "https"):
+        raise InvalidInput(f"x-forwarded-proto must be http or https, not {proto[:40]!r}.", field="header x-forwarded-proto")
+    for name in ("x-flyte-host", "x-forwarded-host", "host"):
+        value = header(headers, name)
+        if value:
+            host = value.split(",")[0].strip()
+            if not _HOST.fullmatch(host):
+                raise InvalidInput(f"The {name} header is not a host name with an optional port: {host[:80]!r}.",
+                                   field=f"header {name}")
+            return f"{proto}://{host}/"
+    return f"{proto}://localhost/"
 
 
 def wants_yaml(accept: str | None) -> bool:
@@ -61,18 +77,21 @@ def dump_yaml(value: Any) -> str:
 
 
 def render(value: Any, accept: str | None) -> tuple[str, str]:
-    """Body and content type for a representation, per the request's Accept header."""
+    """Body and content type for a representation, per the request's Accept header (never more than
+    a Lambda response can carry)."""
     if wants_yaml(accept):
-        return dump_yaml(value), YAML_CONTENT_TYPE
-    return dump_json(value), JSON_CONTENT_TYPE
+        return bounds.check_response_size(dump_yaml(value)), YAML_CONTENT_TYPE
+    return bounds.check_response_size(dump_json(value)), JSON_CONTENT_TYPE
 
 
 def parse_body(body: str | bytes | None, content_type: str | None, *, what: str = "request body") -> Any:
     """Decode a request body: YAML when the content type is exactly application/x-yaml, JSON otherwise.
 
-    YAML follows YAML 1.1 (`yes`/`no` are booleans), as the original's converter does.
+    YAML follows YAML 1.1 (`yes`/`no` are booleans), as the original's converter does. Both are
+    parsed within the bounds of domain.bounds (size, depth, aliases, numbers, Unicode).
     """
     if isinstance(body, bytes):
+        bounds.check_document_size(body, what)
         try:
             body = body.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -81,11 +100,11 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
         raise InvalidInput(f"The {what} is empty.")
     if content_type == YAML_TYPE:
         try:
-            return yaml.safe_load(body)
+            return bounds.load_yaml(body, what)
         except yaml.YAMLError as error:
             raise InvalidInput(f"The {what} is not valid YAML: {_one_line(error)}") from None
     try:
-        return json.loads(body)
+        return bounds.load_json(body, what)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             f"The {what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"

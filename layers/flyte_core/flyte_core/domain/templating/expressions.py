@@ -25,6 +25,15 @@ from .lexer import SourceError, Token
 REGEX_FILTERS = frozenset(("match", "extractMatch"))
 CRON_FILTERS = frozenset(("matchesCron",))
 RESERVED_PREFIX = "_fl_"
+# Names Jinja2 gives a meaning of its own (`self` is the template object, the rest macro internals;
+# `loop` inside a for is documented and kept). A template's variables of these names are renamed, so
+# that unbound they are undefined like any other name and the template language does not reveal the engine.
+JINJA_OWN_NAMES = frozenset(("self", "varargs", "kwargs", "caller"))
+
+
+def jinja_name(name: str) -> str:
+    return f"{RESERVED_PREFIX}name_{name}" if name in JINJA_OWN_NAMES else name
+
 _KEYWORDS = frozenset(("and", "or", "not", "in", "is", "if", "else"))
 _CONSTANTS = {"true": "True", "false": "False", "True": "True", "False": "False",
               "none": "None", "None": "None"}
@@ -226,7 +235,7 @@ class ExpressionParser:
             if tok.value in _CONSTANTS:
                 return _CONSTANTS[tok.value]
             self.check_name(tok)
-            return self.postfix(tok.value)
+            return self.postfix(jinja_name(tok.value))
         self.fail("expected a value")
         raise AssertionError  # unreachable
 
@@ -278,7 +287,7 @@ class ExpressionParser:
                 name = self.next()
                 self.check_name(name)
                 self.next()
-                args.append(f"{name.value}={self.expression()}")
+                args.append(f"{jinja_name(name.value)}={self.expression()}")
             else:
                 args.append(self.expression())
         self.next()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .expressions import CRON_FILTERS, REGEX_FILTERS, RESERVED_PREFIX, ExpressionParser
+from .expressions import CRON_FILTERS, REGEX_FILTERS, RESERVED_PREFIX, ExpressionParser, jinja_name
 from .lexer import Comment, Raw, SourceError, Tag, Text, Token, scan
 
 UNSUPPORTED_TAGS = {
@@ -182,9 +182,11 @@ class Translator:
     def loop_ref(self) -> str:
         return "forloop" if self.for_depth else "None"
 
-    def check_target(self, tok: Token) -> None:
+    def check_target(self, tok: Token) -> str:
+        """The Jinja2 name a variable the template binds gets (see jinja_name)."""
         if tok.value.startswith(RESERVED_PREFIX) or tok.value in ("forloop", "loop"):
             raise SourceError(f"{tok.value!r} is a reserved name", tok.pos)
+        return jinja_name(tok.value)
 
     # -- tags ------------------------------------------------------------------------------------
     def var_tag(self, tag: Tag) -> None:
@@ -274,8 +276,7 @@ class Translator:
         if p.at_op(","):
             p.next()
             targets.append(p.expect_name("a second loop variable"))
-        for target in targets:
-            self.check_target(target)
+        names = ", ".join(self.check_target(target) for target in targets)
         if not p.at_name("in"):
             p.fail("expected 'in'")
         p.next()
@@ -288,23 +289,21 @@ class Translator:
             p.next()
             sort = True
         p.expect_end("{% for %}")
-        names = ", ".join(t.value for t in targets)
         self.emit_block(tag, f"for forloop, {names} in _fl_iter({iterable}, {len(targets)}, "
                              f"{reverse}, {sort}, {self.loop_ref()})")
         self.push("for", tag)
         self.for_depth += 1
 
     def tag_set(self, tag: Tag, p: ExpressionParser) -> None:
-        target = p.expect_name("a variable name")
-        self.check_target(target)
+        target = self.check_target(p.expect_name("a variable name"))
         if p.at_end():
             self.push("set", tag)
-            self.emit_block(tag, f"set {target.value}")
+            self.emit_block(tag, f"set {target}")
             return
         p.expect_op("=", "'='")
         value = p.expression()
         p.expect_end("{% set %}")
-        self.emit_block(tag, f"set {target.value} = {value}")
+        self.emit_block(tag, f"set {target} = {value}")
 
     def tag_with(self, tag: Tag, p: ExpressionParser) -> None:
         pairs: list[str] = []
@@ -312,19 +311,17 @@ class Translator:
             while not p.at_end():
                 if pairs and p.at_op(","):
                     p.next()
-                name = p.expect_name("a variable name")
-                self.check_target(name)
+                name = self.check_target(p.expect_name("a variable name"))
                 p.expect_op("=", "'='")
-                pairs.append(f"{name.value}={p.expression()}")
+                pairs.append(f"{name}={p.expression()}")
         else:
             value = p.expression()
             if not p.at_name("as"):
                 p.fail("expected 'as' or name=value pairs")
             p.next()
-            name = p.expect_name("a variable name")
-            self.check_target(name)
+            name = self.check_target(p.expect_name("a variable name"))
             p.expect_end("{% with %}")
-            pairs.append(f"{name.value}={value}")
+            pairs.append(f"{name}={value}")
         if not pairs:
             p.fail("expected name=value pairs")
         self.push("with", tag)
@@ -347,15 +344,14 @@ class Translator:
         call = f"_fl_cycle({self.loop_ref()}, [{', '.join(values)}])"
         if p.at_name("as"):
             p.next()
-            name = p.expect_name("a variable name")
-            self.check_target(name)
+            name = self.check_target(p.expect_name("a variable name"))
             silent = False
             if p.at_name("silent"):
                 p.next()
                 silent = True
             p.expect_end("{% cycle %}")
-            parts = [("block", f"set {name.value} = {call}")]
-            parts.append(("var", "''" if silent else name.value))
+            parts = [("block", f"set {name} = {call}")]
+            parts.append(("var", "''" if silent else name))
             self.emit_parts(tag, parts)
             return
         self.emit_var(tag, call)
@@ -419,10 +415,9 @@ class Translator:
         call = f"_fl_widthratio({current}, {maximum}, {width})"
         if p.at_name("as"):
             p.next()
-            name = p.expect_name("a variable name")
-            self.check_target(name)
+            name = self.check_target(p.expect_name("a variable name"))
             p.expect_end("{% widthratio %}")
-            self.emit_block(tag, f"set {name.value} = {call}")
+            self.emit_block(tag, f"set {name} = {call}")
             return
         p.expect_end("{% widthratio %}")
         self.emit_var(tag, call)
@@ -442,26 +437,24 @@ class Translator:
         self.emit_var(tag, f"_fl_lorem({count}, {method!r}, {random})")
 
     def tag_macro(self, tag: Tag, p: ExpressionParser) -> None:
-        name = p.expect_name("a macro name")
-        self.check_target(name)
+        name = self.check_target(p.expect_name("a macro name"))
         p.expect_op("(", "'(' after the macro name")
         params: list[str] = []
         while not p.at_op(")"):
             if params:
                 p.expect_op(",", "',' or ')'")
-            param = p.expect_name("a parameter name")
-            self.check_target(param)
+            param = self.check_target(p.expect_name("a parameter name"))
             if p.at_op("="):
                 p.next()
-                params.append(f"{param.value}={p.expression()}")
+                params.append(f"{param}={p.expression()}")
             else:
-                params.append(param.value)
+                params.append(param)
         p.next()
         if p.at_name("export"):
             p.next()
         p.expect_end("{% macro %}")
         self.push("macro", tag)
-        self.emit_parts(tag, [("block", f"macro {name.value}({', '.join(params)})"),
+        self.emit_parts(tag, [("block", f"macro {name}({', '.join(params)})"),
                               ("var", "_fl_tick()")])
 
     def tag_autoescape(self, tag: Tag, p: ExpressionParser) -> None:

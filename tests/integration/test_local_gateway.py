@@ -1,0 +1,125 @@
+"""The local gateway's own answers (issue 8, items 1, 9 and 12): every method reaches routing, its
+refusals are problem+json, bodies are bounded, and response headers are written as API Gateway
+writes them, without letting a value split the response."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+
+import pytest
+
+from flyte_local.application import Route
+from flyte_local.gateway import MAX_BODY_BYTES, Gateway
+from flyte_local.runtime import Throttled
+
+
+def echo(function: str, event: dict) -> dict:
+    if function == "Busy":
+        raise Throttled("Busy: all environments stayed busy")
+    if function == "Splitting":
+        return {"statusCode": 201, "headers": {"location": "http://x/a\r\nSet-Cookie: session=evil"}, "body": ""}
+    if function == "Unicode":
+        return {"statusCode": 201, "headers": {"location": "http://x/v1/flows/\u00e9t\u00e9-\U0001F600"}, "body": ""}
+    return {"statusCode": 200, "headers": {"content-type": "application/json"},
+            "body": json.dumps({"function": function, "routeKey": event["routeKey"], "method": event["requestContext"]["http"]["method"]})}
+
+
+@pytest.fixture
+def gateway():
+    routes = [Route("GET", "/v1/packs", "Packs"), Route("POST", "/v1/packs", "Packs"), Route("GET", "/busy", "Busy"),
+              Route("GET", "/split", "Splitting"), Route("GET", "/unicode", "Unicode")]
+    local = Gateway(routes, echo)
+    port = local.start("127.0.0.1", 0)
+    yield port
+    local.stop()
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    return response.status, response.headers, response.read()
+
+
+def raw_exchange(port: int, data: bytes) -> bytes:
+    """Bytes on the wire both ways, for what http.client would not send or would parse away."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection.sendall(data)
+    connection.shutdown(socket.SHUT_WR)
+    answer = b""
+    while chunk := connection.recv(65536):
+        answer += chunk
+    connection.close()
+    return answer
+
+
+def problem(body: bytes) -> dict:
+    document = json.loads(body)
+    assert {"type", "title", "status", "detail"} <= set(document)
+    return document
+
+
+def test_item12_an_unknown_route_is_a_problem_json_404(gateway):
+    status, headers, body = request(gateway, "GET", "/v1/nowhere")
+    assert status == 404 and headers["content-type"] == "application/problem+json"
+    assert "/v1/nowhere" in problem(body)["detail"]
+
+
+def test_item12_a_method_the_route_does_not_have_is_a_problem_json_405_with_allow(gateway):
+    status, headers, body = request(gateway, "DELETE", "/v1/packs")
+    assert status == 405 and headers["allow"] == "GET, POST"
+    assert problem(body)["status"] == 405
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "BREW"])
+def test_item12_unknown_methods_are_routed_not_answered_with_an_html_501(gateway, method):
+    status, headers, body = request(gateway, method, "/v1/packs")
+    assert status == 405 and headers["content-type"] == "application/problem+json"
+    assert method in problem(body)["detail"]
+
+
+def test_item12_a_default_route_receives_what_no_other_route_matches():
+    local = Gateway([Route("GET", "/v1", "Info"), Route("ANY", "/$default", "Info")], echo)
+    port = local.start("127.0.0.1", 0)
+    try:
+        status, _, body = request(port, "TRACE", "/v1/anything")
+    finally:
+        local.stop()
+    assert status == 200 and json.loads(body) == {"function": "Info", "routeKey": "$default", "method": "TRACE"}
+
+
+def test_item1_a_body_above_the_lambda_payload_limit_is_a_413_naming_the_limit(gateway):
+    # The gateway answers from the headers, without reading 20 MB (so the test sends none of it).
+    answer = raw_exchange(gateway, b"POST /v1/packs HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n").decode()
+    assert answer.startswith("HTTP/1.1 413")
+    assert str(MAX_BODY_BYTES) in answer and "application/problem+json" in answer
+
+
+def test_a_malformed_content_length_is_a_400(gateway):
+    status, _, body = request(gateway, "POST", "/v1/packs", headers={"Content-Length": "lots"})
+    assert status == 400 and "content-length" in problem(body)["detail"]
+
+
+def test_item9_non_latin1_header_values_are_sent_as_utf8_bytes_not_a_dropped_connection(gateway):
+    answer = raw_exchange(gateway, b"GET /unicode HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 201")
+    assert "location: http://x/v1/flows/\u00e9t\u00e9-\U0001F600\r\n".encode() in answer
+
+
+def test_item6_a_header_value_with_a_line_break_never_reaches_the_wire(gateway):
+    status, headers, body = request(gateway, "GET", "/split")
+    assert status == 502 and "set-cookie" not in headers
+    assert "location" in problem(body)["detail"]
+
+
+def test_a_function_whose_environments_are_all_busy_answers_429_problem_json(gateway):
+    status, headers, body = request(gateway, "GET", "/busy")
+    assert status == 429 and headers["retry-after"] == "1"
+    assert problem(body)["status"] == 429
+
+
+def test_a_malformed_request_line_is_answered_with_problem_json(gateway):
+    answer = raw_exchange(gateway, b"GET /v1/packs HTTP/9.9 extra\r\n\r\n").decode()
+    assert answer.startswith("HTTP/1.1 400") and "application/problem+json" in answer
