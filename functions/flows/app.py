@@ -37,7 +37,7 @@ def test_flow():
           "(body: flow, since, limit); the steps whose outcome would change", tags=["flowTest"], operation_id="replayFlow")
 def replay_flow():
     request = Request(app)
-    return request.respond(explain.replay(_object_body(request, "replay request")))
+    return request.respond(explain.replay(_object_body(request, "replay request"), request.base))
 
 
 @app.post("/v1/flows/<flowName>/test", summary="Dry run of the stored current version (body: event, states?, context?)",

@@ -86,3 +86,17 @@ def test_upload_warnings_name_events_and_commands_no_registered_pack_offers():
     assert "'SendMessage'" in warnings[0]["detail"]
     assert flows.upload_warnings(flow, {**registered, "Nobody": [pack("Nobody", [("X", [])])],
                                         "Slack": [*registered["Slack"], pack("Slack", [("Send", [])])]}) == []
+
+
+def test_a_replay_cuts_large_inputs_linking_the_trace_and_keeps_within_one_response():
+    from flyte_core.domain.events import Event
+    from flyte_core.domain.templating import parse_bool, render
+
+    flow = flows.normalise({"name": "big", "steps": [{"id": "a", "event": {"packName": "P", "name": "E"},
+                                                      "command": {"packName": "Q", "name": "C", "input": "{{ Event.Payload }}"}}]})
+    events = [Event(id=f"e{n}", name="E", pack_id="P", pack_name="P", payload="x" * 20_000, received_at=NOW)
+              for n in range(120)]
+    answer = explain.replay(flow, None, events, render, parse_bool, "http://h/")
+    first = answer["changes"][0]["after"]["command"]["input"]
+    assert first == {"truncated": True, "bytes": 20_002, "href": "http://h/v1/audit/events/e0"}
+    assert answer["eventsConsidered"] == 120 and "changesNotShown" not in answer

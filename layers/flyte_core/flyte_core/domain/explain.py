@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import execution, packs, times
+from . import bounds, execution, packs, times
 from .errors import InvalidInput
-from .events import Event, new_event
+from .events import Event, new_event, trace_location
 from .execution import Execution, StepOutcome
 
 DEFAULT_REPLAY_LIMIT, MAX_REPLAY_LIMIT = 200, 1000
@@ -124,9 +124,23 @@ def changes(event_id: str, before: list[StepOutcome], after: list[StepOutcome]) 
             for step_id in step_ids if _effect(old.get(step_id)) != _effect(new.get(step_id))]
 
 
+def _listed(change: dict[str, Any], base: str) -> dict[str, Any]:
+    """A change as a replay lists it: large contexts and inputs cut, linked to the event's trace."""
+    href = trace_location(base, change["eventId"])
+    for side in ("before", "after"):
+        outcome = change[side]
+        if outcome is not None:
+            outcome["context"] = bounds.cut(outcome["context"], href)
+            if outcome["command"] is not None:
+                outcome["command"]["input"] = bounds.cut(outcome["command"]["input"], href)
+    return change
+
+
 def replay(candidate: dict[str, Any], current: dict[str, Any] | None, events: list[Event], render: execution.Render,
-           parse_bool: execution.ParseBool) -> dict[str, Any]:
-    """Each event as a new execution of the current version and of the candidate (spec 5.2)."""
+           parse_bool: execution.ParseBool, base: str) -> dict[str, Any]:
+    """Each event as a new execution of the current version and of the candidate (spec 5.2). The
+    answer fits one response: large values are cut, and changes beyond the list budget are counted
+    in `changesNotShown` (a shorter window or limit shows them)."""
     found: list[dict[str, Any]] = []
     unchanged = 0
     for event in events:
@@ -135,7 +149,12 @@ def replay(candidate: dict[str, Any], current: dict[str, Any] | None, events: li
         differences = changes(event.id, before, dry_run(candidate, fresh, render, parse_bool))
         found.extend(differences)
         unchanged += not differences
-    return {"flow": candidate["name"], "eventsConsidered": len(events), "changes": found, "unchanged": unchanged}
+    listed = [_listed(change, base) for change in found]
+    shown = bounds.fitting([bounds.json_size(change) for change in listed]) if listed else 0
+    answer = {"flow": candidate["name"], "eventsConsidered": len(events), "changes": listed[:shown], "unchanged": unchanged}
+    if shown < len(listed):
+        answer["changesNotShown"] = len(listed) - shown
+    return answer
 
 
 def outcomes_representation(flow: dict[str, Any], outcomes: list[StepOutcome]) -> dict[str, Any]:

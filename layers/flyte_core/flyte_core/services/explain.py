@@ -22,7 +22,7 @@ def test_stored_flow(name: str, body: dict[str, Any]) -> dict[str, Any] | None:
     return test_flow(flow, body) if flow is not None else None
 
 
-def replay(body: dict[str, Any]) -> dict[str, Any]:
+def replay(body: dict[str, Any], base: str) -> dict[str, Any]:
     """The candidate flow and the current version of its name over the stored events in the window
     that start either (newest first, at most `limit`): the steps whose outcome would change."""
     candidate = flows.parse_flow(body.get("flow"))
@@ -36,7 +36,7 @@ def replay(body: dict[str, Any]) -> dict[str, Any]:
     events = [event for pack_name, names in sorted(names_by_pack.items())
               for event in events_table.received_since(pack_name, names, since, limit)]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
-    return explain.replay(candidate, current, events, *pipeline.renderer())
+    return explain.replay(candidate, current, events, *pipeline.renderer(), base)
 
 
 def save_flow(flow: dict[str, Any]) -> list[dict[str, str]]:
