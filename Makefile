@@ -10,7 +10,8 @@ VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml)
+REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
+	cli/pyproject.toml
 
 .PHONY: help venv test test-fast run openapi sam-check system-deps bench clean
 
@@ -27,6 +28,7 @@ $(STAMP): $(REQUIREMENTS)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@if ls packs/*/pyproject.toml >/dev/null 2>&1; then $(PY) -m pip install --quiet $$(for p in packs/*/pyproject.toml; do printf -- '-e %s ' $$(dirname $$p); done); fi
+	$(PY) -m pip install --quiet -e cli  # the flyte command line (.venv/bin/flyte)
 	touch $@
 
 venv: $(STAMP)

@@ -1,0 +1,46 @@
+"""The CLI against a stack secure by default (issue 11): tokens minted with `flyte token mint` from
+the stack's own secret, sent as FLYTE_JWT or --token; refusals on stderr with exit 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flyte_local.application import physical_name
+from flyte_local.stack import LocalStack
+
+from .conftest import run_flyte
+
+pytestmark = pytest.mark.e2e
+QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
+
+
+@pytest.fixture(scope="module")
+def secure_stack(backend):
+    backend.reset()
+    local = LocalStack(port=0, endpoint=backend.endpoint,
+                       parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true",
+                                            "AllowAnonymousAccess": "false"}).start()
+    yield local
+    local.stop()
+
+
+def test_minted_tokens_let_the_cli_in_and_refusals_say_why(secure_stack):
+    url, secret = secure_stack.url, physical_name("TokenSecret")
+    admin = run_flyte(url, "token", "mint", "--subject", "ana", "--claim", "flyte_role=admin", "--ttl", "1h",
+                      "--secret-id", secret)
+    assert admin.code == 0, admin.stderr
+    reader = run_flyte(url, "token", "mint", "--claim", "sub=rui", "--ttl", "1h", "--secret-id", secret)
+    assert reader.code == 0, reader.stderr
+
+    anonymous = run_flyte(url, "flows", "apply", "-f", str(QUICK_START))
+    assert anonymous.code == 1 and "Error: Unauthorized (401)" in anonymous.stderr
+    as_reader = run_flyte(url, "flows", "apply", "-f", str(QUICK_START), env={"FLYTE_JWT": reader.stdout.strip()})
+    assert as_reader.code == 1 and "Unauthorized (401)" in as_reader.stderr  # a valid token without the claim
+    as_admin = run_flyte(url, "flows", "apply", "-f", str(QUICK_START), env={"FLYTE_JWT": admin.stdout.strip()})
+    assert as_admin.code == 0, as_admin.stderr
+
+    listed = run_flyte(url, "--token", reader.stdout.strip(), "flows", "list")
+    assert listed.code == 0 and [flow["name"] for flow in json.loads(listed.stdout)["flows"]] == ["next_uk_bank_holidays"]
