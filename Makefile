@@ -13,14 +13,16 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv test test-fast run openapi sam-check system-deps bench clean
+.PHONY: help venv test test-fast run openapi swagger-ui sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
-	@echo "make test       - install everything, check the SAM template, run every test"
+	@echo "make test       - install everything, check the SAM template and sam local, run every test"
+	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make bench      - run the benchmarks under bench/"
+	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 
 $(STAMP): $(REQUIREMENTS)
 	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -42,14 +44,29 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
-test: $(STAMP) system-deps sam-check
-	$(PY) -m pytest
+# One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
+# tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
+# depend on the length of pytest's temporary paths there, which xdist makes longer.
+PYTEST_ARGS ?=
+test: $(STAMP) system-deps sam-check sam-local-check
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
+
+# The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
+# files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.
+SWAGGER_UI_VERSION ?= 5.35.0
+SWAGGER_UI_DIR := functions/info/swagger_ui
+swagger-ui:
+	@tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-*.tgz && cd - >/dev/null && \
+	  mkdir -p $(SWAGGER_UI_DIR) && \
+	  cp $$tmp/package/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,LICENSE,NOTICE,favicon-32x32.png} $(SWAGGER_UI_DIR)/ && \
+	  sed '/sourceMappingURL=/d' $$tmp/package/swagger-ui.css > $(SWAGGER_UI_DIR)/swagger-ui.css && \
+	  echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI_DIR)/VERSION && rm -rf $$tmp && echo "swagger-ui $(SWAGGER_UI_VERSION) in $(SWAGGER_UI_DIR)"
 
 # `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
 $(SAM_VENV)/.installed:
@@ -64,6 +81,11 @@ sam-check: $(SAM_VENV)/.installed
 	  PATH="$$(dirname $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build \
 	    --build-dir .aws-sam/build --cache-dir .aws-sam/cache --cached >/dev/null && echo "sam build: ok"; \
 	else echo "sam build skipped: no python3.13 here (the Lambda runtime); sam validate passed"; fi
+
+# Every function through `sam local invoke` and the API through `sam local start-api`, in Docker, over
+# moto (scripts/sam_local_check.py); installs and starts Docker as root where it can, else says why in one line.
+sam-local-check: $(STAMP) sam-check
+	$(PY) scripts/sam_local_check.py
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -6,9 +6,10 @@ import argparse
 import logging
 import os
 import signal
+import sys
 import threading
 
-from .stack import LocalStack, auth_environment
+from .stack import LocalStack, PortInUse, auth_environment
 
 
 def main() -> None:
@@ -32,12 +33,15 @@ def main() -> None:
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
-    stack.start()
+    try:
+        stack.start()
+    except PortInUse as error:
+        sys.exit(str(error))
     print(f"Flyte API listening on {stack.url}  (Ctrl-C to stop)", flush=True)
     try:
         stopping.wait()
     finally:
-        logging.getLogger("flyte_local").info("stopping")
+        print("Stopping the Flyte API ...", flush=True)
         stack.stop()
 
 

@@ -159,11 +159,14 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resolver.resolve(_merge(globals_, resource.get("Properties", {})))
+        environment = {k: "" if v is None else str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
+        if "AWS_ENDPOINT_URL" in environment:  # empty in the template (AWS); here, the local endpoint
+            environment["AWS_ENDPOINT_URL"] = endpoint
         app.functions[logical_id] = Function(
             logical_id=logical_id,
             code_dir=ROOT / props["CodeUri"],
             handler=props["Handler"],
-            environment={k: "" if v is None else str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            environment=environment,
             layers=[Path(layer) for layer in props.get("Layers", [])],
             timeout=int(props.get("Timeout", 3)),
             reserved_concurrency=int(props["ReservedConcurrentExecutions"]) if props.get("ReservedConcurrentExecutions") else None,

@@ -31,11 +31,11 @@ def _pythonpath() -> str:
 class Backend:
     """Owns the endpoint every handler and test client talks to."""
 
-    def __init__(self, endpoint: str | None = None) -> None:
+    def __init__(self, endpoint: str | None = None, port: int = 0) -> None:
         self._server = None
         self._clients: dict[str, Any] = {}
         if endpoint is None:
-            self._server = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server"], stdout=subprocess.PIPE,
+            self._server = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server", "--port", str(port)], stdout=subprocess.PIPE,
                                             text=True, env={**os.environ, "PYTHONPATH": _pythonpath()})
             line = self._server.stdout.readline()
             if not line.startswith("listening on "):

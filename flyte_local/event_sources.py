@@ -91,6 +91,8 @@ class StreamPoller:
             try:
                 got_records = self.poll_once()
             except Exception:
+                if self._stop.is_set():  # stopping: the functions are going away
+                    break
                 log.exception("stream poller of %s failed; retrying", self.source.function)
                 got_records = False
                 self._stop.wait(1)
@@ -149,6 +151,8 @@ class StreamPoller:
         try:
             response = self.invoke(self.source.function, {"Records": batch})
         except Exception:
+            if self._stop.is_set():  # stopping: not the function's failure; end the delivery quietly
+                raise
             log.exception("%s failed on a batch of %d stream records", self.source.function, len(batch))
             return 0
         if not self.source.report_item_failures or not isinstance(response, dict):
@@ -264,5 +268,7 @@ class SchedulePoller:
             try:
                 self.fire(due)
             except Exception:
+                if self._stop.is_set():
+                    break
                 log.exception("scheduled invocation of %s failed", self.schedule.function)
             due = next_fire(self.schedule.expression, datetime.now(timezone.utc))

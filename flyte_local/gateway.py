@@ -49,7 +49,8 @@ class CompiledRoute:
             if match:
                 self.names.append(match.group(1))
                 self.greedy = self.greedy or bool(match.group(2))
-                pattern += "/(.+)" if match.group(2) else "/([^/]+)"
+                # a greedy variable also takes an empty rest: `/swagger/{file+}` answers `/swagger/`
+                pattern += "/(.*)" if match.group(2) else "/([^/]+)"
             else:
                 self.literals += 1
                 pattern += "/" + re.escape(segment)
@@ -70,6 +71,7 @@ class Gateway:
         self.after_request = after_request or (lambda: None)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.stopping = False
 
     def match(self, method: str, path: str) -> tuple[CompiledRoute, dict[str, str]] | None:
         for compiled in self.routes:
@@ -181,6 +183,8 @@ class Gateway:
                     log.warning("%s", throttled)
                     status, out_headers, out_body = _problem(429, "The function is busy; try again.", {"retry-after": "1"})
                 except Exception:
+                    if gateway.stopping:  # the stack is stopping under an in-flight request (a long poll)
+                        return
                     log.exception("function %s failed on %s", compiled.route.function, compiled.key)
                     status, out_headers, out_body = _problem(500, "The function failed; its log says why.")
                 unsafe = sorted(k for k, v in out_headers.items() if _UNSAFE_HEADER.search(k) or _UNSAFE_HEADER.search(v))
@@ -231,6 +235,7 @@ class Gateway:
         return self._server.server_address[1]
 
     def stop(self) -> None:
+        self.stopping = True
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -126,6 +126,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
+    # Ctrl-C reaches the whole process group; the local stack ends this server itself (SIGTERM) once
+    # its pollers and functions have stopped, so they never see the endpoint vanish under them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 

@@ -1,8 +1,10 @@
-"""Generates the API's OpenAPI document from the routes the handlers declare (Powertools), checked
-against the routes of template.yaml, so the document cannot drift from the API.
+"""Generates the API's OpenAPI document: paths, summaries, tags and operation ids from the routes the
+handlers declare (Powertools), each operation's parameters, request body and responses from
+`flyte_core.http.contract`, checked against the routes of template.yaml, so the document cannot
+drift from the API.
 
-`python -m flyte_local.openapi --write` regenerates functions/info/openapi.json; a test fails when
-the committed document differs from what the routes say.
+`python -m flyte_local.openapi --write` (`make openapi`) regenerates functions/info/openapi.json; a
+test fails when the committed document differs from what the code says.
 """
 
 from __future__ import annotations
@@ -35,23 +37,40 @@ def build_document() -> dict[str, Any]:
     app = application.load("http://127.0.0.1:0")
     for key, value in merged_environment(app).items():
         os.environ.setdefault(key, value)
-    document: dict[str, Any] = {"openapi": None, "info": INFO, "paths": {}, "components": {}}
+    handlers = [FunctionRuntime(app.functions[logical_id]).load_module()  # puts the layer on sys.path
+                for logical_id in sorted({route.function for route in app.routes})]
+    from flyte_core.http import contract
+
+    document: dict[str, Any] = {"openapi": None, "info": INFO, "security": contract.SECURITY, "paths": {},
+                                "components": {"schemas": dict(sorted(contract.SCHEMAS.items())),
+                                               "securitySchemes": contract.SECURITY_SCHEMES}}
     documented: set[tuple[str, str]] = set()
-    for logical_id in sorted({route.function for route in app.routes}):
-        module = FunctionRuntime(app.functions[logical_id]).load_module()
+    for module in handlers:
         schema = json.loads(module.app.get_openapi_json_schema(title=INFO["title"], version=INFO["version"]))
         document["openapi"] = schema["openapi"]
         for path, operations in schema.get("paths", {}).items():
-            document["paths"].setdefault(path, {}).update(operations)
-            documented.update((method.upper(), path) for method in operations)
-        for kind, entries in schema.get("components", {}).items():
-            document["components"].setdefault(kind, {}).update(entries)
-    declared = {(route.method, route.path) for route in app.routes if not is_default(route)}  # not an operation
+            for method, operation in operations.items():
+                if operation.get("operationId") not in contract.OPERATIONS:
+                    raise RouteMismatch(f"{method.upper()} {path} ({operation.get('operationId')}) has no entry in "
+                                        "flyte_core.http.contract.OPERATIONS")
+                document["paths"].setdefault(path, {})[method] = contract.apply(operation)
+                documented.add((method.upper(), path))
+    declared = {(route.method, path) for route in app.routes if not is_default(route)
+                for path in handler_paths(route.path)}  # $default is not an operation
     if declared != documented:
         raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
                             f"handler routes missing from template.yaml: {sorted(documented - declared)}")
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
+
+
+def handler_paths(template_path: str) -> list[str]:
+    """The handler routes a template route stands for: a greedy `{name+}` is the one segment `{name}`
+    the handler serves, and the bare trailing slash that the greedy route also catches."""
+    if not template_path.endswith("+}"):
+        return [template_path]
+    prefix, _, variable = template_path.rpartition("/")
+    return [f"{prefix}/{variable[:-2]}}}", f"{prefix}/"]
 
 
 def render(document: dict[str, Any]) -> str:

@@ -1,16 +1,41 @@
 """Create template.yaml's tables and queues on an AWS-compatible endpoint (a moto server, DynamoDB
-Local plus an SQS emulator), for `sam local start-api` users: `python -m flyte_local.provision
---endpoint http://localhost:5000`, then pass sam-local-env.json to sam local."""
+Local plus an SQS emulator), for `sam local` users: `python -m flyte_local.provision --endpoint
+http://localhost:5000`, then pass sam-local-env.json (or what --print-env prints) to sam local."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 from . import application
 from .backend import Backend
 from .stack import FAKE_CREDENTIALS, merged_environment
+
+# How sam local's containers reach the host; on Linux `--add-host host.docker.internal:host-gateway`.
+CONTAINER_HOST = "host.docker.internal"
+
+
+def container_endpoint(endpoint: str) -> str:
+    """The endpoint as a function in a sam local container sees it (the host's loopback is not its own)."""
+    parts = urlsplit(endpoint)
+    if parts.hostname in ("localhost", "127.0.0.1", "0.0.0.0"):
+        parts = parts._replace(netloc=f"{CONTAINER_HOST}:{parts.port}" if parts.port else CONTAINER_HOST)
+    return urlunsplit(parts)
+
+
+# sam local resolves the template's defaults, which turn the built-in token issuer on; these take the
+# local stack's values instead (open, application.LOCAL_PARAMETERS).
+LOCAL_AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
+
+
+def sam_local_environment(app: application.Application, endpoint: str) -> dict:
+    """The --env-vars document for sam local: the names the provisioner created, the local stack's
+    open auth, and the endpoint."""
+    shared = {k: v for k, v in merged_environment(app).items()
+              if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX" or k in LOCAL_AUTH_VARIABLES)}
+    return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 
 def main() -> None:
@@ -25,9 +50,7 @@ def main() -> None:
     Backend(args.endpoint).create_resources(app)
     print(f"created {len(app.tables)} tables and {len(app.queues)} queues on {args.endpoint}")
     if args.print_env:
-        shared = {k: v for k, v in merged_environment(app).items() if k.startswith("FLYTE_") and k.endswith("_TABLE")}
-        container_endpoint = args.endpoint.replace("localhost", "host.docker.internal").replace("127.0.0.1", "host.docker.internal")
-        print(json.dumps({"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint}}, indent=2))
+        print(json.dumps(sam_local_environment(app, args.endpoint), indent=2))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -43,6 +45,30 @@ class EnvironmentConflict(Exception):
     pass
 
 
+class PortInUse(Exception):
+    """The gateway's port is taken; said before anything starts, with how to choose another."""
+
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"Port {port} on {host} is already in use (another `make run`?). "
+                         f"Stop what listens there, or choose another port: FLYTE_PORT={port + 1} make run")
+        self.host, self.port = host, port
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Bind the port as the gateway will (address reuse on), so a busy port fails at once rather than
+    after the functions have started."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(host, port) from None
+            raise
+
+
 def merged_environment(app: application.Application) -> dict[str, str]:
     """One process hosts every function, so their environments must agree on shared names."""
     merged: dict[str, str] = {}
@@ -76,6 +102,7 @@ class LocalStack:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> LocalStack:
+        ensure_port_free(self.host, self.port)
         if self.endpoint is None:
             for key, value in FAKE_CREDENTIALS.items():
                 os.environ.setdefault(key, value)
@@ -89,7 +116,13 @@ class LocalStack:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
         self._start_event_sources()
         self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set)
-        self.port = self.gateway.start(self.host, self.port)
+        try:
+            self.port = self.gateway.start(self.host, self.port)
+        except OSError as error:  # taken while the functions started
+            if error.errno != errno.EADDRINUSE:
+                raise
+            self.stop()
+            raise PortInUse(self.host, self.port) from None
         log.info("Flyte local stack on %s (AWS endpoint %s, %d routes, %d functions)",
                  self.url, self.backend.endpoint, len(self.app.routes), len(self.runtimes))
         return self
@@ -116,6 +149,20 @@ class LocalStack:
                 poller.start()
                 self._background.append(poller)
 
+    def pause(self) -> None:
+        """Stop the stream pollers and schedules (the functions stay warm, the gateway keeps serving)."""
+        for poller in self._background:
+            poller.stop()
+        self._background.clear()
+
+    def reset(self) -> None:
+        """Forget every table, queue and item (moto only) and start the event sources afresh: a clean
+        stack without starting the functions again (what the tests reuse between modules)."""
+        self.pause()
+        self.backend.reset()
+        self.backend.create_resources(self.app)
+        self._start_event_sources()
+
     def fire_schedule(self, function: str) -> Any:
         """Invoke a function's schedule now, as EventBridge would when it is due."""
         from .event_sources import SchedulePoller
@@ -129,9 +176,7 @@ class LocalStack:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
-        for poller in self._background:
-            poller.stop()
-        self._background.clear()
+        self.pause()
         for runtime in self.runtimes.values():
             runtime.stop()
         if self.backend is not None:

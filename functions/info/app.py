@@ -14,12 +14,18 @@ from flyte_core.http.api import Request, create_app, http_entrypoint, raw
 from flyte_core.observability import logger
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
+# swagger-ui-dist 5 (reads OpenAPI 3.1), kept beside this file by `make swagger-ui`, without source maps.
+SWAGGER_UI_DIR = Path(__file__).with_name("swagger_ui")
+SWAGGER_UI_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE",
+                     "swagger-ui-bundle.js.LICENSE.txt")
+# Absolute URLs: the page is served at /swagger and /swagger/, where relative ones would differ.
 SWAGGER_UI_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flyte API</title>
-<link rel="stylesheet" href="swagger/swagger-ui.css"></head>
+<link rel="icon" type="image/png" href="{base}swagger/favicon-32x32.png">
+<link rel="stylesheet" href="{base}swagger/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
-<script src="swagger/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({url: "v1/swagger", dom_id: "#swagger-ui", deepLinking: true});</script>
+<script src="{base}swagger/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({{url: "{base}v1/swagger", dom_id: "#swagger-ui", deepLinking: true}});</script>
 </body></html>
 """
 
@@ -60,24 +66,18 @@ def _openapi() -> dict:
 
 
 @app.get("/swagger", summary="Swagger UI", tags=["info"], operation_id="swaggerUi")
+@app.get("/swagger/", summary="Swagger UI (trailing slash)", tags=["info"], operation_id="swaggerUiSlash")
 def swagger_ui():
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=SWAGGER_UI_PAGE)
+    page = SWAGGER_UI_PAGE.format(base=Request(app).base)
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=page)
 
 
 @app.get("/swagger/<file>", summary="Swagger UI assets", tags=["info"], operation_id="swaggerUiAsset")
 def swagger_ui_asset(file: str):
-    path = _swagger_ui_dir() / file
-    if "/" in file or file.startswith(".") or not path.is_file():
+    if file not in SWAGGER_UI_ASSETS:
         raise NotFound(f"No Swagger UI file {file!r}.")
-    content_type = mimetypes.guess_type(file)[0] or "application/octet-stream"
-    return raw(path.read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
-
-
-@lru_cache(maxsize=1)
-def _swagger_ui_dir() -> Path:
-    from swagger_ui_bundle import swagger_ui_path
-
-    return Path(swagger_ui_path)
+    content_type = mimetypes.guess_type(file)[0] or "text/plain; charset=utf-8"
+    return raw((SWAGGER_UI_DIR / file).read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
 
 
 lambda_handler = http_entrypoint(app)

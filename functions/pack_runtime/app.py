@@ -2,6 +2,7 @@
 
 from flyte_core.adapters import actions_table, packs_table
 from flyte_core.domain import events, packs, times
+from flyte_core.domain.actions import MAX_TAKE_WAIT_SECONDS
 from flyte_core.domain.errors import InvalidInput, NotFound, StateConflict
 from flyte_core.domain.links import link, segment
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
@@ -9,7 +10,6 @@ from flyte_core.services import pipeline
 from flyte_core.settings import settings
 
 app = create_app()
-MAX_WAIT_SECONDS = 20
 
 
 def seen_pack(raw_pack_id: str):
@@ -54,9 +54,9 @@ def _wait_seconds(request: Request) -> int:
     try:
         wait = int(raw)
     except ValueError:
-        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_WAIT_SECONDS}.", field="wait") from None
-    if not 0 <= wait <= MAX_WAIT_SECONDS:
-        raise InvalidInput(f"'wait' must be from 0 to {MAX_WAIT_SECONDS} seconds, got {wait}.", field="wait")
+        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_TAKE_WAIT_SECONDS}.", field="wait") from None
+    if not 0 <= wait <= MAX_TAKE_WAIT_SECONDS:
+        raise InvalidInput(f"'wait' must be from 0 to {MAX_TAKE_WAIT_SECONDS} seconds, got {wait}.", field="wait")
     return wait
 
 

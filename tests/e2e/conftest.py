@@ -53,10 +53,10 @@ class PackClient:
         result = next(link["href"] for link in body["links"] if link["rel"].endswith("actionResult"))
         return TakenAction(body["command"], body["input"], result)
 
-    def take_until(self, timeout: float = 10.0) -> TakenAction:
+    def take_until(self, timeout: float = 10.0, **params: str) -> TakenAction:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            taken = self.take(wait=max(1, min(5, int(deadline - time.monotonic()))))
+            taken = self.take(wait=max(1, min(5, int(deadline - time.monotonic()))), **params)
             if taken:
                 return taken
         raise AssertionError(f"pack {self.id} got no action within {timeout} s")

@@ -97,6 +97,27 @@ def test_a_flow_replaced_mid_execution_finishes_on_its_old_version(api, make_pac
     assert chat.take_until().input["message"] == "new"
 
 
+def test_a_flow_written_for_the_original_with_a_step_without_id_runs_as_written(api, make_pack, post_flow):
+    post_flow({"name": "noid", "steps": [
+        {"event": {"packName": "Chat", "name": "Said"}, "command": {"packName": "Shell", "name": "Shell", "input": "uptime"}},
+        {"id": "reply", "dependsOn": [""], "event": {"packName": "Shell", "name": "Output"},
+         "command": {"packName": "Chat", "name": "Send", "input": "{{ Event.Payload.stdout }}"}}]})
+    assert api.get(api.base + "/v1/flows/noid").json()["steps"][0]["id"] == ""
+    chat, shell = make_pack("Chat"), make_pack("Shell")
+    chat.send_event("Said", {})
+    run = shell.take_until()
+    (execution,) = audit(api, flowName="noid")
+    pending = execution["actions"][""]
+    assert (pending["stepId"], pending["state"]["value"]) == ("", "PENDING")
+    assert "result" not in pending  # nothing to show until it ends (the original showed a zero event)
+    assert shell.post_result(run, "Output", {"stdout": "up 1 day"}).status_code == 202
+    assert chat.take_until().input == "up 1 day"
+    (execution,) = audit(api, flowName="noid")
+    done = execution["actions"][""]
+    assert (done["state"]["value"], done["result"]["event"], done["result"]["payload"]) == ("SUCCESS", "Output", {"stdout": "up 1 day"})
+    assert execution["actions"]["reply"]["state"]["value"] == "PENDING"
+
+
 def test_ten_packs_racing_take_a_hundred_actions_each_exactly_once(stack, make_pack, post_flow):
     post_flow({"name": "race", "steps": [{"id": "work", "event": {"packName": "Source", "name": "Job"},
                                           "command": {"packName": "Worker", "name": "Work", "input": "{{ Event.Payload.n }}"}}]})
@@ -161,9 +182,9 @@ def test_take_filters_by_command_name_with_either_parameter(make_pack, post_flow
         {"id": "b", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "Second"}}]})
     multi = make_pack("Multi", commands=[{"name": "First"}, {"name": "Second"}])
     make_pack("Src").send_event("E", {})
-    second = multi.take(wait=5, commandName="Second")
+    second = multi.take_until(timeout=30, commandName="Second")
     assert second.command == "Second"
-    first = multi.take(wait=5, actionName="First")
+    first = multi.take_until(timeout=30, actionName="First")
     assert first.command == "First"
 
 
@@ -189,6 +210,8 @@ def test_audit_filters_and_paging(api, make_pack, post_flow):
     assert len(audit(api, actionPackName="Aud", actionPackLabels="k:v")) == 3
     assert audit(api, actionPackName="Aud", actionPackLabels="k:other") == []
     assert audit(api, stepId="nope") == []
+    empty_filters = {"flowName": "", "stepId": "", "actionName": "", "actionPackName": "", "actionPackLabels": ""}
+    assert audit(api, **empty_filters) == audit(api)  # an empty filter filters nothing (was a 500)
     assert api.get(api.base + "/v1/audit/flows", params={"limit": 0}).status_code == 400
     assert api.get(api.base + "/v1/audit/flows/000000000000000000000000").status_code == 404
 

@@ -57,12 +57,12 @@ def flow_posted(stack):
         assert response.status_code == 201
 
 
-@pytest.fixture
-def shell_pack(stack, tmp_path):
+def start_shell_pack(stack, tmp_path, **extra_env: str):
     """`FLYTE_API=http://localhost:8080 python -m flyte_shell_pack`, with the curl stand-in first on PATH."""
     assert shutil.which("jq"), "jq is part of the project's setup (make test installs it)"
     env = {**os.environ, "FLYTE_API": stack.url, "PATH": f"{FIXTURES}{os.pathsep}{os.environ['PATH']}",
-           "BANK_HOLIDAYS_FIXTURE": str(bank_holidays(tmp_path)), "FLYTE_PACK_POLL_WAIT": "1", "LOGLEVEL": "info"}
+           "BANK_HOLIDAYS_FIXTURE": str(bank_holidays(tmp_path)), "FLYTE_PACK_POLL_WAIT": "1", "LOGLEVEL": "info",
+           **extra_env}
     process = subprocess.Popen([sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 30
@@ -73,6 +73,17 @@ def shell_pack(stack, tmp_path):
     process.terminate()
     output = process.communicate(timeout=15)[0]
     assert process.returncode == 0, output  # a graceful stop
+
+
+@pytest.fixture
+def shell_pack(stack, tmp_path):
+    yield from start_shell_pack(stack, tmp_path)
+
+
+@pytest.fixture
+def offline_shell_pack(stack, tmp_path):
+    """The Shell pack on a machine without internet: curl cannot resolve gov.uk."""
+    yield from start_shell_pack(stack, tmp_path, CURL_STAND_IN_OFFLINE="1")
 
 
 def slack_message(text: str) -> dict:
@@ -90,15 +101,18 @@ def assert_reply(reply: dict) -> None:
                                 + EXPECTED_LIST)
 
 
-def test_quick_start_with_a_python_chat_pack(stack, flow_posted, shell_pack):
-    replies: queue.Queue = queue.Queue()
-
+def slack_pack(stack, replies: queue.Queue) -> Pack:
     def send_message(input):
         replies.put(input)
         return Event("MessageSent", {"message": input["message"], "threadTimestamp": "", "channelId": input["channelId"]})
 
-    slack = Pack("Slack", commands=[Command("SendMessage", handler=send_message, output_events=["MessageSent", "SendMessageFailed"])],
-                 events=[EventDef("ReceivedMessage")], api_url=stack.url, poll_wait=1)
+    return Pack("Slack", commands=[Command("SendMessage", handler=send_message, output_events=["MessageSent", "SendMessageFailed"])],
+                events=[EventDef("ReceivedMessage")], api_url=stack.url, poll_wait=1)
+
+
+def test_quick_start_with_a_python_chat_pack(stack, flow_posted, shell_pack):
+    replies: queue.Queue = queue.Queue()
+    slack = slack_pack(stack, replies)
     slack.start(block=False)
     try:
         assert slack.wait_registered(10)
@@ -115,6 +129,25 @@ def test_quick_start_with_a_python_chat_pack(stack, flow_posted, shell_pack):
     shell_action = execution["actions"]["receive_uk_bank_holiday_message_send_response"]
     assert shell_action["input"] == FLOW_COMMAND
     assert shell_action["result"]["payload"]["exit_code"] == 0
+
+
+def test_without_internet_the_reply_comes_with_an_empty_list(stack, flow_posted, offline_shell_pack):
+    """What the README says happens offline: `curl -s ... | jq` exits 0 (a pipeline's status is its last
+    command's), so the second step's criteria holds and the reply lists nothing."""
+    replies: queue.Queue = queue.Queue()
+    slack = slack_pack(stack, replies)
+    slack.start(block=False)
+    try:
+        assert slack.wait_registered(10)
+        slack.send_event(Event("ReceivedMessage", slack_message("flyte uk-bank-holidays")))
+        reply = replies.get(timeout=30)
+    finally:
+        slack.stop(timeout=15)
+    assert reply["message"] == "Hey <@U42>!\nPlease find below the UK bank holidays for the current year:\n\n"
+    executions = requests.get(f"{stack.url}/v1/audit/flows", params={"flowName": "next_uk_bank_holidays"}).json()["flows"]
+    shell_results = [e["actions"]["receive_uk_bank_holiday_message_send_response"]["result"]["payload"] for e in executions
+                     if e["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "SUCCESS"]
+    assert {"exit_code": 0, "stdout": "", "stderr": ""}.items() <= shell_results[0].items()  # curl -s says nothing
 
 
 FLOW_COMMAND = ("curl -s https://www.gov.uk/bank-holidays/england-and-wales.json | jq --arg after $(date +\"%Y\") "

@@ -53,7 +53,6 @@ def test_unknown_keys_are_dropped_and_input_is_always_present():
     (minimal(context={"retries": 3}), "steps[0].context.retries", "string"),
     (minimal(criteria=True), "steps[0].criteria", "string"),
     (minimal(dependsOn="s0"), "steps[0].dependsOn", "array"),
-    (minimal(id=""), "steps[0].id", "empty"),
 ])
 def test_schema_failures_are_400_naming_the_field(document, field, words):
     with pytest.raises(InvalidInput) as refused:
@@ -62,12 +61,63 @@ def test_schema_failures_are_400_naming_the_field(document, field, words):
     assert words in refused.value.detail
 
 
-def test_a_missing_step_id_is_refused():
+@pytest.mark.parametrize("without_id", [lambda step: step.pop("id"), lambda step: step.update(id="")])
+def test_one_step_without_an_id_is_accepted_with_the_id_of_the_original(without_id):
     document = minimal()
+    without_id(document["steps"][0])
+    assert flows.parse_flow(document)["steps"][0]["id"] == ""
+
+
+def test_two_steps_without_an_id_are_refused_saying_why():
+    document = minimal()
+    document["steps"].append({**document["steps"][0], "id": "named"})
+    document["steps"].append({**document["steps"][0], "id": ""})
     del document["steps"][0]["id"]
     with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
-    assert "id" in refused.value.detail
+    assert refused.value.detail.startswith("steps[0], steps[2] have no id: at most one step of a flow may go without one.")
+    assert 'all get the id ""' in refused.value.detail
+    assert refused.value.extra == {"field": "steps[2].id"}
+
+
+@pytest.mark.parametrize("where, meant, typo, field", [
+    ((0,), "command", "comand", "steps[0].comand"),
+    ((0,), "criteria", "critera", "steps[0].critera"),
+    ((0, "event"), "packName", "packname", "steps[0].event.packname"),
+    ((0, "command"), "input", "imput", "steps[0].command.imput"),
+    ((), "steps", "stpes", "stpes"),
+])
+def test_a_misspelled_key_is_named_with_the_key_meant(where, meant, typo, field):
+    document = minimal(criteria="{{ true }}")
+    node = document
+    if where:
+        node = document["steps"][where[0]]
+        for key in where[1:]:
+            node = node[key]
+    node[typo] = node.pop(meant)
+    with pytest.raises(InvalidInput) as refused:
+        flows.parse_flow(document)
+    assert refused.value.extra["field"] == field
+    assert refused.value.detail.startswith(f"{field} is not a key of ")
+    assert refused.value.detail.endswith(f"; did you mean '{meant}'?")
+
+
+def test_a_misspelled_depends_on_is_caught_rather_than_starting_the_step_on_its_own():
+    document = minimal()
+    document["steps"].append({"id": "s2", "dependOn": ["s1"], "event": {"packName": "Shell", "name": "Output"},
+                              "command": {"packName": "Slack", "name": "SendMessage"}})
+    with pytest.raises(InvalidInput) as refused:
+        flows.parse_flow(document)
+    assert refused.value.detail == "steps[1].dependOn is not a key of a step; did you mean 'dependsOn'?"
+    assert refused.value.extra == {"field": "steps[1].dependOn", "stepId": "s2"}
+
+
+def test_an_object_missing_a_key_names_its_unknown_keys():
+    document = minimal()
+    document["steps"][0]["do"] = document["steps"][0].pop("command")
+    with pytest.raises(InvalidInput) as refused:
+        flows.parse_flow(document)
+    assert refused.value.detail == "steps[0] must contain ['command'] properties (unknown keys there, ignored: 'do')."
 
 
 def test_duplicate_step_ids_are_refused():

@@ -52,6 +52,35 @@ def test_bad_bodies_are_400_with_a_reason(body, content_type, reason):
     assert reason in refused.value.detail
 
 
+def test_a_yaml_syntax_error_names_its_line_and_column_on_one_line():
+    flow = "name: x\nsteps:\n  - id: a\n    event: {name: E\n"
+    with pytest.raises(InvalidInput) as refused:
+        web.parse_body(flow, "application/x-yaml", what="flow")
+    assert (refused.value.extra["line"], refused.value.extra["column"]) == (5, 1)
+    assert refused.value.detail.startswith("The flow is not valid YAML: while parsing a flow mapping, expected ',' or '}'")
+    assert refused.value.detail.endswith("at line 5, column 1.") and "\n" not in refused.value.detail
+
+
+def test_a_json_syntax_error_names_its_line_and_column():
+    with pytest.raises(InvalidInput) as refused:
+        web.parse_body('{"name": "x",\n "steps": [}', "application/json", what="flow")
+    assert (refused.value.extra["line"], refused.value.extra["column"]) == (2, 12)
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
+def test_yaml_sent_without_the_yaml_content_type_is_refused_with_how_to_send_it(content_type):
+    with pytest.raises(InvalidInput) as refused:
+        web.parse_body("name: x\nsteps: []\n", content_type, what="flow")
+    assert refused.value.detail == ("The flow is not valid JSON: Expecting value at line 1, column 1; "
+                                    "it reads as YAML: send it with content-type: application/x-yaml.")
+
+
+def test_text_that_is_neither_json_nor_a_yaml_document_gets_no_yaml_hint():
+    with pytest.raises(InvalidInput) as refused:
+        web.parse_body("hello", None, what="flow")
+    assert "YAML" not in refused.value.detail
+
+
 def test_times_are_rfc3339_utc_with_trimmed_fraction():
     assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
     assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"

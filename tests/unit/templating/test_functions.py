@@ -143,7 +143,8 @@ def test_a_reader_may_render_templates_itself(make_reader):
 def test_concurrent_renders_do_not_share_state(make_reader):
     from concurrent.futures import ThreadPoolExecutor
 
-    source = "{% for i in range(20000) %}{% endfor %}{{ datastore('teams').teama.email }}:{{ n }}"
+    # long enough (tens of ms) that the four threads switch mid-render many times
+    source = "{% for i in range(3000) %}{% endfor %}{{ datastore('teams').teama.email }}:{{ n }}"
     reader = make_reader(STORE)
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda n: render(source, {"n": n}, reader), range(40)))

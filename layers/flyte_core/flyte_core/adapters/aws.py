@@ -1,7 +1,8 @@
 """The one place that configures AWS access, for boto3 and PynamoDB alike.
 
 `AWS_ENDPOINT_URL` (or a service-specific `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`)
-points everything at moto or another local endpoint; unset, the SDK talks to AWS.
+points everything at moto or another local endpoint; unset or empty (the template declares it empty
+for sam local to fill), the SDK talks to AWS.
 """
 
 from __future__ import annotations

@@ -23,6 +23,19 @@ def _meta(table_name: str) -> type:
     return type("Meta", (), pynamodb_meta(table_name))
 
 
+class StepIdAttribute(UnicodeAttribute):
+    """A step id, which may be "" (a step without an id, as in the original); DynamoDB refuses an empty
+    string as an index key, so "" is stored as NUL, which no flow's step id is."""
+
+    EMPTY = "\x00"
+
+    def serialize(self, value: str) -> str:
+        return value if value else self.EMPTY
+
+    def deserialize(self, value: str) -> str:
+        return "" if value == self.EMPTY else value
+
+
 class PackNameIndex(GlobalSecondaryIndex):
     class Meta:
         index_name = "byName"
@@ -122,7 +135,7 @@ class ByCorrelationIndex(GlobalSecondaryIndex):
         projection = AllProjection()
 
     correlationId = UnicodeAttribute(hash_key=True)
-    stepId = UnicodeAttribute(range_key=True)
+    stepId = StepIdAttribute(range_key=True)
 
 
 class WaitingIndex(GlobalSecondaryIndex):
@@ -159,7 +172,7 @@ class ActionModel(Model):
     correlationId = UnicodeAttribute()
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()
-    stepId = UnicodeAttribute()
+    stepId = StepIdAttribute()
     context = MapAttribute(default=dict)
     trigger = JSONAttribute(null=True)
     result = JSONAttribute(null=True)

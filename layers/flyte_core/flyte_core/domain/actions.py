@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+MAX_TAKE_WAIT_SECONDS = 20  # a take's long poll; SQS waits at most 20 s
+
 
 @dataclass
 class Action:

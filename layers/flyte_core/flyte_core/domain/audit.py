@@ -88,12 +88,15 @@ def execution_url(base: str, correlation_id: str) -> str:
 
 
 def action_representation(action: Action) -> dict[str, Any]:
-    return {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
-            "input": action.input, "state": {"value": action.state, "time": format_time(action.state_time)},
-            "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
-            "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
-            "trigger": action.trigger or ZERO_EVENT_JSON, "result": action.result or ZERO_EVENT_JSON,
-            "attempts": action.attempts}
+    rep = {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
+           "input": action.input, "state": {"value": action.state, "time": format_time(action.state_time)},
+           "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
+           "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
+           "trigger": action.trigger or ZERO_EVENT_JSON, "attempts": action.attempts}
+    # No result until the action ends (the original showed a zero event; no client of its audit reads one).
+    if action.result:
+        rep["result"] = action.result
+    return rep
 
 
 def step_failure_representation(failure: StepFailure) -> dict[str, Any]:
@@ -134,7 +137,8 @@ def _listed(rep: dict[str, Any]) -> dict[str, Any]:
         action["input"] = bounds.cut(action["input"], whole)
         action["context"] = bounds.cut(action["context"], whole)
         for part in ("trigger", "result"):
-            action[part] = {**action[part], "payload": bounds.cut(action[part].get("payload"), whole)}
+            if part in action:  # an action that has not ended has no result
+                action[part] = {**action[part], "payload": bounds.cut(action[part].get("payload"), whole)}
     for failure in rep.get("stepFailures", []):
         failure["trigger"] = bounds.cut(failure["trigger"], whole)
     return rep

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator
 from functools import lru_cache
@@ -28,9 +29,10 @@ FLOW_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["id", "event", "command"],
+                # A step may go without an id (the original's id ""), but only one step per flow.
+                "required": ["event", "command"],
                 "properties": {
-                    "id": {"type": "string", "minLength": 1},
+                    "id": {"type": "string", "pattern": "^[^\\x00]*$"},  # NUL stands for "" in storage
                     "dependsOn": {"type": "array", "items": {"type": "string"}},
                     "event": {
                         "type": "object",
@@ -45,7 +47,8 @@ FLOW_SCHEMA: dict[str, Any] = {
                         "required": ["name", "packName"],
                         "properties": {"name": {"type": "string", "minLength": 1},
                                        "packName": {"type": "string", "minLength": 1},
-                                       "packLabels": _STRING_MAP},
+                                       "packLabels": _STRING_MAP,
+                                       "input": {"description": "any JSON value; its strings are templates"}},
                     },
                 },
             },
@@ -93,11 +96,16 @@ def parse_flow(document: Any) -> dict[str, Any]:
     import fastjsonschema
 
     bounds.check_size(document, bounds.MAX_FLOW_BYTES, what="flow")
+    _check_misspelled_keys(document)
     try:
         _schema_validator()(document)
     except fastjsonschema.JsonSchemaValueException as error:
         where = _field_path(document, error.path)
-        raise InvalidInput(_schema_message(error, where), field=where, **_step_id(document, where)) from None
+        message, note = _schema_message(error, where), _unknown_keys_note(document, where)
+        if note:
+            message = f"{message.rstrip('.')}{note}."
+        raise InvalidInput(message, field=where, **_step_id(document, where)) from None
+    _check_id_less_steps(document)
     flow = normalise(document)
     _check_names(flow)
     if len(triggers(flow)) > MAX_TRIGGERS:
@@ -107,6 +115,65 @@ def parse_flow(document: Any) -> dict[str, Any]:
     return flow
 
 
+def _objects(document: Any) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each object of a flow document with its field path and its schema (flow, steps, events, commands)."""
+    if not isinstance(document, dict):
+        return
+    yield "", document, FLOW_SCHEMA
+    step_schema = FLOW_SCHEMA["properties"]["steps"]["items"]
+    steps = document.get("steps")
+    for index, step in enumerate(steps if isinstance(steps, list) else []):
+        if isinstance(step, dict):
+            yield f"steps[{index}]", step, step_schema
+            for part in ("event", "command"):
+                if isinstance(step.get(part), dict):
+                    yield f"steps[{index}].{part}", step[part], step_schema["properties"][part]
+
+
+def _unknown_keys(node: dict[str, Any], schema: dict[str, Any]) -> list[str]:
+    return [key for key in node if key not in schema["properties"]]
+
+
+def _check_misspelled_keys(document: Any) -> None:
+    """Unknown keys are ignored, as by the original, except one that looks like a known key missing
+    from its object: a typo that would otherwise silently drop a command, a criteria or a dependency."""
+    for where, node, schema in _objects(document):
+        missing = {known.lower(): known for known in schema["properties"] if known not in node}
+        for key in _unknown_keys(node, schema):
+            if not isinstance(key, str):
+                continue
+            close = difflib.get_close_matches(key.lower(), list(missing), n=1, cutoff=0.8)
+            if close:
+                field = f"{where}.{key}" if where else key
+                raise InvalidInput(f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
+                                 field=field, **_step_id(document, field))
+
+
+def _object_name(where: str) -> str:
+    if not where:
+        return "a flow"
+    return {"event": "a step's event", "command": "a step's command"}.get(where.rpartition(".")[2], "a step")
+
+
+def _unknown_keys_note(document: Any, where: str) -> str:
+    """Names the unknown keys of the object a schema error is about: often the one meant."""
+    for path, node, schema in _objects(document):
+        if path == where:
+            unknown = [str(key) for key in _unknown_keys(node, schema)]
+            if unknown:
+                return f" (unknown keys there, ignored: {', '.join(repr(key) for key in unknown)})"
+    return ""
+
+
+def _check_id_less_steps(document: dict[str, Any]) -> None:
+    """The original gives a step without an id the id "": one such step is unambiguous, two would share
+    their actions, results and dependents."""
+    id_less = [index for index, step in enumerate(document["steps"]) if not step.get("id")]
+    if len(id_less) > 1:
+        listed = ", ".join(f"steps[{index}]" for index in id_less)
+        raise InvalidInput(f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
+                         "all get the id \"\" (as in the original), so their actions, results and dependsOn could "
+                         "not be told apart: give each an id.", field=f"steps[{id_less[1]}].id")
 def _check_names(flow: dict[str, Any]) -> None:
     """The flow's name is a URL path segment; the names in its steps are matched against packs' and
     events' names: all of them visible text of bounded length (domain.bounds.check_name)."""
@@ -150,7 +217,7 @@ def normalise(document: dict[str, Any]) -> dict[str, Any]:
 
 def _normalise_step(step: dict[str, Any]) -> dict[str, Any]:
     event, command = step["event"], step["command"]
-    out: dict[str, Any] = {"id": step["id"]}
+    out: dict[str, Any] = {"id": step.get("id", "")}
     out["event"] = {"name": event["name"], "packName": event["packName"]}
     if event.get("packLabels"):
         out["event"]["packLabels"] = dict(event["packLabels"])

@@ -102,14 +102,36 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
         try:
             return bounds.load_yaml(body, what)
         except yaml.YAMLError as error:
-            raise InvalidInput(f"The {what} is not valid YAML: {_one_line(error)}") from None
+            raise _yaml_syntax_error(error, what) from None
     try:
         return bounds.load_json(body, what)
     except json.JSONDecodeError as error:
-        raise InvalidInput(
-            f"The {what} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
-            + ("" if content_type else " (send content-type: application/x-yaml for YAML)")
-        ) from None
+        hint = ""
+        if _reads_as_yaml(body, what):  # the original reads YAML only when told; say how, rather than guess
+            hint = f"; it reads as YAML: send it with content-type: {YAML_TYPE}"
+        raise InvalidInput(f"The {what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}.",
+                         line=error.lineno, column=error.colno) from None
+
+
+def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> InvalidInput:
+    """PyYAML's message on one line, with the 1-based line and column of the problem as fields."""
+    mark = getattr(error, "problem_mark", None)
+    if mark is None:
+        return InvalidInput(f"The {what} is not valid YAML: {_one_line(error)}")
+    problem = getattr(error, "problem", None) or "syntax error"
+    context = getattr(error, "context", None)
+    reason = f"{context}, {problem}" if context else problem
+    return InvalidInput(f"The {what} is not valid YAML: {reason} at line {mark.line + 1}, column {mark.column + 1}.",
+                      line=mark.line + 1, column=mark.column + 1)
+
+
+def _reads_as_yaml(body: str, what: str) -> bool:
+    """A YAML mapping or list (a bare word is valid YAML too, and means nothing here), read within
+    the same bounds as any YAML body."""
+    try:
+        return isinstance(bounds.load_yaml(body, what), (dict, list))
+    except (yaml.YAMLError, InvalidInput):
+        return False
 
 
 def _one_line(error: Exception) -> str:

@@ -1,0 +1,438 @@
+"""`make sam-local-check`: `sam local` serves the API over moto, as the README says.
+
+Starts a Docker daemon when none answers (installing docker.io as root where it is missing), makes
+sure the Lambda base image exists (scripts/lambda-base-image.sh), starts moto on all interfaces with
+the template's tables and queues, runs `sam local invoke` for every function with its sample event
+in events/, then `sam local start-api`, and checks /v1, /health and a pack registration over HTTP.
+Everything it started is stopped when it ends, however it ends. Where Docker cannot run at all it
+says so in one line and exits 0, so that `make test` passes on such machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flyte_local import application  # noqa: E402
+from flyte_local.backend import Backend  # noqa: E402
+from flyte_local.provision import sam_local_environment  # noqa: E402
+from flyte_local.stack import FAKE_CREDENTIALS  # noqa: E402
+
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
+EVENTS = ROOT / "events"
+BASE_IMAGE = "public.ecr.aws/lambda/python:3.13-x86_64"  # what SAM CLI runs python3.13 x86_64 functions on
+REGION = "us-east-1"
+INVOKE_TIMEOUT = 180  # one invoke took 12-63 s on a heavily loaded two-core machine
+STARTED_AT = time.monotonic()
+
+
+class Skip(Exception):
+    """Docker cannot run here: not a failure of the project."""
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def say(message: str) -> None:
+    print(f"sam-local-check: {message}", flush=True)
+
+
+def since(start: float) -> str:
+    return f"{time.monotonic() - start:.0f} s"
+
+
+class Cleanup:
+    """What the check started, stopped in reverse order on any exit (a shell script's trap)."""
+
+    def __init__(self) -> None:
+        self._steps: list[tuple[str, Callable[[], None]]] = []
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self.stopping = False
+
+    def add(self, name: str, step: Callable[[], None]) -> None:
+        self._steps.append((name, step))
+
+    def track(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.add(process)
+
+    def untrack(self, process: subprocess.Popen) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def run(self) -> None:
+        with self._lock:
+            self.stopping = True  # a lane still running starts nothing more
+            running = list(self._running)
+        for process in running:  # an interrupted sam local invoke
+            stop_process(process, signal.SIGTERM, grace=20)
+        while self._steps:
+            name, step = self._steps.pop()
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - keep stopping the rest
+                say(f"stopping {name} failed: {error}")
+
+
+CLEANUP = Cleanup()
+
+
+def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, grace: float = 20) -> None:
+    """Signal the process group (its own session) and wait; kill it if it lingers."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+
+
+def run(command: list[str], timeout: float, **kwargs: Any) -> subprocess.CompletedProcess:
+    """subprocess.run that the cleanup can interrupt."""
+    if CLEANUP.stopping:
+        raise CheckFailed("stopped")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, **kwargs)
+    CLEANUP.track(process)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_process(process, signal.SIGTERM)
+        raise CheckFailed(f"{' '.join(command[:4])} took more than {timeout:.0f} s") from None
+    finally:
+        CLEANUP.untrack(process)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def apt_install(*packages: str) -> None:
+    start = time.monotonic()
+    say(f"installing {' '.join(packages)} (apt-get)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise Skip(f"{' '.join(command[:2])} {' '.join(packages)} failed: {result.stderr.strip()[-300:]}")
+    say(f"installed {' '.join(packages)} ({since(start)})")
+
+
+# --- Docker ----------------------------------------------------------------------------------------
+
+def docker_answers() -> bool:
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def ensure_docker() -> None:
+    start = time.monotonic()
+    if shutil.which("docker") and docker_answers():
+        say("Docker daemon: running")
+        return
+    can_install = is_root() and shutil.which("apt-get") is not None
+    if not shutil.which("dockerd"):
+        if not can_install:
+            raise Skip("no Docker daemon answers, and installing one needs root and apt-get")
+        apt_install("docker.io", "debootstrap")
+        start = time.monotonic()
+        if docker_answers():  # where an init system runs, the package started the daemon itself
+            say("Docker daemon: started by the package")
+            return
+    if not is_root():
+        raise Skip("no Docker daemon answers, and starting dockerd needs root")
+    log = open(tempfile.mkstemp(prefix="sam-local-check-dockerd.", suffix=".log")[1], "w+")
+    dockerd = subprocess.Popen(["dockerd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop_dockerd() -> None:
+        stop_process(dockerd, signal.SIGTERM, grace=30)
+        log.close()
+        os.unlink(log.name)
+
+    CLEANUP.add("dockerd", stop_dockerd)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and dockerd.poll() is None:
+        if docker_answers():
+            say(f"Docker daemon: started in {since(start)} (stopped at the end)")
+            return
+        time.sleep(1)
+    log.seek(0)
+    last = ([line.strip() for line in log if line.strip()] or ["no output"])[-1]
+    raise Skip(f"dockerd cannot run on this machine ({last[-200:]})")
+
+
+def ensure_base_image() -> None:
+    start = time.monotonic()
+    if not shutil.which("debootstrap") and is_root() and shutil.which("apt-get"):
+        probe = subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True)
+        if probe.returncode != 0:
+            apt_install("debootstrap")
+    result = run(["bash", str(ROOT / "scripts" / "lambda-base-image.sh")], timeout=900,
+                 env={**os.environ, "PYTHON": sys.executable, "LAMBDA_BASE_IMAGE": BASE_IMAGE})
+    if result.returncode != 0:
+        raise CheckFailed(f"the Lambda base image could not be made:\n{result.stdout}{result.stderr}")
+    say(f"{result.stdout.strip().splitlines()[-1]} ({since(start)})")
+
+
+def compile_layers() -> None:
+    """`sam build` leaves the layer without bytecode, so each cold start compiles it (about half of
+    the time in the function). Compiled once here, by the runtime's Python version."""
+    if sys.version_info[:2] != (3, 13):
+        return
+    start = time.monotonic()
+    for layer in BUILT_TEMPLATE.parent.glob("*Layer"):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(layer)], capture_output=True, check=True)
+    say(f"layer bytecode compiled ({since(start)})")
+
+
+def lambda_containers() -> set[str]:
+    result = subprocess.run(["docker", "ps", "-aq", "--filter", "label=sam.cli.container.type=lambda"],
+                            capture_output=True, text=True, timeout=30)
+    return set(result.stdout.split())
+
+
+# --- moto ------------------------------------------------------------------------------------------
+
+def start_moto(workdir: Path) -> Path:
+    """moto on all interfaces (the containers reach it through the Docker bridge), provisioned;
+    returns the --env-vars file that points the functions at it."""
+    moto = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server", "--host", "0.0.0.0", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    CLEANUP.add("moto", lambda: stop_process(moto))
+    line = moto.stdout.readline()
+    if not line.startswith("listening on "):
+        raise CheckFailed(f"moto did not start: {line!r}")
+    endpoint = f"http://127.0.0.1:{int(line.split()[-1])}"
+    for key, value in FAKE_CREDENTIALS.items():  # moto takes any; a developer's real ones may stay
+        os.environ.setdefault(key, value)
+    app = application.load(endpoint)
+    Backend(endpoint).create_resources(app)
+    env_file = workdir / "env.json"
+    env_file.write_text(json.dumps(sam_local_environment(app, endpoint)), encoding="utf-8")
+    say(f"moto on {endpoint} (all interfaces): {len(app.tables)} tables, {len(app.queues)} queues")
+    return env_file
+
+
+# --- sam local -------------------------------------------------------------------------------------
+
+def sam_options(env_file: Path) -> list[str]:
+    return ["--template", str(BUILT_TEMPLATE), "--skip-pull-image", "--env-vars", str(env_file),
+            "--add-host", "host.docker.internal:host-gateway", "--region", REGION,
+            # a cold start counts in sam local's timeout: room for a busy machine
+            "--parameter-overrides", "LogLevel=WARNING FunctionTimeout=28"]
+
+
+def sam_environment() -> dict[str, str]:
+    return {**os.environ, **FAKE_CREDENTIALS, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+            "SAM_CLI_TELEMETRY": "0"}
+
+
+def invoke(function: str, event: Path, env_file: Path) -> Any:
+    start = time.monotonic()
+    result = run([str(SAM), "local", "invoke", function, "--event", str(event), *sam_options(env_file)],
+                 timeout=INVOKE_TIMEOUT, cwd=ROOT, env=sam_environment())
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise CheckFailed(f"sam local invoke {function} -e {event.name} exited {result.returncode}:\n"
+                          f"{result.stderr[-3000:]}")
+    try:
+        response = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        raise CheckFailed(f"sam local invoke {function} -e {event.name} answered {lines[-1]!r}:\n"
+                          f"{result.stderr[-3000:]}") from None
+    ran = re.search(r"REPORT .*?\tDuration: ([0-9.]+) ms", result.stderr)
+    inside = f", {float(ran.group(1)) / 1000:.1f} s in the function" if ran else ""
+    say(f"sam local invoke {function} -e {event.name}: {summary(response)} ({since(start)}{inside})")
+    return response
+
+
+def summary(response: Any) -> str:
+    return str(response["statusCode"]) if isinstance(response, dict) and "statusCode" in response else json.dumps(response)
+
+
+def expect(condition: bool, what: str, response: Any) -> None:
+    if not condition:
+        raise CheckFailed(f"{what}; got {json.dumps(response)[:2000]}")
+
+
+def expect_status(response: Any, status: int, what: str) -> dict:
+    expect(isinstance(response, dict) and response.get("statusCode") == status, f"{what}: expected {status}", response)
+    return json.loads(response["body"]) if response.get("body") else {}
+
+
+PACKS_REGISTERED = threading.Event()  # over HTTP by the API lane; the pipeline's event needs them
+
+
+def invoke_pipeline(env_file: Path) -> None:
+    """The quick start's first step through the stream, as tests/integration/test_sample_events.py
+    does in-process: flow, (packs, over HTTP), event, match, take, audit."""
+    expect_status(invoke("FlowsFunction", EVENTS / "flows-post-yaml.json", env_file), 201, "post the sample flow")
+    registered = expect_status(invoke("PacksFunction", EVENTS / "packs-register.json", env_file), 201, "register")
+    expect(registered.get("id") == "Shell.env.dev", "the sample registers Shell.env.dev", registered)
+    while not PACKS_REGISTERED.wait(timeout=1):
+        if CLEANUP.stopping:
+            raise CheckFailed("stopped")
+    expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202,
+                  "post Slack's event")
+    matched = invoke("StepMatcherFunction", EVENTS / "step-matcher-stream-batch.json", env_file)
+    expect(matched == {"batchItemFailures": []}, "the step matcher must take the stream batch", matched)
+    action = expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-take.json", env_file), 200,
+                           "Shell takes the action the event caused")
+    expect(action.get("command") == "Shell", "the action is a Shell command", action)
+    found = expect_status(invoke("AuditFunction", EVENTS / "audit-find-flows.json", env_file), 200, "audit")
+    expect(len(found.get("flows", [])) == 1, "the audit lists the one execution", found)
+
+
+def invoke_the_others(env_file: Path) -> None:
+    expect_status(invoke("InfoFunction", EVENTS / "info-get-v1.json", env_file), 200, "GET /v1")
+    expect_status(invoke("DatastoreFunction", EVENTS / "datastore-put.json", env_file), 201, "PUT a datastore item")
+    report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
+    expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict[str, str], Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Accept": "application/json", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=90) as response:
+            status, headers, raw = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, raw = error.code, dict(error.headers), error.read()
+    return status, headers, json.loads(raw) if raw.strip() else None
+
+
+def start_api_checks(env_file: Path, workdir: Path) -> None:
+    """/v1, /health, registering the sample flow's packs and listing them, through sam local start-api."""
+    start = time.monotonic()
+    port = free_port()
+    if CLEANUP.stopping:
+        raise CheckFailed("stopped")
+    log = open(workdir / "start-api.log", "w+")
+    api = subprocess.Popen([str(SAM), "local", "start-api", "--host", "127.0.0.1", "--port", str(port),
+                            "--warm-containers", "LAZY", *sam_options(env_file)],
+                           stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=sam_environment(),
+                           start_new_session=True)
+    CLEANUP.add("sam local start-api", lambda: stop_process(api, signal.SIGTERM, grace=30))
+    base = f"http://127.0.0.1:{port}"
+
+    def failed(message: str) -> CheckFailed:
+        log.seek(0)
+        return CheckFailed(f"{message}\n--- sam local start-api:\n{log.read()[-3000:]}")
+
+    deadline = time.monotonic() + 120
+    while True:
+        if api.poll() is not None:
+            raise failed(f"sam local start-api exited {api.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise failed("sam local start-api did not listen within 120 s") from None
+            time.sleep(0.5)
+    say(f"sam local start-api on {base} ({since(start)})")
+
+    def check(method: str, path: str, status: int, body: dict | None = None) -> tuple[dict[str, str], Any]:
+        began = time.monotonic()
+        got, headers, document = http(method, base + path, body)
+        if got != status:
+            raise failed(f"{method} {path}: expected {status}, got {got} {json.dumps(document)[:1000]}")
+        say(f"{method} {path}{' ' + json.dumps(body) if body else ''}: {got} ({since(began)})")
+        return headers, document
+
+    _, links = check("GET", "/v1", 200)
+    expect(any(link["href"] == f"{base}/v1" and link["rel"] == "self" for link in links["links"]),
+           "/v1 links itself at the address asked", links)
+    check("GET", "/health", 200)
+    for name in ("Slack", "Shell"):  # the sample flow's packs, unlabelled
+        headers, registered = check("POST", "/v1/packs", 201, {"name": name})
+        expect(headers.get("Location") == f"{base}/v1/packs/{name}", f"{name}'s Location", headers)
+    PACKS_REGISTERED.set()
+    _, listed = check("GET", "/v1/packs", 200)
+    expect({"Slack", "Shell"} <= {p.get("id") for p in listed.get("packs", [])}, "GET /v1/packs lists them", listed)
+    say(f"sam local start-api: every request answered ({since(start)})")
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if not BUILT_TEMPLATE.exists() or not SAM.exists():
+        say("skipped: no `sam build` output (make sam-check builds it where python3.13 is found)")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="sam-local-check.") as tmp:
+        workdir = Path(tmp)
+        try:
+            ensure_docker()
+            before = lambda_containers()
+            CLEANUP.add("Lambda containers", lambda: remove_containers(lambda_containers() - before))
+            ensure_base_image()
+            compile_layers()
+            env_file = start_moto(workdir)
+            start = time.monotonic()
+            # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).
+            lanes = ThreadPoolExecutor(max_workers=2)
+            running = [lanes.submit(invoke_pipeline, env_file),
+                       lanes.submit(lambda: (start_api_checks(env_file, workdir), invoke_the_others(env_file)))]
+            lanes.shutdown(wait=False)
+            wait(running, return_when=FIRST_EXCEPTION)
+            for lane in running:
+                lane.result()  # the first failure ends the check; the cleanup stops the other lane
+            say(f"passed: sam local invoke of every function and start-api over HTTP in {since(start)}, "
+                f"{since(STARTED_AT)} in all")
+            return 0
+        except Skip as reason:
+            say(f"skipped: {reason}")
+            return 0
+        except CheckFailed as error:
+            say(f"FAILED: {error}")
+            return 1
+        except Exception:  # noqa: BLE001 - a broken check still stops what it started
+            say(f"FAILED:\n{traceback.format_exc()}")
+            return 1
+        finally:
+            CLEANUP.run()
+
+
+def remove_containers(ids: set[str]) -> None:
+    if ids:
+        subprocess.run(["docker", "rm", "-f", *sorted(ids)], capture_output=True, timeout=60)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""What `sam local` needs from the project's files: it applies --env-vars only to variables the
+template declares, and an empty AWS_ENDPOINT_URL (the template's default) must mean AWS itself."""
+
+import json
+from pathlib import Path
+
+from flyte_core.adapters import aws
+from flyte_local import application
+from flyte_local.cfn import load_template
+from flyte_local.provision import container_endpoint, sam_local_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sam_local_env() -> dict:
+    return json.loads((ROOT / "sam-local-env.json").read_text(encoding="utf-8"))["Parameters"]
+
+
+def test_every_variable_in_sam_local_env_is_declared_by_the_template():
+    declared = load_template(application.TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(sam_local_env()) <= set(declared)
+    assert declared["AWS_ENDPOINT_URL"] == ""
+
+
+def test_sam_local_env_names_what_the_provisioner_creates():
+    endpoint = "http://localhost:5000"
+    assert sam_local_env() == sam_local_environment(application.load(endpoint), endpoint)["Parameters"]
+
+
+def test_the_local_stack_fills_the_declared_endpoint_with_its_own():
+    app = application.load("http://127.0.0.1:4566")
+    assert {f.environment["AWS_ENDPOINT_URL"] for f in app.functions.values()} == {"http://127.0.0.1:4566"}
+
+
+def test_containers_reach_the_hosts_loopback_through_host_docker_internal():
+    assert container_endpoint("http://localhost:5000") == "http://host.docker.internal:5000"
+    assert container_endpoint("http://127.0.0.1:5101/") == "http://host.docker.internal:5101/"
+    assert container_endpoint("http://dynamodb-local:8000") == "http://dynamodb-local:8000"
+
+
+def test_an_empty_endpoint_means_aws(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_SQS", raising=False)
+    assert aws.pynamodb_meta("packs")["host"] is None
+    for service in ("dynamodb", "sqs"):
+        # botocore reads AWS_ENDPOINT_URL itself too: the empty value must not reach it as an endpoint
+        endpoint = aws.client.__wrapped__(service).meta.endpoint_url
+        assert endpoint.startswith(f"https://{service}.") and endpoint.endswith(".amazonaws.com")
