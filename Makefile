@@ -13,14 +13,17 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv test test-fast run openapi swagger-ui sam-check sam-local-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui sam-local-env sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
 	@echo "make test       - install everything, check the SAM template and sam local, run every test"
 	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
+	@echo "make lint       - ruff (lint + format check) and mypy; part of make test"
+	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
+	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
 	@echo "make bench      - run the benchmarks under bench/"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 
@@ -44,11 +47,26 @@ system-deps:
 run: $(STAMP)
 	$(PY) -m flyte_local
 
+# What mypy checks: the layer, the local stack, the packs, the CLI, every function's handler, the scripts.
+# Each function's app.py is its own module `functions.<name>.app` (explicit_package_bases), so all
+# eight `app` modules are checked in one run without clashing.
+TYPED := layers/flyte_core/flyte_core flyte_local $(patsubst %/__init__.py,%,$(wildcard packs/*/*/__init__.py)) cli/flyte_cli $(wildcard functions/*/app.py) \
+	$(wildcard scripts/*.py)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy $(TYPED)
+
+lint-fix: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 # One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
 # tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
 # depend on the length of pytest's temporary paths there, which xdist makes longer.
 PYTEST_ARGS ?=
-test: $(STAMP) system-deps sam-check sam-local-check
+test: $(STAMP) system-deps lint sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -56,6 +74,9 @@ test-fast: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
+
+sam-local-env: $(STAMP)
+	$(PY) -m flyte_local.sam_local_env --write
 
 # The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
 # files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.

@@ -19,8 +19,8 @@ import statistics
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -32,9 +32,10 @@ import requests  # noqa: E402
 
 from flyte_local.stack import LocalStack  # noqa: E402
 
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(name: str, values_ms: list[float]) -> str:
@@ -47,8 +48,8 @@ class Pack:
         self.http = requests.Session()
         pack = self.http.post(f"{url}/v1/packs", json={"name": name}).json()
         self.id = pack["id"]
-        self.events = next(l["href"] for l in pack["links"] if l["rel"].endswith("event"))
-        self.take_url = next(l["href"] for l in pack["links"] if l["rel"].endswith("takeAction"))
+        self.events = next(link["href"] for link in pack["links"] if link["rel"].endswith("event"))
+        self.take_url = next(link["href"] for link in pack["links"] if link["rel"].endswith("takeAction"))
 
     def send(self, name: str, payload=None) -> None:
         assert self.http.post(self.events, json={"event": name, "payload": payload}).status_code == 202
@@ -66,7 +67,7 @@ class Pack:
         raise AssertionError(f"no action for {self.id}")
 
     def result(self, action, name: str, payload=None) -> None:
-        url = next(l["href"] for l in action["links"] if l["rel"].endswith("actionResult"))
+        url = next(link["href"] for link in action["links"] if link["rel"].endswith("actionResult"))
         assert self.http.post(url, json={"event": name, "payload": payload}).status_code == 202
 
 
@@ -109,7 +110,7 @@ def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
     delays = []
     for sample in range(samples + 3):  # the first three warm the functions' environments (cold starts)
         got = {}
-        poller = threading.Thread(target=lambda: got.update(action=destination.take(wait=10), at=time.time()))
+        poller = threading.Thread(target=lambda got=got: got.update(action=destination.take(wait=10), at=time.time()))
         poller.start()
         time.sleep(0.2)  # the take is long-polling before the action exists
         source.send("E", {})
@@ -192,7 +193,7 @@ def main() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     quiet = {"LogLevel": "WARNING"}
     if only & {"a", "d"}:
-        with LocalStack(port=0, parameter_overrides=quiet) as stack:
+        with LocalStack(port=0, parameter_overrides=quiet, count_aws_requests=True) as stack:
             print(f"{args.events} events per figure; each figure on a fresh local stack\n")
             if "a" in only:
                 print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))

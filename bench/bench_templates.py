@@ -179,7 +179,7 @@ def main() -> None:
 
     from flyte_core.domain.templating import engine
 
-    engine.clear_cache()
+    engine._compile.cache_clear()
     t0 = time.perf_counter()
     for source in sources:
         engine.check(source)
@@ -199,7 +199,7 @@ def main() -> None:
         figures = [timed(lambda r=r, b=b, s=step, e=event, p=parent: evaluate_step(s, e, p, r, b), args.seconds)
                    for r, b in ((bare_render, bare_bool), (lean_render, lean_bool),
                                 (flyte_render, flyte_bool))]
-        totals = [t + f for t, f in zip(totals, figures)]
+        totals = [t + f for t, f in zip(totals, figures, strict=True)]
         bare, lean, flyte = figures
         print(f"{title:32} {bare:12.2f}us {lean:9.2f}us {flyte:8.2f}us {flyte / bare:11.2f} {flyte / lean:11.2f}")
     bare, lean, flyte = totals

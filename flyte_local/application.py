@@ -102,7 +102,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> Application:
     document = load_template(template)
     resources: dict[str, Any] = document.get("Resources", {})
-    parameters = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
+    parameters: dict[str, str | None] = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
     parameters.update(LOCAL_PARAMETERS)
     parameters.update(parameter_overrides or {})
     parameters.update({"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,

@@ -37,6 +37,7 @@ class Backend:
         if endpoint is None:
             self._server = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server", "--port", str(port)], stdout=subprocess.PIPE,
                                             text=True, env={**os.environ, "PYTHONPATH": _pythonpath()})
+            assert self._server.stdout is not None  # stdout=PIPE
             line = self._server.stdout.readline()
             if not line.startswith("listening on "):
                 self._server.kill()

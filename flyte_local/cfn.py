@@ -28,6 +28,7 @@ def _intrinsic(tag: str) -> Callable[[yaml.Loader, yaml.Node], Any]:
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
+            assert isinstance(node, yaml.MappingNode)  # YAML has no fourth kind of node
             value = loader.construct_mapping(node, deep=True)
         return {key: value}
 
@@ -40,7 +41,7 @@ for _tag in _TAGS:
 
 def load_template(path: Path) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(handle, Loader=_Loader)
 
 
 class UnsupportedIntrinsic(Exception):

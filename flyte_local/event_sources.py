@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .application import ACCOUNT, REGION, Application, Schedule, StreamSource
@@ -65,7 +65,6 @@ class StreamPoller:
         self._thread = threading.Thread(target=self._run, name=f"stream-{source.function}", daemon=True)
         self._iterators: dict[str, str] = {}
         self.stream_arn = ""
-        self.delivered_batches = 0
 
     def start(self) -> None:
         self.stream_arn = self.dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
@@ -147,7 +146,6 @@ class StreamPoller:
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Invoke once; None on success, else the index of the first record to retry."""
-        self.delivered_batches += 1
         try:
             response = self.invoke(self.source.function, {"Records": batch})
         except Exception:
@@ -172,7 +170,7 @@ class StreamPoller:
                                "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
             "version": "1.0",
-            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "timestamp": datetime.now(UTC).isoformat(),
             "DDBStreamBatchInfo": {"shardId": next(iter(self._iterators), ""), "startSequenceNumber": first["SequenceNumber"],
                                    "endSequenceNumber": last["SequenceNumber"],
                                    "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
@@ -258,17 +256,17 @@ class SchedulePoller:
         self._thread.join(timeout=5)
 
     def fire(self, at: datetime | None = None) -> Any:
-        at = at or datetime.now(timezone.utc)
+        at = at or datetime.now(UTC)
         log.info("schedule %s fires %s", self.schedule.name, self.schedule.function)
         return self.invoke(self.schedule.function, scheduled_event(self.schedule, at))
 
     def _run(self) -> None:
-        due = next_fire(self.schedule.expression, datetime.now(timezone.utc))
-        while not self._stop.wait(max(0.0, (due - datetime.now(timezone.utc)).total_seconds())):
+        due = next_fire(self.schedule.expression, datetime.now(UTC))
+        while not self._stop.wait(max(0.0, (due - datetime.now(UTC)).total_seconds())):
             try:
                 self.fire(due)
             except Exception:
                 if self._stop.is_set():
                     break
                 log.exception("scheduled invocation of %s failed", self.schedule.function)
-            due = next_fire(self.schedule.expression, datetime.now(timezone.utc))
+            due = next_fire(self.schedule.expression, datetime.now(UTC))

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -79,7 +79,7 @@ class Gateway:
                 continue
             found = compiled.regex.fullmatch(path)
             if found:
-                return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups())}
+                return compiled, {name: unquote(value) for name, value in zip(compiled.names, found.groups(), strict=True)}
         if self.default is not None:
             return self.default, {}
         return None
@@ -101,7 +101,7 @@ class Gateway:
                 text_body = body.decode("utf-8")
             except UnicodeDecodeError:
                 text_body = None
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
         route_key = DEFAULT_ROUTE if compiled is self.default else compiled.key
         event = {
@@ -163,7 +163,7 @@ class Gateway:
                     key = key.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
                 headers.setdefault("x-forwarded-for", self.client_address[0])
-                headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))
+                headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))  # type: ignore[index]  # TCP: (host, port)
                 path = urlsplit(self.path).path
                 found = gateway.match(self.command, path)
                 if found is None:

@@ -44,7 +44,7 @@ def item_level_transaction_rollback() -> None:
     from moto.dynamodb.models.dynamo_type import DynamoType
     from moto.dynamodb.models.table import Table
 
-    dynamodb_models.copy = types.SimpleNamespace(
+    dynamodb_models.copy = types.SimpleNamespace(  # type: ignore[assignment]  # moto's module sees only these two
         copy=copy.copy, deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo))
     original = dynamodb_models.DynamoDBBackend.transact_write_items
 
@@ -84,16 +84,16 @@ def item_level_transaction_rollback() -> None:
                     del table.stream_shard.items[stream_length:]
             raise
 
-    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # patched
 
 
 def key_queries_read_their_partition() -> None:
     """moto answers every Query by sorting and filtering all the items of the table, so a query on
     the table's own key costs in proportion to the table. DynamoDB reads just the key's partition;
     do the same for key queries (index queries keep moto's way)."""
-    from moto.dynamodb.models.table import Table
-
     import inspect
+
+    from moto.dynamodb.models.table import Table
 
     original_query, original_all_items = Table.query, Table.all_items
     signature = inspect.signature(original_query)
@@ -102,11 +102,11 @@ def key_queries_read_their_partition() -> None:
         index_name = signature.bind(self, hash_key, *args, **kwargs).arguments.get("index_name")
         if index_name or hash_key is None:
             return original_query(self, hash_key, *args, **kwargs)
-        self._partition_only = hash_key  # DynamoDB calls run one at a time (above), so this is safe
+        self._partition_only = hash_key  # type: ignore[attr-defined]  # a marker of ours; DynamoDB calls run one at a time (above), so this is safe
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
-            del self._partition_only
+            del self._partition_only  # type: ignore[attr-defined]
 
     def all_items(self: Table) -> list:
         partition_key = getattr(self, "_partition_only", None)
@@ -118,7 +118,7 @@ def key_queries_read_their_partition() -> None:
         items = list(partition.values()) if self.range_key_attr else [partition]
         return sorted(items, key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key)
 
-    Table.query, Table.all_items = query, all_items
+    Table.query, Table.all_items = query, all_items  # type: ignore[method-assign]  # patched
 
 
 def main() -> None:
@@ -141,7 +141,7 @@ def main() -> None:
     key_queries_read_their_partition()
     server = make_server(args.host, args.port, one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
                          threaded=True, request_handler=KeepAliveHandler)
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True makes a ThreadingMixIn server
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on {server.server_address[1]}", flush=True)
     try:

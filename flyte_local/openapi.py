@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from . import application
 from .gateway import is_default
 from .runtime import FunctionRuntime
-from .stack import merged_environment
 
 DOCUMENT = application.ROOT / "functions" / "info" / "openapi.json"
 INFO = {
@@ -35,8 +33,6 @@ class RouteMismatch(Exception):
 
 def build_document() -> dict[str, Any]:
     app = application.load("http://127.0.0.1:0")
-    for key, value in merged_environment(app).items():
-        os.environ.setdefault(key, value)
     handlers = [FunctionRuntime(app.functions[logical_id]).load_module()  # puts the layer on sys.path
                 for logical_id in sorted({route.function for route in app.routes})]
     from flyte_core.http import contract

@@ -73,6 +73,8 @@ def load_handler_module(function: Function) -> Any:
     path = function.code_dir / (module_file.replace(".", "/") + ".py")
     name = f"_flyte_local_{function.logical_id}_{next(_instance_numbers)}"
     spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"{function.logical_id}: no module at {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     sys.path.insert(0, str(function.code_dir))
@@ -91,17 +93,27 @@ def _context(function: Function) -> LambdaContext:
 class FunctionRuntime:
     """One in-process instance of a handler (one invocation at a time)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, function: Function, environment: dict[str, str] | None = None) -> None:
         self.function = function
+        self.environment = function.environment if environment is None else environment
         self._handler = None
 
     def load_module(self) -> Any:
-        return load_handler_module(self.function)
+        """Import the handler as its cold start does: with the function's environment variables
+        (restored afterwards, so that this process keeps its own)."""
+        saved = dict(os.environ)
+        os.environ.update(self.environment)
+        try:
+            return load_handler_module(self.function)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
     def invoke(self, event: Any) -> Any:
-        if self._handler is None:
-            self._handler = getattr(self.load_module(), self.function.handler.rpartition(".")[2])
-        return self._handler(event, _context(self.function))
+        handler = self._handler
+        if handler is None:
+            handler = self._handler = getattr(self.load_module(), self.function.handler.rpartition(".")[2])
+        return handler(event, _context(self.function))
 
 
 # --- worker processes ----------------------------------------------------------------------------
@@ -117,13 +129,16 @@ class Throttled(Exception):
     """Every environment the function may have is busy and none became free in time (Lambda's 429)."""
 
 
-def _worker_main(connection: Connection, function: Function, environment: dict[str, str]) -> None:
+def _worker_main(connection: Connection, function: Function, environment: dict[str, str],
+                 count_aws_requests: bool = False) -> None:
     """An execution environment: import the handler once, then one invocation at a time until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle; it stops its workers
     try:
         os.environ.clear()
         os.environ.update(environment)
-        _count_aws_requests()
+        _worker["requests"] = Counter()
+        if count_aws_requests:
+            _count_aws_requests()
         module = load_handler_module(function)
         handler = getattr(module, function.handler.rpartition(".")[2])
     except BaseException as error:
@@ -147,11 +162,11 @@ def _worker_main(connection: Connection, function: Function, environment: dict[s
 
 
 def _count_aws_requests() -> None:
-    """Count the AWS requests each invocation makes (service.Operation), reported with its result."""
+    """Count the AWS requests each invocation makes (service.Operation), reported with its result
+    (for the benchmark's request counts; botocore's endpoint is patched only when asked)."""
     import botocore.endpoint
 
     make_request = botocore.endpoint.Endpoint.make_request
-    _worker["requests"] = Counter()
 
     def counted(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
         _worker["requests"][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
@@ -169,10 +184,10 @@ class Environment:
 
     _context = multiprocessing.get_context("spawn")  # a fresh interpreter, as a new Lambda environment
 
-    def __init__(self, function: Function, environment: dict[str, str]) -> None:
+    def __init__(self, function: Function, environment: dict[str, str], count_aws_requests: bool = False) -> None:
         self.function = function
         self.connection, child = self._context.Pipe()
-        self.process = self._context.Process(target=_worker_main, args=(child, function, environment),
+        self.process = self._context.Process(target=_worker_main, args=(child, function, environment, count_aws_requests),
                                              name=f"flyte-local-{function.logical_id}", daemon=True)
         self.process.start()
         child.close()
@@ -246,11 +261,9 @@ class Capacity:
                 self.live += 1
                 return True
             idle = [(pool.oldest_idle(), pool) for pool in self._pools if pool is not requester]
-            idle = [(used, pool) for used, pool in idle if used is not None]
-        for _, pool in sorted(idle, key=lambda pair: pair[0]):
-            if pool.retire_idle():  # frees one unit of `live`, which this caller takes over
-                return True
-        return False
+            candidates = [(used, pool) for used, pool in idle if used is not None]
+        # Retiring one idle environment frees one unit of `live`, which this caller takes over.
+        return any(pool.retire_idle() for _, pool in sorted(candidates, key=lambda pair: pair[0]))
 
     def release(self) -> None:
         with self._lock:
@@ -258,7 +271,7 @@ class Capacity:
 
 
 class _Waiter:
-    __slots__ = ("ready", "environment", "error")
+    __slots__ = ("environment", "error", "ready")
 
     def __init__(self) -> None:
         self.ready = threading.Event()
@@ -272,7 +285,7 @@ class FunctionProcesses:
     first environment that is free, whether a busy one finishes or a new one has started."""
 
     def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int | None = None,
-                 capacity: Capacity | None = None) -> None:
+                 capacity: Capacity | None = None, count_aws_requests: bool = False) -> None:
         self.function = function
         self.environment = environment
         self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
@@ -287,8 +300,8 @@ class FunctionProcesses:
         # Moving averages that decide when one more environment is worth its cold start.
         self._service_seconds = 0.05
         self._start_seconds = 1.5
-        self.invocations = 0
-        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations
+        self.count_aws_requests = count_aws_requests
+        self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations (when counted)
         self.peak_environments = 0
 
     @property
@@ -322,7 +335,6 @@ class FunctionProcesses:
             raise
         self._release(environment)
         with self._lock:
-            self.invocations += 1
             self.aws_requests.update(requests)
             self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
         if not ok:
@@ -352,6 +364,7 @@ class FunctionProcesses:
             self._consider_start()
         if waiter.error is not None:
             raise waiter.error
+        assert waiter.environment is not None  # a waiter is made ready with an environment or an error
         return waiter.environment
 
     def _consider_start(self) -> None:
@@ -391,9 +404,9 @@ class FunctionProcesses:
             if gated:
                 with self.capacity.starts:
                     began = time.monotonic()
-                    environment = Environment(self.function, self.environment)
+                    environment = Environment(self.function, self.environment, self.count_aws_requests)
             else:
-                environment = Environment(self.function, self.environment)
+                environment = Environment(self.function, self.environment, self.count_aws_requests)
         except BaseException:
             self.capacity.release()
             with self._lock:

@@ -85,9 +85,11 @@ def merged_environment(app: application.Application) -> dict[str, str]:
 
 class LocalStack:
     def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
-                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None) -> None:
+                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None,
+                 count_aws_requests: bool = False) -> None:
         self.host, self.port = host, port
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
+        self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
         self.endpoint = endpoint
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
@@ -110,7 +112,8 @@ class LocalStack:
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
-        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity)
+        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity,
+                                                 count_aws_requests=self.count_aws_requests)
                          for name, function in self.app.functions.items()}
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
@@ -131,7 +134,7 @@ class LocalStack:
         """What the function's environment holds in Lambda: its template variables, the region,
         credentials, and here the endpoint of the local AWS."""
         environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment, **self.environment}
-        environment["AWS_ENDPOINT_URL"] = self.backend.endpoint
+        environment["AWS_ENDPOINT_URL"] = self._running()[1].endpoint
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
         return environment
 
@@ -139,15 +142,16 @@ class LocalStack:
         """Stream pollers and schedules, for the template's DynamoDB and Schedule events."""
         from .event_sources import SchedulePoller, StreamPoller
 
-        for source in self.app.streams:
-            poller = StreamPoller(source, self.app, self.backend, self.invoke, self._request_done)
+        app, backend = self._running()
+        for source in app.streams:
+            poller = StreamPoller(source, app, backend, self.invoke, self._request_done)
             poller.start()
             self._background.append(poller)
-        for schedule in self.app.schedules:
+        for schedule in app.schedules:
             if schedule.enabled:
-                poller = SchedulePoller(schedule, self.invoke)
-                poller.start()
-                self._background.append(poller)
+                scheduler = SchedulePoller(schedule, self.invoke)
+                scheduler.start()
+                self._background.append(scheduler)
 
     def pause(self) -> None:
         """Stop the stream pollers and schedules (the functions stay warm, the gateway keeps serving)."""
@@ -158,6 +162,7 @@ class LocalStack:
     def reset(self) -> None:
         """Forget every table, queue and item (moto only) and start the event sources afresh: a clean
         stack without starting the functions again (what the tests reuse between modules)."""
+        assert self.backend is not None and self.app is not None, "reset() needs a started stack"
         self.pause()
         self.backend.reset()
         self.backend.create_resources(self.app)
@@ -167,8 +172,14 @@ class LocalStack:
         """Invoke a function's schedule now, as EventBridge would when it is due."""
         from .event_sources import SchedulePoller
 
-        schedule = next(s for s in self.app.schedules if s.function == function)
+        schedule = next(s for s in self._running()[0].schedules if s.function == function)
         return SchedulePoller(schedule, self.invoke).fire()
+
+    def _running(self) -> tuple[application.Application, Backend]:
+        """The template and the local AWS, which exist once start() has run."""
+        if self.app is None or self.backend is None:
+            raise RuntimeError("the local stack is not started")
+        return self.app, self.backend
 
     def invoke(self, function: str, event: Any) -> Any:
         return self.runtimes[function].invoke(event)

@@ -92,7 +92,7 @@ class Cleanup:
             name, step = self._steps.pop()
             try:
                 step()
-            except Exception as error:  # noqa: BLE001 - keep stopping the rest
+            except Exception as error:  # keep stopping the rest
                 say(f"stopping {name} failed: {error}")
 
 
@@ -170,7 +170,7 @@ def ensure_docker() -> None:
             return
     if not is_root():
         raise Skip("no Docker daemon answers, and starting dockerd needs root")
-    log = open(tempfile.mkstemp(prefix="sam-local-check-dockerd.", suffix=".log")[1], "w+")
+    log = open(tempfile.mkstemp(prefix="sam-local-check-dockerd.", suffix=".log")[1], "w+")  # noqa: SIM115 - closed by stop_dockerd
     dockerd = subprocess.Popen(["dockerd"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop_dockerd() -> None:
@@ -229,6 +229,7 @@ def start_moto(workdir: Path) -> Path:
                             stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     CLEANUP.add("moto", lambda: stop_process(moto))
+    assert moto.stdout is not None  # stdout=PIPE
     line = moto.stdout.readline()
     if not line.startswith("listening on "):
         raise CheckFailed(f"moto did not start: {line!r}")
@@ -344,7 +345,7 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
     port = free_port()
     if CLEANUP.stopping:
         raise CheckFailed("stopped")
-    log = open(workdir / "start-api.log", "w+")
+    log = open(workdir / "start-api.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
     api = subprocess.Popen([str(SAM), "local", "start-api", "--host", "127.0.0.1", "--port", str(port),
                             "--warm-containers", "LAZY", *sam_options(env_file)],
                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=sam_environment(),
@@ -382,7 +383,7 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
            "/v1 links itself at the address asked", links)
     check("GET", "/health", 200)
     for name in ("Slack", "Shell"):  # the sample flow's packs, unlabelled
-        headers, registered = check("POST", "/v1/packs", 201, {"name": name})
+        headers, _ = check("POST", "/v1/packs", 201, {"name": name})
         expect(headers.get("Location") == f"{base}/v1/packs/{name}", f"{name}'s Location", headers)
     PACKS_REGISTERED.set()
     _, listed = check("GET", "/v1/packs", 200)
@@ -406,9 +407,12 @@ def main() -> int:
             env_file = start_moto(workdir)
             start = time.monotonic()
             # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).
+            def api_then_the_others() -> None:
+                start_api_checks(env_file, workdir)
+                invoke_the_others(env_file)
+
             lanes = ThreadPoolExecutor(max_workers=2)
-            running = [lanes.submit(invoke_pipeline, env_file),
-                       lanes.submit(lambda: (start_api_checks(env_file, workdir), invoke_the_others(env_file)))]
+            running = [lanes.submit(invoke_pipeline, env_file), lanes.submit(api_then_the_others)]
             lanes.shutdown(wait=False)
             wait(running, return_when=FIRST_EXCEPTION)
             for lane in running:
@@ -422,7 +426,7 @@ def main() -> int:
         except CheckFailed as error:
             say(f"FAILED: {error}")
             return 1
-        except Exception:  # noqa: BLE001 - a broken check still stops what it started
+        except Exception:  # a broken check still stops what it started
             say(f"FAILED:\n{traceback.format_exc()}")
             return 1
         finally:

@@ -1,71 +1,106 @@
-"""Test-wide set-up: one moto server for the session, reached over HTTP exactly as the local stack and
-the handlers reach AWS (AWS_ENDPOINT_URL), with the tables and queues of template.yaml.
+"""Test-wide fixtures. Pure unit tests need none of them: moto starts only when a test asks for AWS
+(`backend`, `aws`, `adapters`, `stack`), and the layer's settings are built by the tests that need
+them (`settings`), never read from os.environ.
 
-The environment is set before any flyte_core module is imported, because the PynamoDB models read
-their table names and endpoint when they are defined. moto itself starts only when a test asks for
-it (`backend`, `aws`, `stack`): pure unit tests run without it.
+The process only gets what every Lambda environment has and a developer's shell may lack: a region,
+fake credentials (so that no test can reach a real account) and tracing/metrics switched off.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from flyte_local import application
-from flyte_local.backend import Backend
-from flyte_local.stack import FAKE_CREDENTIALS, LOCAL_ENVIRONMENT, LocalStack, merged_environment
+from flyte_local.stack import FAKE_CREDENTIALS, LOCAL_ENVIRONMENT
+
+if TYPE_CHECKING:
+    from flyte_core.adapters import Adapters
+    from flyte_core.settings import Settings
+    from flyte_local.application import Application
+    from flyte_local.backend import Backend
+    from flyte_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
 
-for _key, _value in {**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT}.items():
-    os.environ[_key] = _value
+os.environ.update({**FAKE_CREDENTIALS, **LOCAL_ENVIRONMENT, "POWERTOOLS_LOG_LEVEL": "WARNING"})
 os.environ.pop("AWS_PROFILE", None)
 # pytest-xdist's workers inherit a COLUMNS of their own; what the CLI prints must not depend on the runner.
 os.environ.pop("COLUMNS", None)
-with socket.socket() as _probe:  # the port moto will listen on, known before it starts
-    _probe.bind(("127.0.0.1", 0))
-    _MOTO_PORT = _probe.getsockname()[1]
-_ENDPOINT = f"http://127.0.0.1:{_MOTO_PORT}"
-os.environ["AWS_ENDPOINT_URL"] = _ENDPOINT
-_APP = application.load(_ENDPOINT)
-os.environ.update(merged_environment(_APP))
-os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # tests assert behaviour; keep their output readable
-
 
 QUIET = {"LogLevel": "WARNING"}  # the functions' own logs; failures still show
 
 
 @pytest.fixture(scope="session")
 def backend() -> Iterator[Backend]:
-    started = Backend(port=_MOTO_PORT)
-    assert started.endpoint == _ENDPOINT
+    """One moto server for the session, reached over HTTP as the local stack reaches it."""
+    from flyte_local.backend import Backend
+
+    started = Backend()
     yield started
     started.stop()
 
 
 @pytest.fixture(scope="session")
-def template_app() -> application.Application:
-    return _APP
+def template_app(backend: Backend) -> Application:
+    from flyte_local import application
+
+    return application.load(backend.endpoint)
+
+
+@pytest.fixture(scope="session")
+def settings(template_app: Application, backend: Backend) -> Settings:
+    """The settings template.yaml gives every function, pointed at the test's moto."""
+    from flyte_core.settings import Settings
+    from flyte_local.stack import merged_environment
+
+    return Settings.from_environ({**merged_environment(template_app), **LOCAL_ENVIRONMENT,
+                                  "AWS_ENDPOINT_URL": backend.endpoint})
 
 
 @pytest.fixture
-def aws(backend: Backend) -> Iterator[Backend]:
+def aws(backend: Backend, template_app: Application) -> Iterator[Backend]:
     """A clean moto with the template's tables and queues, for integration tests."""
     backend.reset()
-    backend.create_resources(_APP)
+    backend.create_resources(template_app)
     yield backend
+
+
+@pytest.fixture
+def adapters(aws: Backend, settings: Settings) -> Adapters:
+    """The adapters a function builds at cold start, over a clean moto (fresh, so no cache outlives the data)."""
+    from flyte_core.adapters import Adapters
+
+    return Adapters(settings)
+
+
+@pytest.fixture
+def invoke_handler(aws: Backend, template_app: Application) -> Any:
+    """Invoke a template function's handler in this process, imported with its own environment."""
+    from flyte_local.runtime import FunctionRuntime
+
+    runtimes: dict[str, FunctionRuntime] = {}
+
+    def call(function: str, event: Any) -> Any:
+        if function not in runtimes:
+            declared = template_app.functions[function]
+            runtimes[function] = FunctionRuntime(declared, {**declared.environment, "AWS_ENDPOINT_URL": aws.endpoint})
+        return runtimes[function].invoke(event)
+
+    return call
 
 
 @pytest.fixture(scope="session")
 def shared_stack(backend: Backend) -> Iterator[LocalStack]:
     """One local stack (gateway, functions, stream pollers) on a free port for the session: starting
     its functions is what costs, so the modules share them."""
+    from flyte_local.stack import LocalStack
+
     local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=QUIET).start()
     local.pause()  # until a module asks for it
     yield local

@@ -65,7 +65,7 @@ class OidcProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     provider.discovery_requests += 1
                     body = {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/keys",

@@ -18,7 +18,7 @@ STYLES = {"fired": "green", "skipped": "yellow"}
 def outcome_cell(step: dict[str, Any] | None) -> Text:
     if not step:
         return Text("-")
-    return Text(str(step.get("outcome", "")), style=STYLES.get(step.get("outcome"), ""))
+    return Text(str(step.get("outcome", "")), style=STYLES.get(str(step.get("outcome")), ""))
 
 
 def command_cell(step: dict[str, Any] | None) -> str:

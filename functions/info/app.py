@@ -7,11 +7,12 @@ from pathlib import Path
 
 from aws_lambda_powertools.event_handler import Response
 
-from flyte_core.adapters import health
+from flyte_core.adapters import Adapters
 from flyte_core.domain import discovery
-from flyte_core.domain.errors import NotFound, Unavailable
+from flyte_core.domain.errors import NotFound
 from flyte_core.http.api import Request, create_app, http_entrypoint, raw
-from flyte_core.observability import logger
+from flyte_core.services import health
+from flyte_core.settings import Settings
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
 # swagger-ui-dist 5 (reads OpenAPI 3.1), kept beside this file by `make swagger-ui`, without source maps.
@@ -29,7 +30,14 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 </body></html>
 """
 
+
+@lru_cache(maxsize=1)
+def _openapi() -> dict:
+    return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
+
+
 app = create_app(api_routes=lambda: _openapi()["paths"])  # info receives every unrouted request ($default)
+adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
 @app.get("/", summary="Links to the API versions", tags=["info"], operation_id="root")
@@ -46,11 +54,7 @@ def v1():
 
 @app.get("/health", summary="200 when the API and its tables answer", tags=["info"], operation_id="health")
 def health_check():
-    try:
-        health.ping()
-    except Exception as error:
-        logger.warning("health check failed", extra={"error": str(error)})
-        raise Unavailable("The API cannot reach its tables.") from None
+    health.check(adapters)
     return Request(app).respond({"status": "ok"})
 
 
@@ -58,11 +62,6 @@ def health_check():
 def openapi_document():
     request = Request(app)
     return request.respond(_openapi())
-
-
-@lru_cache(maxsize=1)
-def _openapi() -> dict:
-    return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
 
 
 @app.get("/swagger", summary="Swagger UI", tags=["info"], operation_id="swaggerUi")

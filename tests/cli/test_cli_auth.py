@@ -29,10 +29,11 @@ def secure_stack(backend):
 
 def test_minted_tokens_let_the_cli_in_and_refusals_say_why(secure_stack):
     url, secret = secure_stack.url, physical_name("TokenSecret")
+    shell = {"AWS_ENDPOINT_URL": secure_stack.backend.endpoint}  # the admin's shell says where AWS is
     admin = run_flyte(url, "token", "mint", "--subject", "ana", "--claim", "flyte_role=admin", "--ttl", "1h",
-                      "--secret-id", secret)
+                      "--secret-id", secret, env=shell)
     assert admin.code == 0, admin.stderr
-    reader = run_flyte(url, "token", "mint", "--claim", "sub=rui", "--ttl", "1h", "--secret-id", secret)
+    reader = run_flyte(url, "token", "mint", "--claim", "sub=rui", "--ttl", "1h", "--secret-id", secret, env=shell)
     assert reader.code == 0, reader.stderr
 
     anonymous = run_flyte(url, "flows", "apply", "-f", str(QUICK_START))

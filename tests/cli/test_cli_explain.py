@@ -17,7 +17,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from flyte_core.adapters.auth_store import secret_string
+
+from flyte_core.adapters.auth_store import AuthStore
+from flyte_core.adapters.aws import Aws
 from flyte_core.http.auth.issuer import BuiltInIssuer
 from flyte_core.http.auth.tokens import TokenVerifier
 
@@ -244,19 +246,20 @@ def test_a_missing_endpoint_is_named_and_a_404_problem_is_a_refusal(plain, tmp_p
     assert "Error: Not Found (404)" in refused.stderr and "No flow named 'ghost'." in refused.stderr
 
 
-def test_token_mint_signs_with_the_stacks_secret(aws):
+def test_token_mint_signs_with_the_stacks_secret(aws, settings):
     """Issue 11's issuer exists: the real admin command, reading the secret from (moto's) Secrets Manager."""
     secret = {"issuer": "urn:flyte:cli-test", "key": "a-cli-test-signing-key-0123456789abcdef"}
     arn = aws.client("secretsmanager").create_secret(Name="flyte-cli-token", SecretString=json.dumps(secret))["ARN"]
 
+    shell = {"AWS_ENDPOINT_URL": aws.endpoint}  # the admin's shell says where AWS is
     minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "groups=dev",
-                       "-c", "sub=deploy-bot", "--ttl", "1h", "--secret-id", arn)
+                       "-c", "sub=deploy-bot", "--ttl", "1h", "--secret-id", arn, env=shell)
     assert minted.code == 0, minted.stderr
-    identity = TokenVerifier([BuiltInIssuer.from_secret(secret_string(arn))]).verify(minted.stdout.strip())
+    identity = TokenVerifier([BuiltInIssuer.from_secret(AuthStore(Aws(settings.aws)).secret_string(arn))]).verify(minted.stdout.strip())
     assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
     assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
-    unreadable = run_flyte("http://127.0.0.1:9", "token", "mint", "--secret-id", "no-such-secret")
+    unreadable = run_flyte("http://127.0.0.1:9", "token", "mint", "--secret-id", "no-such-secret", env=shell)
     assert unreadable.code == 1 and "cannot read the token secret no-such-secret" in unreadable.stderr
     assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups").code == 2  # not K=V
 

@@ -23,12 +23,18 @@ def secure_stack(backend):
     local.stop()
 
 
+@pytest.fixture
+def admin_shell(backend, monkeypatch):
+    """The admin's shell: the mint command finds the stack's AWS through its environment."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", backend.endpoint)
+
+
 def mint(capsys, *arguments: str) -> str:
     assert tokens.main(["mint", "--secret-id", physical_name("TokenSecret"), *arguments]) == 0
     return capsys.readouterr().out.strip()
 
 
-def test_the_default_stack_refuses_anonymous_writes_and_accepts_minted_tokens(secure_stack, capsys):
+def test_the_default_stack_refuses_anonymous_writes_and_accepts_minted_tokens(secure_stack, admin_shell, capsys):
     url = secure_stack.url
     admin = {"Authorization": f"Bearer {mint(capsys, '--subject', 'ana', '--claim', 'flyte_role=admin', '--ttl', '1h')}"}
     reader = {"Authorization": f"Bearer {mint(capsys, '--subject', 'rui', '--ttl', '1h')}"}

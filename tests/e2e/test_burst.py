@@ -14,7 +14,7 @@ from flyte_local import runtime
 from flyte_local.stack import LocalStack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from bench_burst import FLYTE_CLIENT_TIMEOUT_SECONDS, burst  # noqa: E402
+from bench_burst import FLYTE_CLIENT_TIMEOUT_SECONDS, burst
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,6 @@ trace says what the pipeline did for the same event; a replay lists exactly the 
 import time
 
 import pytest
-import requests
 
 pytestmark = pytest.mark.e2e
 

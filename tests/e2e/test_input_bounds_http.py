@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from urllib.parse import quote
 
 import pytest
 import requests

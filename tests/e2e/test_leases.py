@@ -1,7 +1,6 @@
 """Leases: an action taken and not completed is offered again, then ends FATAL (local stack with a
 2-second lease and 2 attempts, set through the template's parameters)."""
 
-import os
 import time
 
 import pytest
@@ -14,14 +13,11 @@ LEASE = 2
 
 @pytest.fixture(scope="module")
 def stack(backend):
-    saved = dict(os.environ)
     backend.reset()
     local = LocalStack(port=0, endpoint=backend.endpoint,
                        parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2", "LogLevel": "WARNING"}).start()
     yield local
     local.stop()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_an_abandoned_action_is_offered_again_then_ends_fatal_and_continues_the_flow(api, make_pack, post_flow):

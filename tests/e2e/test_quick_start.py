@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -171,7 +171,7 @@ def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, 
     events_url = next(link["href"] for link in pack_links if link["rel"].endswith("event"))
     take_url = next(link["href"] for link in pack_links if link["rel"].endswith("takeAction"))
 
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     sent = http.post(events_url, data=json.dumps({"event": "ReceivedMessage", "payload": slack_message("flyte uk-bank-holidays"),
                                                   "createdAt": now}), headers={"Content-Type": "application/json"})
     assert sent.status_code == 202

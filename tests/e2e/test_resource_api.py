@@ -199,7 +199,7 @@ GARBAGE = [b"", b"null", b"[]", b"42", b'"x"', b"{", b"\xff\xfe\x00", b'{"name":
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/packs"), ("POST", "/v1/flows"), ("PUT", "/v1/datastore/k")])
-def test_no_input_makes_the_api_answer_5xx(api, method, path):
+def test_garbage_input_is_a_4xx_problem_and_the_api_keeps_working(api, method, path):
     for body in GARBAGE:
         for content_type in ("application/json", "application/x-yaml", "multipart/form-data; boundary=x", None):
             headers = {"content-type": content_type} if content_type else {}

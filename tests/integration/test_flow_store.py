@@ -2,8 +2,8 @@
 
 import threading
 
-from flyte_core.adapters import flows_table
-from flyte_core.adapters.models import FlowTriggerModel
+import pytest
+
 from flyte_core.domain import flows
 
 
@@ -19,11 +19,20 @@ def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):
     return flows.normalise(document)
 
 
-def trigger_rows(pack, event):
-    return [(row.flowName, row.uuid) for row in FlowTriggerModel.query(flows.trigger_key(pack, event))]
+@pytest.fixture
+def flows_table(adapters):
+    return adapters.flows_table
 
 
-def test_every_save_is_a_new_immutable_version_and_the_name_points_at_the_newest(aws):
+@pytest.fixture
+def trigger_rows(adapters):
+    def rows(pack, event):
+        return [(row.flowName, row.uuid) for row in adapters.models.flow_triggers.query(flows.trigger_key(pack, event))]
+
+    return rows
+
+
+def test_every_save_is_a_new_immutable_version_and_the_name_points_at_the_newest(flows_table):
     first = flows_table.save(flow(description="v1"))
     second = flows_table.save(flow(description="v2"))
     assert first != second
@@ -32,7 +41,7 @@ def test_every_save_is_a_new_immutable_version_and_the_name_points_at_the_newest
     assert flows_table.current("f")["description"] == "v2"
 
 
-def test_only_trigger_steps_are_indexed_and_replacing_moves_the_index(aws):
+def test_only_trigger_steps_are_indexed_and_replacing_moves_the_index(flows_table, trigger_rows):
     uuid = flows_table.save(flow())
     assert trigger_rows("Slack", "ReceivedMessage") == [("f", uuid)]
     assert trigger_rows("Shell", "Output") == []  # a dependsOn step starts nothing
@@ -41,7 +50,7 @@ def test_only_trigger_steps_are_indexed_and_replacing_moves_the_index(aws):
     assert trigger_rows("Hipchat", "MessageReceived") == [("f", new_uuid)]
 
 
-def test_deleting_removes_current_and_triggers_but_keeps_the_version(aws):
+def test_deleting_removes_current_and_triggers_but_keeps_the_version(flows_table, trigger_rows):
     uuid = flows_table.save(flow())
     assert flows_table.delete("f")
     assert flows_table.current("f") is None
@@ -50,7 +59,7 @@ def test_deleting_removes_current_and_triggers_but_keeps_the_version(aws):
     assert not flows_table.delete("f")
 
 
-def test_concurrent_saves_leave_the_index_pointing_at_the_current_version(aws):
+def test_concurrent_saves_leave_the_index_pointing_at_the_current_version(flows_table, trigger_rows):
     triggers = [("Slack", f"E{i}") for i in range(6)]
     saved = []
     threads = [threading.Thread(target=lambda t=t: saved.append(flows_table.save(flow(trigger=t)))) for t in triggers]
@@ -65,7 +74,7 @@ def test_concurrent_saves_leave_the_index_pointing_at_the_current_version(aws):
     assert [name for name, found in rows.items() if found] == [current_trigger]
 
 
-def test_listing_returns_current_flows_only(aws):
+def test_listing_returns_current_flows_only(flows_table):
     flows_table.save(flow("a"))
     flows_table.save(flow("b"))
     flows_table.save(flow("b", description="newer"))

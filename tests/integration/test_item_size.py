@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pynamodb.transactions import TransactWrite
 
-from flyte_core.adapters import aws as aws_adapter, events_table
+from flyte_core.adapters.aws import as_domain_error
 from flyte_core.domain.errors import TooLarge
 from flyte_core.domain.events import new_event
 
@@ -15,20 +15,19 @@ def oversized_event():
     return new_event("Big", "P", "P", {}, {"blob": "x" * 500_000})
 
 
-def test_item1_an_item_dynamodb_refuses_for_its_size_is_too_large(aws):
+def test_item1_an_item_dynamodb_refuses_for_its_size_is_too_large(adapters):
     with pytest.raises(Exception) as caught:
-        events_table.put(oversized_event())
-    meant = aws_adapter.as_domain_error(caught.value)
+        adapters.events_table.put(oversized_event())
+    meant = as_domain_error(caught.value)
     assert isinstance(meant, TooLarge) and meant.extra["maxBytes"] == 400 * 1024
 
 
-def test_item1_the_same_in_a_transaction(aws):
-    with pytest.raises(Exception) as caught:
-        with TransactWrite(connection=aws_adapter.pynamodb_connection()) as transaction:
-            transaction.save(events_table.to_model(oversized_event()))
-    assert isinstance(aws_adapter.as_domain_error(caught.value), TooLarge)
+def test_item1_the_same_in_a_transaction(adapters):
+    with pytest.raises(Exception) as caught, TransactWrite(connection=adapters.aws.pynamodb_connection) as transaction:
+        transaction.save(adapters.events_table.to_model(oversized_event()))
+    assert isinstance(as_domain_error(caught.value), TooLarge)
 
 
 def test_other_failures_keep_their_own_meaning():
-    assert aws_adapter.as_domain_error(ValueError("x")) is None
+    assert as_domain_error(ValueError("x")) is None
 

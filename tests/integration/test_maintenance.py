@@ -1,60 +1,67 @@
 """The daily upkeep: dead packs (when enabled) and actions abandoned after their last lease (moto)."""
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 
-from flyte_core.adapters import actions_table, flows_table, packs_table
-from flyte_core.adapters.models import ActionModel, PackModel
+from flyte_core.adapters import Adapters
 from flyte_core.domain import flows, packs, times
 from flyte_core.services import maintenance, pipeline, registry
 
 
-def register(name, labels=None):
-    return registry.register(packs.parse_registration({"name": name, "labels": labels or {}}))
+@pytest.fixture
+def removing(settings, aws):
+    """Adapters of a reaper configured to remove dead packs (FLYTE_SHOULD_DELETE_DEAD_PACKS=true)."""
+    return Adapters(replace(settings, should_delete_dead_packs=True))
 
 
-def age(pack_id, days):
-    PackModel(pack_id).update(actions=[PackModel.lastSeen.set(times.now() - timedelta(days=days))])
+def register(adapters, name, labels=None):
+    return registry.register(adapters, packs.parse_registration({"name": name, "labels": labels or {}}))
 
 
-def test_dead_packs_stay_unless_removal_is_enabled(aws, monkeypatch):
-    register("Old")
-    age("Old", 30)
-    assert maintenance.run()["deadPacksRemoved"] == []
-    assert packs_table.get("Old") is not None
+def age(adapters, pack_id, days):
+    model = adapters.models.packs
+    model(pack_id).update(actions=[model.lastSeen.set(times.now() - timedelta(days=days))])
 
 
-def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, monkeypatch):
-    monkeypatch.setenv("FLYTE_SHOULD_DELETE_DEAD_PACKS", "true")
-    old, fresh = register("Old"), register("Fresh")
-    age("Old", 8)
-    assert maintenance.run()["deadPacksRemoved"] == ["Old"]
-    assert packs_table.get("Old") is None and packs_table.get("Fresh") is not None
+def test_dead_packs_stay_unless_removal_is_enabled(adapters):
+    register(adapters, "Old")
+    age(adapters, "Old", 30)
+    assert maintenance.run(adapters)["deadPacksRemoved"] == []
+    assert adapters.packs_table.get("Old") is not None
+
+
+def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, removing):
+    old, fresh = register(removing, "Old"), register(removing, "Fresh")
+    age(removing, "Old", 8)
+    assert maintenance.run(removing)["deadPacksRemoved"] == ["Old"]
+    assert removing.packs_table.get("Old") is None and removing.packs_table.get("Fresh") is not None
     urls = aws.client("sqs").list_queues().get("QueueUrls", [])
     assert old.queue_url not in urls and fresh.queue_url in urls
 
 
-def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(aws, monkeypatch, template_app):
-    monkeypatch.setenv("FLYTE_SHOULD_DELETE_DEAD_PACKS", "true")
-    flows_table.save(flows.normalise({"name": "f", "steps": [
+def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(removing):
+    removing.flows_table.save(flows.normalise({"name": "f", "steps": [
         {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Gone", "name": "Do"}}]}))
-    register("Gone")
-    age("Gone", 8)
-    maintenance.run()
-    event = pipeline.receive_event(register("Src"), "E", {}, None)
-    pipeline.match_event(event)
-    successor = register("Gone")
-    assert pipeline.take(successor, 0).name == "Do"
+    register(removing, "Gone")
+    age(removing, "Gone", 8)
+    maintenance.run(removing)
+    event = pipeline.receive_event(removing, register(removing, "Src"), "E", {}, None)
+    pipeline.match_event(removing, event)
+    successor = register(removing, "Gone")
+    assert pipeline.take(removing, successor, 0).name == "Do"
 
 
-def test_an_action_whose_last_lease_expired_ends_fatal(aws, monkeypatch):
-    monkeypatch.setenv("FLYTE_ACTION_MAX_ATTEMPTS", "1")
-    flows_table.save(flows.normalise({"name": "f", "steps": [
+def test_an_action_whose_last_lease_expired_ends_fatal(settings, aws):
+    adapters = Adapters(replace(settings, action_max_attempts=1))
+    adapters.flows_table.save(flows.normalise({"name": "f", "steps": [
         {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}]}))
-    destination = register("Dst")
-    pipeline.match_event(pipeline.receive_event(register("Src"), "E", {}, None))
-    taken = pipeline.take(destination, 0)
-    ActionModel(taken.id).update(actions=[ActionModel.leaseExpiresAt.set(times.now() - timedelta(seconds=1))])
-    assert maintenance.run()["actionsExpired"] == [taken.id]
-    action = actions_table.get(taken.id)
+    destination = register(adapters, "Dst")
+    pipeline.match_event(adapters, pipeline.receive_event(adapters, register(adapters, "Src"), "E", {}, None))
+    taken = pipeline.take(adapters, destination, 0)
+    actions = adapters.models.actions
+    actions(taken.id).update(actions=[actions.leaseExpiresAt.set(times.now() - timedelta(seconds=1))])
+    assert maintenance.run(adapters)["actionsExpired"] == [taken.id]
+    action = adapters.actions_table.get(taken.id)
     assert action.state == "FATAL" and "No result after 1 attempt" in action.result["payload"]

@@ -165,7 +165,7 @@ class FakeFlyteAPI:
         if body.get("events"):
             rep["events"] = body["events"]
         rep["lastSeen"] = "2024-01-01T00:00:00Z"
-        rep["links"] = list(body.get("links") or []) + [
+        rep["links"] = [*(body.get("links") or []),
             {"href": f"{p}/v1/registry-of-packs/{pack_id}", "rel": "self"},
             {"href": f"{p}/v1/registry-of-packs", "rel": "up"},
             {"href": f"{p}/queues/{pack_id}/next-action", "rel": f"{b}swagger#!/action/takeAction"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flyte_pack import Command, Config, ConfigError, Event, EventDef, Pack, parse_labels, parse_timeout
 from flyte_pack.client import api_root_v1, with_query
 from flyte_pack.config import default_poll_wait

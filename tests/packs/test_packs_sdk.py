@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 import pytest
+
 from flyte_pack import Command, Event, EventDef, Pack, PackNotRegisteredError
 
 

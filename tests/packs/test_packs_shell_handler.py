@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+
 from flyte_pack import ConfigError
 from flyte_shell_pack import NO_SCRIPT, ShellSettings, make_handler, shell_handler
 

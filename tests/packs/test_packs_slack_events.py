@@ -8,7 +8,15 @@ import time
 
 import pytest
 
-from flyte_slack_pack import SlackGateway, SlackPack, SlackSettings, is_person_message, reaction_added, received_message, web_client
+from flyte_slack_pack import (
+    SlackGateway,
+    SlackPack,
+    SlackSettings,
+    is_person_message,
+    reaction_added,
+    received_message,
+    web_client,
+)
 from flyte_slack_pack.events import RecentEvents
 from flyte_slack_pack.slack import SlackError
 from tests.packs.fake_slack import BOT_ID, BOT_USER, FakeSlack, fake_slack, slack_user  # noqa: F401 (fixture)

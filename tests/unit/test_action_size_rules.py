@@ -2,13 +2,13 @@
 context and result, so a step whose rendered input or context is too large fails for the audit
 (like a template error) instead of failing the stream batch again and again."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flyte_core.domain import bounds, execution, flows
 from flyte_core.domain.events import Event
 from flyte_core.domain.templating import parse_bool, render
 
-AT = datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2022, 6, 23, 10, 0, tzinfo=UTC)
 
 
 def plan(command_input, context=None, payload=None):

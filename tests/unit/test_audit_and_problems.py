@@ -1,6 +1,6 @@
 """How the audit shows step failures, and which status each domain error gets (pure, no AWS)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,7 +19,7 @@ from flyte_core.domain.events import Event
 from flyte_core.domain.templating import parse_bool, render
 from flyte_core.http.problems import problem_for
 
-AT = datetime(2022, 6, 23, 10, 0, 0, 250000, tzinfo=timezone.utc)
+AT = datetime(2022, 6, 23, 10, 0, 0, 250000, tzinfo=UTC)
 
 
 def test_a_step_failure_is_shown_with_its_real_step_id_where_and_why():

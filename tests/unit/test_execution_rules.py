@@ -1,6 +1,6 @@
 """Flow execution rules (spec 5) as pure functions: candidates, evaluation order, context, ids."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,7 +8,7 @@ from flyte_core.domain import execution, flows
 from flyte_core.domain.events import Event
 from flyte_core.domain.templating import parse_bool, render
 
-AT = datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)
+AT = datetime(2022, 6, 23, 10, 0, tzinfo=UTC)
 
 
 def event(name="ReceivedMessage", pack="Slack", payload=None, labels=None, event_id="e1"):
@@ -185,8 +185,9 @@ def test_ids_are_derived_from_their_causes():
 
 
 def test_the_quick_start_flow_end_to_end_as_rules():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     document = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples/uk-bank-holidays.flow.yaml").read_text())
     f = flows.parse_flow(document)

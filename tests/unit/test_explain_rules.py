@@ -1,7 +1,7 @@
 """Pure rules of explainability: test requests, replay windows, what counts as a changed outcome,
 and upload warnings."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,13 +10,13 @@ from flyte_core.domain.errors import InvalidInput
 from flyte_core.domain.execution import StepOutcome
 from flyte_core.domain.packs import Pack
 
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("text, expected", [
     ("P7D", NOW - timedelta(days=7)), ("PT6H", NOW - timedelta(hours=6)), ("P1W", NOW - timedelta(weeks=1)),
     ("p1dt30m", NOW - timedelta(days=1, minutes=30)), ("PT1.5S", NOW - timedelta(seconds=1.5)),
-    ("2026-11-01T00:00:00Z", datetime(2026, 11, 1, tzinfo=timezone.utc)),
+    ("2026-11-01T00:00:00Z", datetime(2026, 11, 1, tzinfo=UTC)),
 ])
 def test_since_is_a_time_or_a_duration_back_from_now(text, expected):
     assert explain.parse_since(text, NOW) == expected

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC
 
 import pytest
 import yaml
@@ -256,12 +257,12 @@ def test_item10_a_response_beyond_what_lambda_can_carry_is_refused_not_sent():
 
 
 def test_item10_lists_page_by_size_with_a_next_link_that_continues_where_they_stop():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from flyte_core.domain import packs
 
     many = [packs.Pack(id=f"P{i:05d}", name=f"P{i:05d}", labels={"pad": "x" * 200}) for i in range(12_000)]
-    now = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
     first = packs.list_representation(many, "http://api/", now)
     assert 0 < len(first["packs"]) < len(many) and bounds.json_size(first) < bounds.LIST_BUDGET_BYTES + 10_000
     following = next(link["href"] for link in first["links"] if link["rel"] == "next")

@@ -80,3 +80,15 @@ def test_the_check_names_an_outward_import(tmp_path):
         "flyte_core/domain/rules.py:4 imports flyte_core.adapters (domain must not import flyte_core.adapters)",
         "flyte_core/domain/rules.py:4 imports flyte_core.adapters.actions_table (domain must not import flyte_core.adapters)",
     ]
+
+
+HANDLERS = sorted((PACKAGE.parents[2] / "functions").glob("*/app.py"))
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda path: path.parent.name)
+def test_handlers_reach_storage_only_through_services(handler):
+    """A handler builds the adapters once (`Adapters(Settings.from_environ())`) and hands them to
+    services; it never calls a table or queue module itself."""
+    direct = sorted({name for _, name in imported_modules(handler.read_text(), "app")
+                     if name.startswith("flyte_core.adapters.") and name != "flyte_core.adapters.Adapters"})
+    assert not direct, f"{handler.parent.name} imports {direct}"

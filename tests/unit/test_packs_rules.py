@@ -1,13 +1,13 @@
 """Pack ids, registration validation and representations (spec 3), without AWS."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from flyte_core.domain import packs
 from flyte_core.domain.errors import InvalidInput
 
-NOW = datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2022, 6, 23, 10, 0, tzinfo=UTC)
 BASE = "http://h/"
 
 

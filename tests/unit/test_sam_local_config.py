@@ -4,7 +4,8 @@ template declares, and an empty AWS_ENDPOINT_URL (the template's default) must m
 import json
 from pathlib import Path
 
-from flyte_core.adapters import aws
+from flyte_core.adapters.aws import Aws
+from flyte_core.settings import AwsAccess
 from flyte_local import application
 from flyte_local.cfn import load_template
 from flyte_local.provision import container_endpoint, sam_local_environment
@@ -39,11 +40,11 @@ def test_containers_reach_the_hosts_loopback_through_host_docker_internal():
 
 
 def test_an_empty_endpoint_means_aws(monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "")  # botocore reads it too: the empty value must not reach it
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL_SQS", raising=False)
-    assert aws.pynamodb_meta("packs")["host"] is None
+    aws = Aws(AwsAccess.from_environ({"AWS_ENDPOINT_URL": "", "AWS_REGION": "eu-west-1"}))
+    assert aws.pynamodb_meta("packs").host is None
     for service in ("dynamodb", "sqs"):
-        # botocore reads AWS_ENDPOINT_URL itself too: the empty value must not reach it as an endpoint
-        endpoint = aws.client.__wrapped__(service).meta.endpoint_url
+        endpoint = aws.client(service).meta.endpoint_url
         assert endpoint.startswith(f"https://{service}.") and endpoint.endswith(".amazonaws.com")

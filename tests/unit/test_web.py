@@ -1,6 +1,6 @@
 """Absolute links, negotiation, body parsing and times (spec 1)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -82,13 +82,13 @@ def test_text_that_is_neither_json_nor_a_yaml_document_gets_no_yaml_hint():
 
 
 def test_times_are_rfc3339_utc_with_trimmed_fraction():
-    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=timezone.utc)) == "2022-01-02T15:04:05.123Z"
-    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=timezone.utc)) == "2022-01-02T15:04:05Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, 123000, tzinfo=UTC)) == "2022-01-02T15:04:05.123Z"
+    assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=UTC)) == "2022-01-02T15:04:05Z"
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("2022-06-23T10:00:00.123456789Z", datetime(2022, 6, 23, 10, 0, 0, 123456, tzinfo=timezone.utc)),
-    ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=timezone.utc)),
+    ("2022-06-23T10:00:00.123456789Z", datetime(2022, 6, 23, 10, 0, 0, 123456, tzinfo=UTC)),
+    ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=UTC)),
 ])
 def test_rfc3339_times_with_nanoseconds_and_offsets_parse(text, expected):
     assert times.parse_time(text) == expected

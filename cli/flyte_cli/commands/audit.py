@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -64,7 +64,7 @@ def _moment(entry: Entry) -> datetime:
     try:
         return datetime.fromisoformat(entry.time)
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _state_cell(state: str) -> Text:

@@ -93,7 +93,7 @@ def test_flow(
     file: Annotated[str | None, typer.Option("--file", "-f", help="A flow document to try, JSON or YAML.",
                                              show_default=False)] = None,
     event: Annotated[str, typer.Option("--event", "-e", help="The event, JSON or YAML: {packName, packLabels, "
-                                       "event, payload} ('-' for stdin).")] = ...,
+                                       "event, payload} ('-' for stdin).")] = ...,  # type: ignore[assignment]  # Typer: required
     state: Annotated[list[str], typer.Option("--state", help="STEP=SUCCESS|FATAL: an earlier step of the "
                                              "same execution (repeatable).")] = [],  # noqa: B006 (Typer's idiom)
     context: Annotated[str | None, typer.Option("--context", help="The context a continuation inherits "
@@ -113,6 +113,7 @@ def test_flow(
         body = {"flow": documents.load(file, "--file"), **body}
         url = api.flow_test()
     else:
+        assert name is not None  # exactly one of NAME and --file, checked above
         url = item(api.flows(), name) + "/test"
     result = api.call("POST", url, json=body, offered_as="dry runs of flows")
     emit(result, output, _test_table)

@@ -1,67 +1,133 @@
-"""Settings read from the environment (template.yaml sets them; the local stack does too)."""
+"""The functions' settings: parsed once, at cold start, into one typed, immutable value.
+
+template.yaml is the source of every name and default: it sets the variables below on every function
+(tests/unit/test_settings.py keeps the defaults here equal to the template's parameter defaults).
+Handlers build `Settings.from_environ()` once and pass it, or the adapters built from it, inward;
+tests build their own `Settings(...)` without touching os.environ.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .domain.actions import MAX_TAKE_WAIT_SECONDS  # the longest long poll SQS allows (a take's wait)
+
+# Limits of SQS, which every layer and the template must respect (the take wait is a domain rule).
+MAX_LEASE_SECONDS = 43200  # the longest visibility timeout SQS allows (12 hours)
 
 
-def _int(name: str, default: int, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An integer variable; like the original, a value that is not an integer falls back to the default."""
+class MissingSetting(Exception):
+    """A variable the template always sets is missing: the function cannot know its tables."""
+
+
+@dataclass(frozen=True)
+class AwsAccess:
+    """Where AWS calls go: the region, and for local runs the endpoints the AWS SDKs read from
+    `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` (empty means AWS itself)."""
+
+    region: str = "us-east-1"
+    endpoint: str | None = None
+    service_endpoints: tuple[tuple[str, str], ...] = ()  # (service, endpoint), e.g. ("sqs", "http://...")
+
+    def endpoint_for(self, service: str) -> str | None:
+        return dict(self.service_endpoints).get(service.lower()) or self.endpoint
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> AwsAccess:
+        env = os.environ if environ is None else environ
+        prefix = "AWS_ENDPOINT_URL_"
+        return cls(region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
+                   endpoint=env.get("AWS_ENDPOINT_URL") or None,
+                   service_endpoints=tuple(sorted((name[len(prefix):].lower(), value) for name, value in env.items()
+                                                  if name.startswith(prefix) and value)))
+
+
+@dataclass(frozen=True)
+class TableNames:
+    packs: str
+    flows: str
+    flow_versions: str
+    flow_triggers: str
+    datastore: str
+    events: str
+    actions: str
+
+
+# The variable of each table (template.yaml Globals: FLYTE_PACKS_TABLE: !Ref PacksTable, ...).
+TABLE_VARIABLES = {
+    "packs": "FLYTE_PACKS_TABLE",
+    "flows": "FLYTE_FLOWS_TABLE",
+    "flow_versions": "FLYTE_FLOW_VERSIONS_TABLE",
+    "flow_triggers": "FLYTE_FLOW_TRIGGERS_TABLE",
+    "datastore": "FLYTE_DATASTORE_TABLE",
+    "events": "FLYTE_EVENTS_TABLE",
+    "actions": "FLYTE_ACTIONS_TABLE",
+}
+
+
+# field -> (variable, smallest accepted value, largest accepted value): template parameters of the
+# same meaning set them (FLYTE_TAKE_WAIT_SECONDS: !Ref TakeWaitSeconds, ...).
+NUMBER_VARIABLES = {
+    "ttl_seconds": ("FLYTE_TTL_IN_SECONDS", 1, None),
+    "take_wait_seconds": ("FLYTE_TAKE_WAIT_SECONDS", 0, MAX_TAKE_WAIT_SECONDS),
+    "action_lease_seconds": ("FLYTE_ACTION_LEASE_SECONDS", 1, MAX_LEASE_SECONDS),
+    "action_max_attempts": ("FLYTE_ACTION_MAX_ATTEMPTS", 1, None),
+    "pack_grace_period_seconds": ("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 1, None),
+}
+FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    tables: TableNames
+    pack_queue_prefix: str
+    aws: AwsAccess = AwsAccess()
+    # The defaults are template.yaml's parameter defaults, for a variable that is unset or unusable.
+    ttl_seconds: int = 31557600
+    take_wait_seconds: int = 5
+    action_lease_seconds: int = 300
+    action_max_attempts: int = 3
+    should_delete_dead_packs: bool = False
+    pack_grace_period_seconds: int = 604800
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings in a Lambda environment (os.environ unless another mapping is given).
+
+        Like the original, a number that does not parse or is out of range falls back to its default.
+        """
+        env = os.environ if environ is None else environ
+        missing = [name for name in [*TABLE_VARIABLES.values(), "FLYTE_PACK_QUEUE_PREFIX"] if not env.get(name)]
+        if missing:
+            raise MissingSetting(f"{', '.join(missing)} not set: template.yaml sets them on every function.")
+        defaults: dict[str, Any] = {field.name: field.default for field in fields(cls)}
+        values: dict[str, Any] = {
+            field: _number(env.get(variable, ""), defaults[field], minimum, maximum)
+            for field, (variable, minimum, maximum) in NUMBER_VARIABLES.items()}
+        values.update({field: _flag(env.get(variable, ""), defaults[field]) for field, variable in FLAG_VARIABLES.items()})
+        return cls(
+            tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
+            pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
+            aws=AwsAccess.from_environ(env),
+            **values,
+        )
+
+
+def _number(value: str, default: int, minimum: int, maximum: int | None) -> int:
     try:
-        value = int(os.environ.get(name, ""))
+        number = int(value)
     except ValueError:
         return default
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        return default
-    return value
+    return number if number >= minimum and (maximum is None or number <= maximum) else default
 
 
-def _bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name, "").strip().lower()
+def _flag(value: str, default: bool) -> bool:
+    value = value.strip().lower()
     if value in ("1", "t", "true", "yes"):
         return True
     if value in ("0", "f", "false", "no"):
         return False
     return default
-
-
-@dataclass(frozen=True)
-class Settings:
-    packs_table: str
-    flows_table: str
-    flow_versions_table: str
-    flow_triggers_table: str
-    datastore_table: str
-    events_table: str
-    actions_table: str
-    pack_queue_prefix: str
-    ttl_seconds: int
-    take_wait_seconds: int
-    action_lease_seconds: int
-    action_max_attempts: int
-    should_delete_dead_packs: bool
-    pack_grace_period_seconds: int
-    region: str
-
-
-def settings() -> Settings:
-    """Read on each call (a few microseconds), so a changed environment applies at once."""
-    env = os.environ.get
-    return Settings(
-        packs_table=env("FLYTE_PACKS_TABLE", "flyte-packs"),
-        flows_table=env("FLYTE_FLOWS_TABLE", "flyte-flows"),
-        flow_versions_table=env("FLYTE_FLOW_VERSIONS_TABLE", "flyte-flow-versions"),
-        flow_triggers_table=env("FLYTE_FLOW_TRIGGERS_TABLE", "flyte-flow-triggers"),
-        datastore_table=env("FLYTE_DATASTORE_TABLE", "flyte-datastore"),
-        events_table=env("FLYTE_EVENTS_TABLE", "flyte-events"),
-        actions_table=env("FLYTE_ACTIONS_TABLE", "flyte-actions"),
-        pack_queue_prefix=env("FLYTE_PACK_QUEUE_PREFIX", "flyte-pack-"),
-        ttl_seconds=_int("FLYTE_TTL_IN_SECONDS", 31557600, minimum=1),
-        take_wait_seconds=_int("FLYTE_TAKE_WAIT_SECONDS", 5, minimum=0, maximum=20),
-        action_lease_seconds=_int("FLYTE_ACTION_LEASE_SECONDS", 300, minimum=1, maximum=43200),
-        action_max_attempts=_int("FLYTE_ACTION_MAX_ATTEMPTS", 3, minimum=1),
-        should_delete_dead_packs=_bool("FLYTE_SHOULD_DELETE_DEAD_PACKS", False),
-        pack_grace_period_seconds=_int("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 604800, minimum=1),
-        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "us-east-1",
-    )

@@ -34,9 +34,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.secret_id:
             raise ValueError("no secret: pass --secret-id (the stack output TokenSecretArn) or set FLYTE_TOKEN_SECRET_ARN")
         claims, ttl = claims_from_pairs(args.claim), parse_ttl(args.ttl)
-        from .adapters.auth_store import secret_string
+        from .adapters.auth_store import AuthStore
+        from .adapters.aws import Aws
+        from .settings import AwsAccess
 
-        issuer = BuiltInIssuer.from_secret(secret_string(args.secret_id))
+        issuer = BuiltInIssuer.from_secret(AuthStore(Aws(AwsAccess.from_environ())).secret_string(args.secret_id))
         print(issuer.mint(args.subject or getpass.getuser(), claims, ttl))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

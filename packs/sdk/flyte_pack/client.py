@@ -27,7 +27,6 @@ from .config import Config
 log = logging.getLogger("flyte_pack")
 
 REL_PACKS = "pack/listPacks"
-REL_HEALTH = "info/health"
 REL_EVENT = "event"
 REL_TAKE = "takeAction"
 REL_RESULT = "actionResult"
@@ -150,7 +149,6 @@ class FlyteClient:
         if config.ca_cert_file:
             self.session.verify = config.ca_cert_file
         self.packs_url: str | None = None
-        self.health_url: str | None = None
         self.registration: Registration | None = None
 
     # -- low level ---------------------------------------------------------------------------
@@ -169,7 +167,7 @@ class FlyteClient:
     # -- protocol ----------------------------------------------------------------------------
 
     def discover(self) -> str:
-        """GET ``{FLYTE_API}/v1`` and keep the packs (and health) URLs from its links."""
+        """GET ``{FLYTE_API}/v1`` and keep the packs URL from its links."""
         try:
             resp = self.session.get(self.root_url, timeout=self._timeout())
         except requests.RequestException as exc:
@@ -182,10 +180,6 @@ class FlyteClient:
         except (ValueError, KeyError, TypeError) as exc:
             raise FlyteAPIError(f"cannot decode api links from {self.root_url}: {exc}") from exc
         self.packs_url = find_link(links, REL_PACKS, resp.url)
-        try:
-            self.health_url = find_link(links, REL_HEALTH, resp.url)
-        except FlyteAPIError:
-            self.health_url = None
         return self.packs_url
 
     def register(self, definition: dict[str, Any]) -> Registration:

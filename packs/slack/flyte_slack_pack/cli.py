@@ -6,8 +6,9 @@ import argparse
 import logging
 import sys
 
-from flyte_pack import ConfigError, configure_logging
 from slack_bolt.error import BoltError
+
+from flyte_pack import ConfigError, configure_logging
 
 from .pack import SlackPack
 from .settings import ENV_APP_TOKEN, SlackSettings

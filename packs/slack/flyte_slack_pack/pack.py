@@ -16,14 +16,14 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flyte_pack import Event, EventDef, FlyteAPIError, Pack
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
+from flyte_pack import Event, EventDef, FlyteAPIError, Pack
+
 from .commands import commands
-from .events import (REACTION_ADDED, RECEIVED_MESSAGE, RecentEvents, is_person_message, reaction_added,
-                     received_message)
+from .events import REACTION_ADDED, RECEIVED_MESSAGE, RecentEvents, is_person_message, reaction_added, received_message
 from .settings import SlackSettings
 from .slack import SlackError, SlackGateway, call, web_client
 

@@ -144,9 +144,8 @@ class SlackGateway:
         with self._channels_lock:
             now = self._clock()
             age = None if self._channels_loaded_at is None else now - self._channels_loaded_at
-            stale = age is None or age > self._renew_conversations
-            if not stale and name not in self._channels and age > MIN_REFRESH_ON_MISS_SECONDS:
-                stale = True
+            stale = (age is None or age > self._renew_conversations
+                     or (name not in self._channels and age > MIN_REFRESH_ON_MISS_SECONDS))
             if stale:
                 try:
                     self._channels = self._list_conversations()

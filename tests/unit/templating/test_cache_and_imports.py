@@ -12,35 +12,35 @@ LAYER = Path(__file__).resolve().parents[3] / "layers" / "flyte_core"
 
 
 def test_each_source_compiles_once():
-    engine.clear_cache()
+    engine._compile.cache_clear()
     source = "{{ Event.Name }}-{{ Context.x }}"
     for name in ("a", "b", "c"):
         assert render(source, {"Event": {"Name": name}, "Context": {"x": 1}}) == f"{name}-1"
-    info = engine.cache_info()
+    info = engine._compile.cache_info()
     assert (info.misses, info.hits) == (1, 2)
 
 
 def test_invalid_sources_are_cached_too():
-    engine.clear_cache()
+    engine._compile.cache_clear()
     for _ in range(3):
         try:
             render("{% if %}", {})
         except Exception:
             pass
-    assert engine.cache_info().misses == 1
+    assert engine._compile.cache_info().misses == 1
 
 
 def test_cache_is_bounded():
-    engine.clear_cache()
+    engine._compile.cache_clear()
     for i in range(engine.CACHE_SIZE + 50):
         render("{{ x }}" + str(i), {"x": 1})
-    assert engine.cache_info().currsize == engine.CACHE_SIZE
+    assert engine._compile.cache_info().currsize == engine.CACHE_SIZE
 
 
 def test_plain_strings_skip_the_engine():
-    engine.clear_cache()
+    engine._compile.cache_clear()
     assert render("no tags here } at all", {}) == "no tags here } at all"
-    assert engine.cache_info().misses == 0
+    assert engine._compile.cache_info().misses == 0
 
 
 def test_import_is_lazy_and_never_touches_aws():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from flyte_core.domain.templating import TemplateError, check, cron, render
 
 

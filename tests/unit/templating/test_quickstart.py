@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from flyte_core.domain.templating import check, parse_bool, render
 
 # The quick-start flow as users post it (the repo's copy of the seed's file; tests/unit/test_examples.py
@@ -50,7 +51,7 @@ def flow():
 
 def test_every_template_of_the_flow_checks(flow):
     for step in flow["steps"]:
-        sources = list(step.get("context", {}).values()) + [step["criteria"]]
+        sources = [*step.get("context", {}).values(), step["criteria"]]
         command_input = step["command"]["input"]
         sources += [command_input] if isinstance(command_input, str) else list(command_input.values())
         for source in sources:

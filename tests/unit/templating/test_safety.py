@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from flyte_core.domain.templating import TemplateError, check, limits, render
 
 EVENT = {"Name": "E", "Pack": {"Name": "P", "Labels": {}},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flyte_core.domain.templating import TemplateError, check, render
 
 EVENT = {

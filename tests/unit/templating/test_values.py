@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from flyte_core.domain.templating import TemplateError, render
 
 CREATED = datetime(2018, 2, 14, 23, 18, 9, 48103, tzinfo=UTC)

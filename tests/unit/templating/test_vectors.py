@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from flyte_core.domain.templating import TemplateError, check, render
 
 HERE = Path(__file__).resolve().parent

@@ -1,5 +1,92 @@
 """Adapters: DynamoDB tables (PynamoDB) and SQS queues, the only modules that talk to AWS.
 
-One module per table or queue kind, named after it (`actions_table`, `pack_queues`...), so call
-sites read `actions_table.claim(...)` without aliases.
+One module per table or queue kind, named after it (`actions_table`, `pack_queues`...). `Adapters`
+builds them from one `Settings`, each on first use (a function loads only the tables it touches),
+and services receive it: `adapters.actions_table.claim(...)`.
 """
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from ..settings import Settings
+
+if TYPE_CHECKING:
+    from .action_queues import ActionQueues
+    from .actions_table import ActionsTable
+    from .aws import Aws
+    from .datastore_table import DatastoreTable
+    from .events_table import EventsTable
+    from .flows_table import FlowsTable
+    from .health import Health
+    from .models import TableModels
+    from .pack_queues import PackQueues
+    from .packs_table import PacksTable
+
+
+class Adapters:
+    """Every adapter of one function environment, built from its settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def aws(self) -> Aws:
+        from .aws import Aws
+
+        return Aws(self.settings.aws)
+
+    @cached_property
+    def models(self) -> TableModels:
+        from .models import TableModels
+
+        return TableModels(self.aws, self.settings.tables)
+
+    @cached_property
+    def packs_table(self) -> PacksTable:
+        from .packs_table import PacksTable
+
+        return PacksTable(self.models.packs)
+
+    @cached_property
+    def flows_table(self) -> FlowsTable:
+        from .flows_table import FlowsTable
+
+        return FlowsTable(self.models, self.aws)
+
+    @cached_property
+    def datastore_table(self) -> DatastoreTable:
+        from .datastore_table import DatastoreTable
+
+        return DatastoreTable(self.models.datastore)
+
+    @cached_property
+    def events_table(self) -> EventsTable:
+        from .events_table import EventsTable
+
+        return EventsTable(self.models.events, self.settings)
+
+    @cached_property
+    def actions_table(self) -> ActionsTable:
+        from .actions_table import ActionsTable
+
+        return ActionsTable(self.models.actions, self.events_table, self.aws, self.settings)
+
+    @cached_property
+    def pack_queues(self) -> PackQueues:
+        from .pack_queues import PackQueues
+
+        return PackQueues(self.aws.sqs, self.settings)
+
+    @cached_property
+    def action_queues(self) -> ActionQueues:
+        from .action_queues import ActionQueues
+
+        return ActionQueues(self.aws.sqs, self.settings)
+
+    @cached_property
+    def health(self) -> Health:
+        from .health import Health
+
+        return Health(self.aws.dynamodb, self.settings)

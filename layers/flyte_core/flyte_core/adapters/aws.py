@@ -1,55 +1,71 @@
-"""The one place that configures AWS access, for boto3 and PynamoDB alike.
-
-`AWS_ENDPOINT_URL` (or a service-specific `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_SQS`)
-points everything at moto or another local endpoint; unset or empty (the template declares it empty
-for sam local to fill), the SDK talks to AWS.
-"""
+"""The one place that configures AWS access, for boto3 and PynamoDB alike, from the settings
+(`AwsAccess`: the region, and endpoints such as moto's for local runs; None means AWS itself)."""
 
 from __future__ import annotations
 
-import os
-from functools import lru_cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
+from ..settings import MAX_TAKE_WAIT_SECONDS, AwsAccess
 
-from ..settings import settings
-
-# Long polls hold an SQS connection for up to 20 s; everything else answers quickly.
-_CONFIG = Config(connect_timeout=3, read_timeout=30, retries={"mode": "standard", "max_attempts": 3},
-                 max_pool_connections=50)
-
-
-def endpoint_url(service: str) -> str | None:
-    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL") or None
+# One set of timeouts for every AWS call. Reads allow a long poll of the longest wait plus a margin;
+# DynamoDB answers well within it.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = MAX_TAKE_WAIT_SECONDS + 10
+MAX_ATTEMPTS = 3
+MAX_POOL_CONNECTIONS = 50
 
 
-@lru_cache(maxsize=None)
-def client(service: str) -> Any:
-    return boto3.session.Session().client(
-        service, region_name=settings().region, endpoint_url=endpoint_url(service), config=_CONFIG
-    )
+class Aws:
+    """The AWS clients of one function environment, each created on first use and then reused."""
 
+    def __init__(self, access: AwsAccess) -> None:
+        self.access = access
+        self._clients: dict[str, Any] = {}
+        self._pynamodb_connection: Any = None
 
-def pynamodb_meta(table_name: str) -> dict[str, Any]:
-    """Attributes for a PynamoDB model's Meta, so models follow the same endpoint and region."""
-    return {
-        "table_name": table_name,
-        "region": settings().region,
-        "host": endpoint_url("dynamodb"),
-        "connect_timeout_seconds": 3,
-        "read_timeout_seconds": 10,
-        "max_pool_connections": 50,
-    }
+    @property
+    def sqs(self) -> Any:
+        return self.client("sqs")
 
+    @property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
 
-@lru_cache(maxsize=1)
-def pynamodb_connection() -> Any:
-    """A PynamoDB connection for transactions, on the same endpoint and region as the models."""
-    from pynamodb.connection import Connection
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
 
-    return Connection(region=settings().region, host=endpoint_url("dynamodb"), max_pool_connections=50)
+            config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                            max_pool_connections=MAX_POOL_CONNECTIONS)
+            self._clients[service] = boto3.session.Session().client(
+                service, region_name=self.access.region, endpoint_url=self.access.endpoint_for(service), config=config)
+        return self._clients[service]
+
+    def pynamodb_meta(self, table_name: str) -> type:
+        """A PynamoDB model's Meta for a table, on the same endpoint, region and timeouts as the clients."""
+        return type("Meta", (), {
+            "table_name": table_name,
+            "region": self.access.region,
+            "host": self.access.endpoint_for("dynamodb"),
+            "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+            "read_timeout_seconds": READ_TIMEOUT_SECONDS,
+            "max_retry_attempts": MAX_ATTEMPTS,
+            "max_pool_connections": MAX_POOL_CONNECTIONS,
+        })
+
+    @property
+    def pynamodb_connection(self) -> Any:
+        """A PynamoDB connection for transactions, configured as the models are."""
+        if self._pynamodb_connection is None:
+            from pynamodb.connection import Connection
+
+            self._pynamodb_connection = Connection(
+                region=self.access.region, host=self.access.endpoint_for("dynamodb"),
+                connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
+                max_retry_attempts=MAX_ATTEMPTS, max_pool_connections=MAX_POOL_CONNECTIONS)
+        return self._pynamodb_connection
 
 
 DYNAMODB_ITEM_BYTES = 400 * 1024

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from ..domain import times
 from ..domain.datastore import Item
+from .conditions import written
 from .models import DatastoreItemModel
 
 
@@ -16,38 +17,30 @@ def _to_item(model: DatastoreItemModel, with_value: bool = True) -> Item:
                 description=model.description, updated_by=model.updatedBy)
 
 
-def put(item: Item) -> bool:
-    """Store an item; True if it was created, False if it replaced one."""
-    model = DatastoreItemModel(item.key, value=item.value, contentType=item.content_type,
-                               description=item.description, updatedAt=times.now(), updatedBy=item.updated_by)
-    try:
-        model.save(condition=DatastoreItemModel.key.does_not_exist())
-        return True
-    except PutError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-    model.save()
-    return False
+class DatastoreTable:
+    def __init__(self, model: type[DatastoreItemModel]) -> None:
+        self.model = model
 
+    def put(self, item: Item) -> bool:
+        """Store an item; True if it was created, False if it replaced one."""
+        model = self.model(item.key, value=item.value, contentType=item.content_type,
+                           description=item.description, updatedAt=times.now(), updatedBy=item.updated_by)
+        if written(lambda: model.save(condition=self.model.key.does_not_exist())):
+            return True
+        model.save()
+        return False
 
-def get(key: str) -> Item | None:
-    try:
-        return _to_item(DatastoreItemModel.get(key))
-    except DoesNotExist:
-        return None
+    def get(self, key: str) -> Item | None:
+        try:
+            return _to_item(self.model.get(key))
+        except DoesNotExist:
+            return None
 
+    def list_all(self) -> Iterator[Item]:
+        """Every item without its value (a paginated scan projecting only the listed attributes)."""
+        scan = self.model.scan(attributes_to_get=["key", "contentType", "description", "updatedBy"])
+        return (_to_item(model, with_value=False) for model in scan)
 
-def list_all() -> Iterator[Item]:
-    """Every item without its value (a paginated scan projecting only the listed attributes)."""
-    scan = DatastoreItemModel.scan(attributes_to_get=["key", "contentType", "description", "updatedBy"])
-    return (_to_item(model, with_value=False) for model in scan)
-
-
-def delete(key: str) -> bool:
-    try:
-        DatastoreItemModel(key).delete(condition=DatastoreItemModel.key.exists())
-        return True
-    except DeleteError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    def delete(self, key: str) -> bool:
+        """False when there was no such item."""
+        return written(lambda: self.model(key).delete(condition=self.model.key.exists()))

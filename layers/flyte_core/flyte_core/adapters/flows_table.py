@@ -7,106 +7,111 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain import flows, ids, times
-from .aws import pynamodb_connection
-from .models import FlowModel, FlowTriggerModel, FlowVersionModel
+from .aws import Aws
+from .conditions import written
+from .models import FlowModel, TableModels
 
 _SAVE_ATTEMPTS = 10
+_VERSIONS_KEPT = 2048
 
 
 class ConcurrentUpdate(Exception):
     """The same flow kept being replaced concurrently while saving."""
 
 
-def save(flow: dict[str, Any]) -> str:
-    """Store a new immutable version and make it the current one; returns its uuid.
+class FlowsTable:
+    def __init__(self, models: TableModels, aws: Aws) -> None:
+        self.current_model, self.version_model, self.trigger_model = models.flows, models.flow_versions, models.flow_triggers
+        self._aws = aws
+        self._versions: dict[str, dict[str, Any]] = {}  # versions are immutable: a warm function keeps them
 
-    One transaction keeps the version, the current pointer and the trigger index consistent; a
-    concurrent save of the same name makes the condition fail and the save is retried on top of it.
-    """
-    new_triggers = flows.triggers(flow)
-    for _ in range(_SAVE_ATTEMPTS):
-        previous = _current_model(flow["name"])
-        uuid = ids.new_id()
-        at = times.now()
+    def save(self, flow: dict[str, Any]) -> str:
+        """Store a new immutable version and make it the current one; returns its uuid.
+
+        One transaction keeps the version, the current pointer and the trigger index consistent; a
+        concurrent save of the same name makes the condition fail and the save is retried on top of it.
+        """
+        new_triggers = flows.triggers(flow)
+        for _ in range(_SAVE_ATTEMPTS):
+            uuid = self._save_once(flow, new_triggers, self._current(flow["name"]))
+            if uuid:
+                return uuid
+            time.sleep(random.uniform(0, 0.05))  # let the competing save finish
+        raise ConcurrentUpdate(f"flow {flow['name']!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
+
+    def _save_once(self, flow: dict[str, Any], new_triggers: list[str], previous: FlowModel | None) -> str | None:
+        """One attempt on top of `previous`; the new version's uuid, or None when another save came first."""
+        current, versions, triggers = self.current_model, self.version_model, self.trigger_model
+        uuid, at = ids.new_id(), times.now()
         old_triggers = set(previous.triggers) if previous else set()
-        try:
-            with TransactWrite(connection=pynamodb_connection()) as transaction:
-                transaction.save(FlowVersionModel(uuid, name=flow["name"], definition=flow, createdAt=at),
-                                 condition=FlowVersionModel.uuid.does_not_exist())
+
+        def transact() -> None:
+            with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
+                transaction.save(versions(uuid, name=flow["name"], definition=flow, createdAt=at),
+                                 condition=versions.uuid.does_not_exist())
                 transaction.save(
-                    FlowModel(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
-                    condition=(FlowModel.uuid == previous.uuid) if previous else FlowModel.name.does_not_exist(),
+                    current(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
+                    condition=(current.uuid == previous.uuid) if previous else current.name.does_not_exist(),
                 )
                 for key in old_triggers - set(new_triggers):
-                    transaction.delete(FlowTriggerModel(key, flow["name"]))
+                    transaction.delete(triggers(key, flow["name"]))
                 for key in new_triggers:
-                    transaction.save(FlowTriggerModel(key, flow["name"], uuid=uuid))
-            return uuid
-        except TransactWriteError as error:
-            if error.cause_response_code != "TransactionCanceledException":
-                raise
-            time.sleep(random.uniform(0, 0.05))  # let the competing save finish
-    raise ConcurrentUpdate(f"flow {flow['name']!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
+                    transaction.save(triggers(key, flow["name"], uuid=uuid))
 
+        return uuid if written(transact) else None
 
-def _current_model(name: str) -> FlowModel | None:
-    try:
-        return FlowModel.get(name, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def current(name: str) -> dict[str, Any] | None:
-    model = _current_model(name)
-    return model.definition if model else None
-
-
-def list_current() -> Iterator[dict[str, Any]]:
-    """Every current flow (a paginated scan: listing only)."""
-    return (model.definition for model in FlowModel.scan())
-
-
-def delete(name: str) -> bool:
-    """Remove the current version (history stays, so running executions finish); False if unknown."""
-    for _ in range(_SAVE_ATTEMPTS):
-        previous = _current_model(name)
-        if previous is None:
-            return False
+    def _current(self, name: str) -> FlowModel | None:
         try:
-            with TransactWrite(connection=pynamodb_connection()) as transaction:
-                transaction.delete(FlowModel(name), condition=FlowModel.uuid == previous.uuid)
-                for key in previous.triggers:
-                    transaction.delete(FlowTriggerModel(key, name))
-            return True
-        except TransactWriteError as error:
-            if error.cause_response_code != "TransactionCanceledException":
-                raise
-    raise ConcurrentUpdate(f"flow {name!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
-
-
-def version(uuid: str) -> dict[str, Any] | None:
-    """A flow version by uuid (do not modify it). Versions are immutable, so a warm function keeps
-    the ones it has found in memory."""
-    found = _versions.get(uuid)
-    if found is None:
-        try:
-            found = FlowVersionModel.get(uuid, consistent_read=True).definition
+            return self.current_model.get(name, consistent_read=True)
         except DoesNotExist:
             return None
-        if len(_versions) >= _VERSIONS_KEPT:
-            _versions.pop(next(iter(_versions)))
-        _versions[uuid] = found
-    return found
 
+    def current(self, name: str) -> dict[str, Any] | None:
+        model = self._current(name)
+        return model.definition if model else None
 
-_VERSIONS_KEPT = 2048
-_versions: dict[str, dict[str, Any]] = {}
+    def list_current(self) -> Iterator[dict[str, Any]]:
+        """Every current flow (a paginated scan: listing only)."""
+        return (model.definition for model in self.current_model.scan())
 
+    def delete(self, name: str) -> bool:
+        """Remove the current version (history stays, so running executions finish); False if unknown."""
+        for _ in range(_SAVE_ATTEMPTS):
+            previous = self._current(name)
+            if previous is None:
+                return False
+            if self._delete_once(name, previous):
+                return True
+        raise ConcurrentUpdate(f"flow {name!r} was replaced concurrently {_SAVE_ATTEMPTS} times")
 
-def triggered_by(pack_name: str, event_name: str) -> list[tuple[str, str]]:
-    """(flow name, version uuid) of the current flows that this event starts: one index query."""
-    return [(row.flowName, row.uuid) for row in FlowTriggerModel.query(flows.trigger_key(pack_name, event_name))]
+    def version(self, uuid: str) -> dict[str, Any] | None:
+        """A flow version by uuid (do not modify it), kept in memory once found."""
+        found = self._versions.get(uuid)
+        if found is None:
+            try:
+                found = self.version_model.get(uuid, consistent_read=True).definition
+            except DoesNotExist:
+                return None
+            if len(self._versions) >= _VERSIONS_KEPT:
+                self._versions.pop(next(iter(self._versions)))
+            self._versions[uuid] = found
+        return found
+
+    def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
+        """(flow name, version uuid) of the current flows that this event starts: one index query."""
+        return [(row.flowName, row.uuid) for row in self.trigger_model.query(flows.trigger_key(pack_name, event_name))]
+
+    def _delete_once(self, name: str, previous: FlowModel) -> bool:
+        current, triggers = self.current_model, self.trigger_model
+
+        def transact() -> None:
+            with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
+                transaction.delete(current(name), condition=current.uuid == previous.uuid)
+                for key in previous.triggers:
+                    transaction.delete(triggers(key, name))
+
+        return written(transact)

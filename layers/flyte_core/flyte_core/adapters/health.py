@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from ..settings import settings
-from .aws import client
+from typing import Any
+
+from ..settings import Settings
 
 
-def ping() -> None:
-    """Raises when DynamoDB cannot be reached or the packs table is missing."""
-    client("dynamodb").describe_table(TableName=settings().packs_table)
+class Health:
+    def __init__(self, dynamodb: Any, settings: Settings) -> None:
+        self._dynamodb = dynamodb
+        self._table = settings.tables.packs
+
+    def ping(self) -> None:
+        """Raises when DynamoDB cannot be reached or the packs table is missing."""
+        self._dynamodb.describe_table(TableName=self._table)

@@ -1,6 +1,13 @@
-"""PynamoDB models of every table in template.yaml (names come from the environment)."""
+"""PynamoDB models of every table in template.yaml.
+
+The record classes below say what an item holds; they name no table. `TableModels(aws)` binds each
+to its table from the settings (a subclass with its own Meta, which PynamoDB supports: indexes and
+connections are per class), so the names are chosen when the adapters are built, not at import.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pynamodb.attributes import (
     BinaryAttribute,
@@ -15,12 +22,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ..settings import settings
-from .aws import pynamodb_meta
-
-
-def _meta(table_name: str) -> type:
-    return type("Meta", (), pynamodb_meta(table_name))
+from ..settings import TableNames
+from .aws import Aws
 
 
 class StepIdAttribute(UnicodeAttribute):
@@ -45,10 +48,9 @@ class PackNameIndex(GlobalSecondaryIndex):
 
 
 class PackModel(Model):
-    Meta = _meta(settings().packs_table)
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
-    labels = MapAttribute(default=dict)
+    labels: MapAttribute[str, str] = MapAttribute(default=dict)
     commands = JSONAttribute(default=list)
     events = JSONAttribute(default=list)
     links = JSONAttribute(default=list)
@@ -61,7 +63,6 @@ class PackModel(Model):
 class FlowModel(Model):
     """The current version of each flow, by name."""
 
-    Meta = _meta(settings().flows_table)
     name = UnicodeAttribute(hash_key=True)
     uuid = UnicodeAttribute()
     definition = JSONAttribute()
@@ -72,7 +73,6 @@ class FlowModel(Model):
 class FlowVersionModel(Model):
     """Every flow ever posted, immutable, by uuid: executions finish on the version they started on."""
 
-    Meta = _meta(settings().flow_versions_table)
     uuid = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     definition = JSONAttribute()
@@ -82,21 +82,18 @@ class FlowVersionModel(Model):
 class FlowTriggerModel(Model):
     """Index of trigger steps: (pack name, event name) -> the current flows it starts."""
 
-    Meta = _meta(settings().flow_triggers_table)
     trigger = UnicodeAttribute(hash_key=True)
     flowName = UnicodeAttribute(range_key=True)
     uuid = UnicodeAttribute()
 
 
 class DatastoreItemModel(Model):
-    Meta = _meta(settings().datastore_table)
     key = UnicodeAttribute(hash_key=True)
     value = BinaryAttribute(legacy_encoding=False)
     contentType = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
     updatedBy = JSONAttribute(null=True)  # who stored it: {"sub", "email"?} when auth is on
-
 
 
 class EventsByPackIndex(GlobalSecondaryIndex):
@@ -112,12 +109,11 @@ class EventModel(Model):
     """Every event a pack posted or a result completed; its stream drives the step matcher, which
     writes back the event's trace (every step it considered and its outcome)."""
 
-    Meta = _meta(settings().events_table)
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
     packId = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     payload = JSONAttribute(null=True)
     createdAt = UTCDateTimeAttribute()
     receivedAt = UTCDateTimeAttribute()
@@ -159,21 +155,20 @@ class ByFlowIndex(GlobalSecondaryIndex):
 class ActionModel(Model):
     """An action (a command for a pack) or, with recordType stepFailure, a step that failed to render."""
 
-    Meta = _meta(settings().actions_table)
     id = UnicodeAttribute(hash_key=True)
     recordType = UnicodeAttribute(default="action")
     name = UnicodeAttribute()
     packName = UnicodeAttribute()
-    packLabels = MapAttribute(default=dict)
+    packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     input = JSONAttribute(null=True)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
-    states = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
+    states: ListAttribute[dict[str, Any]] = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
     correlationId = UnicodeAttribute()
     flowName = UnicodeAttribute()
     flowUUID = UnicodeAttribute()
     stepId = StepIdAttribute()
-    context = MapAttribute(default=dict)
+    context: MapAttribute[str, Any] = MapAttribute(default=dict)
     trigger = JSONAttribute(null=True)
     result = JSONAttribute(null=True)
     error = JSONAttribute(null=True)
@@ -187,3 +182,25 @@ class ActionModel(Model):
     by_correlation = ByCorrelationIndex()
     waiting = WaitingIndex()
     by_flow = ByFlowIndex()
+
+
+_RECORDS = {"packs": PackModel, "flows": FlowModel, "flow_versions": FlowVersionModel,
+            "flow_triggers": FlowTriggerModel, "datastore": DatastoreItemModel, "events": EventModel,
+            "actions": ActionModel}
+
+
+class TableModels:
+    """The model class of each table, bound to the table names and endpoint of one set of settings."""
+
+    packs: type[PackModel]
+    flows: type[FlowModel]
+    flow_versions: type[FlowVersionModel]
+    flow_triggers: type[FlowTriggerModel]
+    datastore: type[DatastoreItemModel]
+    events: type[EventModel]
+    actions: type[ActionModel]
+
+    def __init__(self, aws: Aws, tables: TableNames) -> None:
+        for field, record in _RECORDS.items():
+            meta = aws.pynamodb_meta(getattr(tables, field))
+            setattr(self, field, type(record.__name__, (record,), {"Meta": meta, "__module__": __name__}))

@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, overload
 
 import yaml
 
@@ -99,6 +99,12 @@ def check_text(value: Any, field: str, *, what: str, max_bytes: int) -> str:
     return value
 
 
+@overload
+def check_header_value(value: str, name: str) -> str: ...
+@overload
+def check_header_value(value: None, name: str) -> None: ...
+@overload
+def check_header_value(value: str | None, name: str) -> str | None: ...
 def check_header_value(value: str | None, name: str) -> str | None:
     """A header the API reads and may use in what it writes (links, content types): printable ASCII."""
     if value is None:
@@ -356,14 +362,15 @@ class BoundedYamlLoader(yaml.SafeLoader):
             mapping[key] = self.construct_object(value_node, deep=deep)
         return mapping
 
-    def construct_yaml_int(self, node: Any) -> int | _Refused:
+    # Both constructors deliberately return other types than PyYAML's (a marker the check reports; the text).
+    def construct_yaml_int(self, node: Any) -> int | _Refused:  # type: ignore[override]
         text = str(node.value).replace("_", "")
         if len(text.lstrip("+-")) > _INTEGER_DIGITS + 2:  # also bounds the work of base-60 and hex forms
             return _Refused(f"the integer {text[:20]}... is beyond ±{MAX_INTEGER}")
         number = super().construct_yaml_int(node)
         return number if abs(number) <= MAX_INTEGER else _Refused(f"the integer is beyond ±{MAX_INTEGER}")
 
-    def construct_yaml_timestamp(self, node: Any) -> str:
+    def construct_yaml_timestamp(self, node: Any) -> str:  # type: ignore[override]
         return str(node.value)  # the text as written, as the original's YAML-to-JSON conversion gives it
 
     def construct_refused(self, node: Any) -> _Refused:

@@ -37,10 +37,11 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
         raise InvalidInput("The multipart body could not be read (check the boundary).")
     value: bytes | None = None
     value_type = DEFAULT_CONTENT_TYPE
-    description = None
+    description: str | None = None
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)  # decode=True on a non-multipart part always gives bytes
         if name == "value":
             value = payload
             # served back as the Content-Type header of GET: printable ASCII of bounded length

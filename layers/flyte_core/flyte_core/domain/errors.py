@@ -7,7 +7,9 @@ kind to a problem+json status in flyte_core.http.problems).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -43,3 +45,10 @@ class UnsupportedFormat(DomainError):
 
 class Unavailable(DomainError):
     """A backing service cannot do it now; retrying later may work."""
+
+
+def found(value: T | None, detail: str) -> T:
+    """The value, or NotFound saying what is missing: the one shape of every get-or-404."""
+    if value is None:
+        raise NotFound(detail)
+    return value

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def format_time(value: datetime) -> str:
     """RFC 3339 in UTC with the fraction trimmed, as Go's time.RFC3339Nano."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     text = value.strftime("%Y-%m-%dT%H:%M:%S")
     if value.microsecond:
         text += ("." + f"{value.microsecond:06d}").rstrip("0")
@@ -30,8 +30,8 @@ def parse_time(text: str) -> datetime:
     parsed = datetime.fromisoformat(normalised)
     if parsed.tzinfo is None:
         raise ValueError(f"RFC 3339 time needs an offset: {text!r}")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -332,7 +332,7 @@ UNAUTHORIZED = {"description": "Unauthorized: the API runs with an auth policy (
                 "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}}}
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                                "description": "an OIDC ID token, needed only where the auth policy asks for claims"}}
-SECURITY = [{}, {"bearer": []}]  # open unless the policy says otherwise
+SECURITY: list[dict[str, list[str]]] = [{}, {"bearer": []}]  # open unless the policy says otherwise
 
 
 def apply(operation: dict[str, Any]) -> dict[str, Any]:

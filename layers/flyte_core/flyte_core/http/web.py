@@ -38,10 +38,10 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
 _HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-def base_url(headers: Mapping[str, str] | None, tls: bool = False) -> str:
+def base_url(headers: Mapping[str, str] | None) -> str:
     """`{proto}://{host}/` as the original computes it, from headers a client may set: so only a
     scheme of http/https and a host name (or address) with a port reach links and `Location`."""
-    proto = header(headers, "x-forwarded-proto") or ("https" if tls else "http")
+    proto = header(headers, "x-forwarded-proto") or "http"
     proto = proto.split(",")[0].strip().lower()
     if proto not in ("http", "https"):
         raise InvalidInput(f"x-forwarded-proto must be http or https, not {proto[:40]!r}.", field="header x-forwarded-proto")

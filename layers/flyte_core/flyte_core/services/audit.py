@@ -4,39 +4,45 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..adapters import actions_table, events_table, flows_table
+from ..adapters import Adapters
 from ..domain.audit import EventQuery, ExecutionRecord, Query
+from ..domain.errors import found
 from ..domain.events import StoredEvent
 
 
-def find(query: Query) -> list[ExecutionRecord]:
+def find(adapters: Adapters, query: Query) -> list[ExecutionRecord]:
     """Filter actions, group them by execution, newest matching state first, then page."""
     latest: dict[str, datetime] = {}
-    for action in actions_table.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
+    for action in adapters.actions_table.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
         if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
             if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
                 latest[action.correlation_id] = action.state_time
     ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start:query.start + query.limit]
-    return [record for record in (execution(cid) for cid in ordered) if record is not None]
+    return [record for record in (_execution(adapters, cid) for cid in ordered) if record is not None]
 
 
-def execution(correlation_id: str) -> ExecutionRecord | None:
-    actions, step_failures = actions_table.execution_records(correlation_id)
+def execution(adapters: Adapters, correlation_id: str) -> ExecutionRecord:
+    """One execution, whole; NotFound when nothing of it is left."""
+    return found(_execution(adapters, correlation_id), f"No flow execution {correlation_id!r}.")
+
+
+def _execution(adapters: Adapters, correlation_id: str) -> ExecutionRecord | None:
+    actions, step_failures = adapters.actions_table.execution_records(correlation_id)
     if not actions and not step_failures:
         return None
     flow_uuid = (actions[0] if actions else step_failures[0]).flow_uuid
-    flow = flows_table.version(flow_uuid)
+    flow = adapters.flows_table.version(flow_uuid)
     if flow is None:
         return None
     return ExecutionRecord(correlation_id, flow, flow_uuid, actions=actions, step_failures=step_failures)
 
 
-def find_events(query: EventQuery) -> list[StoredEvent]:
+def find_events(adapters: Adapters, query: EventQuery) -> list[StoredEvent]:
     """Events newest first, paged."""
-    found = events_table.newest_first(query.pack_name, query.event, query.start + query.limit)
-    return list(found)[query.start:query.start + query.limit]
+    newest = adapters.events_table.newest_first(query.pack_name, query.event, query.start + query.limit)
+    return list(newest)[query.start:query.start + query.limit]
 
 
-def event_trace(event_id: str) -> StoredEvent | None:
-    """An event and, once the step matcher processed it, its trace."""
-    return events_table.get(event_id)
+def event_trace(adapters: Adapters, event_id: str) -> StoredEvent:
+    """An event and, once the step matcher processed it, its trace; NotFound when it is gone."""
+    return found(adapters.events_table.get(event_id), f"No event {event_id!r} (events are kept for TtlInSeconds).")

@@ -5,42 +5,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..adapters import events_table, flows_table, packs_table
+from ..adapters import Adapters
 from ..domain import explain, flows, times
+from ..domain.errors import found
 from . import pipeline
 
 
-def test_flow(flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    """A dry run of a (validated) flow against the event of a test request body."""
-    outcomes = explain.dry_run(flow, explain.parse_test_input(body), *pipeline.renderer())
+def test_flow(adapters: Adapters, body: dict[str, Any]) -> dict[str, Any]:
+    """A dry run of the flow of a test request body against its event."""
+    return _dry_run(adapters, flows.parse_flow(body.get("flow")), body)
+
+
+def test_stored_flow(adapters: Adapters, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A dry run of the current version of a flow; NotFound when there is none."""
+    flow = found(adapters.flows_table.current(name), f"No flow named {name!r}.")
+    return _dry_run(adapters, flow, body)
+
+
+def _dry_run(adapters: Adapters, flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    outcomes = explain.dry_run(flow, explain.parse_test_input(body), *pipeline.renderer(adapters))
     return explain.outcomes_representation(flow, outcomes)
 
 
-def test_stored_flow(name: str, body: dict[str, Any]) -> dict[str, Any] | None:
-    """A dry run of the current version of a flow; None when there is none."""
-    flow = flows_table.current(name)
-    return test_flow(flow, body) if flow is not None else None
-
-
-def replay(body: dict[str, Any], base: str) -> dict[str, Any]:
+def replay(adapters: Adapters, body: dict[str, Any], base: str) -> dict[str, Any]:
     """The candidate flow and the current version of its name over the stored events in the window
     that start either (newest first, at most `limit`): the steps whose outcome would change."""
     candidate = flows.parse_flow(body.get("flow"))
     since = explain.parse_since(body.get("since", explain.DEFAULT_REPLAY_WINDOW), times.now())
     limit = explain.parse_replay_limit(body.get("limit"))
-    current = flows_table.current(candidate["name"])
+    current = adapters.flows_table.current(candidate["name"])
     names_by_pack: dict[str, set[str]] = {}
     for flow in (candidate, current):
         for pack_name, event_name in flows.trigger_pairs(flow) if flow else ():
             names_by_pack.setdefault(pack_name, set()).add(event_name)
     events = [event for pack_name, names in sorted(names_by_pack.items())
-              for event in events_table.received_since(pack_name, names, since, limit)]
+              for event in adapters.events_table.received_since(pack_name, names, since, limit)]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
-    return explain.replay(candidate, current, events, *pipeline.renderer(), base)
+    return explain.replay(candidate, current, events, *pipeline.renderer(adapters), base)
 
 
-def save_flow(flow: dict[str, Any]) -> list[dict[str, str]]:
+def save_flow(adapters: Adapters, flow: dict[str, Any]) -> list[dict[str, str]]:
     """Store a new version of a flow; returns the warnings about packs it expects but none offers."""
-    flows_table.save(flow)
+    adapters.flows_table.save(flow)
     names = {name for step in flow["steps"] for name in (step["event"]["packName"], step["command"]["packName"])}
-    return flows.upload_warnings(flow, {name: packs_table.with_name(name) for name in sorted(names)})
+    return flows.upload_warnings(flow, {name: adapters.packs_table.with_name(name) for name in sorted(names)})

@@ -6,37 +6,36 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ..adapters import actions_table, packs_table
+from ..adapters import Adapters
 from ..domain import times
 from ..observability import logger
-from ..settings import settings
 from . import pipeline, registry
 
 
-def remove_dead_packs() -> list[str]:
+def remove_dead_packs(adapters: Adapters) -> list[str]:
     """Packs not seen within the grace period go, with their queues; their unfinished actions stay
     in the waiting index for the next matching pack."""
-    cutoff = times.now() - timedelta(seconds=settings().pack_grace_period_seconds)
+    cutoff = times.now() - timedelta(seconds=adapters.settings.pack_grace_period_seconds)
     removed = []
-    for pack in packs_table.list_all():
+    for pack in adapters.packs_table.list_all():
         if pack.last_seen is None or pack.last_seen < cutoff:
-            if registry.unregister(pack.id) is not None:
+            if registry.unregister(adapters, pack.id) is not None:
                 removed.append(pack.id)
     if removed:
         logger.info("dead packs removed", extra={"packIds": removed})
     return removed
 
 
-def expire_abandoned_actions() -> list[str]:
+def expire_abandoned_actions(adapters: Adapters) -> list[str]:
     """Actions whose final lease expired end FATAL now, continuing their flows."""
     expired = []
-    for action in actions_table.pending_with_expired_lease(times.now()):
-        if action.attempts >= settings().action_max_attempts:
-            pipeline.expire(action, pack_id=action.pack_name)
+    for action in adapters.actions_table.pending_with_expired_lease(times.now()):
+        if action.attempts >= adapters.settings.action_max_attempts:
+            pipeline.expire(adapters, action, pack_id=action.pack_name)
             expired.append(action.id)
     return expired
 
 
-def run() -> dict[str, Any]:
-    removed = remove_dead_packs() if settings().should_delete_dead_packs else []
-    return {"deadPacksRemoved": removed, "actionsExpired": expire_abandoned_actions()}
+def run(adapters: Adapters) -> dict[str, Any]:
+    removed = remove_dead_packs(adapters) if adapters.settings.should_delete_dead_packs else []
+    return {"deadPacksRemoved": removed, "actionsExpired": expire_abandoned_actions(adapters)}

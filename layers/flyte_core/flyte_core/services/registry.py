@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
-from ..adapters import pack_queues, packs_table
+from ..adapters import Adapters
 from ..domain import times
+from ..domain.errors import found
 from ..domain.packs import Pack
 from ..observability import logger
 from . import pipeline
 
 
-def register(pack: Pack) -> Pack:
+def register(adapters: Adapters, pack: Pack) -> Pack:
     """Create (or keep) the pack's queue, then store the registration; re-registering replaces it."""
-    pack.queue_url = pack_queues.ensure_queue(pack.id)
+    pack.queue_url = adapters.pack_queues.ensure_queue(pack.id)
     pack.last_seen = times.now()
-    packs_table.save(pack)
+    adapters.packs_table.save(pack)
     logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
-    pipeline.enqueue_waiting(pack)
+    pipeline.enqueue_waiting(adapters, pack)
     return pack
 
 
-def unregister(pack_id: str) -> Pack | None:
+def unregister(adapters: Adapters, pack_id: str) -> Pack | None:
     """Remove the pack and its queue; None when there was no such pack."""
-    pack = packs_table.delete(pack_id)
+    pack = adapters.packs_table.delete(pack_id)
     if pack is not None:
         # Another registration of the same id may have recreated the record meanwhile: keep its queue.
-        if packs_table.get(pack_id) is None and pack.queue_url:
-            pack_queues.delete_queue(pack.queue_url)
+        if adapters.packs_table.get(pack_id) is None and pack.queue_url:
+            adapters.pack_queues.delete_queue(pack.queue_url)
         logger.info("pack removed", extra={"packId": pack_id})
     return pack
+
+
+def pack(adapters: Adapters, pack_id: str) -> Pack:
+    return found(adapters.packs_table.get(pack_id), f"No pack {pack_id!r} is registered.")
+
+
+def all_packs(adapters: Adapters) -> list[Pack]:
+    return list(adapters.packs_table.list_all())
+
+
+def remove(adapters: Adapters, pack_id: str) -> None:
+    """Unregister a pack the caller names; NotFound when there is none."""
+    found(unregister(adapters, pack_id), f"No pack {pack_id!r} is registered.")

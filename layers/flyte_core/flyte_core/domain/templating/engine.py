@@ -224,10 +224,3 @@ def check(source: str) -> None:
                 raise error_at(entry.source_map, f"invalid cron expression {expression!r}: {exc}",
                                offset) from None
 
-
-def clear_cache() -> None:
-    _compile.cache_clear()
-
-
-def cache_info() -> Any:
-    return _compile.cache_info()

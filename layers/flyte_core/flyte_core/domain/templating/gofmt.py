@@ -62,7 +62,7 @@ def go_float_g(value: float, precision: int = -1, upper: bool = False) -> str:
     if math.isnan(value):
         return "NaN"
     if precision >= 0:
-        text = "%.*g" % (max(precision, 1), value)
+        text = f"{value:.{max(precision, 1)}g}"
         text = _exponent(text) if "e" in text else text
         return text.upper() if upper else text
     if value == 0:

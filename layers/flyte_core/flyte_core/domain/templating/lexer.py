@@ -25,9 +25,6 @@ class SourceMap:
         index = bisect.bisect_right(self.starts, offset) - 1
         return index + 1, offset - self.starts[index] + 1
 
-    def line_start(self, line: int) -> int:
-        return self.starts[line - 1]
-
 
 class SourceError(Exception):
     def __init__(self, message: str, offset: int) -> None:

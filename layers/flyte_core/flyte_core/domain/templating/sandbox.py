@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from . import limits, values
 from .errors import TemplateError
 
+
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
 
@@ -45,7 +46,7 @@ _INTERNALS = frozenset(("mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag
 
 def _unsafe_name(name: str) -> bool:
     """Names that reach Python internals: an error, never a silent nil."""
-    return name[:2] == "__" or name in _INTERNALS or name[:1] == "_" and "__" in name
+    return name[:2] == "__" or name in _INTERNALS or (name[:1] == "_" and "__" in name)
 
 
 class FlyteUndefined(Undefined):
@@ -70,13 +71,14 @@ class FlyteUndefined(Undefined):
             raise AttributeError(name)
         return self
 
-    def __call__(self, *args: Any, **kwargs: Any) -> FlyteUndefined:
+    # Jinja2 types these as always raising; Go templates chain on a missing value instead.
+    def __call__(self, *args: Any, **kwargs: Any) -> FlyteUndefined:  # type: ignore[override]
         return self
 
-    def __getitem__(self, key: Any) -> FlyteUndefined:
+    def __getitem__(self, key: Any) -> FlyteUndefined:  # type: ignore[override]
         return self
 
-    def __iter__(self):  # type: ignore[override]
+    def __iter__(self):
         return iter(())
 
     def __len__(self) -> int:
@@ -139,10 +141,10 @@ class FlyteCodeGenerator(CodeGenerator):
         self.visit(node.right, frame)
         self.write(")")
 
-    def visit_And(self, node: nodes.And, frame: Any) -> None:
+    def visit_And(self, node: nodes.BinExpr, frame: Any) -> None:
         self._logic(node, frame, "and")
 
-    def visit_Or(self, node: nodes.Or, frame: Any) -> None:
+    def visit_Or(self, node: nodes.BinExpr, frame: Any) -> None:
         self._logic(node, frame, "or")
 
     def visit_Concat(self, node: nodes.Concat, frame: Any) -> None:

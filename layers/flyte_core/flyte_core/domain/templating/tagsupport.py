@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,13 +16,7 @@ from .sandbox import ForLoop
 from .values import nil_to_none, to_float, to_int, to_str
 
 _FAKE_NOW = datetime(2014, 10, 19, 12, 30, 0, tzinfo=UTC)
-_LOREM_WORDS = (
-    "lorem ipsum dolor sit amet consectetur adipisicing elit sed do eiusmod tempor incididunt "
-    "ut labore et dolore magna aliqua ut enim ad minim veniam quis nostrud exercitation ullamco "
-    "laboris nisi ut aliquip ex ea commodo consequat duis aute irure dolor in reprehenderit in "
-    "voluptate velit esse cillum dolore eu fugiat nulla pariatur excepteur sint occaecat "
-    "cupidatat non proident sunt in culpa qui officia deserunt mollit anim id est laborum"
-).split()
+_LOREM_WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipisicing", "elit", "sed", "do", "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "ut", "enim", "ad", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco", "laboris", "nisi", "ut", "aliquip", "ex", "ea", "commodo", "consequat", "duis", "aute", "irure", "dolor", "in", "reprehenderit", "in", "voluptate", "velit", "esse", "cillum", "dolore", "eu", "fugiat", "nulla", "pariatur", "excepteur", "sint", "occaecat", "cupidatat", "non", "proident", "sunt", "in", "culpa", "qui", "officia", "deserunt", "mollit", "anim", "id", "est", "laborum"]
 _LOREM_PARAGRAPH = " ".join(_LOREM_WORDS).capitalize() + "."
 _MAX_LOREM = 1000
 
@@ -117,7 +111,7 @@ def fl_tick() -> str:
     return ""
 
 
-HELPERS = {
+HELPERS: dict[str, Callable[..., Any]] = {
     "_fl_iter": fl_iter,
     "_fl_firstof": fl_firstof,
     "_fl_cycle": fl_cycle,

@@ -4,20 +4,30 @@ with the AWS adapters for the policy (SSM) and the built-in issuer's secret (Sec
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+from ...settings import AwsAccess
 from .guard import Guard, auth_settings, build_guard
+
+if TYPE_CHECKING:
+    from ...adapters.auth_store import AuthStore
+
+
+@lru_cache(maxsize=1)
+def _auth_store() -> AuthStore:
+    """The store of this environment, on the AWS access its variables name (read once)."""
+    from ...adapters.auth_store import AuthStore
+    from ...adapters.aws import Aws
+
+    return AuthStore(Aws(AwsAccess.from_environ()))
 
 
 def _read_parameter(name: str) -> str:
-    from ...adapters.auth_store import parameter_value
-
-    return parameter_value(name)
+    return _auth_store().parameter_value(name)
 
 
 def _read_secret(secret_id: str) -> str:
-    from ...adapters.auth_store import secret_string
-
-    return secret_string(secret_id)
+    return _auth_store().secret_string(secret_id)
 
 
 @lru_cache(maxsize=1)

@@ -103,10 +103,11 @@ class PolicySource:
             if self._policy is None or self._monotonic() - self._read_at >= POLICY_REFRESH_SECONDS:
                 try:
                     text = self._read_parameter(self._source[len(SSM_PREFIX):])
-                except Exception as error:  # noqa: BLE001 (any AWS failure: keep the policy we have)
+                except Exception as error:
                     if self._policy is None:
                         raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
                     log.warning("the auth policy %s cannot be read again; the current one stays: %s", self._source, error)
+                    assert self._text is not None  # the policy in force was parsed from it
                     text = self._text
                 if text != self._text:
                     try:
@@ -117,6 +118,7 @@ class PolicySource:
                         # A broken edit keeps the last good policy until it is fixed.
                         log.exception("the edited auth policy is unusable; the previous one stays in force")
                 self._read_at = self._monotonic()
+            assert self._policy is not None  # every path above either set one or raised
             return self._policy
 
 
@@ -173,7 +175,7 @@ def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str],
                 if settings.token_secret_id:
                     try:
                         secret = read_secret(settings.token_secret_id)
-                    except Exception as error:  # noqa: BLE001 (any AWS failure means: try again later)
+                    except Exception as error:
                         raise IssuerUnavailable(f"the token secret cannot be read: {error}") from None
                     issuers.append(BuiltInIssuer.from_secret(secret))
                 verifier.append(TokenVerifier(issuers))

@@ -180,7 +180,7 @@ def _best_match(rule: Rule, parts: list[str]) -> tuple[tuple[tuple[int, ...], in
     def best(i: int, j: int) -> tuple[tuple[int, ...], dict[str, str]] | None:
         if (i, j) in memo:
             return memo[(i, j)]
-        result = None
+        result: tuple[tuple[int, ...], dict[str, str]] | None = None
         if i == len(pattern):
             result = ((), {}) if j == len(parts) else None
         elif pattern[i].kind == WILDCARD:

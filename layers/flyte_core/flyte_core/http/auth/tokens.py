@@ -111,7 +111,7 @@ def fetch_json(url: str) -> Any:
     require_secure_url(url, "URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             return json.loads(response.read())
     except (OSError, ValueError) as error:
         raise IssuerUnavailable(f"{url}: {error}") from None
@@ -128,9 +128,9 @@ def _key_algorithms(jwk: Mapping[str, Any], advertised: tuple[str, ...]) -> froz
     if isinstance(jwk.get("alg"), str):
         algorithms = {jwk["alg"]}
     else:
-        compatible = set(_ALGORITHMS_BY_KEY_TYPE.get(jwk.get("kty"), ()))
+        compatible = set(_ALGORITHMS_BY_KEY_TYPE.get(str(jwk.get("kty")), ()))
         if jwk.get("kty") == "EC":
-            compatible &= {_CURVE_ALGORITHM.get(jwk.get("crv"), "")}
+            compatible &= {_CURVE_ALGORITHM.get(str(jwk.get("crv")), "")}
         algorithms = compatible & set(advertised)
     # Only asymmetric signatures for keys the world can read: no HMAC, no `none`.
     return frozenset(a for a in algorithms if a not in ("none",) and not a.startswith("HS"))
@@ -246,7 +246,7 @@ class TokenVerifier:
         header, claims = unverified["header"], unverified["payload"]
         if not isinstance(claims, dict):
             raise InvalidToken("the token's payload is not a JSON object")
-        issuer = self._issuers.get(claims.get("iss"))
+        issuer = self._issuers.get(str(claims.get("iss")))
         if issuer is None:
             raise InvalidToken(f"the token's issuer {claims.get('iss')!r} is not trusted")
         return Identity(issuer.verify(token, header))

@@ -1,0 +1,26 @@
+"""Datastore items: reference data flows read from their templates."""
+
+from __future__ import annotations
+
+from ..adapters import Adapters
+from ..domain.datastore import Item
+from ..domain.errors import NotFound, found
+
+
+def all_items(adapters: Adapters) -> list[Item]:
+    """Every item, without its value."""
+    return list(adapters.datastore_table.list_all())
+
+
+def item(adapters: Adapters, key: str) -> Item:
+    return found(adapters.datastore_table.get(key), f"No datastore item {key!r}.")
+
+
+def store(adapters: Adapters, item: Item) -> bool:
+    """True when the item is new, False when it replaced one."""
+    return adapters.datastore_table.put(item)
+
+
+def delete(adapters: Adapters, key: str) -> None:
+    if not adapters.datastore_table.delete(key):
+        raise NotFound(f"No datastore item {key!r}.")

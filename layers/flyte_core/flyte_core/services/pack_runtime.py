@@ -1,0 +1,64 @@
+"""What packs call while they run: post events, take actions (long poll), post results.
+
+Every call needs the pack to be registered and refreshes its lastSeen first, even when the body is
+then refused (the original's contract): so the body is read, through `read_body`, only after that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from ..adapters import Adapters
+from ..domain import times
+from ..domain.actions import Action
+from ..domain.errors import InvalidInput, found
+from ..domain.events import Event
+from ..domain.packs import Pack
+from ..settings import MAX_TAKE_WAIT_SECONDS
+from . import pipeline
+
+# What a posted event or result says: (event name, payload, createdAt or None).
+PostedEvent = tuple[str, Any, datetime | None]
+
+
+def post_event(adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent]) -> Event:
+    pack = _seen_pack(adapters, pack_id)
+    return pipeline.receive_event(adapters, pack, *read_body())
+
+
+def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None) -> tuple[Pack, Action | None]:
+    """Long-poll for the pack's next action (`wait` seconds as sent; absent: the configured default).
+    Returns the pack and the action, None when none came."""
+    pack = _seen_pack(adapters, pack_id)
+    wait_seconds = _wait_seconds(wait, adapters.settings.take_wait_seconds)
+    return pack, pipeline.take(adapters, pack, wait_seconds, command)
+
+
+def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent]) -> str:
+    """Record a pack's result for an action; returns the id of the result event, whose trace will say
+    which steps it started."""
+    pack = _seen_pack(adapters, pack_id)
+    finished = pipeline.complete(adapters, pack, action_id, *read_body())
+    assert finished.result is not None  # a finished action holds its result event
+    return str(finished.result["id"])
+
+
+def _seen_pack(adapters: Adapters, pack_id: str) -> Pack:
+    """The registered pack, its lastSeen refreshed; NotFound when it is not registered."""
+    return found(adapters.packs_table.touch(pack_id, times.now()),
+                 f"No pack {pack_id!r} is registered; register it with POST /v1/packs first.")
+
+
+def _wait_seconds(raw: str | None, default: int) -> int:
+    if raw is None:
+        return default
+    try:
+        wait = int(raw)
+    except ValueError:
+        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_TAKE_WAIT_SECONDS}.",
+                           field="wait") from None
+    if not 0 <= wait <= MAX_TAKE_WAIT_SECONDS:
+        raise InvalidInput(f"'wait' must be from 0 to {MAX_TAKE_WAIT_SECONDS} seconds, got {wait}.", field="wait")
+    return wait
