@@ -16,7 +16,7 @@ REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt function
 .PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui sam-local-env sam-check sam-local-check system-deps bench clean
 
 help:
-	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over an in-process moto"
+	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
 	@echo "make test       - install everything, check the SAM template and sam local, run every test"
 	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
@@ -108,8 +108,9 @@ sam-check: $(SAM_VENV)/.installed
 sam-local-check: $(STAMP) sam-check
 	$(PY) scripts/sam_local_check.py
 
-bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+# bench_cold_start.py reads the `sam build` output, so the build comes first.
+bench: $(STAMP) sam-check
+	@for script in bench/*.py; do echo "== $$script"; LAMBDA_PYTHON=$(PYTHON) $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache

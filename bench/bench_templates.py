@@ -70,7 +70,7 @@ def strings(value: Any) -> list[str]:
 
 
 def templated(step: dict) -> list[str]:
-    """The strings of a step that are templates (spec 5.4)."""
+    """The strings of a step that are templates (api-contract §5.4)."""
     found = list(step.get("context", {}).values()) + list(step["event"].get("packLabels", {}).values())
     found += [step["criteria"]] if step.get("criteria") else []
     found += list(step["command"].get("packLabels", {}).values())

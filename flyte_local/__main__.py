@@ -1,4 +1,4 @@
-"""`python -m flyte_local`: the Flyte API on http://127.0.0.1:8080 over an in-process moto."""
+"""`python -m flyte_local`: the Flyte API on http://127.0.0.1:8080 over a moto server it starts (a process of its own)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("FLYTE_PORT", "8080")),
                         help="port to listen on (FLYTE_PORT, default 8080)")
     parser.add_argument("--aws-endpoint", default=os.environ.get("FLYTE_LOCAL_AWS_ENDPOINT"),
-                        help="use this DynamoDB/SQS endpoint instead of the in-process moto (FLYTE_LOCAL_AWS_ENDPOINT)")
+                        help="use this DynamoDB/SQS endpoint instead of starting moto (FLYTE_LOCAL_AWS_ENDPOINT)")
     parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
                         help="override a template parameter, e.g. --parameter ActionLeaseSeconds=30")
     args = parser.parse_args()

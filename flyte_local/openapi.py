@@ -23,7 +23,7 @@ INFO = {
     "title": "Flyte API",
     "version": "1",
     "description": "Flyte binds tools into automated flows: packs send events, flows' steps turn them into "
-                   "actions for packs to run. Compatible with the original Flyte API (spec: docs in the repository).",
+                   "actions for packs to run. Compatible with the original Flyte API (docs/api-contract.md in the repository).",
 }
 
 

@@ -70,7 +70,9 @@ def ensure_port_free(host: str, port: int) -> None:
 
 
 def merged_environment(app: application.Application) -> dict[str, str]:
-    """One process hosts every function, so their environments must agree on shared names."""
+    """The variables of every function as one environment, for the tools that import all handlers into
+    one process (the OpenAPI generator, `provision`, in-process handler tests); the stack itself gives
+    each function its own processes and environment. Shared names must therefore agree."""
     merged: dict[str, str] = {}
     owners: dict[str, str] = {}
     for function in app.functions.values():
@@ -78,7 +80,7 @@ def merged_environment(app: application.Application) -> dict[str, str]:
             if key in merged and merged[key] != value:
                 raise EnvironmentConflict(
                     f"{key} is {merged[key]!r} in {owners[key]} but {value!r} in {function.logical_id}; "
-                    "the local stack runs all functions in one process, so give them the same value or different names")
+                    "tools that load every handler in one process need one value: give them the same value or different names")
             merged[key], owners[key] = value, function.logical_id
     return merged
 

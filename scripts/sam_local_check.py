@@ -203,17 +203,6 @@ def ensure_base_image() -> None:
     say(f"{result.stdout.strip().splitlines()[-1]} ({since(start)})")
 
 
-def compile_layers() -> None:
-    """`sam build` leaves the layer without bytecode, so each cold start compiles it (about half of
-    the time in the function). Compiled once here, by the runtime's Python version."""
-    if sys.version_info[:2] != (3, 13):
-        return
-    start = time.monotonic()
-    for layer in BUILT_TEMPLATE.parent.glob("*Layer"):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", str(layer)], capture_output=True, check=True)
-    say(f"layer bytecode compiled ({since(start)})")
-
-
 def lambda_containers() -> set[str]:
     result = subprocess.run(["docker", "ps", "-aq", "--filter", "label=sam.cli.container.type=lambda"],
                             capture_output=True, text=True, timeout=30)
@@ -403,7 +392,6 @@ def main() -> int:
             before = lambda_containers()
             CLEANUP.add("Lambda containers", lambda: remove_containers(lambda_containers() - before))
             ensure_base_image()
-            compile_layers()
             env_file = start_moto(workdir)
             start = time.monotonic()
             # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).

@@ -1,4 +1,4 @@
-"""The audit of flow executions (spec 8) and of events: why each step did or did not fire."""
+"""The audit of flow executions (api-contract §8) and of events: why each step did or did not fire."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.audit import (

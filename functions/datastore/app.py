@@ -1,4 +1,4 @@
-"""Datastore: multipart PUT, raw GET, list, delete (spec 7)."""
+"""Datastore: multipart PUT, raw GET, list, delete (api-contract §7)."""
 
 from dataclasses import replace
 

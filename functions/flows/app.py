@@ -1,4 +1,4 @@
-"""Flows: post (validated, versioned), list, get, delete (spec 6); test one and replay an edit."""
+"""Flows: post (validated, versioned), list, get, delete (api-contract §6); test one and replay an edit."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.errors import InvalidInput

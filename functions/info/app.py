@@ -1,4 +1,4 @@
-"""Discovery links, health, the OpenAPI document and the Swagger UI (spec 2)."""
+"""Discovery links, health, the OpenAPI document and the Swagger UI (api-contract §2)."""
 
 import json
 import mimetypes

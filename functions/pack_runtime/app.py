@@ -1,4 +1,4 @@
-"""What packs call while they run: post events, take actions (long poll), post results (spec 4)."""
+"""What packs call while they run: post events, take actions (long poll), post results (api-contract §4)."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.events import parse_posted, trace_location

@@ -1,4 +1,4 @@
-"""Packs: register, list, get, delete (spec 3)."""
+"""Packs: register, list, get, delete (api-contract §3)."""
 
 from dataclasses import replace
 

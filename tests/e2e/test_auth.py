@@ -1,10 +1,10 @@
 """Auth on, end to end (issue 11): the local stack started as `FLYTE_AUTH_POLICY_PATH=policy.yaml
 FLYTE_OIDC_ISSUER_URL=... FLYTE_OIDC_ISSUER_CLIENT_ID=... make run` starts it, a local OIDC issuer on
-a loopback port, and users and packs talking HTTP with ID tokens: every status code of spec 9, the
+a loopback port, and users and packs talking HTTP with ID tokens: every status code of api-contract §9, the
 JWT attacks, the Python pack SDK and the Shell pack sending FLYTE_JWT, and who changed what.
 
 The policy is the README's starting policy (examples/auth-policy.yaml) with two edits that exercise
-the original's rules: `/health` has no rule (401: spec 13 "/health needs a rule") and the datastore
+the original's rules: `/health` has no rule (401: api-contract §13.13: "/health needs a rule") and the datastore
 key rule lists PUT only (405 for DELETE).
 """
 

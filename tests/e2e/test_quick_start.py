@@ -87,7 +87,7 @@ def offline_shell_pack(stack, tmp_path):
 
 
 def slack_message(text: str) -> dict:
-    """ReceivedMessage as the Slack pack sends it (spec 12.3)."""
+    """ReceivedMessage as the Slack pack sends it (api-contract §12.3)."""
     return {"channelId": "C0123", "user": {"id": "U42", "name": "ana", "email": "ana@example.com", "title": "",
                                             "firstName": "Ana", "lastName": "B"},
             "message": text, "timestamp": "1700000000.000200", "threadTimestamp": "1700000000.000100",

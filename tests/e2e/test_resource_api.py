@@ -1,4 +1,4 @@
-"""The resource APIs over real HTTP on the local stack, as packs and users call them (spec 1-3, 6, 7)."""
+"""The resource APIs over real HTTP on the local stack, as packs and users call them (api-contract §1-3, 6, 7)."""
 
 import json
 import re

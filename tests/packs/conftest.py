@@ -1,8 +1,8 @@
 """Fixtures for the pack SDK and Shell pack tests: a small fake Flyte API served in-process.
 
-The fake speaks the pack protocol (spec sections 2.1, 3, 4) but puts every resource under a path
+The fake speaks the pack protocol (api-contract §2.1, §3, §4) but puts every resource under a path
 prefix and at deliberately unusual paths, so that a client which builds any URL other than
-``{FLYTE_API}/v1`` by hand fails. Links are absolute, rels are the spec's documentation rels.
+``{FLYTE_API}/v1`` by hand fails. Links are absolute, rels are the documentation rels of api-contract §1.2.
 """
 
 from __future__ import annotations

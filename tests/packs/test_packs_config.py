@@ -1,4 +1,4 @@
-"""Configuration of the pack SDK: the environment rules of flyte-client (spec 12.1)."""
+"""Configuration of the pack SDK: the environment rules of flyte-client (api-contract §12.1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The request check: every outcome of spec 9 with its status and header, the settings that turn it on
+"""The request check: every outcome of api-contract §9 with its status and header, the settings that turn it on
 (failing closed), and a policy kept in SSM that changes without a redeploy."""
 
 from __future__ import annotations

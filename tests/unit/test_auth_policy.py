@@ -1,4 +1,4 @@
-"""The policy file and its matcher: the original's router syntax, precedence and claim rules (spec 9)."""
+"""The policy file and its matcher: the original's router syntax, precedence and claim rules (api-contract §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The datastore's multipart upload (spec 7), without AWS."""
+"""The datastore's multipart upload (api-contract §7), without AWS."""
 
 import pytest
 from urllib3 import encode_multipart_formdata

@@ -1,4 +1,4 @@
-"""The link documents packs discover the API from (spec 2.1), byte for byte."""
+"""The link documents packs discover the API from (api-contract §2.1), byte for byte."""
 
 import json
 

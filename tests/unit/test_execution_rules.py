@@ -1,4 +1,4 @@
-"""Flow execution rules (spec 5) as pure functions: candidates, evaluation order, context, ids."""
+"""Flow execution rules (api-contract §5) as pure functions: candidates, evaluation order, context, ids."""
 
 from datetime import UTC, datetime
 

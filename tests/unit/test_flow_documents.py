@@ -1,4 +1,4 @@
-"""Flow validation, normalisation, triggers and representations (spec 6), without AWS."""
+"""Flow validation, normalisation, triggers and representations (api-contract §6), without AWS."""
 
 from pathlib import Path
 

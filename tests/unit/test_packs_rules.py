@@ -1,4 +1,4 @@
-"""Pack ids, registration validation and representations (spec 3), without AWS."""
+"""Pack ids, registration validation and representations (api-contract §3), without AWS."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Absolute links, negotiation, body parsing and times (spec 1)."""
+"""Absolute links, negotiation, body parsing and times (api-contract §1)."""
 
 from datetime import UTC, datetime
 

@@ -14,7 +14,7 @@ from ..output import OutputOption, emit, labels, new_table
 
 app = typer.Typer(help="Events: send one as a pack, see why it did or did not fire.", no_args_is_help=True)
 
-EVENT_REL = "#/event"  # the rel of a pack's event link, `<api>/swagger#/event` (spec 3.2)
+EVENT_REL = "#/event"  # the rel of a pack's event link, `<api>/swagger#/event` (api-contract §3.2)
 
 
 @app.command("send")

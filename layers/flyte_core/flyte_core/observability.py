@@ -10,5 +10,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger()
-tracer = Tracer()
+# Every AWS call goes through a botocore client (PynamoDB's too), so patching botocore traces each
+# one once; the default patches a dozen libraries more (sqlite3, requests, PynamoDB's HTTP session,
+# which traced DynamoDB calls twice) at the cost of importing them on every cold start.
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()

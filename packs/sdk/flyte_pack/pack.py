@@ -171,7 +171,7 @@ class Pack:
         return reg.pack_id if reg else None
 
     def definition(self) -> dict[str, Any]:
-        """The registration body (spec 3.1), as flyte-client builds it: events are the union of
+        """The registration body (api-contract §3.1), as flyte-client builds it: events are the union of
         the commands' output events and the declared events."""
         events: dict[str, dict[str, Any]] = {}
 

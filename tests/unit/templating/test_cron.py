@@ -1,4 +1,4 @@
-"""matchesCron in the original's dialect (gronx v0.2.4) and RFC 3339 input (spec 10.5)."""
+"""matchesCron in the original's dialect (gronx v0.2.4) and RFC 3339 input (api-contract §10.5)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""Errors carry a reason and a position in the source the flow author wrote (spec 10, issue item 7)."""
+"""Errors carry a reason and a position in the source the flow author wrote (api-contract §10; issue item 7)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Flyte's filters (spec 10.5) and pongo2's built-in filters under their pongo2 names (spec 10.7)."""
+"""Flyte's filters (api-contract §10.5) and pongo2's built-in filters under their pongo2 names (api-contract §10.7)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,4 @@
-"""Flyte's template functions (spec 10.6) and datastore() (spec 7)."""
+"""Flyte's template functions (api-contract §10.6) and datastore() (api-contract §7)."""
 from __future__ import annotations
 
 import re

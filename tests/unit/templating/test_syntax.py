@@ -1,4 +1,4 @@
-"""pongo2 syntax as real flows write it (spec 10.4), and plain Jinja2 syntax."""
+"""pongo2 syntax as real flows write it (api-contract §10.4), and plain Jinja2 syntax."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""Variables, lookups and rendering (spec 10.2, 10.3), with the deviations of spec 13.9."""
+"""Variables, lookups and rendering (api-contract §10.2, §10.3), with the deviations of api-contract §13.9."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
@@ -27,12 +27,12 @@ def r(source: str) -> str:
 @pytest.mark.parametrize("source, expected", [
     ("{{ Event.Payload.int }}", "5"),
     ("{{ Event.Payload.float }}", "2.5"),
-    ("{{ Event.Payload.whole }}", "5"),           # the original printed 5.000000 (spec 13.9)
+    ("{{ Event.Payload.whole }}", "5"),           # the original printed 5.000000 (api-contract §13.9)
     ("{{ Event.Payload.big }}", "1e+21"),
     ("{{ Event.Payload.neg }}", "-3"),
     ("{{ Event.Payload.yes }} {{ Event.Payload.no }}", "True False"),
     ("{{ Event.Payload.null }}", ""),
-    ("{{ Event.Payload.list }}", '[1,"a",{"b":2}]'),  # JSON, not a Go debug string (spec 13.9)
+    ("{{ Event.Payload.list }}", '[1,"a",{"b":2}]'),  # JSON, not a Go debug string (api-contract §13.9)
     ("{{ Event.Payload.map }}", '{"k":"v","n":[1,2]}'),
     ("{{ Event.Payload.nested.deep.deeper }}", "x"),
     ("{{ Event.Payload._private }}", "underscore keys are data"),
@@ -70,7 +70,7 @@ def test_missing_key_equals_empty_string():
 
 @pytest.mark.parametrize("source, expected", [
     ("{{ Event.Payload.int == 5 }}", "True"),
-    ("{{ Event.Payload.whole == 5 }}", "True"),   # the original said False (spec 13.9)
+    ("{{ Event.Payload.whole == 5 }}", "True"),   # the original said False (api-contract §13.9)
     ("{{ Event.Payload.float == 2.5 }}", "True"),
     ("{{ Event.Payload.int == '5' }}", "False"),  # type must match for non-numbers
     ("{{ Event.Payload.yes == 1 }}", "False"),

@@ -1,7 +1,7 @@
-"""The 84 test vectors of spec 10.8, from vectors.jsonl (fixtures in fixtures.json).
+"""The 84 test vectors of api-contract §10.8, from vectors.jsonl (fixtures in fixtures.json).
 
 Each line is ``[template, context, expected, source]`` plus, for the three vectors where the
-original's behaviour is a weakness of spec 13.9, a fifth element giving the original expectation
+original's behaviour is a weakness of api-contract §13.9, a fifth element giving the original expectation
 and the reason for the deviation.
 """
 from __future__ import annotations

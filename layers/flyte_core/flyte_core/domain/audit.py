@@ -1,4 +1,4 @@
-"""The audit of flow executions (spec 8): the query it answers and how executions are shown."""
+"""The audit of flow executions (api-contract §8): the query it answers and how executions are shown."""
 
 from __future__ import annotations
 

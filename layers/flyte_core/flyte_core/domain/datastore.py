@@ -1,10 +1,8 @@
-"""Datastore items: the multipart upload, the size rule and representations (spec 7)."""
+"""Datastore items: the multipart upload, the size rule and representations (api-contract §7)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email import policy
-from email.parser import BytesParser
 from typing import Any
 
 from . import bounds
@@ -31,6 +29,9 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
         raise UnsupportedFormat("Send the item as multipart/form-data with a part named 'value' "
                                 "(curl -F value=@file.json -F description=...).")
+    from email import policy  # only an upload parses MIME
+    from email.parser import BytesParser
+
     message = BytesParser(policy=policy.HTTP).parsebytes(
         b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     if not message.is_multipart():

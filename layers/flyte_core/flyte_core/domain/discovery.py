@@ -1,4 +1,4 @@
-"""The link documents of `/` and `/v1` (spec 2.1): packs find every URL through them."""
+"""The link documents of `/` and `/v1` (api-contract §2.1): packs find every URL through them."""
 
 from __future__ import annotations
 

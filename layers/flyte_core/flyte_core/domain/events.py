@@ -1,4 +1,4 @@
-"""Events as Flyte sees them: what packs post (spec 4.1) and how they appear in actions and templates."""
+"""Events as Flyte sees them: what packs post (api-contract §4.1) and how they appear in actions and templates."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Event:
     action_id: str | None = None  # a result event: the action it completes
 
     def as_json(self) -> dict[str, Any]:
-        """The event as the audit and actions show it (spec 4.2)."""
+        """The event as the audit and actions show it (api-contract §4.2)."""
         pack: dict[str, Any] = {"id": self.pack_id, "name": self.pack_name}
         if self.pack_labels:
             pack["labels"] = self.pack_labels
@@ -35,7 +35,7 @@ class Event:
                 "receivedAt": times.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z"}
 
     def template_value(self) -> dict[str, Any]:
-        """`Event` in templates, with the original's Go field names (spec 10.2)."""
+        """`Event` in templates, with the original's Go field names (api-contract §10.2)."""
         return {"Name": self.name, "Payload": self.payload,
                 "Pack": {"Id": self.pack_id, "Name": self.pack_name, "Labels": self.pack_labels},
                 "CreatedAt": self.created_at, "ReceivedAt": self.received_at}
@@ -74,7 +74,7 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
     """Name, payload and createdAt of a posted event or result body.
 
     A `pack` key is ignored: the sender's identity is the registered pack (the original let the
-    body override it, spec 13.5).
+    body override it, api-contract §13.5).
     """
     if not isinstance(body, dict):
         raise InvalidInput("An event must be a JSON object {\"event\", \"payload\", \"createdAt\"}.")

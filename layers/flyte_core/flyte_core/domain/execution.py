@@ -1,4 +1,4 @@
-"""The rules of flow execution (spec 5), as pure functions: which steps an event concerns in an
+"""The rules of flow execution (api-contract §5), as pure functions: which steps an event concerns in an
 execution, and what evaluating one step makes of it. No AWS here; templates come in as a function."""
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ FIRED, SKIPPED = "fired", "skipped"
 @dataclass(frozen=True)
 class StepOutcome:
     """What evaluating one step made of an event: fired with a command, or skipped with the first
-    check that stopped it (spec 5.3, then 5.4, in that order). The pipeline, dry runs, traces and
+    check that stopped it (api-contract §5.3, then 5.4, in that order). The pipeline, dry runs, traces and
     replays all read this one value, so they cannot disagree."""
 
     id: str
@@ -114,8 +114,8 @@ def evaluate(step: Mapping[str, Any], event: Event, step_states: Mapping[str, st
              render: Render, parse_bool: ParseBool) -> StepOutcome:
     """One step against one event in one execution.
 
-    The candidate checks first (spec 5.3: pack and event name, no action yet for the step, dependsOn
-    satisfied), then evaluation (spec 5.4: context, event pack labels, criteria, command pack labels,
+    The candidate checks first (api-contract §5.3: pack and event name, no action yet for the step, dependsOn
+    satisfied), then evaluation (api-contract §5.4: context, event pack labels, criteria, command pack labels,
     input). A template that fails makes the outcome `template`, naming the field.
     """
     expected = step["event"]

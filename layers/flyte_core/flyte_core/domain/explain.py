@@ -138,7 +138,7 @@ def _listed(change: dict[str, Any], base: str) -> dict[str, Any]:
 
 def replay(candidate: dict[str, Any], current: dict[str, Any] | None, events: list[Event], render: execution.Render,
            parse_bool: execution.ParseBool, base: str) -> dict[str, Any]:
-    """Each event as a new execution of the current version and of the candidate (spec 5.2). The
+    """Each event as a new execution of the current version and of the candidate (api-contract §5.2). The
     answer fits one response: large values are cut, and changes beyond the list budget are counted
     in `changesNotShown` (a shorter window or limit shows them)."""
     found: list[dict[str, Any]] = []

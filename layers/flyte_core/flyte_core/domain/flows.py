@@ -1,4 +1,4 @@
-"""Flow documents: validation with clear messages, normalisation, triggers and representations (spec 6)."""
+"""Flow documents: validation with clear messages, normalisation, triggers and representations (api-contract §6)."""
 
 from __future__ import annotations
 

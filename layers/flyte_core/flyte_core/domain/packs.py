@@ -1,4 +1,4 @@
-"""Packs: registration rules, ids and representations (spec section 3)."""
+"""Packs: registration rules, ids and representations (api-contract §3)."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def take_url(base: str, pack_id_: str) -> str:
 
 
 def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
-    """The pack as POST /v1/packs and GET /v1/packs/{id} show it (spec 3.2, key order kept)."""
+    """The pack as POST /v1/packs and GET /v1/packs/{id} show it (api-contract §3.2, key order kept)."""
     rep: dict[str, Any] = {"id": pack.id, "name": pack.name}
     if pack.labels:
         rep["labels"] = pack.labels

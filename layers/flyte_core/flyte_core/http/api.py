@@ -133,7 +133,7 @@ class Request:
         return base64.b64decode(body) if self.event.is_base64_encoded else body.encode("utf-8")
 
     def json_body(self, what: str = "request body") -> Any:
-        """The body as JSON, or as YAML when sent as application/x-yaml (spec 1.3)."""
+        """The body as JSON, or as YAML when sent as application/x-yaml (api-contract §1.3)."""
         return web.parse_body(self.raw_body(), self.content_type, what=what)
 
     @property

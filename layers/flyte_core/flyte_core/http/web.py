@@ -1,7 +1,7 @@
 """HTTP concerns of the Flyte contract, as pure functions over headers and bodies.
 
-Absolute links built from the request (spec 1.1), exact-string content negotiation between JSON and
-YAML (spec 1.3), and Go-compatible JSON output.
+Absolute links built from the request (api-contract §1.1), exact-string content negotiation between JSON and
+YAML (api-contract §1.3), and Go-compatible JSON output.
 """
 
 from __future__ import annotations
@@ -10,13 +10,14 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..domain import bounds
 from ..domain.errors import InvalidInput
 from ..domain.times import format_time
+
+if TYPE_CHECKING:
+    import yaml
 
 YAML_TYPE = "application/x-yaml"
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
@@ -73,6 +74,8 @@ def _json_default(value: Any) -> Any:
 
 
 def dump_yaml(value: Any) -> str:
+    import yaml  # here, not at the top: only a YAML request or response loads PyYAML
+
     return yaml.safe_dump(json.loads(dump_json(value)), sort_keys=True, allow_unicode=True, default_flow_style=False)
 
 
@@ -99,6 +102,8 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
     if body is None or not body.strip():
         raise InvalidInput(f"The {what} is empty.")
     if content_type == YAML_TYPE:
+        import yaml
+
         try:
             return bounds.load_yaml(body, what)
         except yaml.YAMLError as error:
@@ -128,6 +133,8 @@ def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> InvalidInput:
 def _reads_as_yaml(body: str, what: str) -> bool:
     """A YAML mapping or list (a bare word is valid YAML too, and means nothing here), read within
     the same bounds as any YAML body."""
+    import yaml  # only for a body that is not JSON, to say how to send it
+
     try:
         return isinstance(bounds.load_yaml(body, what), (dict, list))
     except (yaml.YAMLError, InvalidInput):

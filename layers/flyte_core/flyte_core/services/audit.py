@@ -1,4 +1,4 @@
-"""The audit of flow executions (spec 8): find executions by what their actions did, show one whole."""
+"""The audit of flow executions (api-contract §8): find executions by what their actions did, show one whole."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Daily upkeep: dead packs (spec 3.3, off by default as in the original) and actions whose last
+"""Daily upkeep: dead packs (api-contract §3.3, off by default as in the original) and actions whose last
 lease ran out with no pack polling for them (the original left those PENDING forever)."""
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def _created_by(action: Action, event: Event) -> bool:
 
 def renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
     """Templates as the pipeline renders them (datastore reads included), and Go's ParseBool."""
-    from ..domain import templating  # only the step matcher pays for jinja2 and re2
+    from ..domain import templating  # jinja2 and re2: for the step matcher (and flow validation) only
 
     def read_datastore(key: str) -> tuple[str, bytes]:
         item = adapters.datastore_table.get(key)

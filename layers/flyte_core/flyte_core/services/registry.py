@@ -7,7 +7,6 @@ from ..domain import times
 from ..domain.errors import found
 from ..domain.packs import Pack
 from ..observability import logger
-from . import pipeline
 
 
 def register(adapters: Adapters, pack: Pack) -> Pack:
@@ -16,6 +15,8 @@ def register(adapters: Adapters, pack: Pack) -> Pack:
     pack.last_seen = times.now()
     adapters.packs_table.save(pack)
     logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
+    from . import pipeline  # a registration offers waiting actions; listing or deleting packs needs none of it
+
     pipeline.enqueue_waiting(adapters, pack)
     return pack
 

@@ -1,6 +1,6 @@
 """Every filter a flow can use, in one flat table (name -> function(value, argument=None)).
 
-Flyte's own filters (spec 10.5) and pongo2's built-ins (spec 10.7) under their pongo2 names.
+Flyte's own filters (api-contract §10.5) and pongo2's built-ins (api-contract §10.7) under their pongo2 names.
 Inputs arrive with nil normalized to None; the engine wraps each function to do that, to bound
 the size of what it returns and to keep it out of compile-time constant folding.
 """
@@ -28,7 +28,7 @@ def _width(argument: Any) -> int:
     return width
 
 
-# -- Flyte filters (spec 10.5) -------------------------------------------------------------------
+# -- Flyte filters (api-contract §10.5) ---------------------------------------------------------
 
 def f_key(value: Any, argument: Any = None) -> Any:
     """Map lookup with the argument converted to a string; nil in, nil out."""
@@ -106,7 +106,7 @@ def f_safecopypaste(value: Any, argument: Any = None) -> str:
     return to_str(value).replace("\u00a0", " ")
 
 
-# -- pongo2 built-ins (spec 10.7) ----------------------------------------------------------------
+# -- pongo2 built-ins (api-contract §10.7) ------------------------------------------------------
 
 def f_add(value: Any, argument: Any = None) -> Any:
     if is_number(value) and is_number(argument):

@@ -1,4 +1,4 @@
-"""Flyte's template functions (spec 10.6), in one table (name -> function).
+"""Flyte's template functions (api-contract §10.6), in one table (name -> function).
 
 Arguments are type-checked like pongo2 checks Go signatures: integer parameters need integers,
 string parameters need strings (nil is not a string). Integral floats count as integers.

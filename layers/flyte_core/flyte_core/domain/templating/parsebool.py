@@ -1,4 +1,4 @@
-"""Go's ``strconv.ParseBool``: how a rendered criteria string becomes a decision (spec 5.4 step 3)."""
+"""Go's ``strconv.ParseBool``: how a rendered criteria string becomes a decision (api-contract §5.4 step 3)."""
 from __future__ import annotations
 
 _TRUE = frozenset(("1", "t", "T", "TRUE", "true", "True"))

@@ -2,7 +2,7 @@
 
 Values seen by templates are JSON-like (dict, list, str, int, float, bool, None), datetimes,
 and jinja2's Undefined (pongo2's nil: a missing key, an out-of-range index, an unknown name).
-Deliberate deviations from the original (spec 13.9) live here: numbers render naturally
+Deliberate deviations from the original (api-contract §13.9) live here: numbers render naturally
 (``5``, ``2.5``, not ``5.000000``), maps and lists render as JSON, ``5 == 5.0``.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The check every API request passes before it is routed (spec 9): policy, bearer token, claims.
+"""The check every API request passes before it is routed (api-contract §9): policy, bearer token, claims.
 
 Outcomes, as the original answered them (issue 11 item 4); every refusal has a problem+json body:
 - no rule for the path: 401;

@@ -16,8 +16,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import jwt
-
 from .tokens import ConfigurationError, InvalidToken, decode
 
 AUDIENCE = "flyte"
@@ -65,6 +63,8 @@ class BuiltInIssuer:
             raise ValueError(f"claim {sorted(reserved)[0]!r} is set by the issuer")
         payload = {**claims, "iss": self.issuer, "aud": AUDIENCE, "sub": subject, "iat": issued, "nbf": issued,
                    "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex}
+        import jwt  # minting is the admin command's business, not an API function's
+
         return jwt.encode(payload, self._key, algorithm=ALGORITHM)
 
 

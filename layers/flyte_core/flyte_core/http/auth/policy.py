@@ -1,4 +1,4 @@
-"""The authorisation policy of the original Flyte (spec 9): a YAML list of `{path, methods?, claims?}`
+"""The authorisation policy of the original Flyte (api-contract §9): a YAML list of `{path, methods?, claims?}`
 rules matched with the original router's syntax and precedence, and its claim-matching rules.
 
 Pure: no I/O beyond parsing the text handed in.
@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
-
-import yaml
 
 # The methods the original accepted in a policy file (anything else refused the start-up).
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE")
@@ -146,6 +144,8 @@ def parse_policy(text: str | bytes, source: str = "policy") -> Policy:
     """Parses a policy file. Scalars stay the text written (as the original's YAML decoder read them
     into strings): `[true, 1]` accepts the claim values "true" and "1". Unknown keys are refused, so
     that a misspelt `claim:` cannot silently leave a path open."""
+    import yaml  # only when auth is on: the policy is the one YAML an API function always reads
+
     try:
         document = yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as error:

@@ -1,0 +1,150 @@
+"""What each function loads at cold start (issue 10, items 4 and 12): only what its requests use.
+
+Each handler is imported as Lambda imports it - a fresh interpreter, the function's folder and the
+layer on sys.path, a Lambda-like environment - and the test reads which modules it loaded. Wall-clock
+time would be flaky on a busy machine; `make bench` (bench/bench_cold_start.py) measures the time,
+on the `sam build` output. Lazily imported libraries stay out until a request needs them:
+
+* PyYAML: a YAML body or `Accept: application/x-yaml` (and the auth policy, when auth is on);
+* Jinja2 and RE2: the step matcher's first match, and the validation of a posted flow;
+* fastjsonschema: the validation of a posted flow;
+* PyJWT and cryptography: the first request that carries a token;
+* the MIME parser (email.policy; http.client loads email.parser itself): a datastore upload.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LAYER = ROOT / "layers" / "flyte_core"
+FUNCTIONS = sorted(path.parent.name for path in (ROOT / "functions").glob("*/app.py"))
+API_FUNCTIONS = [name for name in FUNCTIONS if name not in ("step_matcher", "pack_reaper")]
+
+YAML = "yaml"
+TEMPLATES = ("jinja2", "re2", "flyte_core.domain.templating")
+SCHEMAS = "fastjsonschema"
+TOKENS = ("jwt", "cryptography")
+MIME = "email.policy"
+
+# What a request of that function may need, and so what it must not load before one does.
+NOT_AT_IMPORT = {name: (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME) for name in FUNCTIONS}
+# Functions that no request of theirs ever leads to these (they have no HTTP face, or no YAML).
+NEVER = {
+    "pack_reaper": (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
+    "step_matcher": (YAML, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
+}
+
+LIST_MODULES = """
+import json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import app
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def lambda_environment(function: str, **extra: str) -> dict[str, str]:
+    """A deployed function's environment as far as imports care (Powertools' tracer on, as with
+    Tracing: Active; X-Ray's Lambda mode; no auth unless asked)."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "LAMBDA_TASK_ROOT": str(ROOT / "functions" / function),
+        "POWERTOOLS_SERVICE_NAME": "flyte",
+        "POWERTOOLS_METRICS_NAMESPACE": "Flyte",
+        # template.yaml sets these on every function (settings refuse to start without them)
+        **{
+            f"FLYTE_{name}_TABLE": f"flyte-{name.lower()}"
+            for name in ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")
+        },
+        "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
+        **extra,
+    }
+
+
+def loaded_modules(function: str, **environment: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", LIST_MODULES, str(ROOT / "functions" / function), str(LAYER)],
+        env=lambda_environment(function, **environment),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT / "functions" / function,
+    )
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def at_import() -> dict[str, set[str]]:
+    """Every function's modules after its cold start, the interpreters run side by side."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(FUNCTIONS, pool.map(loaded_modules, FUNCTIONS), strict=True))
+
+
+def loaded(modules: set[str], names: tuple[str, ...] | str) -> list[str]:
+    names = (names,) if isinstance(names, str) else names
+    return sorted(module for module in modules for name in names if module == name or module.startswith(name + "."))
+
+
+def test_every_function_is_measured(at_import):
+    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher"} <= set(at_import)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_cold_start_loads_no_library_a_request_may_not_need(function, at_import):
+    assert loaded(at_import[function], NOT_AT_IMPORT[function]) == []
+
+
+@pytest.mark.parametrize("function", sorted(NEVER))
+def test_functions_without_an_http_face_load_none_of_it(function, at_import):
+    assert loaded(at_import[function], NEVER[function]) == []
+
+
+@pytest.mark.parametrize("function", API_FUNCTIONS)
+def test_api_functions_trace_aws_calls_only(function, at_import):
+    """X-Ray patches botocore alone: not sqlite3, requests, or PynamoDB's HTTP session a second time."""
+    modules = at_import[function]
+    assert "aws_xray_sdk.ext.botocore" in modules
+    assert loaded(modules, ("sqlite3", "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.requests")) == []
+
+
+def test_the_packs_function_loads_the_pipeline_with_the_first_registration_only(at_import):
+    """Listing, reading and deleting packs touch neither actions, flows nor the datastore."""
+    assert (
+        loaded(
+            at_import["packs"],
+            (
+                "flyte_core.services.pipeline",
+                "flyte_core.adapters.actions_table",
+                "flyte_core.adapters.flows_table",
+                "flyte_core.adapters.datastore_table",
+            ),
+        )
+        == []
+    )
+
+
+def test_with_auth_on_the_token_libraries_wait_for_the_first_token(tmp_path):
+    """Auth on (a policy and an OIDC issuer): the policy is read at cold start, PyJWT is not."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("- path: /health\n  methods: [GET]\n")
+    modules = loaded_modules(
+        "packs",
+        FLYTE_AUTH_POLICY_PATH=str(policy),
+        FLYTE_OIDC_ISSUER_URL="https://login.example.com/realms/ops",
+        FLYTE_OIDC_ISSUER_CLIENT_ID="flyte",
+    )
+    assert "flyte_core.http.auth.policy" in modules and YAML in modules
+    assert loaded(modules, TOKENS) == []
