@@ -61,12 +61,26 @@ def event(path: str, token: str | None) -> dict:
     headers = {"host": "bench.example.com", "accept": "application/json"}
     if token:
         headers["authorization"] = f"Bearer {token}"
-    return {"version": "2.0", "routeKey": f"GET {path}", "rawPath": path, "rawQueryString": "", "headers": headers,
-            "requestContext": {"http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                                        "userAgent": "bench"}, "requestId": "r", "routeKey": f"GET {path}",
-                               "stage": "$default", "accountId": "1", "apiId": "a", "domainName": "bench.example.com",
-                               "domainPrefix": "bench", "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 0},
-            "isBase64Encoded": False}
+    return {
+        "version": "2.0",
+        "routeKey": f"GET {path}",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": {
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "bench"},
+            "requestId": "r",
+            "routeKey": f"GET {path}",
+            "stage": "$default",
+            "accountId": "1",
+            "apiId": "a",
+            "domainName": "bench.example.com",
+            "domainPrefix": "bench",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }
 
 
 def resolver_request(environment: dict[str, str], token: str | None, count: int) -> tuple[float, float]:
@@ -100,8 +114,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             policy_path = Path(folder) / "policy.yaml"
             policy_path.write_text(POLICY, encoding="utf-8")
-            environment = {"FLYTE_AUTH_POLICY_PATH": str(policy_path), "FLYTE_OIDC_ISSUER_URL": provider.issuer,
-                           "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID}
+            environment = {
+                "FLYTE_AUTH_POLICY_PATH": str(policy_path),
+                "FLYTE_OIDC_ISSUER_URL": provider.issuer,
+                "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID,
+            }
             settings = auth_settings({**environment, "FLYTE_TOKEN_SECRET_ARN": "bench-secret"})
             guard = build_guard(settings, read_parameter=lambda name: "", read_secret=lambda arn: SECRET)
             rs256 = provider.token(groups=["sre"])

@@ -44,12 +44,25 @@ def burst(url: str, events: int, registrations: int, tag: str) -> list[tuple[str
 def _burst(url: str, events: int, registrations: int, tag: str) -> list[tuple[str, int, float]]:
     source = requests.post(f"{url}/v1/packs", json={"name": f"{tag}Source"}).json()
     events_url = next(link["href"] for link in source["links"] if link["rel"].endswith("event"))
-    jobs = [("event", lambda i=i: requests.post(events_url, json={"event": "Burst", "payload": {"n": i}}, timeout=60))
-            for i in range(events)]
-    jobs += [("registration", lambda i=i: requests.post(f"{url}/v1/packs", timeout=60, json={
-        "name": f"{tag}Pack{i}", "labels": {"env": "burst"},
-        "commands": [{"name": f"Command{c}", "events": ["Done", "Failed"]} for c in range(5)]}))
-        for i in range(registrations)]
+    jobs = [
+        ("event", lambda i=i: requests.post(events_url, json={"event": "Burst", "payload": {"n": i}}, timeout=60))
+        for i in range(events)
+    ]
+    jobs += [
+        (
+            "registration",
+            lambda i=i: requests.post(
+                f"{url}/v1/packs",
+                timeout=60,
+                json={
+                    "name": f"{tag}Pack{i}",
+                    "labels": {"env": "burst"},
+                    "commands": [{"name": f"Command{c}", "events": ["Done", "Failed"]} for c in range(5)],
+                },
+            ),
+        )
+        for i in range(registrations)
+    ]
     start = threading.Barrier(len(jobs))
 
     def timed(job):
@@ -82,19 +95,25 @@ def main() -> None:
             elapsed = time.perf_counter() - began
             seconds = [s for _, _, s in results]
             statuses = sorted({status for _, status, _ in results})
-            print(f"round {round_ + 1} ({'cold' if round_ == 0 else 'warm'}): {args.events} events + "
-                  f"{args.registrations} registrations in {elapsed:.2f} s; statuses {statuses}")
+            print(
+                f"round {round_ + 1} ({'cold' if round_ == 0 else 'warm'}): {args.events} events + "
+                f"{args.registrations} registrations in {elapsed:.2f} s; statuses {statuses}"
+            )
             for kind in ("event", "registration"):
                 mine = [s for k, _, s in results if k == kind]
-                print(f"  {kind + 's':<14} worst {max(mine):6.2f} s  p50 {percentile(mine, 50):6.2f} s  "
-                      f"p99 {percentile(mine, 99):6.2f} s")
+                print(
+                    f"  {kind + 's':<14} worst {max(mine):6.2f} s  p50 {percentile(mine, 50):6.2f} s  "
+                    f"p99 {percentile(mine, 99):6.2f} s"
+                )
             print(f"  worst request  {max(seconds):6.2f} s (flyte-client's timeout: {FLYTE_CLIENT_TIMEOUT_SECONDS} s)")
         time.sleep(1)  # the stream's step matcher invocations of the burst
         environments = {name: runtime.environments for name, runtime in stack.runtimes.items()}
         memory = sum(runtime.rss_bytes() for runtime in stack.runtimes.values())
-        print(f"environments: {sum(environments.values())} in all "
-              f"({', '.join(f'{name} {count}' for name, count in sorted(environments.items()))}); "
-              f"resident memory of the workers {memory / 2**20:.0f} MB")
+        print(
+            f"environments: {sum(environments.values())} in all "
+            f"({', '.join(f'{name} {count}' for name, count in sorted(environments.items()))}); "
+            f"resident memory of the workers {memory / 2**20:.0f} MB"
+        )
 
 
 if __name__ == "__main__":

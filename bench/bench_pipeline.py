@@ -39,8 +39,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summary(name: str, values_ms: list[float]) -> str:
-    return (f"{name:<48} n={len(values_ms):<5} p50={percentile(values_ms, 50):7.1f} ms  "
-            f"p99={percentile(values_ms, 99):7.1f} ms  mean={statistics.mean(values_ms):7.1f} ms")
+    return (
+        f"{name:<48} n={len(values_ms):<5} p50={percentile(values_ms, 50):7.1f} ms  "
+        f"p99={percentile(values_ms, 99):7.1f} ms  mean={statistics.mean(values_ms):7.1f} ms"
+    )
 
 
 class Pack:
@@ -78,11 +80,27 @@ def action_created_at(url: str, flow: str, step: str) -> datetime:
 
 def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) -> tuple[list[float], list[float]]:
     """Register `flows` flows (each its own trigger event), then time events that match one of them."""
+
     def post_flow(index: int) -> None:
-        response = requests.post(f"{stack.url}/v1/flows", json={"name": f"{tag}{index}", "steps": [{
-            "id": "s", "event": {"packName": f"{tag}Src", "name": f"E{index}"},
-            "context": {"who": "{{ Event.Payload.who }}"}, "criteria": "{{ Event.Payload.n >= 0 }}",
-            "command": {"packName": f"{tag}Dst", "name": "Do", "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"}}}]})
+        response = requests.post(
+            f"{stack.url}/v1/flows",
+            json={
+                "name": f"{tag}{index}",
+                "steps": [
+                    {
+                        "id": "s",
+                        "event": {"packName": f"{tag}Src", "name": f"E{index}"},
+                        "context": {"who": "{{ Event.Payload.who }}"},
+                        "criteria": "{{ Event.Payload.n >= 0 }}",
+                        "command": {
+                            "packName": f"{tag}Dst",
+                            "name": "Do",
+                            "input": {"n": "{{ Event.Payload.n }}", "who": "{{ Context.who }}"},
+                        },
+                    }
+                ],
+            },
+        )
         assert response.status_code == 201, response.text
 
     with ThreadPoolExecutor(max_workers=8) as posting:
@@ -104,8 +122,15 @@ def measure_event_latency(stack: LocalStack, flows: int, events: int, tag: str) 
 
 
 def measure_pickup(stack: LocalStack, samples: int) -> list[float]:
-    requests.post(f"{stack.url}/v1/flows", json={"name": "pickup", "steps": [{
-        "id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}]})
+    requests.post(
+        f"{stack.url}/v1/flows",
+        json={
+            "name": "pickup",
+            "steps": [
+                {"id": "s", "event": {"packName": "PickSrc", "name": "E"}, "command": {"packName": "PickDst", "name": "Do"}}
+            ],
+        },
+    )
     source, destination = Pack(stack.url, "PickSrc"), Pack(stack.url, "PickDst")
     delays = []
     for sample in range(samples + 3):  # the first three warm the functions' environments (cold starts)
@@ -128,8 +153,10 @@ def quick_start_requests(stack: LocalStack) -> None:
     slack, shell = Pack(stack.url, "Slack"), Pack(stack.url, "Shell")
     time.sleep(0.5)
     before = {name: Counter(runtime.aws_requests) for name, runtime in stack.runtimes.items()}
-    slack.send("ReceivedMessage", {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
-                                   "timestamp": "1.1", "threadTimestamp": ""})
+    slack.send(
+        "ReceivedMessage",
+        {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"}, "timestamp": "1.1", "threadTimestamp": ""},
+    )
     command = shell.take_until(wait=5)
     shell.result(command, "Output", {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0})
     reply = slack.take_until(wait=5)
@@ -145,8 +172,10 @@ def quick_start_requests(stack: LocalStack) -> None:
     # The step matcher makes no other UpdateItem: each one is the trace written back onto an event.
     events = 3  # the message, and the two results
     traces = (stack.runtimes["StepMatcherFunction"].aws_requests - before["StepMatcherFunction"])["dynamodb.UpdateItem"]
-    print(f"  per event ({events} events through the stream): {total / events:.1f} requests with traces "
-          f"({traces} trace writes), {(total - traces) / events:.1f} without")
+    print(
+        f"  per event ({events} events through the stream): {total / events:.1f} requests with traces "
+        f"({traces} trace writes), {(total - traces) / events:.1f} without"
+    )
 
 
 def measure_replay(stack: LocalStack, events: int) -> None:
@@ -156,9 +185,21 @@ def measure_replay(stack: LocalStack, events: int) -> None:
     slack = Pack(stack.url, "Slack")
     started = time.time()
     with ThreadPoolExecutor(max_workers=4) as sending:
-        list(sending.map(lambda n: slack.send("ReceivedMessage", {
-            "message": ["flyte uk-bank-holidays", "flyte uk bank holidays", "hello"][n % 3], "channelId": "C1",
-            "user": {"id": "U1"}, "timestamp": f"{n}.1", "threadTimestamp": ""}), range(events)))
+        list(
+            sending.map(
+                lambda n: slack.send(
+                    "ReceivedMessage",
+                    {
+                        "message": ["flyte uk-bank-holidays", "flyte uk bank holidays", "hello"][n % 3],
+                        "channelId": "C1",
+                        "user": {"id": "U1"},
+                        "timestamp": f"{n}.1",
+                        "threadTimestamp": "",
+                    },
+                ),
+                range(events),
+            )
+        )
     while True:
         listed = requests.get(f"{stack.url}/v1/audit/events", params={"packName": "Slack", "limit": 1000}).json()["events"]
         if len(listed) >= min(events, 1000) and all(e["status"] == "processed" for e in listed):
@@ -174,9 +215,11 @@ def measure_replay(stack: LocalStack, events: int) -> None:
         response = requests.post(f"{stack.url}/v1/flows/replay", json={"flow": candidate, "since": "PT1H", "limit": 1000})
         elapsed = time.time() - started
         answer = response.json()
-        print(f"    replay, limit 1000: {response.status_code} in {elapsed:.2f} s: {answer['eventsConsidered']} events "
-              f"considered, {len(answer['changes'])} changes, {answer['unchanged']} unchanged"
-              + (" (first call: cold start)" if attempt == 0 else ""))
+        print(
+            f"    replay, limit 1000: {response.status_code} in {elapsed:.2f} s: {answer['eventsConsidered']} events "
+            f"considered, {len(answer['changes'])} changes, {answer['unchanged']} unchanged"
+            + (" (first call: cold start)" if attempt == 0 else "")
+        )
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ and prints microseconds per step evaluation and the ratio flyte/bare (target <= 
 Also prints the cold cost (first render of a new template: translate + compile).
 Not a test: it prints figures and never fails.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,24 +38,33 @@ NOW = datetime(2024, 4, 1, 12, 0, tzinfo=UTC)
 SLACK_EVENT = {
     "Name": "ReceivedMessage",
     "Pack": {"Id": "Slack", "Name": "Slack", "Labels": {}},
-    "Payload": {"channelId": "C0123", "user": {"id": "U42", "name": "jo"},
-                "message": "flyte uk-bank-holidays", "timestamp": "1650000000.000100",
-                "threadTimestamp": "1650000000.000100", "replyCount": 0},
-    "CreatedAt": NOW, "ReceivedAt": NOW,
+    "Payload": {
+        "channelId": "C0123",
+        "user": {"id": "U42", "name": "jo"},
+        "message": "flyte uk-bank-holidays",
+        "timestamp": "1650000000.000100",
+        "threadTimestamp": "1650000000.000100",
+        "replyCount": 0,
+    },
+    "CreatedAt": NOW,
+    "ReceivedAt": NOW,
 }
 SHELL_EVENT = {
     "Name": "Output",
     "Pack": {"Id": "Shell", "Name": "Shell", "Labels": {}},
-    "Payload": {"stdout": "2024-05-06 - Early May bank holiday\n2024-05-27 - Spring bank holiday\n",
-                "stderr": "", "exit_code": 0},
-    "CreatedAt": NOW, "ReceivedAt": NOW,
+    "Payload": {
+        "stdout": "2024-05-06 - Early May bank holiday\n2024-05-27 - Spring bank holiday\n",
+        "stderr": "",
+        "exit_code": 0,
+    },
+    "CreatedAt": NOW,
+    "ReceivedAt": NOW,
 }
 PARENT_CONTEXT = {"Tts": "1650000000.000100", "ChannelID": "C0123", "Requestor": "U42"}
 
 # The same templates in plain Jinja2 syntax, for the bare sandbox.
 BARE_SYNTAX = {
-    "{{ Event.Payload.message|match:'^flyte(\\\\s+)uk-bank-holidays$' }}":
-        "{{ Event.Payload.message|match('^flyte(\\\\s+)uk-bank-holidays$') }}",
+    "{{ Event.Payload.message|match:'^flyte(\\\\s+)uk-bank-holidays$' }}": "{{ Event.Payload.message|match('^flyte(\\\\s+)uk-bank-holidays$') }}",
     "{{ Event.Payload.exit_code|integer == 0 }}": "{{ (Event.Payload.exit_code|integer) == 0 }}",
 }
 
@@ -77,8 +87,9 @@ def templated(step: dict) -> list[str]:
     return found + strings(step["command"].get("input"))
 
 
-def evaluate_step(step: dict, event: dict, parent: dict, render: Callable[[str, dict], str],
-                  parse_bool: Callable[[str], bool]) -> Any:
+def evaluate_step(
+    step: dict, event: dict, parent: dict, render: Callable[[str, dict], str], parse_bool: Callable[[str], bool]
+) -> Any:
     """Spec 5.4 in miniature: context, pack labels, criteria, command labels, input."""
     variables = {"Event": event, "Context": parent}
     context = dict(parent)
@@ -109,8 +120,7 @@ def flyte_renderer() -> tuple[Callable[[str, dict], str], Callable[[str], bool]]
     return (lambda source, variables: render(source, variables)), parse_bool
 
 
-def bare_renderer(sources: list[str], lean: bool = False
-                  ) -> tuple[Callable[[str, dict], str], Callable[[str], bool]]:
+def bare_renderer(sources: list[str], lean: bool = False) -> tuple[Callable[[str, dict], str], Callable[[str], bool]]:
     """lean=False: ``Template.render(variables)``, the documented API. lean=True: the compiled
     root function with a plain Context, i.e. without Template.render's per-call copies of the
     globals (what flyte's engine does; a lower bound for any Jinja2-based engine)."""
@@ -167,8 +177,10 @@ def main() -> None:
 
     flow = yaml.safe_load(QUICK_START)
     steps = flow["steps"]
-    cases = [("step 1 (Slack ReceivedMessage)", steps[0], SLACK_EVENT, {}),
-             ("step 2 (Shell Output)", steps[1], SHELL_EVENT, PARENT_CONTEXT)]
+    cases = [
+        ("step 1 (Slack ReceivedMessage)", steps[0], SLACK_EVENT, {}),
+        ("step 2 (Shell Output)", steps[1], SHELL_EVENT, PARENT_CONTEXT),
+    ]
     sources = sorted({s for step in steps for s in templated(step)})
 
     t0 = time.perf_counter()
@@ -186,19 +198,21 @@ def main() -> None:
     cold_us = (time.perf_counter() - t0) / len(sources) * 1e6
 
     print(f"python {sys.version.split()[0]}; templates in the flow: {len(sources)}")
-    print(f"engine import (jinja2 + re2 + engine): {import_ms:.1f} ms; "
-          f"cold compile (translate + Jinja2 compile): {cold_us:.0f} us per template")
+    print(
+        f"engine import (jinja2 + re2 + engine): {import_ms:.1f} ms; "
+        f"cold compile (translate + Jinja2 compile): {cold_us:.0f} us per template"
+    )
     print()
-    print(f"{'step evaluation':32} {'bare render()':>14} {'bare lean':>11} {'flyte':>10} "
-          f"{'flyte/bare':>11} {'flyte/lean':>11}")
+    print(f"{'step evaluation':32} {'bare render()':>14} {'bare lean':>11} {'flyte':>10} {'flyte/bare':>11} {'flyte/lean':>11}")
     totals = [0.0, 0.0, 0.0]
     for title, step, event, parent in cases:
         expected = evaluate_step(step, event, parent, bare_render, bare_bool)
         assert evaluate_step(step, event, parent, flyte_render, flyte_bool) == expected, title
         assert evaluate_step(step, event, parent, lean_render, lean_bool) == expected, title
-        figures = [timed(lambda r=r, b=b, s=step, e=event, p=parent: evaluate_step(s, e, p, r, b), args.seconds)
-                   for r, b in ((bare_render, bare_bool), (lean_render, lean_bool),
-                                (flyte_render, flyte_bool))]
+        figures = [
+            timed(lambda r=r, b=b, s=step, e=event, p=parent: evaluate_step(s, e, p, r, b), args.seconds)
+            for r, b in ((bare_render, bare_bool), (lean_render, lean_bool), (flyte_render, flyte_bool))
+        ]
         totals = [t + f for t, f in zip(totals, figures, strict=True)]
         bare, lean, flyte = figures
         print(f"{title:32} {bare:12.2f}us {lean:9.2f}us {flyte:8.2f}us {flyte / bare:11.2f} {flyte / lean:11.2f}")
@@ -210,8 +224,9 @@ def main() -> None:
     for source in sources:
         event = SHELL_EVENT if "exit_code" in source or "stdout" in source else SLACK_EVENT
         variables = {"Event": event, "Context": PARENT_CONTEXT}
-        figures = [timed(lambda r=r, s=source, v=variables: r(s, v), args.seconds / 4)
-                   for r in (bare_render, lean_render, flyte_render)]
+        figures = [
+            timed(lambda r=r, s=source, v=variables: r(s, v), args.seconds / 4) for r in (bare_render, lean_render, flyte_render)
+        ]
         label = source.replace("\n", "\\n")
         label = label if len(label) <= 60 else label[:57] + "..."
         print(f"  {label:60} {figures[0]:8.2f}us {figures[1]:7.2f}us {figures[2]:7.2f}us")

@@ -14,22 +14,38 @@ from .stack import LocalStack, PortInUse, auth_environment
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="flyte_local", description=__doc__)
-    parser.add_argument("--host", default=os.environ.get("FLYTE_HOST", "127.0.0.1"),
-                        help="address to listen on (FLYTE_HOST, default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("FLYTE_PORT", "8080")),
-                        help="port to listen on (FLYTE_PORT, default 8080)")
-    parser.add_argument("--aws-endpoint", default=os.environ.get("FLYTE_LOCAL_AWS_ENDPOINT"),
-                        help="use this DynamoDB/SQS endpoint instead of starting moto (FLYTE_LOCAL_AWS_ENDPOINT)")
-    parser.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a template parameter, e.g. --parameter ActionLeaseSeconds=30")
+    parser.add_argument(
+        "--host", default=os.environ.get("FLYTE_HOST", "127.0.0.1"), help="address to listen on (FLYTE_HOST, default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("FLYTE_PORT", "8080")), help="port to listen on (FLYTE_PORT, default 8080)"
+    )
+    parser.add_argument(
+        "--aws-endpoint",
+        default=os.environ.get("FLYTE_LOCAL_AWS_ENDPOINT"),
+        help="use this DynamoDB/SQS endpoint instead of starting moto (FLYTE_LOCAL_AWS_ENDPOINT)",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template parameter, e.g. --parameter ActionLeaseSeconds=30",
+    )
     args = parser.parse_args()
-    logging.basicConfig(level=os.environ.get("FLYTE_LOCAL_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("FLYTE_LOCAL_LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for noisy in ("werkzeug", "botocore.credentials", "pynamodb.settings"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     overrides = dict(item.split("=", 1) for item in args.parameter)
-    stack = LocalStack(host=args.host, port=args.port, endpoint=args.aws_endpoint, parameter_overrides=overrides,
-                       environment=auth_environment(os.environ))
+    stack = LocalStack(
+        host=args.host,
+        port=args.port,
+        endpoint=args.aws_endpoint,
+        parameter_overrides=overrides,
+        environment=auth_environment(os.environ),
+    )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())

@@ -102,11 +102,21 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, template: Path = TEMPLATE) -> Application:
     document = load_template(template)
     resources: dict[str, Any] = document.get("Resources", {})
-    parameters: dict[str, str | None] = {name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()}
+    parameters: dict[str, str | None] = {
+        name: str(spec.get("Default", "")) for name, spec in document.get("Parameters", {}).items()
+    }
     parameters.update(LOCAL_PARAMETERS)
     parameters.update(parameter_overrides or {})
-    parameters.update({"AWS::StackName": STACK_NAME, "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-                       "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None})
+    parameters.update(
+        {
+            "AWS::StackName": STACK_NAME,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }
+    )
 
     app = Application()
     refs: dict[str, Any] = {}
@@ -169,32 +179,42 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             environment=environment,
             layers=[Path(layer) for layer in props.get("Layers", [])],
             timeout=int(props.get("Timeout", 3)),
-            reserved_concurrency=int(props["ReservedConcurrentExecutions"]) if props.get("ReservedConcurrentExecutions") else None,
+            reserved_concurrency=int(props["ReservedConcurrentExecutions"])
+            if props.get("ReservedConcurrentExecutions")
+            else None,
         )
         for event_name, event in (props.get("Events") or {}).items():
             kind, event_props = event.get("Type"), event.get("Properties", {})
             if kind == "HttpApi":
-                app.routes.append(Route(event_props.get("Method", "ANY").upper(), event_props.get("Path", "$default"), logical_id))
+                app.routes.append(
+                    Route(event_props.get("Method", "ANY").upper(), event_props.get("Path", "$default"), logical_id)
+                )
             elif kind == "DynamoDB":
                 destination = (event_props.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
-                app.streams.append(StreamSource(
-                    function=logical_id,
-                    table=arn_to_table[event_props["Stream"]],
-                    batch_size=int(event_props.get("BatchSize", 100)),
-                    starting_position=event_props.get("StartingPosition", "LATEST"),
-                    maximum_retry_attempts=int(event_props.get("MaximumRetryAttempts", -1)),
-                    maximum_record_age_seconds=int(event_props.get("MaximumRecordAgeInSeconds", -1)),
-                    bisect_on_error=bool(event_props.get("BisectBatchOnFunctionError", False)),
-                    report_item_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
-                    on_failure_queue=arn_to_queue.get(destination) if destination else None,
-                    batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
-                    filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
-                ))
+                app.streams.append(
+                    StreamSource(
+                        function=logical_id,
+                        table=arn_to_table[event_props["Stream"]],
+                        batch_size=int(event_props.get("BatchSize", 100)),
+                        starting_position=event_props.get("StartingPosition", "LATEST"),
+                        maximum_retry_attempts=int(event_props.get("MaximumRetryAttempts", -1)),
+                        maximum_record_age_seconds=int(event_props.get("MaximumRecordAgeInSeconds", -1)),
+                        bisect_on_error=bool(event_props.get("BisectBatchOnFunctionError", False)),
+                        report_item_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
+                        on_failure_queue=arn_to_queue.get(destination) if destination else None,
+                        batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
+                        filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
+                    )
+                )
             elif kind in ("Schedule", "ScheduleV2"):
                 enabled = event_props.get("Enabled", event_props.get("State", "ENABLED") == "ENABLED")
-                app.schedules.append(Schedule(
-                    function=logical_id, name=event_name,
-                    expression=event_props.get("Schedule") or event_props.get("ScheduleExpression"),
-                    enabled=str(enabled).lower() == "true", input=event_props.get("Input"),
-                ))
+                app.schedules.append(
+                    Schedule(
+                        function=logical_id,
+                        name=event_name,
+                        expression=event_props.get("Schedule") or event_props.get("ScheduleExpression"),
+                        enabled=str(enabled).lower() == "true",
+                        input=event_props.get("Input"),
+                    )
+                )
     return app

@@ -20,8 +20,15 @@ from .application import REGION, ROOT, Application
 log = logging.getLogger("flyte_local")
 
 _TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput")
-_QUEUE_ATTRIBUTES = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
-                     "VisibilityTimeout", "FifoQueue", "ContentBasedDeduplication")
+_QUEUE_ATTRIBUTES = (
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "ReceiveMessageWaitTimeSeconds",
+    "VisibilityTimeout",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+)
 
 
 def _pythonpath() -> str:
@@ -35,8 +42,12 @@ class Backend:
         self._server = None
         self._clients: dict[str, Any] = {}
         if endpoint is None:
-            self._server = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server", "--port", str(port)], stdout=subprocess.PIPE,
-                                            text=True, env={**os.environ, "PYTHONPATH": _pythonpath()})
+            self._server = subprocess.Popen(
+                [sys.executable, "-m", "flyte_local.moto_server", "--port", str(port)],
+                stdout=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "PYTHONPATH": _pythonpath()},
+            )
             assert self._server.stdout is not None  # stdout=PIPE
             line = self._server.stdout.readline()
             if not line.startswith("listening on "):
@@ -50,7 +61,8 @@ class Backend:
         """A client of the backend (cached: creating a boto3 client costs tens of milliseconds)."""
         if service not in self._clients:
             self._clients[service] = boto3.session.Session().client(
-                service, region_name=os.environ.get("AWS_REGION", REGION), endpoint_url=self.endpoint)
+                service, region_name=os.environ.get("AWS_REGION", REGION), endpoint_url=self.endpoint
+            )
         return self._clients[service]
 
     def create_resources(self, app: Application) -> None:
@@ -105,7 +117,11 @@ def _create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> None:
     for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
         if props.get(index_kind):
             args[index_kind] = [
-                {key: value for key, value in index.items() if key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")}
+                {
+                    key: value
+                    for key, value in index.items()
+                    if key in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput")
+                }
                 for index in props[index_kind]
             ]
     if props.get("StreamSpecification"):
@@ -119,12 +135,17 @@ def _create_table(dynamodb: Any, name: str, props: dict[str, Any]) -> None:
         return
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
-        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]})
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+        )
 
 
 def _create_queue(sqs: Any, name: str, props: dict[str, Any]) -> None:
-    attributes = {key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
-                  for key in _QUEUE_ATTRIBUTES if key in props}
+    attributes = {
+        key: str(props[key]).lower() if isinstance(props[key], bool) else str(props[key])
+        for key in _QUEUE_ATTRIBUTES
+        if key in props
+    }
     if props.get("RedrivePolicy"):
         attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
     sqs.create_queue(QueueName=name, Attributes=attributes)

@@ -9,8 +9,24 @@ from typing import Any
 
 import yaml
 
-_TAGS = ("Ref", "Sub", "GetAtt", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or",
-         "FindInMap", "Base64", "GetAZs", "ImportValue", "Condition")
+_TAGS = (
+    "Ref",
+    "Sub",
+    "GetAtt",
+    "Join",
+    "Select",
+    "Split",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "FindInMap",
+    "Base64",
+    "GetAZs",
+    "ImportValue",
+    "Condition",
+)
 
 
 class _Loader(yaml.SafeLoader):
@@ -51,8 +67,13 @@ class UnsupportedIntrinsic(Exception):
 class Resolver:
     """Resolves intrinsic functions against parameters, pseudo parameters and local physical names."""
 
-    def __init__(self, parameters: Mapping[str, Any], refs: Mapping[str, Any], attributes: Mapping[tuple[str, str], Any],
-                 conditions: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        parameters: Mapping[str, Any],
+        refs: Mapping[str, Any],
+        attributes: Mapping[tuple[str, str], Any],
+        conditions: Mapping[str, Any] | None = None,
+    ):
         self.parameters = parameters
         self.refs = refs
         self.attributes = attributes
@@ -73,7 +94,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             if key == "Ref":
                 return self._ref(argument)
             if key == "Fn::GetAtt":

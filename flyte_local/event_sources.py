@@ -51,8 +51,9 @@ class StreamPoller:
     reported item failures and errors are retried from the first failed record, batches are bisected
     on error when configured, and records that exhaust their retries or age go to the on-failure queue."""
 
-    def __init__(self, source: StreamSource, app: Application, backend: Any, invoke: Callable[[str, Any], Any],
-                 wake: threading.Event) -> None:
+    def __init__(
+        self, source: StreamSource, app: Application, backend: Any, invoke: Callable[[str, Any], Any], wake: threading.Event
+    ) -> None:
         self.source = source
         self.invoke = invoke
         self.wake = wake
@@ -81,8 +82,11 @@ class StreamPoller:
         for shard in shards:
             if shard["ShardId"] not in self._iterators:
                 self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON" if self.source.starting_position == "TRIM_HORIZON" or self._iterators else "LATEST",
+                    StreamArn=self.stream_arn,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON"
+                    if self.source.starting_position == "TRIM_HORIZON" or self._iterators
+                    else "LATEST",
                 )["ShardIterator"]
 
     def _run(self) -> None:
@@ -166,18 +170,30 @@ class StreamPoller:
     def _send_to_failure_destination(self, batch: list[dict[str, Any]], attempts: int) -> None:
         first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
         failure = {
-            "requestContext": {"requestId": str(uuid.uuid4()), "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.source.function}",
-                               "condition": "RetryAttemptsExhausted", "approximateInvokeCount": attempts},
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.source.function}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
-            "DDBStreamBatchInfo": {"shardId": next(iter(self._iterators), ""), "startSequenceNumber": first["SequenceNumber"],
-                                   "endSequenceNumber": last["SequenceNumber"],
-                                   "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
-                                   "approximateArrivalOfLastRecord": last.get("ApproximateCreationDateTime"),
-                                   "batchSize": len(batch), "streamArn": self.stream_arn},
+            "DDBStreamBatchInfo": {
+                "shardId": next(iter(self._iterators), ""),
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": first.get("ApproximateCreationDateTime"),
+                "approximateArrivalOfLastRecord": last.get("ApproximateCreationDateTime"),
+                "batchSize": len(batch),
+                "streamArn": self.stream_arn,
+            },
         }
-        log.error("%d stream record(s) exhausted their retries; sent to %s", len(batch), self.failure_queue or "nowhere (no destination)")
+        log.error(
+            "%d stream record(s) exhausted their retries; sent to %s",
+            len(batch),
+            self.failure_queue or "nowhere (no destination)",
+        )
         if self.failure_queue:
             url = self.sqs.get_queue_url(QueueName=self.failure_queue)["QueueUrl"]
             self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(failure))
@@ -185,8 +201,10 @@ class StreamPoller:
 
 # --- schedules ---------------------------------------------------------------------------------
 
-_NAMES = {**{d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)},
-          **{m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}}
+_NAMES = {
+    **{d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)},
+    **{m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)},
+}
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
@@ -213,9 +231,14 @@ def cron_matches(expression: str, at: datetime) -> bool:
     """EventBridge cron (minutes hours day-of-month month day-of-week year) at a UTC minute."""
     minute, hour, day, month, weekday, *year = expression.split()
     aws_weekday = (at.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
-    return (_field_matches(minute, at.minute) and _field_matches(hour, at.hour) and _field_matches(day, at.day)
-            and _field_matches(month, at.month) and _field_matches(weekday, aws_weekday)
-            and (not year or _field_matches(year[0], at.year)))
+    return (
+        _field_matches(minute, at.minute)
+        and _field_matches(hour, at.hour)
+        and _field_matches(day, at.day)
+        and _field_matches(month, at.month)
+        and _field_matches(weekday, aws_weekday)
+        and (not year or _field_matches(year[0], at.year))
+    )
 
 
 def next_fire(expression: str, after: datetime) -> datetime:
@@ -236,9 +259,17 @@ def next_fire(expression: str, after: datetime) -> datetime:
 def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
     if schedule.input is not None:
         return json.loads(schedule.input) if isinstance(schedule.input, str) else schedule.input
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": ACCOUNT, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{schedule.function}-{schedule.name}"], "detail": {}}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{schedule.function}-{schedule.name}"],
+        "detail": {},
+    }
 
 
 class SchedulePoller:

@@ -63,8 +63,9 @@ class CompiledRoute:
 
 
 class Gateway:
-    def __init__(self, routes: list[Route], invoke: Callable[[str, dict], dict],
-                 after_request: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, routes: list[Route], invoke: Callable[[str, dict], dict], after_request: Callable[[], None] | None = None
+    ) -> None:
         self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
         self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
@@ -88,8 +89,16 @@ class Gateway:
         """The methods some route has for this path (for a 405's Allow header)."""
         return sorted({c.route.method for c in self.routes if c.regex.fullmatch(path)})
 
-    def build_event(self, compiled: CompiledRoute, params: dict[str, str], method: str, target: str,
-                    headers: dict[str, str], body: bytes, source_ip: str) -> dict:
+    def build_event(
+        self,
+        compiled: CompiledRoute,
+        params: dict[str, str],
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        source_ip: str,
+    ) -> dict:
         parts = urlsplit(target)
         query: dict[str, str] = {}
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -111,12 +120,22 @@ class Gateway:
             "rawQueryString": parts.query,
             "headers": headers,
             "requestContext": {
-                "accountId": ACCOUNT, "apiId": "local", "domainName": headers.get("host", "localhost"),
+                "accountId": ACCOUNT,
+                "apiId": "local",
+                "domainName": headers.get("host", "localhost"),
                 "domainPrefix": headers.get("host", "localhost").split(".")[0],
-                "http": {"method": method, "path": parts.path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                         "userAgent": headers.get("user-agent", "")},
-                "requestId": uuid.uuid4().hex, "routeKey": route_key, "stage": "$default",
-                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"), "timeEpoch": int(now.timestamp() * 1000),
+                "http": {
+                    "method": method,
+                    "path": parts.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": source_ip,
+                    "userAgent": headers.get("user-agent", ""),
+                },
+                "requestId": uuid.uuid4().hex,
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+                "timeEpoch": int(now.timestamp() * 1000),
             },
             "isBase64Encoded": bool(body) and text_body is None,
         }
@@ -169,8 +188,11 @@ class Gateway:
                 if found is None:
                     allowed = gateway.allowed_methods(path)
                     if allowed:
-                        self._problem(405, f"{self.command} is not allowed on {path}; use {', '.join(allowed)}.",
-                                      {"allow": ", ".join(allowed)})
+                        self._problem(
+                            405,
+                            f"{self.command} is not allowed on {path}; use {', '.join(allowed)}.",
+                            {"allow": ", ".join(allowed)},
+                        )
                     else:
                         self._problem(404, f"No route for {self.command} {path}.")
                     return

@@ -45,7 +45,8 @@ def item_level_transaction_rollback() -> None:
     from moto.dynamodb.models.table import Table
 
     dynamodb_models.copy = types.SimpleNamespace(  # type: ignore[assignment]  # moto's module sees only these two
-        copy=copy.copy, deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo))
+        copy=copy.copy, deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo)
+    )
     original = dynamodb_models.DynamoDBBackend.transact_write_items
 
     def stored(table: Table, hash_value: Any, range_value: Any) -> Any:
@@ -73,8 +74,15 @@ def item_level_transaction_rollback() -> None:
                 continue
             hash_value = DynamoType(key[table.hash_key_attr])
             range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
-            saved.append((table, hash_value, range_value, copy.deepcopy(stored(table, hash_value, range_value)),
-                          len(table.stream_shard.items) if table.stream_shard else 0))
+            saved.append(
+                (
+                    table,
+                    hash_value,
+                    range_value,
+                    copy.deepcopy(stored(table, hash_value, range_value)),
+                    len(table.stream_shard.items) if table.stream_shard else 0,
+                )
+            )
         try:
             return original(self, transact_items)
         except Exception:
@@ -139,8 +147,13 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     item_level_transaction_rollback()
     key_queries_read_their_partition()
-    server = make_server(args.host, args.port, one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
-                         threaded=True, request_handler=KeepAliveHandler)
+    server = make_server(
+        args.host,
+        args.port,
+        one_dynamodb_request_at_a_time(DomainDispatcherApplication(create_backend_app)),
+        threaded=True,
+        request_handler=KeepAliveHandler,
+    )
     server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True makes a ThreadingMixIn server
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"listening on {server.server_address[1]}", flush=True)

@@ -23,7 +23,7 @@ INFO = {
     "title": "Flyte API",
     "version": "1",
     "description": "Flyte binds tools into automated flows: packs send events, flows' steps turn them into "
-                   "actions for packs to run. Compatible with the original Flyte API (docs/api-contract.md in the repository).",
+    "actions for packs to run. Compatible with the original Flyte API (docs/api-contract.md in the repository).",
 }
 
 
@@ -33,13 +33,19 @@ class RouteMismatch(Exception):
 
 def build_document() -> dict[str, Any]:
     app = application.load("http://127.0.0.1:0")
-    handlers = [FunctionRuntime(app.functions[logical_id]).load_module()  # puts the layer on sys.path
-                for logical_id in sorted({route.function for route in app.routes})]
+    handlers = [
+        FunctionRuntime(app.functions[logical_id]).load_module()  # puts the layer on sys.path
+        for logical_id in sorted({route.function for route in app.routes})
+    ]
     from flyte_core.http import contract
 
-    document: dict[str, Any] = {"openapi": None, "info": INFO, "security": contract.SECURITY, "paths": {},
-                                "components": {"schemas": dict(sorted(contract.SCHEMAS.items())),
-                                               "securitySchemes": contract.SECURITY_SCHEMES}}
+    document: dict[str, Any] = {
+        "openapi": None,
+        "info": INFO,
+        "security": contract.SECURITY,
+        "paths": {},
+        "components": {"schemas": dict(sorted(contract.SCHEMAS.items())), "securitySchemes": contract.SECURITY_SCHEMES},
+    }
     documented: set[tuple[str, str]] = set()
     for module in handlers:
         schema = json.loads(module.app.get_openapi_json_schema(title=INFO["title"], version=INFO["version"]))
@@ -47,15 +53,20 @@ def build_document() -> dict[str, Any]:
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():
                 if operation.get("operationId") not in contract.OPERATIONS:
-                    raise RouteMismatch(f"{method.upper()} {path} ({operation.get('operationId')}) has no entry in "
-                                        "flyte_core.http.contract.OPERATIONS")
+                    raise RouteMismatch(
+                        f"{method.upper()} {path} ({operation.get('operationId')}) has no entry in "
+                        "flyte_core.http.contract.OPERATIONS"
+                    )
                 document["paths"].setdefault(path, {})[method] = contract.apply(operation)
                 documented.add((method.upper(), path))
-    declared = {(route.method, path) for route in app.routes if not is_default(route)
-                for path in handler_paths(route.path)}  # $default is not an operation
+    declared = {
+        (route.method, path) for route in app.routes if not is_default(route) for path in handler_paths(route.path)
+    }  # $default is not an operation
     if declared != documented:
-        raise RouteMismatch(f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
-                            f"handler routes missing from template.yaml: {sorted(documented - declared)}")
+        raise RouteMismatch(
+            f"template.yaml routes without a handler route: {sorted(declared - documented)}; "
+            f"handler routes missing from template.yaml: {sorted(documented - declared)}"
+        )
     document["paths"] = dict(sorted(document["paths"].items()))
     return document
 

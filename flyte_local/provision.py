@@ -33,16 +33,22 @@ LOCAL_AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
 def sam_local_environment(app: application.Application, endpoint: str) -> dict:
     """The --env-vars document for sam local: the names the provisioner created, the local stack's
     open auth, and the endpoint."""
-    shared = {k: v for k, v in merged_environment(app).items()
-              if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX" or k in LOCAL_AUTH_VARIABLES)}
+    shared = {
+        k: v
+        for k, v in merged_environment(app).items()
+        if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX" or k in LOCAL_AUTH_VARIABLES)
+    }
     return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--endpoint", required=True, help="e.g. http://localhost:5000 (moto_server -p 5000)")
-    parser.add_argument("--print-env", action="store_true",
-                        help="print the --env-vars JSON for sam local (endpoint as seen from sam's containers)")
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="print the --env-vars JSON for sam local (endpoint as seen from sam's containers)",
+    )
     args = parser.parse_args()
     for key, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(key, value)

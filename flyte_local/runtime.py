@@ -86,8 +86,12 @@ def load_handler_module(function: Function) -> Any:
 
 
 def _context(function: Function) -> LambdaContext:
-    return LambdaContext(function_name=function.logical_id, aws_request_id=str(uuid.uuid4()), memory_limit_in_mb=512,
-                         deadline=time.monotonic() + function.timeout)
+    return LambdaContext(
+        function_name=function.logical_id,
+        aws_request_id=str(uuid.uuid4()),
+        memory_limit_in_mb=512,
+        deadline=time.monotonic() + function.timeout,
+    )
 
 
 class FunctionRuntime:
@@ -129,8 +133,9 @@ class Throttled(Exception):
     """Every environment the function may have is busy and none became free in time (Lambda's 429)."""
 
 
-def _worker_main(connection: Connection, function: Function, environment: dict[str, str],
-                 count_aws_requests: bool = False) -> None:
+def _worker_main(
+    connection: Connection, function: Function, environment: dict[str, str], count_aws_requests: bool = False
+) -> None:
     """An execution environment: import the handler once, then one invocation at a time until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle; it stops its workers
     try:
@@ -187,8 +192,12 @@ class Environment:
     def __init__(self, function: Function, environment: dict[str, str], count_aws_requests: bool = False) -> None:
         self.function = function
         self.connection, child = self._context.Pipe()
-        self.process = self._context.Process(target=_worker_main, args=(child, function, environment, count_aws_requests),
-                                             name=f"flyte-local-{function.logical_id}", daemon=True)
+        self.process = self._context.Process(
+            target=_worker_main,
+            args=(child, function, environment, count_aws_requests),
+            name=f"flyte-local-{function.logical_id}",
+            daemon=True,
+        )
         self.process.start()
         child.close()
         self.last_used = self.busy_since = time.monotonic()
@@ -284,8 +293,14 @@ class FunctionProcesses:
     concurrency), started on demand; invocations beyond them queue in arrival order and take the
     first environment that is free, whether a busy one finishes or a new one has started."""
 
-    def __init__(self, function: Function, environment: dict[str, str], max_concurrency: int | None = None,
-                 capacity: Capacity | None = None, count_aws_requests: bool = False) -> None:
+    def __init__(
+        self,
+        function: Function,
+        environment: dict[str, str],
+        max_concurrency: int | None = None,
+        capacity: Capacity | None = None,
+        count_aws_requests: bool = False,
+    ) -> None:
         self.function = function
         self.environment = environment
         self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
@@ -358,8 +373,10 @@ class FunctionProcesses:
                 with self._lock:
                     if waiter in self._waiters:
                         self._waiters.remove(waiter)
-                        raise Throttled(f"{self.function.logical_id}: all {self.max_concurrency} environments stayed "
-                                        f"busy for {QUEUE_TIMEOUT_SECONDS} s")
+                        raise Throttled(
+                            f"{self.function.logical_id}: all {self.max_concurrency} environments stayed "
+                            f"busy for {QUEUE_TIMEOUT_SECONDS} s"
+                        )
                 break
             self._consider_start()
         if waiter.error is not None:

@@ -49,8 +49,10 @@ class PortInUse(Exception):
     """The gateway's port is taken; said before anything starts, with how to choose another."""
 
     def __init__(self, host: str, port: int) -> None:
-        super().__init__(f"Port {port} on {host} is already in use (another `make run`?). "
-                         f"Stop what listens there, or choose another port: FLYTE_PORT={port + 1} make run")
+        super().__init__(
+            f"Port {port} on {host} is already in use (another `make run`?). "
+            f"Stop what listens there, or choose another port: FLYTE_PORT={port + 1} make run"
+        )
         self.host, self.port = host, port
 
 
@@ -80,15 +82,22 @@ def merged_environment(app: application.Application) -> dict[str, str]:
             if key in merged and merged[key] != value:
                 raise EnvironmentConflict(
                     f"{key} is {merged[key]!r} in {owners[key]} but {value!r} in {function.logical_id}; "
-                    "tools that load every handler in one process need one value: give them the same value or different names")
+                    "tools that load every handler in one process need one value: give them the same value or different names"
+                )
             merged[key], owners[key] = value, function.logical_id
     return merged
 
 
 class LocalStack:
-    def __init__(self, host: str = "127.0.0.1", port: int = 8080, endpoint: str | None = None,
-                 parameter_overrides: dict[str, str] | None = None, environment: dict[str, str] | None = None,
-                 count_aws_requests: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        endpoint: str | None = None,
+        parameter_overrides: dict[str, str] | None = None,
+        environment: dict[str, str] | None = None,
+        count_aws_requests: bool = False,
+    ) -> None:
         self.host, self.port = host, port
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
         self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
@@ -114,9 +123,12 @@ class LocalStack:
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
-        self.runtimes = {name: FunctionProcesses(function, self.function_environment(function), capacity=capacity,
-                                                 count_aws_requests=self.count_aws_requests)
-                         for name, function in self.app.functions.items()}
+        self.runtimes = {
+            name: FunctionProcesses(
+                function, self.function_environment(function), capacity=capacity, count_aws_requests=self.count_aws_requests
+            )
+            for name, function in self.app.functions.items()
+        }
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
         self._start_event_sources()
@@ -128,8 +140,13 @@ class LocalStack:
                 raise
             self.stop()
             raise PortInUse(self.host, self.port) from None
-        log.info("Flyte local stack on %s (AWS endpoint %s, %d routes, %d functions)",
-                 self.url, self.backend.endpoint, len(self.app.routes), len(self.runtimes))
+        log.info(
+            "Flyte local stack on %s (AWS endpoint %s, %d routes, %d functions)",
+            self.url,
+            self.backend.endpoint,
+            len(self.app.routes),
+            len(self.runtimes),
+        )
         return self
 
     def function_environment(self, function: application.Function) -> dict[str, str]:

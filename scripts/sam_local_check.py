@@ -117,8 +117,9 @@ def run(command: list[str], timeout: float, **kwargs: Any) -> subprocess.Complet
     """subprocess.run that the cleanup can interrupt."""
     if CLEANUP.stopping:
         raise CheckFailed("stopped")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, **kwargs)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs
+    )
     CLEANUP.track(process)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
@@ -146,6 +147,7 @@ def apt_install(*packages: str) -> None:
 
 
 # --- Docker ----------------------------------------------------------------------------------------
+
 
 def docker_answers() -> bool:
     try:
@@ -196,27 +198,37 @@ def ensure_base_image() -> None:
         probe = subprocess.run(["docker", "image", "inspect", BASE_IMAGE], capture_output=True)
         if probe.returncode != 0:
             apt_install("debootstrap")
-    result = run(["bash", str(ROOT / "scripts" / "lambda-base-image.sh")], timeout=900,
-                 env={**os.environ, "PYTHON": sys.executable, "LAMBDA_BASE_IMAGE": BASE_IMAGE})
+    result = run(
+        ["bash", str(ROOT / "scripts" / "lambda-base-image.sh")],
+        timeout=900,
+        env={**os.environ, "PYTHON": sys.executable, "LAMBDA_BASE_IMAGE": BASE_IMAGE},
+    )
     if result.returncode != 0:
         raise CheckFailed(f"the Lambda base image could not be made:\n{result.stdout}{result.stderr}")
     say(f"{result.stdout.strip().splitlines()[-1]} ({since(start)})")
 
 
 def lambda_containers() -> set[str]:
-    result = subprocess.run(["docker", "ps", "-aq", "--filter", "label=sam.cli.container.type=lambda"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "label=sam.cli.container.type=lambda"], capture_output=True, text=True, timeout=30
+    )
     return set(result.stdout.split())
 
 
 # --- moto ------------------------------------------------------------------------------------------
 
+
 def start_moto(workdir: Path) -> Path:
     """moto on all interfaces (the containers reach it through the Docker bridge), provisioned;
     returns the --env-vars file that points the functions at it."""
-    moto = subprocess.Popen([sys.executable, "-m", "flyte_local.moto_server", "--host", "0.0.0.0", "--port", "0"],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "flyte_local.moto_server", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     CLEANUP.add("moto", lambda: stop_process(moto))
     assert moto.stdout is not None  # stdout=PIPE
     line = moto.stdout.readline()
@@ -235,31 +247,45 @@ def start_moto(workdir: Path) -> Path:
 
 # --- sam local -------------------------------------------------------------------------------------
 
+
 def sam_options(env_file: Path) -> list[str]:
-    return ["--template", str(BUILT_TEMPLATE), "--skip-pull-image", "--env-vars", str(env_file),
-            "--add-host", "host.docker.internal:host-gateway", "--region", REGION,
-            # a cold start counts in sam local's timeout: room for a busy machine
-            "--parameter-overrides", "LogLevel=WARNING FunctionTimeout=28"]
+    return [
+        "--template",
+        str(BUILT_TEMPLATE),
+        "--skip-pull-image",
+        "--env-vars",
+        str(env_file),
+        "--add-host",
+        "host.docker.internal:host-gateway",
+        "--region",
+        REGION,
+        # a cold start counts in sam local's timeout: room for a busy machine
+        "--parameter-overrides",
+        "LogLevel=WARNING FunctionTimeout=28",
+    ]
 
 
 def sam_environment() -> dict[str, str]:
-    return {**os.environ, **FAKE_CREDENTIALS, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
-            "SAM_CLI_TELEMETRY": "0"}
+    return {**os.environ, **FAKE_CREDENTIALS, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "SAM_CLI_TELEMETRY": "0"}
 
 
 def invoke(function: str, event: Path, env_file: Path) -> Any:
     start = time.monotonic()
-    result = run([str(SAM), "local", "invoke", function, "--event", str(event), *sam_options(env_file)],
-                 timeout=INVOKE_TIMEOUT, cwd=ROOT, env=sam_environment())
+    result = run(
+        [str(SAM), "local", "invoke", function, "--event", str(event), *sam_options(env_file)],
+        timeout=INVOKE_TIMEOUT,
+        cwd=ROOT,
+        env=sam_environment(),
+    )
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
-        raise CheckFailed(f"sam local invoke {function} -e {event.name} exited {result.returncode}:\n"
-                          f"{result.stderr[-3000:]}")
+        raise CheckFailed(f"sam local invoke {function} -e {event.name} exited {result.returncode}:\n{result.stderr[-3000:]}")
     try:
         response = json.loads(lines[-1])
     except json.JSONDecodeError:
-        raise CheckFailed(f"sam local invoke {function} -e {event.name} answered {lines[-1]!r}:\n"
-                          f"{result.stderr[-3000:]}") from None
+        raise CheckFailed(
+            f"sam local invoke {function} -e {event.name} answered {lines[-1]!r}:\n{result.stderr[-3000:]}"
+        ) from None
     ran = re.search(r"REPORT .*?\tDuration: ([0-9.]+) ms", result.stderr)
     inside = f", {float(ran.group(1)) / 1000:.1f} s in the function" if ran else ""
     say(f"sam local invoke {function} -e {event.name}: {summary(response)} ({since(start)}{inside})")
@@ -292,12 +318,12 @@ def invoke_pipeline(env_file: Path) -> None:
     while not PACKS_REGISTERED.wait(timeout=1):
         if CLEANUP.stopping:
             raise CheckFailed("stopped")
-    expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202,
-                  "post Slack's event")
+    expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202, "post Slack's event")
     matched = invoke("StepMatcherFunction", EVENTS / "step-matcher-stream-batch.json", env_file)
     expect(matched == {"batchItemFailures": []}, "the step matcher must take the stream batch", matched)
-    action = expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-take.json", env_file), 200,
-                           "Shell takes the action the event caused")
+    action = expect_status(
+        invoke("PackRuntimeFunction", EVENTS / "pack-runtime-take.json", env_file), 200, "Shell takes the action the event caused"
+    )
     expect(action.get("command") == "Shell", "the action is a Shell command", action)
     found = expect_status(invoke("AuditFunction", EVENTS / "audit-find-flows.json", env_file), 200, "audit")
     expect(len(found.get("flows", [])) == 1, "the audit lists the one execution", found)
@@ -318,8 +344,9 @@ def free_port() -> int:
 
 def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict[str, str], Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Accept": "application/json", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Accept": "application/json", "Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=90) as response:
             status, headers, raw = response.status, dict(response.headers), response.read()
@@ -335,10 +362,25 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
     if CLEANUP.stopping:
         raise CheckFailed("stopped")
     log = open(workdir / "start-api.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
-    api = subprocess.Popen([str(SAM), "local", "start-api", "--host", "127.0.0.1", "--port", str(port),
-                            "--warm-containers", "LAZY", *sam_options(env_file)],
-                           stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=sam_environment(),
-                           start_new_session=True)
+    api = subprocess.Popen(
+        [
+            str(SAM),
+            "local",
+            "start-api",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--warm-containers",
+            "LAZY",
+            *sam_options(env_file),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=sam_environment(),
+        start_new_session=True,
+    )
     CLEANUP.add("sam local start-api", lambda: stop_process(api, signal.SIGTERM, grace=30))
     base = f"http://127.0.0.1:{port}"
 
@@ -368,8 +410,11 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
         return headers, document
 
     _, links = check("GET", "/v1", 200)
-    expect(any(link["href"] == f"{base}/v1" and link["rel"] == "self" for link in links["links"]),
-           "/v1 links itself at the address asked", links)
+    expect(
+        any(link["href"] == f"{base}/v1" and link["rel"] == "self" for link in links["links"]),
+        "/v1 links itself at the address asked",
+        links,
+    )
     check("GET", "/health", 200)
     for name in ("Slack", "Shell"):  # the sample flow's packs, unlabelled
         headers, _ = check("POST", "/v1/packs", 201, {"name": name})
@@ -394,6 +439,7 @@ def main() -> int:
             ensure_base_image()
             env_file = start_moto(workdir)
             start = time.monotonic()
+
             # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).
             def api_then_the_others() -> None:
                 start_api_checks(env_file, workdir)
@@ -405,8 +451,10 @@ def main() -> int:
             wait(running, return_when=FIRST_EXCEPTION)
             for lane in running:
                 lane.result()  # the first failure ends the check; the cleanup stops the other lane
-            say(f"passed: sam local invoke of every function and start-api over HTTP in {since(start)}, "
-                f"{since(STARTED_AT)} in all")
+            say(
+                f"passed: sam local invoke of every function and start-api over HTTP in {since(start)}, "
+                f"{since(STARTED_AT)} in all"
+            )
             return 0
         except Skip as reason:
             say(f"skipped: {reason}")

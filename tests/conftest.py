@@ -59,8 +59,7 @@ def settings(template_app: Application, backend: Backend) -> Settings:
     from flyte_core.settings import Settings
     from flyte_local.stack import merged_environment
 
-    return Settings.from_environ({**merged_environment(template_app), **LOCAL_ENVIRONMENT,
-                                  "AWS_ENDPOINT_URL": backend.endpoint})
+    return Settings.from_environ({**merged_environment(template_app), **LOCAL_ENVIRONMENT, "AWS_ENDPOINT_URL": backend.endpoint})
 
 
 @pytest.fixture

@@ -35,8 +35,7 @@ class SigningKey:
         return public
 
     def public_pem(self) -> bytes:
-        return self.private.public_key().public_bytes(serialization.Encoding.PEM,
-                                                      serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def rsa_key(kid: str, alg: str = "RS256", declare_alg: bool = True) -> SigningKey:
@@ -68,9 +67,13 @@ class OidcProvider:
             def do_GET(self) -> None:
                 if self.path == "/.well-known/openid-configuration":
                     provider.discovery_requests += 1
-                    body = {"issuer": provider.issuer, "jwks_uri": f"{provider.issuer}/keys",
-                            "id_token_signing_alg_values_supported": list(provider.algorithms),
-                            "response_types_supported": ["id_token"], "subject_types_supported": ["public"]}
+                    body = {
+                        "issuer": provider.issuer,
+                        "jwks_uri": f"{provider.issuer}/keys",
+                        "id_token_signing_alg_values_supported": list(provider.algorithms),
+                        "response_types_supported": ["id_token"],
+                        "subject_types_supported": ["public"],
+                    }
                 elif self.path == "/keys":
                     provider.jwks_requests += 1
                     body = {"keys": [key.jwk() for key in provider.keys]}
@@ -104,8 +107,7 @@ class OidcProvider:
 
     def token(self, key: SigningKey | None = None, headers: dict[str, Any] | None = None, **claims: Any) -> str:
         key = key or self.keys[0]
-        return jwt.encode(self.claims(**claims), key.private, algorithm=key.alg,
-                          headers={"kid": key.kid, **(headers or {})})
+        return jwt.encode(self.claims(**claims), key.private, algorithm=key.alg, headers={"kid": key.kid, **(headers or {})})
 
     # The forgeries of issue 11, item 3.
     def unsigned_token(self, **claims: Any) -> str:
@@ -125,8 +127,9 @@ class OidcProvider:
 
     def token_with_bad_signature(self, **claims: Any) -> str:
         header, payload, signature = self.token(**claims).split(".")
-        flipped = _b64(bytes([base64.urlsafe_b64decode(signature + "==")[0] ^ 1])
-                       + base64.urlsafe_b64decode(signature + "==")[1:])
+        flipped = _b64(
+            bytes([base64.urlsafe_b64decode(signature + "==")[0] ^ 1]) + base64.urlsafe_b64decode(signature + "==")[1:]
+        )
         return f"{header}.{payload}.{flipped}"
 
     def token_signed_by_stranger(self, kid: str | None = None, **claims: Any) -> str:

@@ -47,8 +47,7 @@ class Refused(CliFailure):
 
 class NotOffered(CliFailure):
     def __init__(self, what: str, where: str) -> None:
-        super().__init__(f"This API does not offer {what}: {where} is not one of its routes "
-                         "(a newer Flyte server has it).")
+        super().__init__(f"This API does not offer {what}: {where} is not one of its routes (a newer Flyte server has it).")
 
 
 class Api:
@@ -76,8 +75,9 @@ class Api:
         is_problem = response.headers.get("content-type", "").startswith(PROBLEM_TYPE)
         if offered_as and response.status_code in (404, 405) and not is_problem:
             raise NotOffered(offered_as, f"{method} {url}")
-        raise Refused(response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500],
-                      response.reason or "")
+        raise Refused(
+            response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500], response.reason or ""
+        )
 
     def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """A request whose answer is a JSON document."""
@@ -110,8 +110,7 @@ class Api:
     def resource(self, operation: str, what: str) -> str:
         href = self.link(operation)
         if href is None:
-            raise CliFailure(f"{self.base_url}/v1 has no link to {what} (a rel ending in '/{operation}'): "
-                             "is this a Flyte API?")
+            raise CliFailure(f"{self.base_url}/v1 has no link to {what} (a rel ending in '/{operation}'): is this a Flyte API?")
         return href
 
     def packs(self) -> str:

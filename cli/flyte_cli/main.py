@@ -16,7 +16,9 @@ from .api import DEFAULT_API, CliFailure
 from .commands import audit, datastore, events, flows, packs, token
 
 app = typer.Typer(
-    name="flyte", no_args_is_help=True, pretty_exceptions_enable=False,
+    name="flyte",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Talk to a Flyte API (the local stack or a deployed one) through the links of /v1.",
     epilog="Output: tables on a terminal, JSON when piped; choose with -o table|json|yaml.",
 )
@@ -37,15 +39,31 @@ def _version(value: bool) -> None:
 @app.callback()
 def configure(
     ctx: typer.Context,
-    api: Annotated[str | None, typer.Option("--api", envvar="FLYTE_API", help="The Flyte API's base URL "
-                                            f"(default: the profile's, else {DEFAULT_API}).", show_default=False)] = None,
-    token: Annotated[str | None, typer.Option(
-        "--token", envvar="FLYTE_JWT", help="A token sent as 'Authorization: Bearer'.", show_default=False)] = None,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", envvar="FLYTE_PROFILE", help="A profile of the config file ($FLYTE_CONFIG, else "
-        "~/.config/flyte/config.yaml) giving api and token.", show_default=False)] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    api: Annotated[
+        str | None,
+        typer.Option(
+            "--api",
+            envvar="FLYTE_API",
+            help=f"The Flyte API's base URL (default: the profile's, else {DEFAULT_API}).",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", envvar="FLYTE_JWT", help="A token sent as 'Authorization: Bearer'.", show_default=False),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            envvar="FLYTE_PROFILE",
+            help="A profile of the config file ($FLYTE_CONFIG, else ~/.config/flyte/config.yaml) giving api and token.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     if ctx.resilient_parsing:  # shell completion: completers connect themselves, quietly
         return

@@ -45,5 +45,4 @@ def summary(step: dict[str, Any] | None) -> Text:
 
 def row(step: dict[str, Any]) -> list[Any]:
     """STEP, OUTCOME, REASON, DETAIL, COMMAND."""
-    return [step.get("id", ""), outcome_cell(step), step.get("reason") or "", step.get("detail") or "",
-            command_cell(step)]
+    return [step.get("id", ""), outcome_cell(step), step.get("reason") or "", step.get("detail") or "", command_cell(step)]

@@ -24,8 +24,7 @@ from .api import Refused, Unreachable
 # What the API holds (criteria regexes, templates, ':name' paths) is printed as it is: no Rich markup,
 # emoji codes or highlighting in it. Piped table output is not cut to 80 columns (tables take only
 # the width they need).
-out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200, markup=False, emoji=False,
-              highlight=False)
+out = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 200, markup=False, emoji=False, highlight=False)
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 
 
@@ -35,9 +34,12 @@ class Format(StrEnum):
     yaml = "yaml"
 
 
-OutputOption = Annotated[Format | None, typer.Option(
-    "--output", "-o", help="table, json or yaml (default: table on a terminal, json when piped).",
-    show_default=False)]
+OutputOption = Annotated[
+    Format | None,
+    typer.Option(
+        "--output", "-o", help="table, json or yaml (default: table on a terminal, json when piped).", show_default=False
+    ),
+]
 
 
 def resolve(fmt: Format | None) -> Format:
@@ -114,7 +116,10 @@ def report(failure: Exception) -> None:
                 err.print(f"{key}: {problem[key]}", markup=False)
     elif isinstance(failure, Unreachable):
         err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}")
-        err.print("Is the API running? Start the local stack with `make run` in the Flyte repository, "
-                  "or point the CLI at another API with --api URL or FLYTE_API.", markup=False)
+        err.print(
+            "Is the API running? Start the local stack with `make run` in the Flyte repository, "
+            "or point the CLI at another API with --api URL or FLYTE_API.",
+            markup=False,
+        )
     else:
         err.print(f"[bold red]Error:[/bold red] {escape(str(failure))}")

@@ -12,8 +12,7 @@ app = create_app()
 adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 
 
-@app.get("/v1/datastore", summary="List datastore items (without values)", tags=["datastore"],
-         operation_id="listDatastoreItems")
+@app.get("/v1/datastore", summary="List datastore items (without values)", tags=["datastore"], operation_id="listDatastoreItems")
 def list_items():
     request = Request(app)
     return request.respond(list_representation(datastore.all_items(adapters), request.base, request.start()))
@@ -25,8 +24,12 @@ def get_item(key: str):
     return raw(item.value, item.content_type)
 
 
-@app.put("/v1/datastore/<key>", summary="Store an item (multipart/form-data: value file, description)",
-         tags=["datastore"], operation_id="storeDatastoreItem")
+@app.put(
+    "/v1/datastore/<key>",
+    summary="Store an item (multipart/form-data: value file, description)",
+    tags=["datastore"],
+    operation_id="storeDatastoreItem",
+)
 def put_item(key: str):
     request = Request(app)
     item = replace(parse_upload(path_value(key, "key"), request.raw_body(), request.content_type), updated_by=request.actor)

@@ -17,8 +17,12 @@ def list_flows():
     return request.respond(list_representation(flows.all_flows(adapters), request.base, request.start()))
 
 
-@app.post("/v1/flows", summary="Create or replace a flow (JSON, or YAML as application/x-yaml)", tags=["flow"],
-          operation_id="createFlow")
+@app.post(
+    "/v1/flows",
+    summary="Create or replace a flow (JSON, or YAML as application/x-yaml)",
+    tags=["flow"],
+    operation_id="createFlow",
+)
 def create_flow():
     request = Request(app)
     flow = authored(parse_flow(request.json_body("flow")), request.actor)
@@ -26,22 +30,35 @@ def create_flow():
     return request.respond({"warnings": warnings}, 201, headers={"Location": flow_url(request.base, flow["name"])})
 
 
-@app.post("/v1/flows/test", summary="Dry run: every step's outcome for an event, without side effects "
-          "(body: flow, event, states?, context?)", tags=["flowTest"], operation_id="testFlow")
+@app.post(
+    "/v1/flows/test",
+    summary="Dry run: every step's outcome for an event, without side effects (body: flow, event, states?, context?)",
+    tags=["flowTest"],
+    operation_id="testFlow",
+)
 def test_flow():
     request = Request(app)
     return request.respond(explain.test_flow(adapters, _object_body(request, "test request")))
 
 
-@app.post("/v1/flows/replay", summary="Replay an edit: the candidate and the current version over stored events "
-          "(body: flow, since, limit); the steps whose outcome would change", tags=["flowTest"], operation_id="replayFlow")
+@app.post(
+    "/v1/flows/replay",
+    summary="Replay an edit: the candidate and the current version over stored events "
+    "(body: flow, since, limit); the steps whose outcome would change",
+    tags=["flowTest"],
+    operation_id="replayFlow",
+)
 def replay_flow():
     request = Request(app)
     return request.respond(explain.replay(adapters, _object_body(request, "replay request"), request.base))
 
 
-@app.post("/v1/flows/<flowName>/test", summary="Dry run of the stored current version (body: event, states?, context?)",
-          tags=["flowTest"], operation_id="testStoredFlow")
+@app.post(
+    "/v1/flows/<flowName>/test",
+    summary="Dry run of the stored current version (body: event, states?, context?)",
+    tags=["flowTest"],
+    operation_id="testStoredFlow",
+)
 def test_stored_flow(flowName: str):
     request = Request(app)
     name = path_value(flowName, "flowName")
@@ -61,8 +78,7 @@ def get_flow(flowName: str):
     return request.respond(representation(flows.current(adapters, path_value(flowName, "flowName")), request.base))
 
 
-@app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"],
-            operation_id="deleteFlow")
+@app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"], operation_id="deleteFlow")
 def delete_flow(flowName: str):
     flows.delete(adapters, path_value(flowName, "flowName"))
     return empty(204)

@@ -17,8 +17,14 @@ from flyte_core.settings import Settings
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")
 # swagger-ui-dist 5 (reads OpenAPI 3.1), kept beside this file by `make swagger-ui`, without source maps.
 SWAGGER_UI_DIR = Path(__file__).with_name("swagger_ui")
-SWAGGER_UI_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png", "LICENSE", "NOTICE",
-                     "swagger-ui-bundle.js.LICENSE.txt")
+SWAGGER_UI_ASSETS = (
+    "swagger-ui-bundle.js",
+    "swagger-ui.css",
+    "favicon-32x32.png",
+    "LICENSE",
+    "NOTICE",
+    "swagger-ui-bundle.js.LICENSE.txt",
+)
 # Absolute URLs: the page is served at /swagger and /swagger/, where relative ones would differ.
 SWAGGER_UI_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flyte API</title>

@@ -15,8 +15,7 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
     request = Request(app)
-    event = pack_runtime.post_event(adapters, path_value(packId, "packId"),
-                                    lambda: parse_posted(request.json_body("event")))
+    event = pack_runtime.post_event(adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")))
     return _accepted(request, event.id)
 
 
@@ -25,25 +24,39 @@ def _accepted(request: Request, event_id: str):
     return empty(202, headers={"Location": trace_location(request.base, event_id)})
 
 
-@app.post("/v1/packs/<packId>/actions/take", summary=f"Take the next action (long poll: ?wait=0..{MAX_TAKE_WAIT_SECONDS} seconds)",
-          tags=["action"], operation_id="takeAction")
+@app.post(
+    "/v1/packs/<packId>/actions/take",
+    summary=f"Take the next action (long poll: ?wait=0..{MAX_TAKE_WAIT_SECONDS} seconds)",
+    tags=["action"],
+    operation_id="takeAction",
+)
 def take_action(packId: str):
     request = Request(app)
-    pack, action = pack_runtime.take(adapters, path_value(packId, "packId"), request.query("wait"),
-                                     request.query("actionName") or request.query("commandName"))
+    pack, action = pack_runtime.take(
+        adapters, path_value(packId, "packId"), request.query("wait"), request.query("actionName") or request.query("commandName")
+    )
     if action is None:
         return empty(204)
     result_link = f"{pack_url(request.base, pack.id)}/actions/{segment(action.id)}/result"
-    return request.respond({"command": action.name, "input": action.input,
-                            "links": [link(result_link, request.base + "swagger#/actionResult")]})
+    return request.respond(
+        {"command": action.name, "input": action.input, "links": [link(result_link, request.base + "swagger#/actionResult")]}
+    )
 
 
-@app.post("/v1/packs/<packId>/actions/<actionId>/result", summary="Post the result of a taken action",
-          tags=["actionResult"], operation_id="postActionResult")
+@app.post(
+    "/v1/packs/<packId>/actions/<actionId>/result",
+    summary="Post the result of a taken action",
+    tags=["actionResult"],
+    operation_id="postActionResult",
+)
 def post_result(packId: str, actionId: str):
     request = Request(app)
-    result_id = pack_runtime.post_result(adapters, path_value(packId, "packId"), path_value(actionId, "actionId"),
-                                         lambda: parse_posted(request.json_body("result")))
+    result_id = pack_runtime.post_result(
+        adapters,
+        path_value(packId, "packId"),
+        path_value(actionId, "actionId"),
+        lambda: parse_posted(request.json_body("result")),
+    )
     return _accepted(request, result_id)
 
 

@@ -22,10 +22,12 @@ def list_packs():
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
-    pack = registry.register(adapters, replace(parse_registration(request.json_body("pack registration")),
-                                               registered_by=request.actor))
-    return request.respond(representation(pack, request.base, times.now()), 201,
-                           headers={"Location": pack_url(request.base, pack.id)})
+    pack = registry.register(
+        adapters, replace(parse_registration(request.json_body("pack registration")), registered_by=request.actor)
+    )
+    return request.respond(
+        representation(pack, request.base, times.now()), 201, headers={"Location": pack_url(request.base, pack.id)}
+    )
 
 
 @app.get("/v1/packs/<packId>", summary="Get a pack", tags=["pack"], operation_id="getPack")

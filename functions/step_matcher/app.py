@@ -18,8 +18,10 @@ def record_handler(record: DynamoDBRecord) -> None:
     if record.event_name is not DynamoDBRecordEventName.INSERT:
         return  # events are written once; TTL deletions need nothing
     event, outcome = pipeline.match_stored_event(adapters, record.raw_event["dynamodb"]["NewImage"])
-    logger.info("event matched", extra={"event": event.name, "packName": event.pack_name,
-                                        "actions": outcome.created, "failedSteps": outcome.failed_steps})
+    logger.info(
+        "event matched",
+        extra={"event": event.name, "packName": event.pack_name, "actions": outcome.created, "failedSteps": outcome.failed_steps},
+    )
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -26,13 +26,18 @@ class Run:
     stderr: Any
 
 
-def run_flyte(api: str, *args: str, input: str | None = None, env: dict[str, str] | None = None,
-              binary: bool = False, timeout: float = 60) -> Run:
-    environment = {key: value for key, value in os.environ.items()
-                   if key not in ("FLYTE_JWT", "FLYTE_PROFILE", "FLYTE_CONFIG", "COLUMNS", "NO_COLOR")}
+def run_flyte(
+    api: str, *args: str, input: str | None = None, env: dict[str, str] | None = None, binary: bool = False, timeout: float = 60
+) -> Run:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("FLYTE_JWT", "FLYTE_PROFILE", "FLYTE_CONFIG", "COLUMNS", "NO_COLOR")
+    }
     environment.update({"FLYTE_API": api, **(env or {})})
-    done = subprocess.run([str(FLYTE), *args], input=input, capture_output=True, text=not binary, env=environment,
-                          timeout=timeout, check=False)
+    done = subprocess.run(
+        [str(FLYTE), *args], input=input, capture_output=True, text=not binary, env=environment, timeout=timeout, check=False
+    )
     return Run(done.returncode, done.stdout, done.stderr)
 
 

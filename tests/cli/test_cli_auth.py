@@ -20,9 +20,11 @@ QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holida
 @pytest.fixture(scope="module")
 def secure_stack(backend):
     backend.reset()
-    local = LocalStack(port=0, endpoint=backend.endpoint,
-                       parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true",
-                                            "AllowAnonymousAccess": "false"}).start()
+    local = LocalStack(
+        port=0,
+        endpoint=backend.endpoint,
+        parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"},
+    ).start()
     yield local
     local.stop()
 
@@ -30,8 +32,9 @@ def secure_stack(backend):
 def test_minted_tokens_let_the_cli_in_and_refusals_say_why(secure_stack):
     url, secret = secure_stack.url, physical_name("TokenSecret")
     shell = {"AWS_ENDPOINT_URL": secure_stack.backend.endpoint}  # the admin's shell says where AWS is
-    admin = run_flyte(url, "token", "mint", "--subject", "ana", "--claim", "flyte_role=admin", "--ttl", "1h",
-                      "--secret-id", secret, env=shell)
+    admin = run_flyte(
+        url, "token", "mint", "--subject", "ana", "--claim", "flyte_role=admin", "--ttl", "1h", "--secret-id", secret, env=shell
+    )
     assert admin.code == 0, admin.stderr
     reader = run_flyte(url, "token", "mint", "--claim", "sub=rui", "--ttl", "1h", "--secret-id", secret, env=shell)
     assert reader.code == 0, reader.stderr

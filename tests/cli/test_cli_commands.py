@@ -21,11 +21,20 @@ pytestmark = pytest.mark.e2e
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 QUICK_START = EXAMPLES / "uk-bank-holidays.flow.yaml"
 FLOW = "next_uk_bank_holidays"
-SLACK = {"name": "Slack", "labels": {"env": "dev"}, "commands": [{"name": "SendMessage", "events": ["MessageSent"]}],
-         "events": [{"name": "ReceivedMessage"}]}
+SLACK = {
+    "name": "Slack",
+    "labels": {"env": "dev"},
+    "commands": [{"name": "SendMessage", "events": ["MessageSent"]}],
+    "events": [{"name": "ReceivedMessage"}],
+}
 SHELL = {"name": "Shell", "commands": [{"name": "Shell", "events": ["Output"]}]}
-MESSAGE = {"channelId": "C1", "user": {"id": "U1"}, "message": "flyte uk-bank-holidays", "timestamp": "1.1",
-           "threadTimestamp": ""}
+MESSAGE = {
+    "channelId": "C1",
+    "user": {"id": "U1"},
+    "message": "flyte uk-bank-holidays",
+    "timestamp": "1.1",
+    "threadTimestamp": "",
+}
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +68,11 @@ def test_flows_apply_list_get_delete(flyte, stack, tmp_path):
     assert applied.code == 0, applied.stderr
     assert applied.stdout.split() == ["Flow", FLOW, "applied:", f"{stack.url}/v1/flows/{FLOW}"]
 
-    other = {"name": "other", "description": "a second flow", "steps": [
-        {"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "P", "name": "C"}}]}
+    other = {
+        "name": "other",
+        "description": "a second flow",
+        "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "P", "name": "C"}}],
+    }
     assert flyte("flows", "apply", "-f", "-", input=json.dumps(other)).code == 0  # JSON, from stdin
 
     piped = flyte("flows", "list")  # not a terminal: JSON, the API's own representation
@@ -78,8 +90,9 @@ def test_flows_apply_list_get_delete(flyte, stack, tmp_path):
     assert flyte("flows", "apply", "-f", "-", input=printed).code == 0
     assert json.loads(flyte("flows", "get", FLOW, "-o", "json").stdout) == document
 
-    completed = flyte("flows", "get", env={"COMP_WORDS": "flyte flows get n", "COMP_CWORD": "3",
-                                           "_FLYTE_COMPLETE": "complete_bash"})
+    completed = flyte(
+        "flows", "get", env={"COMP_WORDS": "flyte flows get n", "COMP_CWORD": "3", "_FLYTE_COMPLETE": "complete_bash"}
+    )
     assert completed.stdout.split() == [FLOW]  # shell completion of the names the API holds
 
     deleted = flyte("flows", "delete", "other")
@@ -122,8 +135,7 @@ def test_packs_events_and_the_audit_of_what_they_caused(flyte, stack, tmp_path):
     assert slack["id"] in shown and "env=dev" in shown and "SendMessage" in shown and "MessageSent" in shown
 
     (tmp_path / "message.json").write_text(json.dumps(MESSAGE))
-    sent = flyte("events", "send", slack["id"], "ReceivedMessage", "--payload", f"@{tmp_path / 'message.json'}",
-                 "-o", "table")
+    sent = flyte("events", "send", slack["id"], "ReceivedMessage", "--payload", f"@{tmp_path / 'message.json'}", "-o", "table")
     assert sent.code == 0 and "accepted" in sent.stdout, sent.stderr
 
     execution = wait_for(lambda: executions(stack, flowName=FLOW))[0]
@@ -132,8 +144,9 @@ def test_packs_events_and_the_audit_of_what_they_caused(flyte, stack, tmp_path):
     assert (first["state"]["value"], first["packName"], first["name"]) == ("NEW", "Shell", "Shell")
 
     # the Shell pack's part, over HTTP as the pack would
-    taken = requests.post(next(link["href"] for link in shell["links"] if link["rel"].endswith("takeAction")),
-                          params={"wait": 5}, timeout=10).json()
+    taken = requests.post(
+        next(link["href"] for link in shell["links"] if link["rel"].endswith("takeAction")), params={"wait": 5}, timeout=10
+    ).json()
     output = {"exit_code": 0, "stdout": "2026-12-25 - Christmas"}
     requests.post(taken["links"][0]["href"], json={"event": "Output", "payload": output}, timeout=10).raise_for_status()
     wait_for(lambda: executions(stack, stepId="send_bank_holiday_response"))
@@ -185,12 +198,19 @@ def test_audit_tail_follows_new_executions_until_ctrl_c(flyte, stack):
     slack = register(stack, SLACK)
     assert flyte("flows", "apply", "-f", str(QUICK_START)).code == 0
     before = {execution["correlationId"] for execution in executions(stack)}
-    tail = subprocess.Popen([str(FLYTE), "--api", stack.url, "audit", "tail", "--flow", FLOW, "--interval", "0.3",
-                             "-o", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tail = subprocess.Popen(
+        [str(FLYTE), "--api", stack.url, "audit", "tail", "--flow", FLOW, "--interval", "0.3", "-o", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "Following executions of next_uk_bank_holidays" in tail.stderr.readline()
-        requests.post(next(link["href"] for link in slack["links"] if link["rel"].endswith("#/event")),
-                      json={"event": "ReceivedMessage", "payload": MESSAGE}, timeout=10).raise_for_status()
+        requests.post(
+            next(link["href"] for link in slack["links"] if link["rel"].endswith("#/event")),
+            json={"event": "ReceivedMessage", "payload": MESSAGE},
+            timeout=10,
+        ).raise_for_status()
         ready, _, _ = select.select([tail.stdout], [], [], 15)
         assert ready, "tail printed nothing for a new execution"
         line = json.loads(tail.stdout.readline())
@@ -234,10 +254,13 @@ def test_why_a_message_did_not_fire_a_dry_run_and_a_replay(flyte, stack, tmp_pat
 
 
 def test_shell_completion_offers_the_commands():
-    environment = {"PATH": os.environ.get("PATH", ""), "COMP_WORDS": "flyte flows ", "COMP_CWORD": "2",
-                   "_FLYTE_COMPLETE": "complete_bash"}
+    environment = {
+        "PATH": os.environ.get("PATH", ""),
+        "COMP_WORDS": "flyte flows ",
+        "COMP_CWORD": "2",
+        "_FLYTE_COMPLETE": "complete_bash",
+    }
     completed = subprocess.run([str(FLYTE)], env=environment, capture_output=True, text=True, timeout=60, check=False)
     assert completed.stdout.split() == ["apply", "list", "get", "delete", "test", "replay"]
-    script = subprocess.run([str(FLYTE), "--show-completion", "bash"], capture_output=True, text=True, timeout=60,
-                            check=False)
+    script = subprocess.run([str(FLYTE), "--show-completion", "bash"], capture_output=True, text=True, timeout=60, check=False)
     assert "_FLYTE_COMPLETE=complete_bash" in script.stdout

@@ -26,14 +26,38 @@ from flyte_core.http.auth.tokens import TokenVerifier
 from .conftest import run_flyte
 
 DOC = "swagger#!"
-FIRED = {"id": "ask", "outcome": "fired", "reason": None, "detail": None, "context": {"Who": "U1"},
-         "command": {"packName": "Shell", "name": "Shell", "packLabels": {"env": "dev"}, "input": "date"}}
-NOT_MATCHED = {"id": "reply", "outcome": "skipped", "reason": "criteria", "context": {},
-               "detail": "criteria rendered 'False' for message 'hello' [a-z]+ :x:"}
-BAD_TEMPLATE = {"id": "tell", "outcome": "skipped", "reason": "template", "context": None,
-                "detail": "command.input: unknown filter 'shout' (line 1, column 12)"}
-FLOW = {"name": "hello", "steps": [{"id": "ask", "event": {"packName": "Slack", "name": "ReceivedMessage"},
-                                    "command": {"packName": "Shell", "name": "Shell", "input": "date"}}]}
+FIRED = {
+    "id": "ask",
+    "outcome": "fired",
+    "reason": None,
+    "detail": None,
+    "context": {"Who": "U1"},
+    "command": {"packName": "Shell", "name": "Shell", "packLabels": {"env": "dev"}, "input": "date"},
+}
+NOT_MATCHED = {
+    "id": "reply",
+    "outcome": "skipped",
+    "reason": "criteria",
+    "context": {},
+    "detail": "criteria rendered 'False' for message 'hello' [a-z]+ :x:",
+}
+BAD_TEMPLATE = {
+    "id": "tell",
+    "outcome": "skipped",
+    "reason": "template",
+    "context": None,
+    "detail": "command.input: unknown filter 'shout' (line 1, column 12)",
+}
+FLOW = {
+    "name": "hello",
+    "steps": [
+        {
+            "id": "ask",
+            "event": {"packName": "Slack", "name": "ReceivedMessage"},
+            "command": {"packName": "Shell", "name": "Shell", "input": "date"},
+        }
+    ],
+}
 EVENT = {"packName": "Slack", "packLabels": {}, "event": "ReceivedMessage", "payload": {"message": "hello"}}
 
 
@@ -56,15 +80,19 @@ class FakeApi:
     seen: list[Seen] = field(default_factory=list)
 
     def links(self) -> list[dict[str, str]]:
-        links = [{"href": f"{self.url}/x/v1", "rel": "self"},
-                 {"href": f"{self.url}/x/packs", "rel": f"{self.url}/{DOC}/pack/listPacks"},
-                 {"href": f"{self.url}/x/flows", "rel": f"{self.url}/{DOC}/flow/listFlows"},
-                 {"href": f"{self.url}/x/store", "rel": f"{self.url}/{DOC}/datastore/listDatastoreItems"},
-                 {"href": f"{self.url}/x/audit/flows", "rel": f"{self.url}/{DOC}/flowAudit/findFlows"}]
+        links = [
+            {"href": f"{self.url}/x/v1", "rel": "self"},
+            {"href": f"{self.url}/x/packs", "rel": f"{self.url}/{DOC}/pack/listPacks"},
+            {"href": f"{self.url}/x/flows", "rel": f"{self.url}/{DOC}/flow/listFlows"},
+            {"href": f"{self.url}/x/store", "rel": f"{self.url}/{DOC}/datastore/listDatastoreItems"},
+            {"href": f"{self.url}/x/audit/flows", "rel": f"{self.url}/{DOC}/flowAudit/findFlows"},
+        ]
         if self.advertise:
-            links += [{"href": f"{self.url}/elsewhere/dry-run", "rel": f"{self.url}/{DOC}/flow/testFlow"},
-                      {"href": f"{self.url}/elsewhere/replays", "rel": f"{self.url}/{DOC}/flow/replayFlow"},
-                      {"href": f"{self.url}/elsewhere/traces", "rel": f"{self.url}/{DOC}/eventAudit/findEvents"}]
+            links += [
+                {"href": f"{self.url}/elsewhere/dry-run", "rel": f"{self.url}/{DOC}/flow/testFlow"},
+                {"href": f"{self.url}/elsewhere/replays", "rel": f"{self.url}/{DOC}/flow/replayFlow"},
+                {"href": f"{self.url}/elsewhere/traces", "rel": f"{self.url}/{DOC}/eventAudit/findEvents"},
+            ]
         return links
 
     def answer(self, method: str, path: str, body: Any = None, status: int = 200, **headers: str) -> None:
@@ -82,13 +110,13 @@ def _handler(fake: FakeApi):
         def _serve(self):
             parts = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            fake.seen.append(Seen(self.command, parts.path, parse_qs(parts.query), dict(self.headers),
-                                  json.loads(raw) if raw else None))
+            fake.seen.append(
+                Seen(self.command, parts.path, parse_qs(parts.query), dict(self.headers), json.loads(raw) if raw else None)
+            )
             if parts.path == "/v1" and self.command == "GET":
                 status, headers, body = 200, {}, {"links": fake.links()}
             else:
-                status, headers, body = fake.answers.get((self.command, parts.path),
-                                                         (404, {}, {"message": "Not Found"}))
+                status, headers, body = fake.answers.get((self.command, parts.path), (404, {}, {"message": "Not Found"}))
             payload = json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
             problem = isinstance(body, dict) and "title" in body
@@ -148,13 +176,30 @@ def test_dry_run_of_a_document_and_of_a_stored_flow(fake, tmp_path, flyte):
     (tmp_path / "event.json").write_text(json.dumps(EVENT))
     (tmp_path / "context.yaml").write_text("Who: U1\n")
 
-    ran = flyte(fake, "flows", "test", "-f", str(tmp_path / "flow.yaml"), "--event", str(tmp_path / "event.json"),
-                "--state", "ask=SUCCESS", "--context", str(tmp_path / "context.yaml"), "-o", "table")
+    ran = flyte(
+        fake,
+        "flows",
+        "test",
+        "-f",
+        str(tmp_path / "flow.yaml"),
+        "--event",
+        str(tmp_path / "event.json"),
+        "--state",
+        "ask=SUCCESS",
+        "--context",
+        str(tmp_path / "context.yaml"),
+        "-o",
+        "table",
+    )
     assert ran.code == 0, ran.stderr
-    assert fake.requests_to(test_path)[0].body == {"flow": FLOW, "event": EVENT, "states": {"ask": "SUCCESS"},
-                                                  "context": {"Who": "U1"}}
+    assert fake.requests_to(test_path)[0].body == {
+        "flow": FLOW,
+        "event": EVENT,
+        "states": {"ask": "SUCCESS"},
+        "context": {"Who": "U1"},
+    }
     rows = {line.split("│")[1].strip(): line for line in ran.stdout.splitlines() if line.count("│") > 2}
-    assert "fired" in rows["ask"] and 'Shell{env=dev}.Shell date' in rows["ask"]
+    assert "fired" in rows["ask"] and "Shell{env=dev}.Shell date" in rows["ask"]
     assert "skipped" in rows["reply"] and "criteria" in rows["reply"]
     assert "rendered 'False' for message 'hello' [a-z]+ :x:" in rows["reply"]  # as the API said it, no markup
     assert "template" in rows["tell"] and "unknown filter 'shout'" in ran.stdout
@@ -168,13 +213,22 @@ def test_dry_run_of_a_document_and_of_a_stored_flow(fake, tmp_path, flyte):
 
 def test_replay_shows_the_steps_whose_outcome_changes(fake, tmp_path, flyte):
     replay_path = "/elsewhere/replays" if fake.advertise else "/x/flows/replay"
-    fake.answer("POST", replay_path, {"flow": "hello", "eventsConsidered": 3, "unchanged": 2, "changes": [
-        {"eventId": "ev-1", "stepId": "ask", "before": NOT_MATCHED, "after": FIRED},
-        {"eventId": "ev-2", "stepId": "gone", "before": FIRED, "after": None}]})
+    fake.answer(
+        "POST",
+        replay_path,
+        {
+            "flow": "hello",
+            "eventsConsidered": 3,
+            "unchanged": 2,
+            "changes": [
+                {"eventId": "ev-1", "stepId": "ask", "before": NOT_MATCHED, "after": FIRED},
+                {"eventId": "ev-2", "stepId": "gone", "before": FIRED, "after": None},
+            ],
+        },
+    )
     (tmp_path / "flow.json").write_text(json.dumps(FLOW))
 
-    replayed = flyte(fake, "flows", "replay", "-f", str(tmp_path / "flow.json"), "--since", "P7D", "--limit", "10",
-                     "-o", "table")
+    replayed = flyte(fake, "flows", "replay", "-f", str(tmp_path / "flow.json"), "--since", "P7D", "--limit", "10", "-o", "table")
     assert replayed.code == 0, replayed.stderr
     assert fake.requests_to(replay_path)[0].body == {"flow": FLOW, "since": "P7D", "limit": 10}
     assert "Replay of hello: 3 events considered, 2 changed, 2 unchanged" in replayed.stdout
@@ -186,13 +240,33 @@ def test_replay_shows_the_steps_whose_outcome_changes(fake, tmp_path, flyte):
 
 def test_why_an_event_did_or_did_not_fire_and_the_event_list(fake, flyte):
     events_path = "/elsewhere/traces" if fake.advertise else "/x/audit/events"
-    trace = {"id": "ev-1", "event": "ReceivedMessage", "pack": {"id": "Slack", "name": "Slack", "labels": {}},
-             "receivedAt": "2026-11-30T08:00:00Z", "status": "processed",
-             "flows": [{"name": "hello", "correlationId": "c-1", "steps": [FIRED, NOT_MATCHED]}], "links": []}
+    trace = {
+        "id": "ev-1",
+        "event": "ReceivedMessage",
+        "pack": {"id": "Slack", "name": "Slack", "labels": {}},
+        "receivedAt": "2026-11-30T08:00:00Z",
+        "status": "processed",
+        "flows": [{"name": "hello", "correlationId": "c-1", "steps": [FIRED, NOT_MATCHED]}],
+        "links": [],
+    }
     fake.answer("GET", f"{events_path}/ev-1", trace)
-    fake.answer("GET", events_path, {"events": [{"id": "ev-1", "event": "ReceivedMessage", "pack": trace["pack"],
-                                                 "receivedAt": trace["receivedAt"], "status": "processed",
-                                                 "firedSteps": 1}], "links": []})
+    fake.answer(
+        "GET",
+        events_path,
+        {
+            "events": [
+                {
+                    "id": "ev-1",
+                    "event": "ReceivedMessage",
+                    "pack": trace["pack"],
+                    "receivedAt": trace["receivedAt"],
+                    "status": "processed",
+                    "firedSteps": 1,
+                }
+            ],
+            "links": [],
+        },
+    )
 
     why = flyte(fake, "events", "why", "ev-1", "-o", "table")
     assert why.code == 0, why.stderr
@@ -210,16 +284,23 @@ def test_why_an_event_did_or_did_not_fire_and_the_event_list(fake, flyte):
 
 def test_events_send_prints_the_event_id_and_trace_and_sends_the_token(plain, flyte):
     fake = plain
-    fake.answer("GET", "/x/packs/p%2F1", {"id": "p/1", "name": "Slack", "links": [
-        {"href": f"{fake.url}/x/packs/p%2F1", "rel": "self"},
-        {"href": f"{fake.url}/deliver/p1", "rel": f"{fake.url}/swagger#/event"}]})
+    fake.answer(
+        "GET",
+        "/x/packs/p%2F1",
+        {
+            "id": "p/1",
+            "name": "Slack",
+            "links": [
+                {"href": f"{fake.url}/x/packs/p%2F1", "rel": "self"},
+                {"href": f"{fake.url}/deliver/p1", "rel": f"{fake.url}/swagger#/event"},
+            ],
+        },
+    )
     fake.answer("POST", "/deliver/p1", None, 202, Location=f"{fake.url}/x/audit/events/ev-9")
 
-    sent = flyte(fake, "--token", "t0ken", "events", "send", "p/1", "ReceivedMessage", "-p", '{"message": "hi"}',
-                 "-o", "table")
+    sent = flyte(fake, "--token", "t0ken", "events", "send", "p/1", "ReceivedMessage", "-p", '{"message": "hi"}', "-o", "table")
     assert sent.code == 0, sent.stderr
-    assert sent.stdout.splitlines() == ["Event ev-9 accepted",
-                                        f"Trace: {fake.url}/x/audit/events/ev-9  (flyte events why ev-9)"]
+    assert sent.stdout.splitlines() == ["Event ev-9 accepted", f"Trace: {fake.url}/x/audit/events/ev-9  (flyte events why ev-9)"]
     posted = fake.requests_to("/deliver/p1")[0]
     assert posted.body == {"event": "ReceivedMessage", "payload": {"message": "hi"}}
     assert posted.headers["Authorization"] == "Bearer t0ken"
@@ -239,8 +320,12 @@ def test_a_missing_endpoint_is_named_and_a_404_problem_is_a_refusal(plain, tmp_p
     assert "does not offer event traces" in flyte(fake, "events", "why", "ev-1").stderr
     assert "does not offer the event audit" in flyte(fake, "events", "list").stderr
 
-    fake.answer("POST", "/x/flows/ghost/test", {"type": "about:blank", "title": "Not Found", "status": 404,
-                                                "detail": "No flow named 'ghost'."}, 404)
+    fake.answer(
+        "POST",
+        "/x/flows/ghost/test",
+        {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "No flow named 'ghost'."},
+        404,
+    )
     refused = flyte(fake, "flows", "test", "ghost", "--event", str(tmp_path / "event.json"))
     assert refused.code == 1
     assert "Error: Not Found (404)" in refused.stderr and "No flow named 'ghost'." in refused.stderr
@@ -252,10 +337,26 @@ def test_token_mint_signs_with_the_stacks_secret(aws, settings):
     arn = aws.client("secretsmanager").create_secret(Name="flyte-cli-token", SecretString=json.dumps(secret))["ARN"]
 
     shell = {"AWS_ENDPOINT_URL": aws.endpoint}  # the admin's shell says where AWS is
-    minted = run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups=sre", "-c", "groups=dev",
-                       "-c", "sub=deploy-bot", "--ttl", "1h", "--secret-id", arn, env=shell)
+    minted = run_flyte(
+        "http://127.0.0.1:9",
+        "token",
+        "mint",
+        "--claim",
+        "groups=sre",
+        "-c",
+        "groups=dev",
+        "-c",
+        "sub=deploy-bot",
+        "--ttl",
+        "1h",
+        "--secret-id",
+        arn,
+        env=shell,
+    )
     assert minted.code == 0, minted.stderr
-    identity = TokenVerifier([BuiltInIssuer.from_secret(AuthStore(Aws(settings.aws)).secret_string(arn))]).verify(minted.stdout.strip())
+    identity = TokenVerifier([BuiltInIssuer.from_secret(AuthStore(Aws(settings.aws)).secret_string(arn))]).verify(
+        minted.stdout.strip()
+    )
     assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
     assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
@@ -269,8 +370,11 @@ def test_profiles_choose_the_api_and_token_and_options_win(serve, invoke, tmp_pa
     for fake in (prod, other):
         fake.answer("GET", "/x/packs", {"packs": [], "links": []})
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"default": "prod", "profiles": {
-        "prod": {"api": prod.url, "token": "prod-token"}, "other": {"api": other.url}}}))
+    config.write_text(
+        yaml.safe_dump(
+            {"default": "prod", "profiles": {"prod": {"api": prod.url, "token": "prod-token"}, "other": {"api": other.url}}}
+        )
+    )
     with_config = {"FLYTE_CONFIG": str(config)}
 
     assert invoke(None, "packs", "list", env=with_config).code == 0  # the file's default profile

@@ -20,8 +20,9 @@ class TakenAction:
 class PackClient:
     """A pack speaking the wire protocol like flyte-client: links only, no hand-built URLs."""
 
-    def __init__(self, api_url: str, name: str, labels: dict[str, str] | None = None,
-                 commands: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, api_url: str, name: str, labels: dict[str, str] | None = None, commands: list[dict[str, Any]] | None = None
+    ) -> None:
         self.session = requests.Session()
         self.api_url = api_url
         self.name, self.labels = name, labels or {}

@@ -32,7 +32,8 @@ INVALID = 'Bearer realm="token", error="invalid_token"'
 def e2e_policy() -> str:
     text = EXAMPLE_POLICY.read_text(encoding="utf-8")
     edited = text.replace("- path: /health\n  methods: [GET]\n", "").replace(
-        "- path: /v1/datastore/:key\n  methods: [PUT, DELETE]", "- path: /v1/datastore/:key\n  methods: [PUT]")
+        "- path: /v1/datastore/:key\n  methods: [PUT, DELETE]", "- path: /v1/datastore/:key\n  methods: [PUT]"
+    )
     assert edited.count("\n") == text.count("\n") - 2 and "[PUT]\n" in edited
     return edited
 
@@ -50,10 +51,16 @@ def auth_stack(backend, provider, tmp_path_factory):
     policy.write_text(e2e_policy(), encoding="utf-8")
     backend.reset()
     # What `make run` hands the functions from its own environment.
-    environment = auth_environment({"FLYTE_AUTH_POLICY_PATH": str(policy), "FLYTE_OIDC_ISSUER_URL": provider.issuer,
-                                    "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID})
-    local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides={"LogLevel": "WARNING"},
-                       environment=environment).start()
+    environment = auth_environment(
+        {
+            "FLYTE_AUTH_POLICY_PATH": str(policy),
+            "FLYTE_OIDC_ISSUER_URL": provider.issuer,
+            "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID,
+        }
+    )
+    local = LocalStack(
+        port=0, endpoint=backend.endpoint, parameter_overrides={"LogLevel": "WARNING"}, environment=environment
+    ).start()
     yield local
     local.stop()
 
@@ -106,28 +113,33 @@ def test_a_token_in_the_query_string_is_ignored(auth_stack, tokens):
         assert_problem(response, 401, CHALLENGE)
 
 
-@pytest.mark.parametrize("forge", [
-    pytest.param(lambda p: p.unsigned_token(flyte_role="admin"), id="alg none"),
-    pytest.param(lambda p: p.hmac_with_public_key_token(flyte_role="admin"), id="HS256 with the public key"),
-    pytest.param(lambda p: p.token(flyte_role="admin", exp=int(time.time()) - 300), id="expired"),
-    pytest.param(lambda p: p.token(flyte_role="admin", nbf=int(time.time()) + 3600), id="not yet valid"),
-    pytest.param(lambda p: p.token(flyte_role="admin", iss="https://login.example.com"), id="wrong issuer"),
-    pytest.param(lambda p: p.token(flyte_role="admin", aud="someone-else"), id="wrong audience"),
-    pytest.param(lambda p: p.token_with_bad_signature(flyte_role="admin"), id="bad signature"),
-    pytest.param(lambda p: p.token_signed_by_stranger(flyte_role="admin"), id="unknown kid"),
-    pytest.param(lambda p: "Basic YWRtaW46YWRtaW4=", id="not a JWT"),
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda p: p.unsigned_token(flyte_role="admin"), id="alg none"),
+        pytest.param(lambda p: p.hmac_with_public_key_token(flyte_role="admin"), id="HS256 with the public key"),
+        pytest.param(lambda p: p.token(flyte_role="admin", exp=int(time.time()) - 300), id="expired"),
+        pytest.param(lambda p: p.token(flyte_role="admin", nbf=int(time.time()) + 3600), id="not yet valid"),
+        pytest.param(lambda p: p.token(flyte_role="admin", iss="https://login.example.com"), id="wrong issuer"),
+        pytest.param(lambda p: p.token(flyte_role="admin", aud="someone-else"), id="wrong audience"),
+        pytest.param(lambda p: p.token_with_bad_signature(flyte_role="admin"), id="bad signature"),
+        pytest.param(lambda p: p.token_signed_by_stranger(flyte_role="admin"), id="unknown kid"),
+        pytest.param(lambda p: "Basic YWRtaW46YWRtaW4=", id="not a JWT"),
+    ],
+)
 def test_forged_tokens_are_401_invalid_token(auth_stack, provider, forge):
-    response = requests.post(f"{auth_stack.url}/v1/flows", json={"name": "forged", "steps": []},
-                             headers={"Authorization": f"Bearer {forge(provider)}"})
+    response = requests.post(
+        f"{auth_stack.url}/v1/flows", json={"name": "forged", "steps": []}, headers={"Authorization": f"Bearer {forge(provider)}"}
+    )
     assert_problem(response, 401, INVALID)
 
 
 def test_a_valid_token_without_the_claims_is_401_without_a_challenge(auth_stack, tokens):
     response = requests.post(f"{auth_stack.url}/v1/flows", json={"name": "x", "steps": []}, headers=bearer(tokens["reader"]))
     assert_problem(response, 401, None)
-    response = requests.put(f"{auth_stack.url}/v1/datastore/teams", files={"value": ("v", b"{}", "application/json")},
-                            headers=bearer(tokens["pack"]))
+    response = requests.put(
+        f"{auth_stack.url}/v1/datastore/teams", files={"value": ("v", b"{}", "application/json")}, headers=bearer(tokens["pack"])
+    )
     assert_problem(response, 401, None)
 
 
@@ -135,8 +147,11 @@ def test_tokens_with_the_claims_pass_with_any_case_of_bearer_or_none(auth_stack,
     for authorization in (f"Bearer {tokens['reader']}", f"bearer {tokens['reader']}", tokens["reader"]):
         response = requests.get(f"{auth_stack.url}/v1/flows", headers={"Authorization": authorization})
         assert response.status_code == 200, response.text
-    put = requests.put(f"{auth_stack.url}/v1/datastore/teams", files={"value": ("v", b'{"a":1}', "application/json")},
-                       headers=bearer(tokens["admin"]))
+    put = requests.put(
+        f"{auth_stack.url}/v1/datastore/teams",
+        files={"value": ("v", b'{"a":1}', "application/json")},
+        headers=bearer(tokens["admin"]),
+    )
     assert put.status_code in (201, 204), put.text
     listed = requests.get(f"{auth_stack.url}/v1/datastore", headers=bearer(tokens["reader"])).json()["datastore"]
     assert [item["updatedBy"] for item in listed if item["key"] == "teams"] == [{"sub": "ana", "email": "ana@example.com"}]
@@ -151,8 +166,13 @@ def test_a_posted_created_by_is_not_believed(auth_stack, tokens):
 
 FLOW = {
     "name": "say_hello",
-    "steps": [{"id": "hello", "event": {"packName": "Chat", "name": "Said"},
-               "command": {"packName": "Shell", "name": "Shell", "input": "echo hello {{ Event.Payload.who }}"}}],
+    "steps": [
+        {
+            "id": "hello",
+            "event": {"packName": "Chat", "name": "Said"},
+            "command": {"packName": "Shell", "name": "Shell", "input": "echo hello {{ Event.Payload.who }}"},
+        }
+    ],
 }
 
 
@@ -163,22 +183,32 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
     assert requests.post(f"{url}/v1/flows", json=FLOW, headers=bearer(tokens["admin"])).status_code == 201
 
     env = {**os.environ, "FLYTE_API": url, "FLYTE_JWT": tokens["pack"], "FLYTE_PACK_POLL_WAIT": "1"}
-    shell = subprocess.Popen([sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True)
-    chat = Pack("Chat", events=[EventDef("Said")], commands=[Command("Noop", handler=lambda _: None, output_events=[])],
-                api_url=url, jwt=tokens["pack"], poll_wait=1)
+    shell = subprocess.Popen(
+        [sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    chat = Pack(
+        "Chat",
+        events=[EventDef("Said")],
+        commands=[Command("Noop", handler=lambda _: None, output_events=[])],
+        api_url=url,
+        jwt=tokens["pack"],
+        poll_wait=1,
+    )
     try:
         chat.start(block=False)
         assert chat.wait_registered(15)
         deadline = time.monotonic() + 30
-        while not any(p["name"] == "Shell" for p in requests.get(f"{url}/v1/packs", headers=bearer(tokens["reader"])).json()["packs"]):
+        while not any(
+            p["name"] == "Shell" for p in requests.get(f"{url}/v1/packs", headers=bearer(tokens["reader"])).json()["packs"]
+        ):
             assert shell.poll() is None and time.monotonic() < deadline, "the Shell pack did not register"
             time.sleep(0.2)
         chat.send_event(Event("Said", {"who": "auth"}))
         deadline = time.monotonic() + 30
         while True:
-            executions = requests.get(f"{url}/v1/audit/flows", params={"flowName": "say_hello"},
-                                      headers=bearer(tokens["reader"])).json()["flows"]
+            executions = requests.get(
+                f"{url}/v1/audit/flows", params={"flowName": "say_hello"}, headers=bearer(tokens["reader"])
+            ).json()["flows"]
             action = executions[0]["actions"]["hello"] if executions else None
             if action and action["state"]["value"] == "SUCCESS":
                 break
@@ -203,8 +233,10 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
 
 
 def test_any_valid_token_may_dry_run_replay_and_read_traces_and_none_may_not(auth_stack, tokens):
-    flow = {"name": "explained", "steps": [{"id": "a", "event": {"packName": "Src", "name": "E"},
-                                            "command": {"packName": "Dst", "name": "Do"}}]}
+    flow = {
+        "name": "explained",
+        "steps": [{"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}],
+    }
     dry_run = {"flow": flow, "event": {"packName": "Src", "event": "E"}}
     for path, body in (("/v1/flows/test", dry_run), ("/v1/flows/replay", {"flow": flow})):
         assert_problem(requests.post(f"{auth_stack.url}{path}", json=body), 401, CHALLENGE)

@@ -16,9 +16,11 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def secure_stack(backend):
     backend.reset()
-    local = LocalStack(port=0, endpoint=backend.endpoint,
-                       parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true",
-                                            "AllowAnonymousAccess": "false"}).start()
+    local = LocalStack(
+        port=0,
+        endpoint=backend.endpoint,
+        parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"},
+    ).start()
     yield local
     local.stop()
 
@@ -39,8 +41,16 @@ def test_the_default_stack_refuses_anonymous_writes_and_accepts_minted_tokens(se
     admin = {"Authorization": f"Bearer {mint(capsys, '--subject', 'ana', '--claim', 'flyte_role=admin', '--ttl', '1h')}"}
     reader = {"Authorization": f"Bearer {mint(capsys, '--subject', 'rui', '--ttl', '1h')}"}
     pack = {"Authorization": f"Bearer {mint(capsys, '--subject', 'bot', '--claim', 'flyte_role=pack')}"}
-    flow = {"name": "hello", "steps": [{"id": "a", "event": {"packName": "Chat", "name": "Said"},
-                                        "command": {"packName": "Shell", "name": "Shell", "input": "echo hi"}}]}
+    flow = {
+        "name": "hello",
+        "steps": [
+            {
+                "id": "a",
+                "event": {"packName": "Chat", "name": "Said"},
+                "command": {"packName": "Shell", "name": "Shell", "input": "echo hi"},
+            }
+        ],
+    }
 
     assert requests.get(f"{url}/v1").status_code == 200  # discovery stays open for packs
     assert requests.post(f"{url}/v1/flows", json=flow).status_code == 401

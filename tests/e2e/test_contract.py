@@ -20,8 +20,13 @@ from schemathesis.checks import (
 
 pytestmark = pytest.mark.e2e
 DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "info" / "openapi.json"
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 # Bounded, and the same examples on every run (derandomized): a gate, not a lottery; explore with
 # schemathesis' CLI against `make run` when the document changes.
 EXAMPLES_PER_OPERATION = 25
@@ -33,8 +38,13 @@ contract = schemathesis.openapi.from_path(DOCUMENT)
 
 
 @contract.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 def test_every_operation_answers_as_its_document_says(case, stack):
     if case.query and "wait" in case.query:
         case.query["wait"] = 0  # a take's long poll would spend the run waiting; its bounds are tested below
@@ -71,5 +81,13 @@ def test_following_the_documented_links_keeps_the_contract(stack):
         def call(self, case, **kwargs):
             return case.call(base_url=stack.url, **kwargs)
 
-    Links.run(settings=settings(max_examples=10, stateful_step_count=4, deadline=None, derandomize=True, database=None,
-                                suppress_health_check=list(HealthCheck)))
+    Links.run(
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=4,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

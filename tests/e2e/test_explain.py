@@ -12,14 +12,28 @@ pytestmark = pytest.mark.e2e
 
 def deploy_flow(name, pattern="^deploy ", chat="Chat", shell="Shell"):
     """Each test names its own packs, so that no other test's flows or actions get in the way."""
-    return {"name": name, "steps": [
-        {"id": "run", "event": {"packName": chat, "name": "Said"},
-         "context": {"room": "{{ Event.Payload.room }}"},
-         "criteria": f"{{{{ Event.Payload.text|match:'{pattern}' }}}}",
-         "command": {"packName": shell, "name": "Shell", "input": "{{ Event.Payload.text }}"}},
-        {"id": "reply", "dependsOn": ["run"], "event": {"packName": shell, "name": "Output"},
-         "command": {"packName": chat, "name": "Send", "input": {"room": "{{ Context.room }}", "message": "{{ Event.Payload.stdout }}"}}},
-    ]}
+    return {
+        "name": name,
+        "steps": [
+            {
+                "id": "run",
+                "event": {"packName": chat, "name": "Said"},
+                "context": {"room": "{{ Event.Payload.room }}"},
+                "criteria": f"{{{{ Event.Payload.text|match:'{pattern}' }}}}",
+                "command": {"packName": shell, "name": "Shell", "input": "{{ Event.Payload.text }}"},
+            },
+            {
+                "id": "reply",
+                "dependsOn": ["run"],
+                "event": {"packName": shell, "name": "Output"},
+                "command": {
+                    "packName": chat,
+                    "name": "Send",
+                    "input": {"room": "{{ Context.room }}", "message": "{{ Event.Payload.stdout }}"},
+                },
+            },
+        ],
+    }
 
 
 def chat_event(text, room="ops", chat="Chat"):
@@ -63,8 +77,14 @@ def test_a_dry_run_answers_every_steps_outcome_and_leaves_no_trace(api, make_pac
     assert response.status_code == 200, response.text
     run, reply = response.json()["steps"]
     assert response.json()["flow"] == "dry"
-    assert run == {"id": "run", "outcome": "fired", "reason": None, "detail": None, "context": {"room": "ops"},
-                   "command": {"packName": "Shell", "name": "Shell", "packLabels": {}, "input": "deploy web"}}
+    assert run == {
+        "id": "run",
+        "outcome": "fired",
+        "reason": None,
+        "detail": None,
+        "context": {"room": "ops"},
+        "command": {"packName": "Shell", "name": "Shell", "packLabels": {}, "input": "deploy web"},
+    }
     assert (reply["outcome"], reply["reason"]) == ("skipped", "event")
 
     assert shell.take(wait=1) is None  # nothing queued
@@ -73,8 +93,12 @@ def test_a_dry_run_answers_every_steps_outcome_and_leaves_no_trace(api, make_pac
 
 
 def test_a_dry_run_continues_an_execution_given_its_states_and_context(api):
-    body = {"flow": deploy_flow("dry2"), "event": {"packName": "Shell", "event": "Output", "payload": {"stdout": "ok"}},
-            "states": {"run": "SUCCESS"}, "context": {"room": "dev"}}
+    body = {
+        "flow": deploy_flow("dry2"),
+        "event": {"packName": "Shell", "event": "Output", "payload": {"stdout": "ok"}},
+        "states": {"run": "SUCCESS"},
+        "context": {"room": "dev"},
+    }
     run, reply = api.post(api.base + "/v1/flows/test", json=body).json()["steps"]
     assert run["reason"] == "event"
     assert reply["command"]["input"] == {"room": "dev", "message": "ok"}
@@ -89,8 +113,9 @@ def test_a_bad_flow_answers_the_dry_run_exactly_as_posting_it(api):
     tested = api.post(api.base + "/v1/flows/test", json={"flow": flow, "event": chat_event("x")})
     assert tested.status_code == posted.status_code == 400
     assert tested.json() == posted.json() and tested.headers["content-type"] == "application/problem+json"
-    bad_state = api.post(api.base + "/v1/flows/test", json={"flow": deploy_flow("ok"), "event": chat_event("x"),
-                                                            "states": {"run": "DONE"}})
+    bad_state = api.post(
+        api.base + "/v1/flows/test", json={"flow": deploy_flow("ok"), "event": chat_event("x"), "states": {"run": "DONE"}}
+    )
     assert bad_state.status_code == 400 and bad_state.json()["field"] == "states.run"
     no_event = api.post(api.base + "/v1/flows/test", json={"flow": deploy_flow("ok")})
     assert no_event.status_code == 400 and no_event.json()["field"] == "event"
@@ -189,8 +214,10 @@ def test_a_replay_reports_exactly_the_changed_outcomes_and_leaves_no_trace(api, 
     assert response.status_code == 200, response.text
     answer = response.json()
     assert sorted(c["eventId"] for c in answer["changes"]) == sorted([ids["ship b"], ids["ship d"]])
-    assert all(c["stepId"] == "run" and c["before"]["reason"] == "criteria" and c["after"]["outcome"] == "fired"
-               for c in answer["changes"])
+    assert all(
+        c["stepId"] == "run" and c["before"]["reason"] == "criteria" and c["after"]["outcome"] == "fired"
+        for c in answer["changes"]
+    )
     assert (answer["eventsConsidered"], answer["unchanged"]) == (len(texts), len(texts) - 2)
 
     assert shell.take(wait=1) is None
@@ -204,8 +231,11 @@ def test_a_replay_of_a_new_flow_compares_with_nothing_and_checks_its_input(api):
     (change,) = answer["changes"]
     assert change["before"] is None and change["after"]["command"]["input"] == "please deploy"
     assert answer["eventsConsidered"] == 1 and answer["unchanged"] == 0
-    for body, field in [({"flow": fresh, "limit": 1001}, "limit"), ({"flow": fresh, "since": "yesterday"}, "since"),
-                        ({"flow": {"name": "x", "steps": [{"id": "a"}]}}, "steps[0]")]:
+    for body, field in [
+        ({"flow": fresh, "limit": 1001}, "limit"),
+        ({"flow": fresh, "since": "yesterday"}, "since"),
+        ({"flow": {"name": "x", "steps": [{"id": "a"}]}}, "steps[0]"),
+    ]:
         refused = api.post(api.base + "/v1/flows/replay", json=body)
         assert refused.status_code == 400 and refused.json()["field"] == field, refused.text
 
@@ -214,16 +244,27 @@ def test_a_replay_of_a_new_flow_compares_with_nothing_and_checks_its_input(api):
 
 
 def test_posting_a_flow_warns_about_what_no_registered_pack_offers(api, make_pack):
-    flow = {"name": "warned", "steps": [
-        {"id": "a", "event": {"packName": "Ghost", "name": "Boo"}, "command": {"packName": "Shell", "name": "Shell"}},
-        {"id": "b", "event": {"packName": "Shell", "name": "Outptu"}, "command": {"packName": "Shell", "name": "Run"}}]}
+    flow = {
+        "name": "warned",
+        "steps": [
+            {"id": "a", "event": {"packName": "Ghost", "name": "Boo"}, "command": {"packName": "Shell", "name": "Shell"}},
+            {"id": "b", "event": {"packName": "Shell", "name": "Outptu"}, "command": {"packName": "Shell", "name": "Run"}},
+        ],
+    }
     make_pack("Shell", commands=[{"name": "Shell", "events": ["Output"]}])
     response = api.post(api.base + "/v1/flows", json=flow)
     assert response.status_code == 201
     assert response.headers["Location"] == api.base + "/v1/flows/warned"
     assert [(w["stepId"], w["field"]) for w in response.json()["warnings"]] == [
-        ("a", "steps[0].event.packName"), ("b", "steps[1].event.name"), ("b", "steps[1].command.name")]
+        ("a", "steps[0].event.packName"),
+        ("b", "steps[1].event.name"),
+        ("b", "steps[1].command.name"),
+    ]
     assert "'Output'" in response.json()["warnings"][1]["detail"]
-    fine = {"name": "fine", "steps": [{"id": "a", "event": {"packName": "Shell", "name": "FATAL"},
-                                       "command": {"packName": "Shell", "name": "Shell"}}]}
+    fine = {
+        "name": "fine",
+        "steps": [
+            {"id": "a", "event": {"packName": "Shell", "name": "FATAL"}, "command": {"packName": "Shell", "name": "Shell"}}
+        ],
+    }
     assert api.post(api.base + "/v1/flows", json=fine).json() == {"warnings": []}

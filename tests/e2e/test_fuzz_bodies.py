@@ -22,14 +22,30 @@ FUZZ = settings(max_examples=75, deadline=None, database=None, suppress_health_c
 
 # Text includes control characters, bidi overrides and lone surrogates (json.dumps escapes them).
 text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
-scalars = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-                    st.floats(allow_nan=True, allow_infinity=True), text)
-values = st.recursive(scalars, lambda children: st.one_of(st.lists(children, max_size=4),
-                                                          st.dictionaries(text, children, max_size=4)), max_leaves=20)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text,
+)
+values = st.recursive(
+    scalars,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(text, children, max_size=4)),
+    max_leaves=20,
+)
 deep = st.integers(min_value=1, max_value=3000).map(lambda n: "[" * n + "]" * n)
 
-FLOW = {"name": "fuzz", "steps": [{"id": "a", "event": {"packName": "P", "name": "E"},
-                                   "command": {"packName": "P", "name": "C", "input": "{{ Event.Payload }}"}}]}
+FLOW = {
+    "name": "fuzz",
+    "steps": [
+        {
+            "id": "a",
+            "event": {"packName": "P", "name": "E"},
+            "command": {"packName": "P", "name": "C", "input": "{{ Event.Payload }}"},
+        }
+    ],
+}
 PACK = {"name": "FuzzPack", "labels": {"env": "x"}, "commands": [{"name": "C", "events": ["Done"]}]}
 GUARDED_PACK = {"name": "Guarded", "commands": [{"name": "Keep", "events": ["Kept"]}]}  # no fuzzed body can name it
 GUARDED_FLOW = {**FLOW, "name": "guarded"}
@@ -105,8 +121,10 @@ def api(stack):
     pack = requests.post(f"{stack.url}/v1/packs", json=PACK).json()
     guarded = requests.post(f"{stack.url}/v1/packs", json=GUARDED_PACK).json()
     assert requests.post(f"{stack.url}/v1/flows", json=GUARDED_FLOW).status_code == 201
-    stored = {"pack": requests.get(f"{stack.url}/v1/packs/{guarded['id']}").json()["commands"],
-              "flow": requests.get(f"{stack.url}/v1/flows/guarded").json()["steps"]}
+    stored = {
+        "pack": requests.get(f"{stack.url}/v1/packs/{guarded['id']}").json()["commands"],
+        "flow": requests.get(f"{stack.url}/v1/flows/guarded").json()["steps"],
+    }
     events = next(link["href"] for link in pack["links"] if link["rel"].endswith("event"))
     yield {"url": stack.url, "events": events, "pack": pack}
     # Nothing stored before the fuzzing was lost or changed, and the service still answers.
@@ -143,8 +161,12 @@ def test_fuzz_result_bodies(api, body):
 @FUZZ
 @given(name=text, labels=st.dictionaries(text, text, max_size=3))
 def test_fuzz_names_and_labels_of_packs_and_their_links(api, name, labels):
-    response = requests.post(f"{api['url']}/v1/packs", data=as_json({"name": name, "labels": labels}).encode("utf-8", "surrogatepass"),
-                             headers={"content-type": "application/json"}, timeout=30)
+    response = requests.post(
+        f"{api['url']}/v1/packs",
+        data=as_json({"name": name, "labels": labels}).encode("utf-8", "surrogatepass"),
+        headers={"content-type": "application/json"},
+        timeout=30,
+    )
     assert_handled(response, name)
     if response.status_code == 201:  # every link handed out leads back to the pack
         pack = response.json()
@@ -154,11 +176,17 @@ def test_fuzz_names_and_labels_of_packs_and_their_links(api, name, labels):
 
 
 @FUZZ
-@given(params=st.dictionaries(st.sampled_from(["limit", "start", "flowName", "stepId", "actionName", "actionPackName",
-                                                "actionPackLabels"]), text, max_size=4))
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["limit", "start", "flowName", "stepId", "actionName", "actionPackName", "actionPackLabels"]),
+        text,
+        max_size=4,
+    )
+)
 def test_fuzz_audit_query_parameters(api, params):
-    response = requests.get(f"{api['url']}/v1/audit/flows", params={k: v.encode("utf-8", "surrogatepass") for k, v in params.items()},
-                            timeout=30)
+    response = requests.get(
+        f"{api['url']}/v1/audit/flows", params={k: v.encode("utf-8", "surrogatepass") for k, v in params.items()}, timeout=30
+    )
     assert_handled(response, repr(params))
 
 
@@ -168,4 +196,3 @@ def test_fuzz_path_parameters(api, segment):
     quoted = requests.utils.quote(segment.encode("utf-8", "surrogatepass"), safe="")
     for path in (f"/v1/flows/{quoted}", f"/v1/packs/{quoted}", f"/v1/datastore/{quoted}", f"/v1/audit/flows/{quoted}"):
         assert_handled(requests.get(api["url"] + path, timeout=30), path)
-

@@ -28,10 +28,19 @@ def problem(response: requests.Response, status: int, *words: str) -> dict:
     return body
 
 
-def flow(name: str, input_: object = "{{ Event.Payload }}", pack: str = "BoundsSrc", event: str = "Go",
-         destination: str = "BoundsDst") -> dict:
-    return {"name": name, "steps": [{"id": "run", "event": {"packName": pack, "name": event},
-                                     "command": {"packName": destination, "name": "Do", "input": input_}}]}
+def flow(
+    name: str, input_: object = "{{ Event.Payload }}", pack: str = "BoundsSrc", event: str = "Go", destination: str = "BoundsDst"
+) -> dict:
+    return {
+        "name": name,
+        "steps": [
+            {
+                "id": "run",
+                "event": {"packName": pack, "name": event},
+                "command": {"packName": destination, "name": "Do", "input": input_},
+            }
+        ],
+    }
 
 
 @pytest.fixture
@@ -40,6 +49,7 @@ def url(stack):
 
 
 # --- 1: sizes --------------------------------------------------------------------------------------
+
 
 def test_item1_a_500_kb_event_payload_is_413_naming_the_limit(make_pack):
     pack = make_pack("BoundsBig")
@@ -85,8 +95,12 @@ DEEP_JSON = "[" * 10_000 + "]" * 10_000
 @pytest.mark.parametrize("what", ["flow", "event", "pack", "result"])
 def test_item2_json_and_yaml_10000_levels_deep_are_400_for_every_document(url, make_pack, what):
     pack = make_pack("BoundsDeep")
-    target = {"flow": f"{url}/v1/flows", "pack": f"{url}/v1/packs", "event": pack.events_url,
-              "result": f"{url}/v1/packs/{pack.id}/actions/000000000000000000000000/result"}[what]
+    target = {
+        "flow": f"{url}/v1/flows",
+        "pack": f"{url}/v1/packs",
+        "event": pack.events_url,
+        "result": f"{url}/v1/packs/{pack.id}/actions/000000000000000000000000/result",
+    }[what]
     as_json = requests.post(target, data='{"payload": ' + DEEP_JSON + "}", headers={"content-type": "application/json"})
     assert problem(as_json, 400, "64 levels")["maxDepth"] == bounds.MAX_DEPTH
     as_yaml = requests.post(target, data="payload: " + "[" * 10_000, headers=YAML)
@@ -95,6 +109,7 @@ def test_item2_json_and_yaml_10000_levels_deep_are_400_for_every_document(url, m
 
 # --- 3: YAML aliases and types ---------------------------------------------------------------------
 
+
 def alias_bomb(indent: str) -> str:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
@@ -102,8 +117,10 @@ def alias_bomb(indent: str) -> str:
 
 
 def test_item3_an_alias_bomb_in_a_command_input_or_an_event_payload_is_400_at_once(url, make_pack):
-    flow_yaml = ("name: bomb\nsteps:\n  - id: a\n    event: {packName: P, name: E}\n"
-                 "    command:\n      packName: P\n      name: C\n      input:\n" + alias_bomb("        "))
+    flow_yaml = (
+        "name: bomb\nsteps:\n  - id: a\n    event: {packName: P, name: E}\n"
+        "    command:\n      packName: P\n      name: C\n      input:\n" + alias_bomb("        ")
+    )
     started = time.monotonic()
     problem(requests.post(f"{url}/v1/flows", data=flow_yaml, headers=YAML), 400, "aliases")
     pack = make_pack("BoundsAlias")
@@ -119,8 +136,10 @@ def test_item3_yaml_binary_and_set_are_400_naming_the_field(make_pack, value, ki
 
 
 def test_item3_unquoted_dates_and_timestamps_are_kept_as_the_text_written(url):
-    flow_yaml = ("name: dated\nsteps:\n  - id: a\n    event: {packName: P, name: E}\n"
-                 "    command: {packName: P, name: C, input: {day: 2026-12-25, at: 2001-12-14 21:59:43.10 -5}}\n")
+    flow_yaml = (
+        "name: dated\nsteps:\n  - id: a\n    event: {packName: P, name: E}\n"
+        "    command: {packName: P, name: C, input: {day: 2026-12-25, at: 2001-12-14 21:59:43.10 -5}}\n"
+    )
     assert requests.post(f"{url}/v1/flows", data=flow_yaml, headers=YAML).status_code == 201
     stored = requests.get(f"{url}/v1/flows/dated").json()
     assert stored["steps"][0]["command"]["input"] == {"day": "2026-12-25", "at": "2001-12-14 21:59:43.10 -5"}
@@ -128,38 +147,49 @@ def test_item3_unquoted_dates_and_timestamps_are_kept_as_the_text_written(url):
 
 # --- 4: numbers ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "9" * 5000])
 def test_item4_nan_infinity_and_huge_numbers_are_400_naming_the_field(make_pack, number):
     pack = make_pack("BoundsNumbers")
-    response = pack.session.post(pack.events_url, data='{"event": "E", "payload": {"n": ' + number + "}}",
-                                 headers={"content-type": "application/json"})
+    response = pack.session.post(
+        pack.events_url, data='{"event": "E", "payload": {"n": ' + number + "}}", headers={"content-type": "application/json"}
+    )
     assert problem(response, 400)["field"] == "payload.n"
 
 
 # --- 5: lone surrogates ----------------------------------------------------------------------------
 
+
 def test_item5_lone_surrogates_are_400_for_flows_and_events(url, make_pack):
-    problem(requests.post(f"{url}/v1/flows", data='{"name": "x\\ud800", "steps": []}',
-                          headers={"content-type": "application/json"}), 400, "surrogate")
+    problem(
+        requests.post(f"{url}/v1/flows", data='{"name": "x\\ud800", "steps": []}', headers={"content-type": "application/json"}),
+        400,
+        "surrogate",
+    )
     pack = make_pack("BoundsSurrogate")
-    response = pack.session.post(pack.events_url, data='{"event": "E", "payload": {"t": "\\udc00"}}',
-                                 headers={"content-type": "application/json"})
+    response = pack.session.post(
+        pack.events_url, data='{"event": "E", "payload": {"t": "\\udc00"}}', headers={"content-type": "application/json"}
+    )
     assert problem(response, 400, "surrogate")["field"] == "payload.t"
     assert requests.get(f"{url}/health").status_code == 200
 
 
 # --- 6: response splitting -------------------------------------------------------------------------
 
+
 def test_item6_a_pack_name_or_label_with_cr_lf_is_400_and_writes_no_header(url):
-    for body, field in [({"name": "x\r\nX-Injected: yes\r\nSet-Cookie: session=evil"}, "name"),
-                        ({"name": "Fine", "labels": {"k": "v\r\nX-Injected: yes"}}, "labels.k"),
-                        ({"name": "Fine", "labels": {"k\r\nX: y": "v"}}, "labels")]:
+    for body, field in [
+        ({"name": "x\r\nX-Injected: yes\r\nSet-Cookie: session=evil"}, "name"),
+        ({"name": "Fine", "labels": {"k": "v\r\nX-Injected: yes"}}, "labels.k"),
+        ({"name": "Fine", "labels": {"k\r\nX: y": "v"}}, "labels"),
+    ]:
         response = requests.post(f"{url}/v1/packs", json=body)
         assert problem(response, 400, "control character")["field"].startswith(field)
         assert "x-injected" not in response.headers and "set-cookie" not in response.headers
 
 
 # --- 7: every link leads back ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["a#b", "what?", "100%2F", "sp ace", "x%y", "a.b", "..a"])
 def test_item7_links_of_packs_with_url_characters_in_their_names_lead_back_to_them(url, name):
@@ -198,6 +228,7 @@ def test_item7_a_datastore_key_with_a_slash_is_400_and_dot_keys_never_reach_the_
 
 # --- 8: long names ---------------------------------------------------------------------------------
 
+
 def test_item8_10_kb_names_are_400_naming_the_limit(url):
     long = "n" * 10_000
     assert problem(requests.post(f"{url}/v1/flows", json=flow(long)), 400)["maxBytes"] == bounds.MAX_NAME_BYTES
@@ -210,6 +241,7 @@ def test_item8_10_kb_names_are_400_naming_the_limit(url):
 
 
 # --- 9: non-Latin-1 and invisible characters -------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["🚀", "日本語", "déjà"])
 def test_item9_non_latin1_names_get_a_percent_encoded_location_that_resolves(url, name):
@@ -230,9 +262,11 @@ def test_item9_bidi_and_invisible_characters_are_400(url, name):
 
 # --- 10: responses Lambda can carry ----------------------------------------------------------------
 
+
 def test_item10_large_payloads_are_cut_in_the_audit_list_with_a_link_to_the_full_record(url, make_pack, post_flow):
-    post_flow(flow("bounds_audit", input_={"copy": "{{ Event.Payload.blob }}"}, pack="BoundsAuditSrc",
-                   destination="BoundsAuditDst"))
+    post_flow(
+        flow("bounds_audit", input_={"copy": "{{ Event.Payload.blob }}"}, pack="BoundsAuditSrc", destination="BoundsAuditDst")
+    )
     source = make_pack("BoundsAuditSrc")
     for n in range(3):
         source.send_event("Go", {"n": n, "blob": "z" * 90_000})
@@ -251,6 +285,7 @@ def test_item10_large_payloads_are_cut_in_the_audit_list_with_a_link_to_the_full
 
 # --- 11: a take by a pack deleted meanwhile --------------------------------------------------------
 
+
 def test_item11_deleting_a_pack_while_it_long_polls_makes_that_take_404(url, make_pack):
     pack = make_pack("BoundsDeleted")
     answers: list[requests.Response] = []
@@ -264,13 +299,21 @@ def test_item11_deleting_a_pack_while_it_long_polls_makes_that_take_404(url, mak
 
 # --- 12: every error is problem+json ---------------------------------------------------------------
 
+
 def test_item12_unknown_routes_are_problem_json_404(url):
     problem(requests.get(f"{url}/v1/nowhere"), 404, "/v1/nowhere")
     problem(requests.get(f"{url}/v2"), 404)
 
 
-@pytest.mark.parametrize("method, path, allowed", [("DELETE", "/v1/packs", "GET, POST"), ("PUT", "/v1/flows/x", "DELETE, GET"),
-                                                   ("TRACE", "/v1", "GET"), ("PATCH", "/v1/datastore/k", "DELETE, GET, PUT")])
+@pytest.mark.parametrize(
+    "method, path, allowed",
+    [
+        ("DELETE", "/v1/packs", "GET, POST"),
+        ("PUT", "/v1/flows/x", "DELETE, GET"),
+        ("TRACE", "/v1", "GET"),
+        ("PATCH", "/v1/datastore/k", "DELETE, GET, PUT"),
+    ],
+)
 def test_item12_methods_a_route_does_not_have_are_problem_json_405_with_allow(url, method, path, allowed):
     response = requests.request(method, url + path)
     problem(response, 405, method)
@@ -284,6 +327,7 @@ def test_item12_health_answers_with_a_content_type(url):
 
 # --- 13: {{ self }} --------------------------------------------------------------------------------
 
+
 def test_item13_self_in_a_template_is_an_undefined_name(make_pack, post_flow):
     post_flow(flow("bounds_self", input_="[{{ self }}]", pack="BoundsSelfSrc", destination="BoundsSelfDst"))
     make_pack("BoundsSelfSrc").send_event("Go")
@@ -292,8 +336,17 @@ def test_item13_self_in_a_template_is_an_undefined_name(make_pack, post_flow):
 
 # --- the rest: parameters and headers --------------------------------------------------------------
 
-@pytest.mark.parametrize("params", [{"flowName": ""}, {"flowName": "x" * 10_000}, {"limit": "9" * 5000},
-                                    {"actionPackLabels": "k:" + "v" * 10_000}, {"start": "-1"}])
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"flowName": ""},
+        {"flowName": "x" * 10_000},
+        {"limit": "9" * 5000},
+        {"actionPackLabels": "k:" + "v" * 10_000},
+        {"start": "-1"},
+    ],
+)
 def test_audit_query_parameters_are_bounded(url, params):
     response = requests.get(f"{url}/v1/audit/flows", params=params)
     assert response.status_code in (200, 400), response.text
@@ -314,7 +367,10 @@ def test_a_host_header_that_is_not_a_host_does_not_reach_links_or_location(url):
 
 def test_datastore_keys_descriptions_and_content_types_are_bounded(url):
     problem(requests.put(f"{url}/v1/datastore/a%0Db", files={"value": ("v", b"1", "text/plain")}), 400, "control")
-    problem(requests.put(f"{url}/v1/datastore/desc", files={"value": ("v", b"1", "text/plain"),
-                                                             "description": (None, "d" * 10_000)}), 400, "description")
+    problem(
+        requests.put(f"{url}/v1/datastore/desc", files={"value": ("v", b"1", "text/plain"), "description": (None, "d" * 10_000)}),
+        400,
+        "description",
+    )
     assert requests.put(f"{url}/v1/datastore/kept", files={"value": ("v", b"1", "text/plain")}).status_code == 201
     assert requests.get(f"{url}/v1/datastore/kept").content == b"1"

@@ -14,17 +14,34 @@ LEASE = 2
 @pytest.fixture(scope="module")
 def stack(backend):
     backend.reset()
-    local = LocalStack(port=0, endpoint=backend.endpoint,
-                       parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2", "LogLevel": "WARNING"}).start()
+    local = LocalStack(
+        port=0,
+        endpoint=backend.endpoint,
+        parameter_overrides={"ActionLeaseSeconds": str(LEASE), "ActionMaxAttempts": "2", "LogLevel": "WARNING"},
+    ).start()
     yield local
     local.stop()
 
 
 def test_an_abandoned_action_is_offered_again_then_ends_fatal_and_continues_the_flow(api, make_pack, post_flow):
-    post_flow({"name": "lease", "steps": [
-        {"id": "work", "event": {"packName": "Src", "name": "Go"}, "command": {"packName": "Flaky", "name": "Work", "input": "x"}},
-        {"id": "alert", "dependsOn": ["work"], "event": {"packName": "Flaky", "name": "FATAL"},
-         "command": {"packName": "Src", "name": "Alert", "input": "{{ Event.Payload }}"}}]})
+    post_flow(
+        {
+            "name": "lease",
+            "steps": [
+                {
+                    "id": "work",
+                    "event": {"packName": "Src", "name": "Go"},
+                    "command": {"packName": "Flaky", "name": "Work", "input": "x"},
+                },
+                {
+                    "id": "alert",
+                    "dependsOn": ["work"],
+                    "event": {"packName": "Flaky", "name": "FATAL"},
+                    "command": {"packName": "Src", "name": "Alert", "input": "{{ Event.Payload }}"},
+                },
+            ],
+        }
+    )
     src, flaky = make_pack("Src"), make_pack("Flaky")
     src.send_event("Go", {})
     first = flaky.take_until()
@@ -45,8 +62,14 @@ def test_an_abandoned_action_is_offered_again_then_ends_fatal_and_continues_the_
 
 
 def test_a_late_result_within_a_later_attempt_is_accepted_once(make_pack, post_flow):
-    post_flow({"name": "late-result", "steps": [
-        {"id": "work", "event": {"packName": "Src", "name": "Late"}, "command": {"packName": "Slow", "name": "Work"}}]})
+    post_flow(
+        {
+            "name": "late-result",
+            "steps": [
+                {"id": "work", "event": {"packName": "Src", "name": "Late"}, "command": {"packName": "Slow", "name": "Work"}}
+            ],
+        }
+    )
     src, slow = make_pack("Src"), make_pack("Slow")
     src.send_event("Late", {})
     first = slow.take_until()

@@ -11,14 +11,28 @@ pytestmark = pytest.mark.e2e
 
 
 def two_step_flow(name, message="done: {{ Event.Payload.stdout }}", second_on="Output"):
-    return {"name": name, "steps": [
-        {"id": "run", "event": {"packName": "Chat", "name": "Said"},
-         "context": {"room": "{{ Event.Payload.room }}"},
-         "criteria": f"{{{{ Event.Payload.text|match:'^{name} ' }}}}",
-         "command": {"packName": "Shell", "name": "Shell", "input": "{{ Event.Payload.text|slice:'" + str(len(name) + 1) + ":' }}"}},
-        {"id": "reply", "dependsOn": ["run"], "event": {"packName": "Shell", "name": second_on},
-         "command": {"packName": "Chat", "name": "Send", "input": {"room": "{{ Context.room }}", "message": message}}},
-    ]}
+    return {
+        "name": name,
+        "steps": [
+            {
+                "id": "run",
+                "event": {"packName": "Chat", "name": "Said"},
+                "context": {"room": "{{ Event.Payload.room }}"},
+                "criteria": f"{{{{ Event.Payload.text|match:'^{name} ' }}}}",
+                "command": {
+                    "packName": "Shell",
+                    "name": "Shell",
+                    "input": "{{ Event.Payload.text|slice:'" + str(len(name) + 1) + ":' }}",
+                },
+            },
+            {
+                "id": "reply",
+                "dependsOn": ["run"],
+                "event": {"packName": "Shell", "name": second_on},
+                "command": {"packName": "Chat", "name": "Send", "input": {"room": "{{ Context.room }}", "message": message}},
+            },
+        ],
+    }
 
 
 def audit(api, **params):
@@ -66,10 +80,24 @@ def test_depends_on_steps_ignore_the_same_event_outside_their_execution(api, mak
 
 
 def test_labels_route_actions_both_ways(api, make_pack, post_flow):
-    post_flow({"name": "routing", "steps": [
-        {"id": "deploy", "event": {"packName": "Chat", "name": "Said", "packLabels": {"env": "staging"}},
-         "context": {"env": "{{ Event.Pack.Labels.env }}"},
-         "command": {"packName": "Deployer", "name": "Deploy", "packLabels": {"env": "{{ Context.env }}"}, "input": "app"}}]})
+    post_flow(
+        {
+            "name": "routing",
+            "steps": [
+                {
+                    "id": "deploy",
+                    "event": {"packName": "Chat", "name": "Said", "packLabels": {"env": "staging"}},
+                    "context": {"env": "{{ Event.Pack.Labels.env }}"},
+                    "command": {
+                        "packName": "Deployer",
+                        "name": "Deploy",
+                        "packLabels": {"env": "{{ Context.env }}"},
+                        "input": "app",
+                    },
+                }
+            ],
+        }
+    )
     prod, staging = make_pack("Deployer", {"env": "prod"}), make_pack("Deployer", {"env": "staging", "dc": "1"})
     make_pack("Chat", {"env": "prod"}).send_event("Said", {})  # event labels do not match the step
     make_pack("Chat", {"env": "staging"}).send_event("Said", {})
@@ -98,10 +126,23 @@ def test_a_flow_replaced_mid_execution_finishes_on_its_old_version(api, make_pac
 
 
 def test_a_flow_written_for_the_original_with_a_step_without_id_runs_as_written(api, make_pack, post_flow):
-    post_flow({"name": "noid", "steps": [
-        {"event": {"packName": "Chat", "name": "Said"}, "command": {"packName": "Shell", "name": "Shell", "input": "uptime"}},
-        {"id": "reply", "dependsOn": [""], "event": {"packName": "Shell", "name": "Output"},
-         "command": {"packName": "Chat", "name": "Send", "input": "{{ Event.Payload.stdout }}"}}]})
+    post_flow(
+        {
+            "name": "noid",
+            "steps": [
+                {
+                    "event": {"packName": "Chat", "name": "Said"},
+                    "command": {"packName": "Shell", "name": "Shell", "input": "uptime"},
+                },
+                {
+                    "id": "reply",
+                    "dependsOn": [""],
+                    "event": {"packName": "Shell", "name": "Output"},
+                    "command": {"packName": "Chat", "name": "Send", "input": "{{ Event.Payload.stdout }}"},
+                },
+            ],
+        }
+    )
     assert api.get(api.base + "/v1/flows/noid").json()["steps"][0]["id"] == ""
     chat, shell = make_pack("Chat"), make_pack("Shell")
     chat.send_event("Said", {})
@@ -114,13 +155,27 @@ def test_a_flow_written_for_the_original_with_a_step_without_id_runs_as_written(
     assert chat.take_until().input == "up 1 day"
     (execution,) = audit(api, flowName="noid")
     done = execution["actions"][""]
-    assert (done["state"]["value"], done["result"]["event"], done["result"]["payload"]) == ("SUCCESS", "Output", {"stdout": "up 1 day"})
+    assert (done["state"]["value"], done["result"]["event"], done["result"]["payload"]) == (
+        "SUCCESS",
+        "Output",
+        {"stdout": "up 1 day"},
+    )
     assert execution["actions"]["reply"]["state"]["value"] == "PENDING"
 
 
 def test_ten_packs_racing_take_a_hundred_actions_each_exactly_once(stack, make_pack, post_flow):
-    post_flow({"name": "race", "steps": [{"id": "work", "event": {"packName": "Source", "name": "Job"},
-                                          "command": {"packName": "Worker", "name": "Work", "input": "{{ Event.Payload.n }}"}}]})
+    post_flow(
+        {
+            "name": "race",
+            "steps": [
+                {
+                    "id": "work",
+                    "event": {"packName": "Source", "name": "Job"},
+                    "command": {"packName": "Worker", "name": "Work", "input": "{{ Event.Payload.n }}"},
+                }
+            ],
+        }
+    )
     source = make_pack("Source")
     workers = [make_pack("Worker", {"instance": str(i)}) if i % 2 else make_pack("Worker") for i in range(10)]
     for n in range(100):
@@ -172,8 +227,12 @@ def test_a_posted_event_for_an_unknown_pack_is_404_and_a_bad_body_400(api, make_
 
 
 def test_a_pack_object_in_the_body_does_not_change_the_sender(api, make_pack, post_flow):
-    post_flow({"name": "identity", "steps": [{"id": "s", "event": {"packName": "Admin", "name": "Go"},
-                                              "command": {"packName": "Target", "name": "Do"}}]})
+    post_flow(
+        {
+            "name": "identity",
+            "steps": [{"id": "s", "event": {"packName": "Admin", "name": "Go"}, "command": {"packName": "Target", "name": "Do"}}],
+        }
+    )
     target, chat = make_pack("Target"), make_pack("Chat")
     response = requests.post(chat.events_url, json={"event": "Go", "pack": {"name": "Admin", "id": "Admin"}})
     assert response.status_code == 202
@@ -181,9 +240,15 @@ def test_a_pack_object_in_the_body_does_not_change_the_sender(api, make_pack, po
 
 
 def test_take_filters_by_command_name_with_either_parameter(make_pack, post_flow):
-    post_flow({"name": "filters", "steps": [
-        {"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "First"}},
-        {"id": "b", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "Second"}}]})
+    post_flow(
+        {
+            "name": "filters",
+            "steps": [
+                {"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "First"}},
+                {"id": "b", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Multi", "name": "Second"}},
+            ],
+        }
+    )
     multi = make_pack("Multi", commands=[{"name": "First"}, {"name": "Second"}])
     make_pack("Src").send_event("E", {})
     second = multi.take_until(timeout=30, commandName="Second")
@@ -193,16 +258,36 @@ def test_take_filters_by_command_name_with_either_parameter(make_pack, post_flow
 
 
 def test_a_pack_registering_late_receives_the_actions_waiting_for_it(make_pack, post_flow):
-    post_flow({"name": "late", "steps": [{"id": "s", "event": {"packName": "Src", "name": "E"},
-                                          "command": {"packName": "Latecomer", "name": "Do", "input": "waited"}}]})
+    post_flow(
+        {
+            "name": "late",
+            "steps": [
+                {
+                    "id": "s",
+                    "event": {"packName": "Src", "name": "E"},
+                    "command": {"packName": "Latecomer", "name": "Do", "input": "waited"},
+                }
+            ],
+        }
+    )
     make_pack("Src").send_event("E", {})
     time.sleep(0.5)  # the action exists before any Latecomer does
     assert make_pack("Latecomer").take_until().input == "waited"
 
 
 def test_audit_filters_and_paging(api, make_pack, post_flow):
-    post_flow({"name": "audited", "steps": [{"id": "s", "event": {"packName": "Src2", "name": "E"},
-                                             "command": {"packName": "Aud", "name": "Do", "packLabels": {"k": "v"}}}]})
+    post_flow(
+        {
+            "name": "audited",
+            "steps": [
+                {
+                    "id": "s",
+                    "event": {"packName": "Src2", "name": "E"},
+                    "command": {"packName": "Aud", "name": "Do", "packLabels": {"k": "v"}},
+                }
+            ],
+        }
+    )
     src, aud = make_pack("Src2"), make_pack("Aud", {"k": "v"})
     for _ in range(3):
         src.send_event("E", {})
@@ -221,10 +306,19 @@ def test_audit_filters_and_paging(api, make_pack, post_flow):
 
 
 def test_a_step_whose_template_fails_is_skipped_and_shown_in_the_audit(api, make_pack, post_flow):
-    post_flow({"name": "brokenstep", "steps": [
-        {"id": "bad", "event": {"packName": "Src3", "name": "E"},
-         "command": {"packName": "Dst3", "name": "Do", "input": "{{ unmarshalJson(Event.Payload.text).x }}"}},
-        {"id": "good", "event": {"packName": "Src3", "name": "E"}, "command": {"packName": "Dst3", "name": "Other"}}]})
+    post_flow(
+        {
+            "name": "brokenstep",
+            "steps": [
+                {
+                    "id": "bad",
+                    "event": {"packName": "Src3", "name": "E"},
+                    "command": {"packName": "Dst3", "name": "Do", "input": "{{ unmarshalJson(Event.Payload.text).x }}"},
+                },
+                {"id": "good", "event": {"packName": "Src3", "name": "E"}, "command": {"packName": "Dst3", "name": "Other"}},
+            ],
+        }
+    )
     src, dst = make_pack("Src3"), make_pack("Dst3")
     src.send_event("E", {"text": "not json"})
     assert dst.take_until().command == "Other"  # the other step still ran

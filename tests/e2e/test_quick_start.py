@@ -32,10 +32,12 @@ YEAR = datetime.now().year  # the flow's own `date +"%Y"`
 
 def bank_holidays(tmp_path: Path) -> Path:
     """gov.uk's shape, with holidays this year and last year (only this year's may be listed)."""
-    events = [{"title": "New Year’s Day", "date": f"{YEAR}-01-01", "notes": "", "bunting": True},
-              {"title": "Good Friday", "date": f"{YEAR}-04-18", "notes": "", "bunting": False},
-              {"title": "Christmas Day", "date": f"{YEAR}-12-25", "notes": "", "bunting": True},
-              {"title": "Boxing Day", "date": f"{YEAR - 1}-12-26", "notes": "", "bunting": True}]
+    events = [
+        {"title": "New Year’s Day", "date": f"{YEAR}-01-01", "notes": "", "bunting": True},
+        {"title": "Good Friday", "date": f"{YEAR}-04-18", "notes": "", "bunting": False},
+        {"title": "Christmas Day", "date": f"{YEAR}-12-25", "notes": "", "bunting": True},
+        {"title": "Boxing Day", "date": f"{YEAR - 1}-12-26", "notes": "", "bunting": True},
+    ]
     path = tmp_path / "england-and-wales.json"
     path.write_text(json.dumps({"division": "england-and-wales", "events": events}), encoding="utf-8")
     return path
@@ -49,8 +51,26 @@ def flow_posted(stack):
     """`curl -v -X POST http://localhost:8080/v1/flows -H 'content-type: application/x-yaml' -T flow.yaml`"""
     curl = shutil.which("curl")
     if curl:
-        done = subprocess.run([curl, "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", f"{stack.url}/v1/flows",
-                               "-H", "content-type: application/x-yaml", "-T", str(FLOW)], capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            [
+                curl,
+                "-sS",
+                "-o",
+                "/dev/null",
+                "-w",
+                "%{http_code}",
+                "-X",
+                "POST",
+                f"{stack.url}/v1/flows",
+                "-H",
+                "content-type: application/x-yaml",
+                "-T",
+                str(FLOW),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert done.stdout == "201", done.stderr
     else:  # the same request without curl
         response = requests.post(f"{stack.url}/v1/flows", data=FLOW.read_bytes(), headers={"content-type": "application/x-yaml"})
@@ -60,14 +80,23 @@ def flow_posted(stack):
 def start_shell_pack(stack, tmp_path, **extra_env: str):
     """`FLYTE_API=http://localhost:8080 python -m flyte_shell_pack`, with the curl stand-in first on PATH."""
     assert shutil.which("jq"), "jq is part of the project's setup (make test installs it)"
-    env = {**os.environ, "FLYTE_API": stack.url, "PATH": f"{FIXTURES}{os.pathsep}{os.environ['PATH']}",
-           "BANK_HOLIDAYS_FIXTURE": str(bank_holidays(tmp_path)), "FLYTE_PACK_POLL_WAIT": "1", "LOGLEVEL": "info",
-           **extra_env}
-    process = subprocess.Popen([sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FLYTE_API": stack.url,
+        "PATH": f"{FIXTURES}{os.pathsep}{os.environ['PATH']}",
+        "BANK_HOLIDAYS_FIXTURE": str(bank_holidays(tmp_path)),
+        "FLYTE_PACK_POLL_WAIT": "1",
+        "LOGLEVEL": "info",
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.monotonic() + 30
     while not any(p["name"] == "Shell" for p in requests.get(f"{stack.url}/v1/packs").json()["packs"]):
-        assert process.poll() is None and time.monotonic() < deadline, process.stdout.read() if process.poll() is not None else "not registered"
+        assert process.poll() is None and time.monotonic() < deadline, (
+            process.stdout.read() if process.poll() is not None else "not registered"
+        )
         time.sleep(0.2)
     yield process
     process.terminate()
@@ -88,17 +117,21 @@ def offline_shell_pack(stack, tmp_path):
 
 def slack_message(text: str) -> dict:
     """ReceivedMessage as the Slack pack sends it (api-contract §12.3)."""
-    return {"channelId": "C0123", "user": {"id": "U42", "name": "ana", "email": "ana@example.com", "title": "",
-                                            "firstName": "Ana", "lastName": "B"},
-            "message": text, "timestamp": "1700000000.000200", "threadTimestamp": "1700000000.000100",
-            "replyCount": 0, "replies": []}
+    return {
+        "channelId": "C0123",
+        "user": {"id": "U42", "name": "ana", "email": "ana@example.com", "title": "", "firstName": "Ana", "lastName": "B"},
+        "message": text,
+        "timestamp": "1700000000.000200",
+        "threadTimestamp": "1700000000.000100",
+        "replyCount": 0,
+        "replies": [],
+    }
 
 
 def assert_reply(reply: dict) -> None:
     assert reply["channelId"] == "C0123"
     assert reply["threadTimestamp"] == "1700000000.000100"
-    assert reply["message"] == ("Hey <@U42>!\nPlease find below the UK bank holidays for the current year:\n\n"
-                                + EXPECTED_LIST)
+    assert reply["message"] == ("Hey <@U42>!\nPlease find below the UK bank holidays for the current year:\n\n" + EXPECTED_LIST)
 
 
 def slack_pack(stack, replies: queue.Queue) -> Pack:
@@ -106,8 +139,13 @@ def slack_pack(stack, replies: queue.Queue) -> Pack:
         replies.put(input)
         return Event("MessageSent", {"message": input["message"], "threadTimestamp": "", "channelId": input["channelId"]})
 
-    return Pack("Slack", commands=[Command("SendMessage", handler=send_message, output_events=["MessageSent", "SendMessageFailed"])],
-                events=[EventDef("ReceivedMessage")], api_url=stack.url, poll_wait=1)
+    return Pack(
+        "Slack",
+        commands=[Command("SendMessage", handler=send_message, output_events=["MessageSent", "SendMessageFailed"])],
+        events=[EventDef("ReceivedMessage")],
+        api_url=stack.url,
+        poll_wait=1,
+    )
 
 
 def test_quick_start_with_a_python_chat_pack(stack, flow_posted, shell_pack):
@@ -124,8 +162,11 @@ def test_quick_start_with_a_python_chat_pack(stack, flow_posted, shell_pack):
     finally:
         slack.stop(timeout=15)
 
-    (execution,) = [e for e in requests.get(f"{stack.url}/v1/audit/flows", params={"flowName": "next_uk_bank_holidays"}).json()["flows"]
-                    if e["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "SUCCESS"][:1]
+    (execution,) = [
+        e
+        for e in requests.get(f"{stack.url}/v1/audit/flows", params={"flowName": "next_uk_bank_holidays"}).json()["flows"]
+        if e["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "SUCCESS"
+    ][:1]
     shell_action = execution["actions"]["receive_uk_bank_holiday_message_send_response"]
     assert shell_action["input"] == FLOW_COMMAND
     assert shell_action["result"]["payload"]["exit_code"] == 0
@@ -145,13 +186,18 @@ def test_without_internet_the_reply_comes_with_an_empty_list(stack, flow_posted,
         slack.stop(timeout=15)
     assert reply["message"] == "Hey <@U42>!\nPlease find below the UK bank holidays for the current year:\n\n"
     executions = requests.get(f"{stack.url}/v1/audit/flows", params={"flowName": "next_uk_bank_holidays"}).json()["flows"]
-    shell_results = [e["actions"]["receive_uk_bank_holiday_message_send_response"]["result"]["payload"] for e in executions
-                     if e["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "SUCCESS"]
+    shell_results = [
+        e["actions"]["receive_uk_bank_holiday_message_send_response"]["result"]["payload"]
+        for e in executions
+        if e["actions"]["receive_uk_bank_holiday_message_send_response"]["state"]["value"] == "SUCCESS"
+    ]
     assert {"exit_code": 0, "stdout": "", "stderr": ""}.items() <= shell_results[0].items()  # curl -s says nothing
 
 
-FLOW_COMMAND = ("curl -s https://www.gov.uk/bank-holidays/england-and-wales.json | jq --arg after $(date +\"%Y\") "
-                "--raw-output -c '.events[] | select(.date | startswith($after)) | \"\\(.date) - \\(.title)\"'")
+FLOW_COMMAND = (
+    'curl -s https://www.gov.uk/bank-holidays/england-and-wales.json | jq --arg after $(date +"%Y") '
+    "--raw-output -c '.events[] | select(.date | startswith($after)) | \"\\(.date) - \\(.title)\"'"
+)
 
 
 def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, shell_pack):
@@ -161,10 +207,12 @@ def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, 
     links = http.get(f"{api}/v1", headers={"Accept": "application/json"}).json()["links"]
     packs_url = next(link["href"] for link in links if link["rel"].endswith("pack/listPacks"))
     assert any(link["rel"].endswith("info/health") for link in links)
-    registration = {"name": "Slack",
-                    "events": [{"name": "MessageSent"}, {"name": "SendMessageFailed"}, {"name": "ReceivedMessage"}],
-                    "commands": [{"name": "SendMessage", "events": ["MessageSent", "SendMessageFailed"]}],
-                    "links": [{"href": "https://github.com/ExpediaGroup/flyte-slack/blob/master/README.md", "rel": "help"}]}
+    registration = {
+        "name": "Slack",
+        "events": [{"name": "MessageSent"}, {"name": "SendMessageFailed"}, {"name": "ReceivedMessage"}],
+        "commands": [{"name": "SendMessage", "events": ["MessageSent", "SendMessageFailed"]}],
+        "links": [{"href": "https://github.com/ExpediaGroup/flyte-slack/blob/master/README.md", "rel": "help"}],
+    }
     registered = http.post(packs_url, data=json.dumps(registration), headers={"Content-Type": "application/json"})
     assert registered.status_code == 201
     pack_links = registered.json()["links"]
@@ -172,8 +220,11 @@ def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, 
     take_url = next(link["href"] for link in pack_links if link["rel"].endswith("takeAction"))
 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    sent = http.post(events_url, data=json.dumps({"event": "ReceivedMessage", "payload": slack_message("flyte uk-bank-holidays"),
-                                                  "createdAt": now}), headers={"Content-Type": "application/json"})
+    sent = http.post(
+        events_url,
+        data=json.dumps({"event": "ReceivedMessage", "payload": slack_message("flyte uk-bank-holidays"), "createdAt": now}),
+        headers={"Content-Type": "application/json"},
+    )
     assert sent.status_code == 202
 
     deadline = time.monotonic() + 60
@@ -187,7 +238,15 @@ def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, 
     assert action["command"] == "SendMessage"
     assert_reply(action["input"])
     result_url = next(link["href"] for link in action["links"] if link["rel"].endswith("actionResult"))
-    done = http.post(result_url, data=json.dumps({"event": "MessageSent", "payload": {"message": action["input"]["message"],
-                                                                                        "threadTimestamp": "", "channelId": "C0123"},
-                                                  "createdAt": now}), headers={"Content-Type": "application/json"})
+    done = http.post(
+        result_url,
+        data=json.dumps(
+            {
+                "event": "MessageSent",
+                "payload": {"message": action["input"]["message"], "threadTimestamp": "", "channelId": "C0123"},
+                "createdAt": now,
+            }
+        ),
+        headers={"Content-Type": "application/json"},
+    )
     assert done.status_code == 202

@@ -30,12 +30,18 @@ def assert_problem(response, status, *words):
 
 # --- discovery ----------------------------------------------------------------------------------
 
+
 def test_v1_links_are_absolute_and_built_from_the_request(api, stack):
     host = stack.url.split("://", 1)[1]
     links = api.get(url(api, "/v1")).json()["links"]
     assert links[0] == {"href": f"http://{host}/v1", "rel": "self"}
     assert [link["rel"].rsplit("#", 1)[-1] for link in links[3:8]] == [
-        "!/info/health", "!/pack/listPacks", "!/flow/listFlows", "!/datastore/listDatastoreItems", "!/flowAudit/findFlows"]
+        "!/info/health",
+        "!/pack/listPacks",
+        "!/flow/listFlows",
+        "!/datastore/listDatastoreItems",
+        "!/flowAudit/findFlows",
+    ]
 
 
 def test_forwarded_headers_decide_the_base_url(api):
@@ -55,8 +61,13 @@ def test_unknown_routes_are_404(api):
 
 # --- packs --------------------------------------------------------------------------------------
 
-SHELL = {"name": "Shell", "labels": {"env": "dev"}, "commands": [{"name": "Shell", "events": ["Output"]}],
-         "events": [{"name": "Output"}], "links": [{"href": "https://example.com/help", "rel": "help"}]}
+SHELL = {
+    "name": "Shell",
+    "labels": {"env": "dev"},
+    "commands": [{"name": "Shell", "events": ["Output"]}],
+    "events": [{"name": "Output"}],
+    "links": [{"href": "https://example.com/help", "rel": "help"}],
+}
 
 
 def test_pack_lifecycle_register_get_list_delete(api, stack, backend):
@@ -87,14 +98,18 @@ def test_reserved_rels_are_400_with_the_field(api):
 
 
 def test_pack_registration_accepts_yaml_and_answers_yaml_when_asked(api):
-    response = api.post(url(api, "/v1/packs"), data="name: Yamlish\nlabels: {env: prod}\n",
-                        headers={"Content-Type": "application/x-yaml", "Accept": "application/x-yaml"})
+    response = api.post(
+        url(api, "/v1/packs"),
+        data="name: Yamlish\nlabels: {env: prod}\n",
+        headers={"Content-Type": "application/x-yaml", "Accept": "application/x-yaml"},
+    )
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/x-yaml; charset=utf-8"
     assert yaml.safe_load(response.text)["id"] == "Yamlish.env.prod"
 
 
 # --- flows --------------------------------------------------------------------------------------
+
 
 def test_the_seed_quick_start_curl_works_as_written(api):
     with open(QUICK_START, "rb") as flow_file:  # curl -X POST .../v1/flows -H 'content-type: application/x-yaml' -T flow.yaml
@@ -110,8 +125,16 @@ def test_the_seed_quick_start_curl_works_as_written(api):
 
 
 def test_flows_post_as_json_replace_and_delete(api):
-    flow = {"name": "echo", "steps": [{"id": "a", "event": {"packName": "Slack", "name": "ReceivedMessage"},
-                                       "command": {"packName": "Shell", "name": "Shell", "input": "echo 1"}}]}
+    flow = {
+        "name": "echo",
+        "steps": [
+            {
+                "id": "a",
+                "event": {"packName": "Slack", "name": "ReceivedMessage"},
+                "command": {"packName": "Shell", "name": "Shell", "input": "echo 1"},
+            }
+        ],
+    }
     assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
     flow["description"] = "second version"
     assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
@@ -120,24 +143,36 @@ def test_flows_post_as_json_replace_and_delete(api):
     assert_problem(api.get(url(api, "/v1/flows/echo")), 404, "echo")
 
 
-@pytest.mark.parametrize("body, content_type, status, words", [
-    ("", "application/json", 400, ["empty"]),
-    ("{not json", "application/json", 400, ["not valid JSON"]),
-    ("name: [unclosed", "application/x-yaml", 400, ["not valid YAML"]),
-    ('{"name": "x"}', "application/json", 400, ["steps"]),
-    ('{"name": "x", "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Q", "name": "C"},'
-     ' "dependsOn": ["ghost"]}]}', "application/json", 400, ["ghost"]),
-])
+@pytest.mark.parametrize(
+    "body, content_type, status, words",
+    [
+        ("", "application/json", 400, ["empty"]),
+        ("{not json", "application/json", 400, ["not valid JSON"]),
+        ("name: [unclosed", "application/x-yaml", 400, ["not valid YAML"]),
+        ('{"name": "x"}', "application/json", 400, ["steps"]),
+        (
+            '{"name": "x", "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Q", "name": "C"},'
+            ' "dependsOn": ["ghost"]}]}',
+            "application/json",
+            400,
+            ["ghost"],
+        ),
+    ],
+)
 def test_bad_flows_are_400_problems_not_500(api, body, content_type, status, words):
     assert_problem(api.post(url(api, "/v1/flows"), data=body, headers={"content-type": content_type}), status, *words)
 
 
 # --- datastore ----------------------------------------------------------------------------------
 
+
 def test_datastore_put_get_list_delete(api):
     teams = json.dumps({"teama": {"email": "teama@example.com"}}).encode()
-    created = api.put(url(api, "/v1/datastore/teams"), files={"value": ("teams.json", teams, "application/json")},
-                      data={"description": "Team contacts"})
+    created = api.put(
+        url(api, "/v1/datastore/teams"),
+        files={"value": ("teams.json", teams, "application/json")},
+        data={"description": "Team contacts"},
+    )
     assert created.status_code == 201
     replaced = api.put(url(api, "/v1/datastore/teams"), files={"value": ("teams.json", teams, "application/json")})
     assert replaced.status_code == 204
@@ -145,7 +180,11 @@ def test_datastore_put_get_list_delete(api):
     assert item.headers["content-type"] == "application/json"
     assert item.content == teams
     listing = api.get(url(api, "/v1/datastore")).json()["datastore"]
-    assert {"key": "teams", "contentType": "application/json", "links": [{"href": url(api, "/v1/datastore/teams"), "rel": "self"}]} in listing
+    assert {
+        "key": "teams",
+        "contentType": "application/json",
+        "links": [{"href": url(api, "/v1/datastore/teams"), "rel": "self"}],
+    } in listing
     assert api.delete(url(api, "/v1/datastore/teams")).status_code == 204
     assert_problem(api.get(url(api, "/v1/datastore/teams")), 404)
 
@@ -163,11 +202,13 @@ def test_datastore_binary_values_round_trip(api):
 
 # --- documentation --------------------------------------------------------------------------------
 
+
 def test_openapi_document_lists_every_route(api, template_app):
     document = api.get(url(api, "/v1/swagger")).json()
     documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}
-    assert documented == {(route.method, path) for route in template_app.routes if not is_default(route)
-                          for path in handler_paths(route.path)}
+    assert documented == {
+        (route.method, path) for route in template_app.routes if not is_default(route) for path in handler_paths(route.path)
+    }
 
 
 @pytest.mark.parametrize("page_path", ["/swagger", "/swagger/"])
@@ -194,8 +235,20 @@ def test_the_deployed_info_function_carries_no_source_maps():
 
 # --- robustness -----------------------------------------------------------------------------------
 
-GARBAGE = [b"", b"null", b"[]", b"42", b'"x"', b"{", b"\xff\xfe\x00", b'{"name": {"a": 1}}', b"name: [1, 2]",
-           b'{"name": "x", "labels": [1], "links": "no"}', b'{"steps": {}}', b"- - -"]
+GARBAGE = [
+    b"",
+    b"null",
+    b"[]",
+    b"42",
+    b'"x"',
+    b"{",
+    b"\xff\xfe\x00",
+    b'{"name": {"a": 1}}',
+    b"name: [1, 2]",
+    b'{"name": "x", "labels": [1], "links": "no"}',
+    b'{"steps": {}}',
+    b"- - -",
+]
 
 
 @pytest.mark.parametrize("method, path", [("POST", "/v1/packs"), ("POST", "/v1/flows"), ("PUT", "/v1/datastore/k")])

@@ -23,8 +23,14 @@ def free_port() -> int:
 def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly():
     port = free_port()
     # A session of its own: Ctrl-C in a terminal signals the whole process group (workers, moto).
-    process = subprocess.Popen([sys.executable, "-m", "flyte_local"], env={**os.environ, "FLYTE_PORT": str(port)},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flyte_local"],
+        env={**os.environ, "FLYTE_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -38,14 +44,16 @@ def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly()
         assert requests.get(f"http://127.0.0.1:{port}/health").status_code == 200
         requests.post(f"http://127.0.0.1:{port}/v1/packs", json={"name": "Slack"}).raise_for_status()
         # a pack long-polling when Ctrl-C comes, as in a real session
-        long_poll = threading.Thread(target=lambda: _ignore_errors(requests.post, f"http://127.0.0.1:{port}/v1/packs/Slack/actions/take?wait=20"))
+        long_poll = threading.Thread(
+            target=lambda: _ignore_errors(requests.post, f"http://127.0.0.1:{port}/v1/packs/Slack/actions/take?wait=20")
+        )
         long_poll.start()
         time.sleep(1)
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=30)[0]
     assert process.returncode == 0, output
-    stopping = output[output.index("Stopping"):]
+    stopping = output[output.index("Stopping") :]
     assert stopping.strip() == "Stopping the Flyte API ...", stopping  # nothing from workers, moto or pollers
     assert "Traceback" not in output
 
@@ -56,8 +64,13 @@ def test_a_busy_port_is_named_at_once_with_how_to_choose_another():
         taken.listen()
         port = taken.getsockname()[1]
         started = time.monotonic()
-        finished = subprocess.run([sys.executable, "-m", "flyte_local"], env={**os.environ, "FLYTE_PORT": str(port)},
-                                  capture_output=True, text=True, timeout=30)
+        finished = subprocess.run(
+            [sys.executable, "-m", "flyte_local"],
+            env={**os.environ, "FLYTE_PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert time.monotonic() - started < 5  # before moto and the functions start
     assert finished.returncode != 0
     assert f"Port {port} on 127.0.0.1 is already in use" in finished.stderr

@@ -9,12 +9,23 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_poison_record_reaches_the_dlq_and_the_next_event_still_runs(stack, backend, make_pack, post_flow):
-    post_flow({"name": "after-poison", "steps": [{"id": "s", "event": {"packName": "Src", "name": "Good"},
-                                                  "command": {"packName": "Dst", "name": "Do", "input": "ok"}}]})
+    post_flow(
+        {
+            "name": "after-poison",
+            "steps": [
+                {
+                    "id": "s",
+                    "event": {"packName": "Src", "name": "Good"},
+                    "command": {"packName": "Dst", "name": "Do", "input": "ok"},
+                }
+            ],
+        }
+    )
     src, dst = make_pack("Src"), make_pack("Dst")
     # An event item no API would write (no pack, no times): the step matcher cannot read it.
-    backend.client("dynamodb").put_item(TableName=stack.app.table_names["EventsTable"],
-                                        Item={"id": {"S": "poison"}, "name": {"S": "Good"}})
+    backend.client("dynamodb").put_item(
+        TableName=stack.app.table_names["EventsTable"], Item={"id": {"S": "poison"}, "name": {"S": "Good"}}
+    )
     src.send_event("Good", {})
     assert dst.take_until(timeout=15).input == "ok"
 

@@ -29,8 +29,24 @@ def cli_environment(aws, monkeypatch):
 
 def test_mint_prints_a_token_the_stack_accepts(aws, store, cli_environment, capsys):
     arn = aws.client("secretsmanager").create_secret(Name="flyte-it-token", SecretString=json.dumps(SECRET))["ARN"]
-    assert tokens.main(["mint", "--subject", "deploy-bot", "--claim", "groups=sre", "--claim", "groups=dev",
-                        "--ttl", "1h", "--secret-id", arn]) == 0
+    assert (
+        tokens.main(
+            [
+                "mint",
+                "--subject",
+                "deploy-bot",
+                "--claim",
+                "groups=sre",
+                "--claim",
+                "groups=dev",
+                "--ttl",
+                "1h",
+                "--secret-id",
+                arn,
+            ]
+        )
+        == 0
+    )
     token = capsys.readouterr().out.strip()
     identity = TokenVerifier([BuiltInIssuer.from_secret(store.secret_string(arn))]).verify(token)
     assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]

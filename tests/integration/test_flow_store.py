@@ -8,12 +8,22 @@ from flyte_core.domain import flows
 
 
 def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):
-    document = {"name": name, "steps": [
-        {"id": "start", "event": {"packName": trigger[0], "name": trigger[1]},
-         "command": {"packName": "Shell", "name": "Shell", "input": "echo"}},
-        {"id": "next", "dependsOn": ["start"], "event": {"packName": "Shell", "name": "Output"},
-         "command": {"packName": "Slack", "name": "SendMessage"}},
-    ]}
+    document = {
+        "name": name,
+        "steps": [
+            {
+                "id": "start",
+                "event": {"packName": trigger[0], "name": trigger[1]},
+                "command": {"packName": "Shell", "name": "Shell", "input": "echo"},
+            },
+            {
+                "id": "next",
+                "dependsOn": ["start"],
+                "event": {"packName": "Shell", "name": "Output"},
+                "command": {"packName": "Slack", "name": "SendMessage"},
+            },
+        ],
+    }
     if description:
         document["description"] = description
     return flows.normalise(document)

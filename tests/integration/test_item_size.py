@@ -30,4 +30,3 @@ def test_item1_the_same_in_a_transaction(adapters):
 
 def test_other_failures_keep_their_own_meaning():
     assert as_domain_error(ValueError("x")) is None
-

@@ -16,7 +16,7 @@ import pytest
 from flyte_local.application import Function
 from flyte_local.runtime import Capacity, FunctionError, FunctionProcesses
 
-HANDLER = '''
+HANDLER = """
 import os, time
 
 def handler(event, context):
@@ -24,7 +24,7 @@ def handler(event, context):
         os._exit(3)
     time.sleep(event.get("sleep", 0))
     return {"pid": os.getpid(), "n": event.get("n")}
-'''
+"""
 
 
 def function(tmp_path: Path, name: str = "Sleepy", source: str = HANDLER) -> Function:

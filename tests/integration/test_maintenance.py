@@ -42,8 +42,14 @@ def test_dead_packs_and_their_queues_go_after_the_grace_period(aws, removing):
 
 
 def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(removing):
-    removing.flows_table.save(flows.normalise({"name": "f", "steps": [
-        {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Gone", "name": "Do"}}]}))
+    removing.flows_table.save(
+        flows.normalise(
+            {
+                "name": "f",
+                "steps": [{"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Gone", "name": "Do"}}],
+            }
+        )
+    )
     register(removing, "Gone")
     age(removing, "Gone", 8)
     maintenance.run(removing)
@@ -55,8 +61,14 @@ def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(removing)
 
 def test_an_action_whose_last_lease_expired_ends_fatal(settings, aws):
     adapters = Adapters(replace(settings, action_max_attempts=1))
-    adapters.flows_table.save(flows.normalise({"name": "f", "steps": [
-        {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}]}))
+    adapters.flows_table.save(
+        flows.normalise(
+            {
+                "name": "f",
+                "steps": [{"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}],
+            }
+        )
+    )
     destination = register(adapters, "Dst")
     pipeline.match_event(adapters, pipeline.receive_event(adapters, register(adapters, "Src"), "E", {}, None))
     taken = pipeline.take(adapters, destination, 0)

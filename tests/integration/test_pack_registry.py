@@ -10,8 +10,9 @@ from flyte_core.services import registry
 @pytest.fixture
 def register(adapters):
     def register(name="Shell", labels=None, commands=None):
-        return registry.register(adapters, packs.parse_registration(
-            {"name": name, "labels": labels or {}, "commands": commands or []}))
+        return registry.register(
+            adapters, packs.parse_registration({"name": name, "labels": labels or {}, "commands": commands or []})
+        )
 
     return register
 
@@ -27,11 +28,14 @@ def test_registering_creates_the_queue_with_the_lease_as_visibility_timeout(aws,
     assert queue_attributes(aws, pack.queue_url)["VisibilityTimeout"] == str(adapters.settings.action_lease_seconds)
 
 
-@pytest.mark.parametrize("name, labels", [
-    ("Slack", {"team": "a b:c;d%2F", "weird": "é!*#?"}),  # '/' itself is refused (a pack id is a URL segment)
-    ("x" * 200, {}),
-    ("Shell", {"ABC": "123"}),
-])
+@pytest.mark.parametrize(
+    "name, labels",
+    [
+        ("Slack", {"team": "a b:c;d%2F", "weird": "é!*#?"}),  # '/' itself is refused (a pack id is a URL segment)
+        ("x" * 200, {}),
+        ("Shell", {"ABC": "123"}),
+    ],
+)
 def test_any_pack_id_gets_a_valid_distinct_queue(aws, adapters, register, name, labels):
     pack = register(name, labels)
     queue = pack.queue_url.rsplit("/", 1)[1]

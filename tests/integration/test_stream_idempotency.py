@@ -23,8 +23,20 @@ def stream_batch(aws, template_app):
 
 
 def setup_flow_and_events(adapters, count):
-    adapters.flows_table.save(flows.normalise({"name": "idem", "steps": [
-        {"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do", "input": "{{ Event.Payload.n }}"}}]}))
+    adapters.flows_table.save(
+        flows.normalise(
+            {
+                "name": "idem",
+                "steps": [
+                    {
+                        "id": "s",
+                        "event": {"packName": "Src", "name": "E"},
+                        "command": {"packName": "Dst", "name": "Do", "input": "{{ Event.Payload.n }}"},
+                    }
+                ],
+            }
+        )
+    )
     source = registry.register(adapters, packs.parse_registration({"name": "Src"}))
     destination = registry.register(adapters, packs.parse_registration({"name": "Dst"}))
     for n in range(count):
@@ -59,9 +71,22 @@ def test_the_same_batch_twice_and_concurrently_creates_each_action_once(aws, ada
 
 
 def test_a_result_delivered_twice_continues_its_execution_once(aws, adapters, template_app, matcher):
-    adapters.flows_table.save(flows.normalise({"name": "cont", "steps": [
-        {"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}},
-        {"id": "b", "dependsOn": ["a"], "event": {"packName": "Dst", "name": "Done"}, "command": {"packName": "Src", "name": "Next"}}]}))
+    adapters.flows_table.save(
+        flows.normalise(
+            {
+                "name": "cont",
+                "steps": [
+                    {"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}},
+                    {
+                        "id": "b",
+                        "dependsOn": ["a"],
+                        "event": {"packName": "Dst", "name": "Done"},
+                        "command": {"packName": "Src", "name": "Next"},
+                    },
+                ],
+            }
+        )
+    )
     source = registry.register(adapters, packs.parse_registration({"name": "Src"}))
     destination = registry.register(adapters, packs.parse_registration({"name": "Dst"}))
     pipeline.receive_event(adapters, source, "E", {}, None)

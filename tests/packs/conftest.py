@@ -91,8 +91,7 @@ class FakeFlyteAPI:
 
     def start(self) -> FakeFlyteAPI:
         self.server.server_activate()
-        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -109,8 +108,7 @@ class FakeFlyteAPI:
             if pack_id is None:
                 assert len(self.packs) == 1, f"which pack? {list(self.packs)}"
                 pack_id = next(iter(self.packs))
-            action = FakeAction(id=f"a{next(self._ids):04d}", pack_id=pack_id, command=command,
-                                input=input)
+            action = FakeAction(id=f"a{next(self._ids):04d}", pack_id=pack_id, command=command, input=input)
             self.actions[action.id] = action
             self.queues.setdefault(pack_id, deque()).append(action)
             self.cond.notify_all()
@@ -133,8 +131,9 @@ class FakeFlyteAPI:
             return True
 
     def result_of(self, action_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        assert self.wait_for(lambda: self.actions[action_id].result is not None, timeout), \
+        assert self.wait_for(lambda: self.actions[action_id].result is not None, timeout), (
             f"no result for action {action_id} (state {self.actions[action_id].state})"
+        )
         return self.actions[action_id].result  # type: ignore[return-value]
 
     # -- protocol --------------------------------------------------------------------------
@@ -159,13 +158,23 @@ class FakeFlyteAPI:
         if body.get("labels"):
             rep["labels"] = body["labels"]
         if body.get("commands"):
-            rep["commands"] = [dict(c, links=[{"href": f"{p}/queues/{pack_id}/next-action?commandName={c['name']}",
-                                               "rel": f"{b}swagger#!/action/takeAction"}])
-                               for c in body["commands"]]
+            rep["commands"] = [
+                dict(
+                    c,
+                    links=[
+                        {
+                            "href": f"{p}/queues/{pack_id}/next-action?commandName={c['name']}",
+                            "rel": f"{b}swagger#!/action/takeAction",
+                        }
+                    ],
+                )
+                for c in body["commands"]
+            ]
         if body.get("events"):
             rep["events"] = body["events"]
         rep["lastSeen"] = "2024-01-01T00:00:00Z"
-        rep["links"] = [*(body.get("links") or []),
+        rep["links"] = [
+            *(body.get("links") or []),
             {"href": f"{p}/v1/registry-of-packs/{pack_id}", "rel": "self"},
             {"href": f"{p}/v1/registry-of-packs", "rel": "up"},
             {"href": f"{p}/queues/{pack_id}/next-action", "rel": f"{b}swagger#!/action/takeAction"},
@@ -219,8 +228,7 @@ class FakeFlyteAPI:
             self.registrations.append(body)
             self.queues.setdefault(pack_id, deque())
             self.cond.notify_all()
-        self._send(h, 201, self._pack_representation(pack_id, body),
-                   {"Location": f"{self.url}/v1/registry-of-packs/{pack_id}"})
+        self._send(h, 201, self._pack_representation(pack_id, body), {"Location": f"{self.url}/v1/registry-of-packs/{pack_id}"})
 
     def _take(self, h: BaseHTTPRequestHandler, pack_id: str, query: dict[str, list[str]]) -> None:
         wait = max(0, min(20, int((query.get("wait") or ["0"])[0])))
@@ -246,10 +254,15 @@ class FakeFlyteAPI:
                     h.end_headers()
                     return
                 self.cond.wait(left)
-        self._send(h, 200, {
-            "command": action.command, "input": action.input,
-            "links": [{"href": self.base + action.result_path,
-                       "rel": f"{self.base}/swagger#/actionResult"}]})
+        self._send(
+            h,
+            200,
+            {
+                "command": action.command,
+                "input": action.input,
+                "links": [{"href": self.base + action.result_path, "rel": f"{self.base}/swagger#/actionResult"}],
+            },
+        )
 
     def _event(self, h: BaseHTTPRequestHandler, pack_id: str, body: Any) -> None:
         with self.cond:
@@ -259,8 +272,7 @@ class FakeFlyteAPI:
             self.cond.notify_all()
         self._send(h, 202, None)
 
-    def _result(self, h: BaseHTTPRequestHandler, pack_id: str, action_id: str, body: Any,
-                path: str) -> None:
+    def _result(self, h: BaseHTTPRequestHandler, pack_id: str, action_id: str, body: Any, path: str) -> None:
         with self.cond:
             if self.result_failures:
                 self.result_failures -= 1
@@ -279,8 +291,7 @@ class FakeFlyteAPI:
         self._send(h, 202, None)
 
     @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, body: Any,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(h: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = b"" if body is None else json.dumps(body).encode()
         h.send_response(status)
         if data:
@@ -293,8 +304,7 @@ class FakeFlyteAPI:
 
     @staticmethod
     def _problem(h: BaseHTTPRequestHandler, status: int, title: str, detail: str) -> None:
-        data = json.dumps({"type": "about:blank", "title": title, "status": status,
-                           "detail": detail}).encode()
+        data = json.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail}).encode()
         h.send_response(status)
         h.send_header("Content-Type", "application/problem+json")
         h.send_header("Content-Length", str(len(data)))

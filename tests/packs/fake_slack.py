@@ -45,19 +45,21 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def slack_user(user_id: str, name: str, email: str = "", title: str = "", first: str = "",
-               last: str = "") -> dict[str, Any]:
+def slack_user(user_id: str, name: str, email: str = "", title: str = "", first: str = "", last: str = "") -> dict[str, Any]:
     """A users.info ``user`` object."""
-    return {"id": user_id, "name": name, "real_name": f"{first} {last}".strip(),
-            "profile": {"email": email, "title": title, "first_name": first, "last_name": last}}
+    return {
+        "id": user_id,
+        "name": name,
+        "real_name": f"{first} {last}".strip(),
+        "profile": {"email": email, "title": title, "first_name": first, "last_name": last},
+    }
 
 
 class FakeSlack:
     def __init__(self) -> None:
         self.cond = threading.Condition()
         self.calls: list[SlackCall] = []
-        self.users: dict[str, dict[str, Any]] = {
-            BOT_USER: slack_user(BOT_USER, "flyte", first="Flyte", last="Bot")}
+        self.users: dict[str, dict[str, Any]] = {BOT_USER: slack_user(BOT_USER, "flyte", first="Flyte", last="Bot")}
         self.channels: list[dict[str, Any]] = []  # conversations.list, in order
         self.members_of: set[str] = set()  # channels the bot is in (else not_in_channel)
         self.posted: list[dict[str, Any]] = []  # accepted chat.postMessage arguments
@@ -93,13 +95,13 @@ class FakeSlack:
     # -- set-up and inspection ------------------------------------------------------------------
 
     def add_channel(self, channel_id: str, name: str, topic: str = "", member: bool = True) -> None:
-        self.channels.append({"id": channel_id, "name": name, "is_archived": False,
-                              "topic": {"value": topic, "creator": "", "last_set": 0}})
+        self.channels.append(
+            {"id": channel_id, "name": name, "is_archived": False, "topic": {"value": topic, "creator": "", "last_set": 0}}
+        )
         if member:
             self.members_of.add(channel_id)
 
-    def script(self, method: str, status: int, body: dict[str, Any],
-               headers: dict[str, str] | None = None) -> None:
+    def script(self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         """Answer the next call of ``method`` with this response instead of the normal one."""
         with self.cond:
             self._scripted.setdefault(method, []).append(Scripted(status, body, headers or {}))
@@ -125,13 +127,26 @@ class FakeSlack:
         """Send an Events API envelope over the Socket Mode connection; returns its id. A
         redelivery has the first delivery's ``event_id`` and a ``retry_attempt`` above 0."""
         envelope_id = f"env-{next(self._envelopes)}"
-        payload = {"token": "verification", "team_id": "T1", "api_app_id": "A1", "event": event,
-                   "type": "event_callback", "event_id": event_id or f"Ev{envelope_id}",
-                   "event_time": int(time.time()),
-                   "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}]}
-        self._send_ws({"envelope_id": envelope_id, "type": "events_api", "payload": payload,
-                       "accepts_response_payload": False, "retry_attempt": retry_attempt,
-                       "retry_reason": "timeout" if retry_attempt else ""})
+        payload = {
+            "token": "verification",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{envelope_id}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        }
+        self._send_ws(
+            {
+                "envelope_id": envelope_id,
+                "type": "events_api",
+                "payload": payload,
+                "accepts_response_payload": False,
+                "retry_attempt": retry_attempt,
+                "retry_reason": "timeout" if retry_attempt else "",
+            }
+        )
         return envelope_id
 
     def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> bool:
@@ -180,8 +195,15 @@ class FakeSlack:
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         """Slack's normal answers (called with the lock held)."""
         if method == "auth.test":
-            return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "flyte",
-                    "team_id": "T1", "user_id": BOT_USER, "bot_id": BOT_ID}
+            return {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "flyte",
+                "team_id": "T1",
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+            }
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket=t1&app_id=A1"}
         if method == "users.info":
@@ -195,16 +217,20 @@ class FakeSlack:
                 return {"ok": False, "error": "not_in_channel"}
             ts = f"1800000000.{next(self._ts):06d}"
             self.posted.append(dict(args))
-            return {"ok": True, "channel": channel, "ts": ts,
-                    "message": {"text": args.get("text", ""), "user": BOT_USER, "bot_id": BOT_ID, "ts": ts}}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text", ""), "user": BOT_USER, "bot_id": BOT_ID, "ts": ts},
+            }
         if method == "conversations.list":
             start = int(args.get("cursor") or 0)
             limit = int(args.get("limit") or 100)
-            page = [c for c in self.channels if not (args.get("exclude_archived") in ("1", "true", True)
-                                                     and c["is_archived"])][start:start + limit]
+            page = [c for c in self.channels if not (args.get("exclude_archived") in ("1", "true", True) and c["is_archived"])][
+                start : start + limit
+            ]
             more = start + limit < len(self.channels)
-            return {"ok": True, "channels": page,
-                    "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
+            return {"ok": True, "channels": page, "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
         return {"ok": False, "error": "unknown_method"}
 
     # -- Socket Mode WebSocket -----------------------------------------------------------------
@@ -223,8 +249,9 @@ class FakeSlack:
         with self.cond:
             self._sockets.append(sock)
             self.cond.notify_all()
-        self._send_frame(sock, 0x1, json.dumps({"type": "hello", "num_connections": 1,
-                                                "connection_info": {"app_id": "A1"}}).encode())
+        self._send_frame(
+            sock, 0x1, json.dumps({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}).encode()
+        )
         try:
             while True:
                 opcode, payload = self._read_frame(h.rfile)

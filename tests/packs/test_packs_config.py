@@ -9,14 +9,17 @@ from flyte_pack.client import api_root_v1, with_query
 from flyte_pack.config import default_poll_wait
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, {}),
-    ("", {}),
-    ("env=prod", {"env": "prod"}),
-    (" env = prod , team=sre ", {"env": "prod", "team": "sre"}),
-    ("expr=a=b", {"expr": "a=b"}),  # split on the first '=' only
-    ("empty=", {"empty": ""}),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, {}),
+        ("", {}),
+        ("env=prod", {"env": "prod"}),
+        (" env = prod , team=sre ", {"env": "prod", "team": "sre"}),
+        ("expr=a=b", {"expr": "a=b"}),  # split on the first '=' only
+        ("empty=", {"empty": ""}),
+    ],
+)
 def test_labels_are_parsed_like_flyte_client(raw, expected):
     assert parse_labels(raw) == expected
 
@@ -27,9 +30,16 @@ def test_malformed_labels_are_an_error_naming_the_variable(raw):
         parse_labels(raw)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (None, 10.0), ("", 10.0), ("30", 30.0), ("+7", 7.0), ("0", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, 10.0),
+        ("", 10.0),
+        ("30", 30.0),
+        ("+7", 7.0),
+        ("0", None),
+    ],
+)
 def test_api_timeout_whole_seconds_default_10_and_0_means_none(raw, expected):
     assert parse_timeout(raw) == expected
 
@@ -41,9 +51,9 @@ def test_negative_or_non_integer_timeout_is_an_error(raw):
 
 
 def test_from_env_reads_every_flyte_client_variable():
-    config = Config.from_env({"FLYTE_API": "https://flyte.example.com/base",
-                              "FLYTE_LABELS": "env=dev", "FLYTE_JWT": "t0k",
-                              "FLYTE_API_TIMEOUT": "0"})
+    config = Config.from_env(
+        {"FLYTE_API": "https://flyte.example.com/base", "FLYTE_LABELS": "env=dev", "FLYTE_JWT": "t0k", "FLYTE_API_TIMEOUT": "0"}
+    )
     assert config.api_url == "https://flyte.example.com/base"
     assert config.labels == {"env": "dev"}
     assert config.jwt == "t0k"
@@ -51,8 +61,7 @@ def test_from_env_reads_every_flyte_client_variable():
     assert config.effective_poll_wait == 20  # no timeout: the server's maximum long poll
 
 
-@pytest.mark.parametrize("env", [{}, {"FLYTE_API": ""}, {"FLYTE_API": "not a url"},
-                                 {"FLYTE_API": "ftp://host"}])
+@pytest.mark.parametrize("env", [{}, {"FLYTE_API": ""}, {"FLYTE_API": "not a url"}, {"FLYTE_API": "ftp://host"}])
 def test_missing_or_invalid_api_url_is_an_error(env):
     with pytest.raises(ConfigError, match="FLYTE_API"):
         Config.from_env(env)
@@ -94,12 +103,15 @@ def test_invalid_concurrency_is_an_error(raw):
         Config.from_env({"FLYTE_API": "http://h", "FLYTE_PACK_CONCURRENCY": raw})
 
 
-@pytest.mark.parametrize("api, v1", [
-    ("http://h:8080", "http://h:8080/v1"),
-    ("http://h:8080/", "http://h:8080/v1"),
-    ("https://h/prefix/", "https://h/prefix/v1"),
-    ("https://h/a/b?x=1", "https://h/a/b/v1?x=1"),
-])
+@pytest.mark.parametrize(
+    "api, v1",
+    [
+        ("http://h:8080", "http://h:8080/v1"),
+        ("http://h:8080/", "http://h:8080/v1"),
+        ("https://h/prefix/", "https://h/prefix/v1"),
+        ("https://h/a/b?x=1", "https://h/a/b/v1?x=1"),
+    ],
+)
 def test_discovery_starts_at_flyte_api_slash_v1(api, v1):
     assert api_root_v1(api) == v1
 
@@ -116,9 +128,14 @@ def test_pack_configuration_errors_surface_at_construction():
 def test_registration_body_is_the_union_of_command_and_declared_events():
     pack = Pack(
         "Slack",
-        commands=[Command("SendMessage", handler=lambda i: Event("MessageSent"),
-                          output_events=["MessageSent", EventDef("SendMessageFailed", "http://h/f")],
-                          help_url="http://h/send")],
+        commands=[
+            Command(
+                "SendMessage",
+                handler=lambda i: Event("MessageSent"),
+                output_events=["MessageSent", EventDef("SendMessageFailed", "http://h/f")],
+                help_url="http://h/send",
+            )
+        ],
         events=[EventDef("ReceivedMessage"), "MessageSent"],
         help_url="http://h/README.md",
         env={"FLYTE_API": "http://api", "FLYTE_LABELS": "env=prod"},
@@ -126,11 +143,18 @@ def test_registration_body_is_the_union_of_command_and_declared_events():
     assert pack.definition() == {
         "name": "Slack",
         "labels": {"env": "prod"},
-        "events": [{"name": "MessageSent"},
-                   {"name": "SendMessageFailed", "links": [{"href": "http://h/f", "rel": "help"}]},
-                   {"name": "ReceivedMessage"}],
-        "commands": [{"name": "SendMessage", "events": ["MessageSent", "SendMessageFailed"],
-                      "links": [{"href": "http://h/send", "rel": "help"}]}],
+        "events": [
+            {"name": "MessageSent"},
+            {"name": "SendMessageFailed", "links": [{"href": "http://h/f", "rel": "help"}]},
+            {"name": "ReceivedMessage"},
+        ],
+        "commands": [
+            {
+                "name": "SendMessage",
+                "events": ["MessageSent", "SendMessageFailed"],
+                "links": [{"href": "http://h/send", "rel": "help"}],
+            }
+        ],
         "links": [{"href": "http://h/README.md", "rel": "help"}],
     }
 

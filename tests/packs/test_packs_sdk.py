@@ -13,8 +13,7 @@ from flyte_pack import Command, Event, EventDef, Pack, PackNotRegisteredError
 
 
 def echo_pack(api, fast, **kwargs) -> Pack:
-    kwargs.setdefault("commands", [Command("Echo", handler=lambda i: Event("Echoed", i),
-                                           output_events=["Echoed"])])
+    kwargs.setdefault("commands", [Command("Echo", handler=lambda i: Event("Echoed", i), output_events=["Echoed"])])
     env = kwargs.pop("env", {"FLYTE_API": api.url})
     return Pack("Echo", help_url="http://help.example/echo", env=env, **{**fast, **kwargs})
 
@@ -53,8 +52,7 @@ def test_action_result_goes_to_the_actions_own_link(fake_api, run_pack, fast):
     assert fake_api.actions[first].state == fake_api.actions[second].state == "SUCCESS"
 
 
-def test_a_result_rejected_by_a_transient_error_is_posted_again(fake_api_factory, run_pack, fast,
-                                                                 caplog):
+def test_a_result_rejected_by_a_transient_error_is_posted_again(fake_api_factory, run_pack, fast, caplog):
     api = fake_api_factory(result_failures=2)
     caplog.set_level(logging.WARNING, "flyte_pack")
     run_pack(echo_pack(api, fast))
@@ -64,16 +62,20 @@ def test_a_result_rejected_by_a_transient_error_is_posted_again(fake_api_factory
 
 
 def test_registration_sends_the_pack_definition_and_labels(fake_api, run_pack, fast):
-    pack = echo_pack(fake_api, fast, env={"FLYTE_API": fake_api.url, "FLYTE_LABELS": "env=prod, team=sre"},
-                     events=[EventDef("Noticed")])
+    pack = echo_pack(
+        fake_api, fast, env={"FLYTE_API": fake_api.url, "FLYTE_LABELS": "env=prod, team=sre"}, events=[EventDef("Noticed")]
+    )
     run_pack(pack)
     assert pack.pack_id == "Echo.env.prod.team.sre"
-    assert fake_api.registrations == [{
-        "name": "Echo", "labels": {"env": "prod", "team": "sre"},
-        "events": [{"name": "Echoed"}, {"name": "Noticed"}],
-        "commands": [{"name": "Echo", "events": ["Echoed"]}],
-        "links": [{"href": "http://help.example/echo", "rel": "help"}],
-    }]
+    assert fake_api.registrations == [
+        {
+            "name": "Echo",
+            "labels": {"env": "prod", "team": "sre"},
+            "events": [{"name": "Echoed"}, {"name": "Noticed"}],
+            "commands": [{"name": "Echo", "events": ["Echoed"]}],
+            "links": [{"href": "http://help.example/echo", "rel": "help"}],
+        }
+    ]
 
 
 def test_registration_is_retried_until_the_api_is_up(fake_api_factory, run_pack, fast, caplog):
@@ -90,10 +92,10 @@ def test_registration_is_retried_until_the_api_is_up(fake_api_factory, run_pack,
     assert api.result_of(action)["payload"] == 1
 
 
-def test_api_errors_are_logged_with_their_problem_detail_and_retried(fake_api_factory, run_pack,
-                                                                    fast, caplog):
-    api = fake_api_factory(register_failures=[
-        (503, {"title": "Service Unavailable", "detail": "tables are still being created"})])
+def test_api_errors_are_logged_with_their_problem_detail_and_retried(fake_api_factory, run_pack, fast, caplog):
+    api = fake_api_factory(
+        register_failures=[(503, {"title": "Service Unavailable", "detail": "tables are still being created"})]
+    )
     caplog.set_level(logging.WARNING, "flyte_pack")
     run_pack(echo_pack(api, fast))
     assert "503" in caplog.text and "tables are still being created" in caplog.text
@@ -108,8 +110,7 @@ def test_handler_exception_becomes_fatal_with_its_message(fake_api, run_pack, fa
 
     run_pack(echo_pack(fake_api, fast, commands=[Command("Echo", handler, ["Echoed"])]))
     bad = fake_api.enqueue("Echo", "bad")
-    assert fake_api.result_of(bad) | {"createdAt": None} == \
-        {"event": "FATAL", "payload": "disk is full", "createdAt": None}
+    assert fake_api.result_of(bad) | {"createdAt": None} == {"event": "FATAL", "payload": "disk is full", "createdAt": None}
     assert fake_api.actions[bad].state == "FATAL"
     good = fake_api.enqueue("Echo", "good")  # the pack goes on
     assert fake_api.result_of(good)["event"] == "Echoed"
@@ -123,12 +124,14 @@ def test_unknown_command_becomes_fatal(fake_api, run_pack, fast):
     assert "no handler could be found for command 'Reboot'" in result["payload"]
 
 
-@pytest.mark.parametrize("returned, expected", [
-    (None, "returned NoneType, not an Event"),
-    (Event("Echoed", {"when": object()}), "not JSON-serialisable"),
-])
-def test_a_handler_returning_something_unusable_becomes_fatal(fake_api, run_pack, fast, returned,
-                                                              expected):
+@pytest.mark.parametrize(
+    "returned, expected",
+    [
+        (None, "returned NoneType, not an Event"),
+        (Event("Echoed", {"when": object()}), "not JSON-serialisable"),
+    ],
+)
+def test_a_handler_returning_something_unusable_becomes_fatal(fake_api, run_pack, fast, returned, expected):
     run_pack(echo_pack(fake_api, fast, commands=[Command("Echo", lambda i: returned, ["Echoed"])]))
     result = fake_api.result_of(fake_api.enqueue("Echo", 1))
     assert result["event"] == "FATAL" and expected in result["payload"]
@@ -239,12 +242,10 @@ def test_send_event_before_registration_fails_clearly(fake_api_factory, fast):
 
 def test_take_asks_the_server_to_long_poll_below_the_http_timeout(fake_api, run_pack, fast):
     del fast["poll_wait"], fast["timeout"]
-    run_pack(echo_pack(fake_api, fast, poll_wait=None, timeout=None,
-                       env={"FLYTE_API": fake_api.url, "FLYTE_API_TIMEOUT": "3"}))
+    run_pack(echo_pack(fake_api, fast, poll_wait=None, timeout=None, env={"FLYTE_API": fake_api.url, "FLYTE_API_TIMEOUT": "3"}))
     assert fake_api.wait_for(lambda: fake_api.take_waits)
     assert fake_api.take_waits[0] == 1  # half of the 3 s timeout
-    assert all(r.headers.get("content-type") == "application/json"
-               for r in fake_api.requests if r.method == "POST")
+    assert all(r.headers.get("content-type") == "application/json" for r in fake_api.requests if r.method == "POST")
 
 
 def test_a_pack_runs_in_a_with_block(fake_api, fast):

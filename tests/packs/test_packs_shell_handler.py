@@ -17,13 +17,11 @@ def payload(event):
 
 
 def test_script_output_is_returned_raw_with_trailing_newline():
-    assert payload(shell_handler("echo -e 'world\\nhello' | sort")) == \
-        {"stdout": "hello\nworld\n", "stderr": "", "exit_code": 0}
+    assert payload(shell_handler("echo -e 'world\\nhello' | sort")) == {"stdout": "hello\nworld\n", "stderr": "", "exit_code": 0}
 
 
 def test_stderr_and_non_zero_exit_are_still_an_output_event():
-    assert payload(shell_handler("echo oh ; >&2 echo dear; exit 3")) == \
-        {"stdout": "oh\n", "stderr": "dear\n", "exit_code": 3}
+    assert payload(shell_handler("echo oh ; >&2 echo dear; exit 3")) == {"stdout": "oh\n", "stderr": "dear\n", "exit_code": 3}
 
 
 def test_script_runs_in_bash_with_no_stdin():
@@ -31,12 +29,13 @@ def test_script_runs_in_bash_with_no_stdin():
     assert out == {"stdout": "bash\nend\n", "stderr": "", "exit_code": 0}
 
 
-@pytest.mark.parametrize("value, kind", [({"script": "ls"}, "object"), (["ls"], "array"),
-                                         (42, "number"), (True, "bool")])
+@pytest.mark.parametrize("value, kind", [({"script": "ls"}, "object"), (["ls"], "array"), (42, "number"), (True, "bool")])
 def test_input_that_is_not_a_string_gives_exit_code_1_and_the_error(value, kind):
     assert payload(shell_handler(value)) == {
-        "stdout": "", "stderr": f"json: cannot unmarshal {kind} into Go value of type string",
-        "exit_code": 1}
+        "stdout": "",
+        "stderr": f"json: cannot unmarshal {kind} into Go value of type string",
+        "exit_code": 1,
+    }
 
 
 @pytest.mark.parametrize("value", ["", None])
@@ -78,8 +77,7 @@ def test_output_beyond_the_cap_is_dropped_and_reported():
     out = payload(handler("head -c 1000000 /dev/zero | tr '\\0' a; echo done >&2"))
     assert out["exit_code"] == 0  # the script was never blocked by a full pipe
     assert out["stdout"] == "a" * 1000
-    assert out["stderr"] == ("done\nflyte-shell: stdout truncated to 1000 bytes; "
-                             "999000 more bytes dropped\n")
+    assert out["stderr"] == ("done\nflyte-shell: stdout truncated to 1000 bytes; 999000 more bytes dropped\n")
 
 
 def test_the_cap_never_splits_a_utf8_character():
@@ -98,8 +96,9 @@ def test_bash_that_cannot_be_started_raises_for_the_fatal_path():
 
 def test_settings_from_environment():
     assert ShellSettings.from_env({}) == ShellSettings(timeout=300, max_output=65536)
-    assert ShellSettings.from_env({"FLYTE_SHELL_TIMEOUT": "0", "FLYTE_SHELL_MAX_OUTPUT_BYTES": "0"}) \
-        == ShellSettings(timeout=None, max_output=None)
+    assert ShellSettings.from_env({"FLYTE_SHELL_TIMEOUT": "0", "FLYTE_SHELL_MAX_OUTPUT_BYTES": "0"}) == ShellSettings(
+        timeout=None, max_output=None
+    )
     assert ShellSettings.from_env({"FLYTE_SHELL_TIMEOUT": "12"}).timeout == 12
     for bad in ({"FLYTE_SHELL_TIMEOUT": "-1"}, {"FLYTE_SHELL_MAX_OUTPUT_BYTES": "1k"}):
         with pytest.raises(ConfigError, match=next(iter(bad))):

@@ -33,23 +33,23 @@ def test_runs_a_shell_action_and_posts_its_output(fake_api, run_pack, fast):
     assert result["payload"] == {"stdout": "hello\n", "stderr": "oops\n", "exit_code": 0}
     assert fake_api.result_of(failing)["payload"]["exit_code"] == 7
     assert fake_api.result_of(failing)["event"] == "Output"
-    assert fake_api.result_of(empty)["payload"] == {
-        "stdout": "", "stderr": "No script supplied to handler", "exit_code": 1}
+    assert fake_api.result_of(empty)["payload"] == {"stdout": "", "stderr": "No script supplied to handler", "exit_code": 1}
 
 
 def test_the_quick_start_script_shape_works(fake_api, run_pack, fast):
     """The seed flow's Shell input style: pipes, $(...), quotes and escapes in one line."""
     run_pack(build_pack(env=shell_env(fake_api), **fast))
-    script = ("echo '{\"events\":[{\"date\":\"2099-01-01\",\"title\":\"New Year\"}]}' | "
-              "python3 -c 'import json,sys; [print(e[\"date\"], \"-\", e[\"title\"]) "
-              "for e in json.load(sys.stdin)[\"events\"]]' | grep $(echo 2099)")
+    script = (
+        'echo \'{"events":[{"date":"2099-01-01","title":"New Year"}]}\' | '
+        'python3 -c \'import json,sys; [print(e["date"], "-", e["title"]) '
+        'for e in json.load(sys.stdin)["events"]]\' | grep $(echo 2099)'
+    )
     result = fake_api.result_of(fake_api.enqueue("Shell", script))
     assert result["payload"] == {"stdout": "2099-01-01 - New Year\n", "stderr": "", "exit_code": 0}
 
 
 def test_bash_missing_completes_the_action_as_fatal(fake_api, run_pack, fast):
-    pack = build_pack(env=shell_env(fake_api), settings=ShellSettings(bash="/nonexistent/bash"),
-                      **fast)
+    pack = build_pack(env=shell_env(fake_api), settings=ShellSettings(bash="/nonexistent/bash"), **fast)
     run_pack(pack)
     result = fake_api.result_of(fake_api.enqueue("Shell", "echo hi"))
     assert result["event"] == "FATAL"
@@ -73,8 +73,13 @@ def program_env(api, **extra):
 
 
 def test_program_stops_on_sigterm_after_finishing_the_running_script(fake_api):
-    proc = subprocess.Popen([sys.executable, "-m", "flyte_shell_pack"], env=program_env(fake_api),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flyte_shell_pack"],
+        env=program_env(fake_api),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert fake_api.wait_for(lambda: "Shell" in fake_api.packs, 20), "pack did not register"
         action = fake_api.enqueue("Shell", "sleep 1.5; echo finished")
@@ -86,15 +91,15 @@ def test_program_stops_on_sigterm_after_finishing_the_running_script(fake_api):
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, logs
-    assert fake_api.actions[action].result["payload"] == {
-        "stdout": "finished\n", "stderr": "", "exit_code": 0}
+    assert fake_api.actions[action].result["payload"] == {"stdout": "finished\n", "stderr": "", "exit_code": 0}
     assert "SIGTERM received: stopping gracefully" in logs
     assert "pack 'Shell' stopped" in logs
 
 
 def test_program_exits_with_a_clear_error_when_the_api_url_is_missing():
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLYTE_")}
-    proc = subprocess.run([sys.executable, "-m", "flyte_shell_pack"], env=env, check=False,
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flyte_shell_pack"], env=env, check=False, capture_output=True, text=True, timeout=30
+    )
     assert proc.returncode == 2
     assert "FLYTE_API or FLYTE_API_URL environment variable is not set" in proc.stderr

@@ -13,8 +13,7 @@ CHANNEL = "C0123"
 
 
 def settings(slack: FakeSlack, **overrides) -> SlackSettings:
-    values = {"bot_token": "xoxb-test", "app_token": "xapp-test", "api_url": slack.api_url,
-              "rate_limit_retries": 1, **overrides}
+    values = {"bot_token": "xoxb-test", "app_token": "xapp-test", "api_url": slack.api_url, "rate_limit_retries": 1, **overrides}
     return SlackSettings(**values)
 
 
@@ -38,11 +37,14 @@ def run_command(fake_api, slack, run_pack, fast):
 
 
 def test_send_message_posts_in_the_thread(run_command, slack):
-    result = run_command("SendMessage", {"channelId": CHANNEL, "message": "Hey <@U42>!",
-                                         "threadTimestamp": "1700000000.000100"})
+    result = run_command("SendMessage", {"channelId": CHANNEL, "message": "Hey <@U42>!", "threadTimestamp": "1700000000.000100"})
     assert result["event"] == "MessageSent"
-    assert result["payload"] == {"message": "Hey <@U42>!", "threadTimestamp": "1700000000.000100",
-                                 "channelId": CHANNEL, "timestamp": "1800000000.000001"}
+    assert result["payload"] == {
+        "message": "Hey <@U42>!",
+        "threadTimestamp": "1700000000.000100",
+        "channelId": CHANNEL,
+        "timestamp": "1800000000.000001",
+    }
     assert slack.posted == [{"channel": CHANNEL, "text": "Hey <@U42>!", "thread_ts": "1700000000.000100"}]
     assert slack.calls_of("chat.postMessage")[0].token == "xoxb-test"
 
@@ -52,11 +54,14 @@ def test_send_message_without_thread_posts_in_the_channel(run_command, slack):
     assert slack.posted == [{"channel": CHANNEL, "text": "hi"}]
 
 
-@pytest.mark.parametrize("input, error", [
-    ({"channelId": CHANNEL}, "missing message field"),
-    ({"message": "hi"}, "missing channel id field"),
-    (None, "missing message field, missing channel id field"),
-])
+@pytest.mark.parametrize(
+    "input, error",
+    [
+        ({"channelId": CHANNEL}, "missing message field"),
+        ({"message": "hi"}, "missing channel id field"),
+        (None, "missing message field, missing channel id field"),
+    ],
+)
 def test_send_message_missing_fields_fail_as_in_the_original(run_command, slack, input, error):
     result = run_command("SendMessage", input)
     assert result["event"] == "SendMessageFailed"
@@ -67,9 +72,11 @@ def test_send_message_missing_fields_fail_as_in_the_original(run_command, slack,
 @pytest.mark.parametrize("channel, error", [("CNOPE", "channel_not_found"), ("C0999", "not_in_channel")])
 def test_send_message_reports_slacks_error(run_command, channel, error):
     result = run_command("SendMessage", {"channelId": channel, "message": "hi", "threadTimestamp": "1.1"})
-    assert result == {"event": "SendMessageFailed", "payload": {
-        "message": "hi", "threadTimestamp": "1.1", "channelId": channel, "error": error},
-        "createdAt": result["createdAt"]}
+    assert result == {
+        "event": "SendMessageFailed",
+        "payload": {"message": "hi", "threadTimestamp": "1.1", "channelId": channel, "error": error},
+        "createdAt": result["createdAt"],
+    }
 
 
 @pytest.mark.parametrize("input", ["just a string", ["a"], {"message": 5, "channelId": CHANNEL}])
@@ -99,16 +106,35 @@ def test_rate_limit_beyond_the_retries_is_reported(run_command, slack):
 def test_send_rich_message_passes_blocks_and_attachments(run_command, slack):
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Deploy* done"}}]
     attachments = [{"color": "good", "text": "all green", "fields": [{"title": "env", "value": "prod"}]}]
-    result = run_command("SendRichMessage", {
-        "channel": CHANNEL, "text": "Deploy done", "blocks": blocks, "attachments": attachments,
-        "thread_ts": "1700000000.000100", "username": "deployer", "icon_emoji": ":rocket:",
-        "unfurl_links": False, "link_names": 1})
+    result = run_command(
+        "SendRichMessage",
+        {
+            "channel": CHANNEL,
+            "text": "Deploy done",
+            "blocks": blocks,
+            "attachments": attachments,
+            "thread_ts": "1700000000.000100",
+            "username": "deployer",
+            "icon_emoji": ":rocket:",
+            "unfurl_links": False,
+            "link_names": 1,
+        },
+    )
     assert result["event"] == "RichMessageSent"
     assert result["payload"] == {"channelId": CHANNEL, "threadTimestamp": "1800000000.000001"}
-    assert slack.posted == [{"channel": CHANNEL, "text": "Deploy done", "blocks": blocks,
-                             "attachments": attachments, "thread_ts": "1700000000.000100",
-                             "username": "deployer", "icon_emoji": ":rocket:", "unfurl_links": False,
-                             "link_names": 1}]
+    assert slack.posted == [
+        {
+            "channel": CHANNEL,
+            "text": "Deploy done",
+            "blocks": blocks,
+            "attachments": attachments,
+            "thread_ts": "1700000000.000100",
+            "username": "deployer",
+            "icon_emoji": ":rocket:",
+            "unfurl_links": False,
+            "link_names": 1,
+        }
+    ]
 
 
 def test_send_rich_message_escape_text_escapes_control_characters(run_command, slack):
@@ -135,8 +161,7 @@ def test_get_channel_info_finds_a_channel_by_name_through_every_page(run_command
         slack.add_channel(f"CX{n:04d}", f"team-{n}")
     result = run_command("GetChannelInfo", {"channelName": "team-1099"})
     assert result["event"] == "GetChannelInfoSuccess"
-    assert result["payload"] == {"channelName": "team-1099",
-                                 "conversation": {"id": "CX1099", "name": "team-1099", "topic": ""}}
+    assert result["payload"] == {"channelName": "team-1099", "conversation": {"id": "CX1099", "name": "team-1099", "topic": ""}}
     assert len(slack.calls_of("conversations.list")) == 2
     general = run_command("GetChannelInfo", {"channelName": "general"})
     assert general["payload"]["conversation"] == {"id": CHANNEL, "name": "general", "topic": "Company-wide"}
@@ -163,11 +188,18 @@ def test_get_channel_info_bad_input_fails_rather_than_fatal(run_command):
 
 # -- configuration -----------------------------------------------------------------------------
 
+
 def test_pack_name_labels_and_jwt_are_honoured(fake_api_factory, slack, run_pack, fast):
     api = fake_api_factory(jwt="s3cret")
-    env = {"FLYTE_API": api.url, "FLYTE_LABELS": "env=dev, team = ops", "FLYTE_JWT": "s3cret",
-           "PACK_NAME": "SlackOps", "FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1",
-           "FLYTE_SLACK_API_URL": slack.api_url.rstrip("/")}
+    env = {
+        "FLYTE_API": api.url,
+        "FLYTE_LABELS": "env=dev, team = ops",
+        "FLYTE_JWT": "s3cret",
+        "PACK_NAME": "SlackOps",
+        "FLYTE_SLACK_TOKEN": "xoxb-1",
+        "FLYTE_SLACK_APP_TOKEN": "xapp-1",
+        "FLYTE_SLACK_API_URL": slack.api_url.rstrip("/"),
+    }
     pack = SlackPack(SlackSettings.from_env(env), env=env, **fast)
     run_pack(pack.pack)
     (registration,) = api.registrations
@@ -176,13 +208,18 @@ def test_pack_name_labels_and_jwt_are_honoured(fake_api_factory, slack, run_pack
     assert slack.calls_of("auth.test")[0].token == "xoxb-1"
 
 
-@pytest.mark.parametrize("env, message", [
-    ({}, "FLYTE_SLACK_TOKEN"),
-    ({"FLYTE_SLACK_TOKEN": "xoxb-1"}, "FLYTE_SLACK_APP_TOKEN"),
-    ({"FLYTE_SLACK_TOKEN": "xapp-1", "FLYTE_SLACK_APP_TOKEN": "xoxb-1"}, "swapped"),
-    ({"FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1", "RENEW_CONVERSATION_LIST": "soon"},
-     "RENEW_CONVERSATION_LIST"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({}, "FLYTE_SLACK_TOKEN"),
+        ({"FLYTE_SLACK_TOKEN": "xoxb-1"}, "FLYTE_SLACK_APP_TOKEN"),
+        ({"FLYTE_SLACK_TOKEN": "xapp-1", "FLYTE_SLACK_APP_TOKEN": "xoxb-1"}, "swapped"),
+        (
+            {"FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1", "RENEW_CONVERSATION_LIST": "soon"},
+            "RENEW_CONVERSATION_LIST",
+        ),
+    ],
+)
 def test_bad_settings_are_refused(env, message):
     with pytest.raises(ConfigError, match=message):
         SlackSettings.from_env(env)
@@ -190,6 +227,10 @@ def test_bad_settings_are_refused(env, message):
 
 def test_settings_defaults():
     settings = SlackSettings.from_env({"FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1"})
-    assert (settings.pack_name, settings.renew_conversations_seconds, settings.api_url,
-            settings.rate_limit_retries) == ("Slack", 24 * 3600.0, "https://slack.com/api/", 3)
+    assert (settings.pack_name, settings.renew_conversations_seconds, settings.api_url, settings.rate_limit_retries) == (
+        "Slack",
+        24 * 3600.0,
+        "https://slack.com/api/",
+        3,
+    )
     assert "xoxb" not in repr(settings)  # tokens never logged

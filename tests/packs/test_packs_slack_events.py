@@ -25,8 +25,7 @@ ANA = slack_user("U42", "ana", "ana@example.com", "Engineer", "Ana", "B")
 
 
 def settings(slack: FakeSlack, **overrides) -> SlackSettings:
-    values = {"bot_token": "xoxb-test", "app_token": "xapp-test", "api_url": slack.api_url,
-              "rate_limit_retries": 1, **overrides}
+    values = {"bot_token": "xoxb-test", "app_token": "xapp-test", "api_url": slack.api_url, "rate_limit_retries": 1, **overrides}
     return SlackSettings(**values)
 
 
@@ -43,8 +42,16 @@ def slack_pack(fake_api, fake_slack, fast):
 
 
 def message(text: str, ts: str = "1700000000.000200", **fields) -> dict:
-    return {"type": "message", "channel": "C0123", "user": "U42", "text": text, "ts": ts,
-            "event_ts": ts, "channel_type": "channel", **fields}
+    return {
+        "type": "message",
+        "channel": "C0123",
+        "user": "U42",
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+        "channel_type": "channel",
+        **fields,
+    }
 
 
 def events_named(api, name: str) -> list[dict]:
@@ -58,11 +65,20 @@ def test_a_message_becomes_received_message_with_the_users_details(slack_pack, f
     (payload,) = events_named(fake_api, "ReceivedMessage")
     assert payload == {
         "channelId": "C0123",
-        "user": {"id": "U42", "name": "ana", "email": "ana@example.com", "title": "Engineer",
-                 "firstName": "Ana", "lastName": "B"},
-        "message": "flyte uk-bank-holidays", "timestamp": "1700000000.000200",
+        "user": {
+            "id": "U42",
+            "name": "ana",
+            "email": "ana@example.com",
+            "title": "Engineer",
+            "firstName": "Ana",
+            "lastName": "B",
+        },
+        "message": "flyte uk-bank-holidays",
+        "timestamp": "1700000000.000200",
         "threadTimestamp": "1700000000.000200",  # no thread yet: the message's own ts
-        "replyCount": 0, "replies": []}
+        "replyCount": 0,
+        "replies": [],
+    }
 
 
 def test_a_reply_in_a_thread_carries_the_threads_ts_and_users_are_looked_up_once(slack_pack, fake_api, fake_slack):
@@ -78,30 +94,61 @@ def test_a_reply_in_a_thread_carries_the_threads_ts_and_users_are_looked_up_once
 
 def test_a_reaction_becomes_reaction_added(slack_pack, fake_api, fake_slack):
     fake_slack.users["U7"] = slack_user("U7", "bo", "bo@example.com", "", "Bo", "C")
-    fake_slack.push_event({"type": "reaction_added", "user": "U7", "reaction": "thumbsup", "item_user": "U42",
-                           "item": {"type": "message", "channel": "C0123", "ts": "1700000000.000200"},
-                           "event_ts": "1700000001.000100"})
+    fake_slack.push_event(
+        {
+            "type": "reaction_added",
+            "user": "U7",
+            "reaction": "thumbsup",
+            "item_user": "U42",
+            "item": {"type": "message", "channel": "C0123", "ts": "1700000000.000200"},
+            "event_ts": "1700000001.000100",
+        }
+    )
     assert fake_api.wait_for(lambda: events_named(fake_api, "ReactionAdded"))
     (payload,) = events_named(fake_api, "ReactionAdded")
     assert payload == {
         "type": "reaction_added",
         "user": {"id": "U7", "name": "bo", "email": "bo@example.com", "title": "", "firstName": "Bo", "lastName": "C"},
-        "itemUser": {"id": "U42", "name": "ana", "email": "ana@example.com", "title": "Engineer",
-                     "firstName": "Ana", "lastName": "B"},
+        "itemUser": {
+            "id": "U42",
+            "name": "ana",
+            "email": "ana@example.com",
+            "title": "Engineer",
+            "firstName": "Ana",
+            "lastName": "B",
+        },
         "item": {"type": "message", "timestamp": "1700000000.000200", "channel": "C0123"},
-        "reaction": "thumbsup", "eventTimestamp": "1700000001.000100"}
+        "reaction": "thumbsup",
+        "eventTimestamp": "1700000001.000100",
+    }
 
 
 def test_bots_edits_and_the_packs_own_messages_send_no_event(slack_pack, fake_api, fake_slack):
     ignored = [
-        message("my own reply", user=BOT_USER, bot_id=BOT_ID),                      # the pack itself
-        message("another app", user="U99", bot_id="B99"),                           # another bot
-        {"type": "message", "subtype": "bot_message", "bot_id": "B98", "text": "legacy bot",
-         "channel": "C0123", "ts": "1700000000.000400"},
-        {"type": "message", "subtype": "message_changed", "channel": "C0123", "ts": "1700000000.000500",
-         "message": {"type": "message", "user": "U42", "text": "flyte edited", "ts": "1700000000.000200"}},
-        {"type": "message", "subtype": "message_deleted", "channel": "C0123", "ts": "1700000000.000600",
-         "previous_message": {"user": "U42", "text": "gone"}},
+        message("my own reply", user=BOT_USER, bot_id=BOT_ID),  # the pack itself
+        message("another app", user="U99", bot_id="B99"),  # another bot
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "bot_id": "B98",
+            "text": "legacy bot",
+            "channel": "C0123",
+            "ts": "1700000000.000400",
+        },
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C0123",
+            "ts": "1700000000.000500",
+            "message": {"type": "message", "user": "U42", "text": "flyte edited", "ts": "1700000000.000200"},
+        },
+        {
+            "type": "message",
+            "subtype": "message_deleted",
+            "channel": "C0123",
+            "ts": "1700000000.000600",
+            "previous_message": {"user": "U42", "text": "gone"},
+        },
         message("joined", subtype="channel_join"),
     ]
     envelopes = [fake_slack.push_event(event) for event in ignored]
@@ -126,7 +173,13 @@ def test_an_unknown_user_still_sends_the_event_with_the_id(slack_pack, fake_api,
         fake_slack.push_event(message("hello", user="UGHOST"))
         assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedMessage"))
     assert events_named(fake_api, "ReceivedMessage")[0]["user"] == {
-        "id": "UGHOST", "name": "", "email": "", "title": "", "firstName": "", "lastName": ""}
+        "id": "UGHOST",
+        "name": "",
+        "email": "",
+        "title": "",
+        "firstName": "",
+        "lastName": "",
+    }
     assert "user_not_found" in caplog.text
 
 
@@ -134,31 +187,43 @@ def test_the_pack_registers_both_events_and_every_command(slack_pack, fake_api):
     (registration,) = fake_api.registrations
     assert registration["name"] == "Slack"
     assert {e["name"] for e in registration["events"]} == {
-        "ReceivedMessage", "ReactionAdded", "MessageSent", "SendMessageFailed", "RichMessageSent",
-        "SendRichMessageFailed", "GetChannelInfoSuccess", "GetChannelInfoFail"}
+        "ReceivedMessage",
+        "ReactionAdded",
+        "MessageSent",
+        "SendMessageFailed",
+        "RichMessageSent",
+        "SendRichMessageFailed",
+        "GetChannelInfoSuccess",
+        "GetChannelInfoFail",
+    }
     assert {c["name"]: c["events"] for c in registration["commands"]} == {
         "SendMessage": ["MessageSent", "SendMessageFailed"],
         "SendRichMessage": ["RichMessageSent", "SendRichMessageFailed"],
-        "GetChannelInfo": ["GetChannelInfoSuccess", "GetChannelInfoFail"]}
+        "GetChannelInfo": ["GetChannelInfoSuccess", "GetChannelInfoFail"],
+    }
 
 
 # -- the translation rules alone ---------------------------------------------------------------
+
 
 def no_lookup(user_id):
     return {"id": user_id or ""}
 
 
-@pytest.mark.parametrize("event, forwarded", [
-    ({"user": "U1", "text": "x"}, True),
-    ({"user": "U1", "subtype": "thread_broadcast"}, True),
-    ({"user": "U1", "subtype": "file_share"}, True),
-    ({"user": "U1", "subtype": "me_message"}, True),
-    ({"user": "U1", "bot_id": "B1"}, False),
-    ({"subtype": "bot_message", "bot_id": "B1"}, False),
-    ({"subtype": "message_changed"}, False),
-    ({"user": "U1", "subtype": "channel_join"}, False),
-    ({"text": "no author"}, False),
-])
+@pytest.mark.parametrize(
+    "event, forwarded",
+    [
+        ({"user": "U1", "text": "x"}, True),
+        ({"user": "U1", "subtype": "thread_broadcast"}, True),
+        ({"user": "U1", "subtype": "file_share"}, True),
+        ({"user": "U1", "subtype": "me_message"}, True),
+        ({"user": "U1", "bot_id": "B1"}, False),
+        ({"subtype": "bot_message", "bot_id": "B1"}, False),
+        ({"subtype": "message_changed"}, False),
+        ({"user": "U1", "subtype": "channel_join"}, False),
+        ({"text": "no author"}, False),
+    ],
+)
 def test_which_messages_are_a_persons(event, forwarded):
     assert is_person_message(event) is forwarded
 
@@ -169,8 +234,10 @@ def test_thread_timestamp_is_never_empty():
 
 
 def test_a_reaction_on_an_item_without_author_has_an_empty_item_user():
-    payload = reaction_added({"type": "reaction_added", "user": "U1", "reaction": "eyes",
-                              "item": {"type": "file", "file": "F1"}, "event_ts": "2.0"}, no_lookup)
+    payload = reaction_added(
+        {"type": "reaction_added", "user": "U1", "reaction": "eyes", "item": {"type": "file", "file": "F1"}, "event_ts": "2.0"},
+        no_lookup,
+    )
     assert payload["itemUser"] == {"id": ""}
     assert payload["item"] == {"type": "file", "timestamp": "", "channel": ""}
 
@@ -181,6 +248,7 @@ def test_recent_events_forget_the_oldest_beyond_their_size():
 
 
 # -- the caches of the Slack side ----------------------------------------------------------------
+
 
 class Clock:
     def __init__(self) -> None:

@@ -19,8 +19,9 @@ MANIFEST = Path(__file__).resolve().parents[2] / "packs" / "slack" / "manifest.y
 
 
 def run_program(env: dict[str, str], timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flyte_slack_pack"], env={**os.environ, **env},
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "flyte_slack_pack"], env={**os.environ, **env}, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_missing_tokens_stop_the_program_with_a_message():
@@ -31,25 +32,45 @@ def test_missing_tokens_stop_the_program_with_a_message():
 
 def test_a_bot_token_slack_refuses_stops_the_program(fake_slack: FakeSlack):
     fake_slack.script("auth.test", 200, {"ok": False, "error": "invalid_auth"})
-    done = run_program({"FLYTE_API": "http://127.0.0.1:9", "FLYTE_SLACK_TOKEN": "xoxb-revoked",
-                        "FLYTE_SLACK_APP_TOKEN": "xapp-1", "FLYTE_SLACK_API_URL": fake_slack.api_url})
+    done = run_program(
+        {
+            "FLYTE_API": "http://127.0.0.1:9",
+            "FLYTE_SLACK_TOKEN": "xoxb-revoked",
+            "FLYTE_SLACK_APP_TOKEN": "xapp-1",
+            "FLYTE_SLACK_API_URL": fake_slack.api_url,
+        }
+    )
     assert done.returncode == 2
     assert "invalid_auth" in done.stderr
 
 
 def test_an_app_token_slack_refuses_stops_the_program(fake_api, fake_slack: FakeSlack):
     fake_slack.script("apps.connections.open", 200, {"ok": False, "error": "invalid_auth"})
-    done = run_program({"FLYTE_API": fake_api.url, "FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-wrong",
-                        "FLYTE_SLACK_API_URL": fake_slack.api_url, "FLYTE_PACK_POLL_WAIT": "1"})
+    done = run_program(
+        {
+            "FLYTE_API": fake_api.url,
+            "FLYTE_SLACK_TOKEN": "xoxb-1",
+            "FLYTE_SLACK_APP_TOKEN": "xapp-wrong",
+            "FLYTE_SLACK_API_URL": fake_slack.api_url,
+            "FLYTE_PACK_POLL_WAIT": "1",
+        }
+    )
     assert done.returncode == 2, done.stderr
     assert "cannot connect to Slack over Socket Mode (check FLYTE_SLACK_APP_TOKEN): invalid_auth" in done.stderr
 
 
 def test_sigterm_stops_gracefully_and_closes_the_slack_connection(fake_api, fake_slack: FakeSlack):
-    env = {**os.environ, "FLYTE_API": fake_api.url, "FLYTE_SLACK_TOKEN": "xoxb-1", "FLYTE_SLACK_APP_TOKEN": "xapp-1",
-           "FLYTE_SLACK_API_URL": fake_slack.api_url, "FLYTE_PACK_POLL_WAIT": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "flyte_slack_pack"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FLYTE_API": fake_api.url,
+        "FLYTE_SLACK_TOKEN": "xoxb-1",
+        "FLYTE_SLACK_APP_TOKEN": "xapp-1",
+        "FLYTE_SLACK_API_URL": fake_slack.api_url,
+        "FLYTE_PACK_POLL_WAIT": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flyte_slack_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
         assert fake_api.wait_for(lambda: fake_api.registrations, timeout=30)
         assert fake_slack.wait_connected(timeout=30)
@@ -80,12 +101,12 @@ def manifest() -> dict:
 def test_manifest_enables_socket_mode_and_the_events_the_pack_turns_into_flyte_events(manifest):
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True
-    assert {"message.channels", "message.groups", "message.im", "message.mpim", "reaction_added"} \
-        <= set(settings["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "message.groups", "message.im", "message.mpim", "reaction_added"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
 
 
 def test_manifest_grants_the_scopes_of_every_call_and_event(manifest):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert set(SCOPES_OF_METHODS.values()) <= scopes
-    assert {"users:read.email", "reactions:read", "channels:history", "groups:history", "im:history",
-            "mpim:history"} <= scopes
+    assert {"users:read.email", "reactions:read", "channels:history", "groups:history", "im:history", "mpim:history"} <= scopes

@@ -28,14 +28,23 @@ def slack_pack(stack, fake_slack: FakeSlack):
     """`FLYTE_API=... FLYTE_SLACK_TOKEN=xoxb-... FLYTE_SLACK_APP_TOKEN=xapp-... flyte-slack-pack`."""
     fake_slack.add_channel("C0123", "general")
     fake_slack.users["U42"] = slack_user("U42", "ana", "ana@example.com", "Engineer", "Ana", "B")
-    env = {**os.environ, "FLYTE_API": stack.url, "FLYTE_SLACK_TOKEN": "xoxb-e2e", "FLYTE_SLACK_APP_TOKEN": "xapp-e2e",
-           "FLYTE_SLACK_API_URL": fake_slack.api_url, "FLYTE_PACK_POLL_WAIT": "1", "LOGLEVEL": "info"}
-    process = subprocess.Popen([sys.executable, "-m", "flyte_slack_pack"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "FLYTE_API": stack.url,
+        "FLYTE_SLACK_TOKEN": "xoxb-e2e",
+        "FLYTE_SLACK_APP_TOKEN": "xapp-e2e",
+        "FLYTE_SLACK_API_URL": fake_slack.api_url,
+        "FLYTE_PACK_POLL_WAIT": "1",
+        "LOGLEVEL": "info",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flyte_slack_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     deadline = time.monotonic() + 30
     while not any(p["name"] == "Slack" for p in requests.get(f"{stack.url}/v1/packs").json()["packs"]):
-        assert process.poll() is None and time.monotonic() < deadline, \
+        assert process.poll() is None and time.monotonic() < deadline, (
             process.stdout.read() if process.poll() is not None else "not registered"
+        )
         time.sleep(0.2)
     assert fake_slack.wait_connected(), "no Socket Mode connection"
     yield process
@@ -46,15 +55,24 @@ def slack_pack(stack, fake_slack: FakeSlack):
 
 
 def test_quick_start_replies_in_the_messages_thread(stack, flow_posted, shell_pack, slack_pack, fake_slack):
-    envelope = fake_slack.push_event({"type": "message", "channel": "C0123", "user": "U42",
-                                      "text": "flyte uk-bank-holidays", "ts": "1700000000.000200"})
+    envelope = fake_slack.push_event(
+        {"type": "message", "channel": "C0123", "user": "U42", "text": "flyte uk-bank-holidays", "ts": "1700000000.000200"}
+    )
     assert fake_slack.wait_ack(envelope)
     assert fake_slack.wait_for(lambda: fake_slack.posted, timeout=120), "no reply in Slack"
     # a new message starts a thread: the reply goes under it
     assert fake_slack.posted == [{"channel": "C0123", "text": REPLY, "thread_ts": "1700000000.000200"}]
 
-    fake_slack.push_event({"type": "message", "channel": "C0123", "user": "U42", "text": "flyte uk-bank-holidays",
-                           "ts": "1700000000.000400", "thread_ts": "1700000000.000300"})
+    fake_slack.push_event(
+        {
+            "type": "message",
+            "channel": "C0123",
+            "user": "U42",
+            "text": "flyte uk-bank-holidays",
+            "ts": "1700000000.000400",
+            "thread_ts": "1700000000.000300",
+        }
+    )
     assert fake_slack.wait_for(lambda: len(fake_slack.posted) == 2, timeout=120)
     # asked inside a thread: the reply stays in that thread
     assert fake_slack.posted[1] == {"channel": "C0123", "text": REPLY, "thread_ts": "1700000000.000300"}

@@ -12,10 +12,24 @@ AT = datetime(2022, 6, 23, 10, 0, tzinfo=UTC)
 
 
 def plan(command_input, context=None, payload=None):
-    flow = flows.normalise({"name": "f", "steps": [
-        {"id": "big", "event": {"packName": "P", "name": "E"}, "context": context or {},
-         "command": {"packName": "Shell", "name": "Run", "input": command_input}},
-        {"id": "small", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Shell", "name": "Run", "input": "ok"}}]})
+    flow = flows.normalise(
+        {
+            "name": "f",
+            "steps": [
+                {
+                    "id": "big",
+                    "event": {"packName": "P", "name": "E"},
+                    "context": context or {},
+                    "command": {"packName": "Shell", "name": "Run", "input": command_input},
+                },
+                {
+                    "id": "small",
+                    "event": {"packName": "P", "name": "E"},
+                    "command": {"packName": "Shell", "name": "Run", "input": "ok"},
+                },
+            ],
+        }
+    )
     event = Event(id="e1", name="E", pack_id="P", pack_name="P", payload=payload or {}, created_at=AT, received_at=AT)
     planned = execution.plan(execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", flow, {}, {}), event, render, parse_bool)
     return planned.actions, planned.failures

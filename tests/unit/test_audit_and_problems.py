@@ -23,9 +23,18 @@ AT = datetime(2022, 6, 23, 10, 0, 0, 250000, tzinfo=UTC)
 
 
 def test_a_step_failure_is_shown_with_its_real_step_id_where_and_why():
-    flow = flows.normalise({"name": "f", "steps": [
-        {"id": "bad", "event": {"packName": "Src", "name": "E"},
-         "command": {"packName": "Shell", "name": "Run", "input": "{{ Event.Payload.x | nope }}"}}]})
+    flow = flows.normalise(
+        {
+            "name": "f",
+            "steps": [
+                {
+                    "id": "bad",
+                    "event": {"packName": "Src", "name": "E"},
+                    "command": {"packName": "Shell", "name": "Run", "input": "{{ Event.Payload.x | nope }}"},
+                }
+            ],
+        }
+    )
     trigger = Event(id="e1", name="E", pack_id="Src", pack_name="Src", payload={"x": 1}, created_at=AT, received_at=AT)
     run = execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", flow, {}, {})
     planned = execution.plan(run, trigger, render, parse_bool)
@@ -43,15 +52,18 @@ def test_an_execution_without_step_failures_has_no_step_failures_member():
     assert "stepFailures" not in audit.execution_representation(record, "http://h/")
 
 
-@pytest.mark.parametrize("error, status, title", [
-    (InvalidInput("bad", field="name"), 400, "Bad Request"),
-    (NotAllowed("no"), 403, "Forbidden"),
-    (NotFound("gone"), 404, "Not Found"),
-    (StateConflict("taken"), 409, "Conflict"),
-    (TooLarge("big", maxBytes=10), 413, "Payload Too Large"),
-    (UnsupportedFormat("send multipart"), 415, "Unsupported Media Type"),
-    (Unavailable("later", retryAfterSeconds=60), 503, "Service Unavailable"),
-])
+@pytest.mark.parametrize(
+    "error, status, title",
+    [
+        (InvalidInput("bad", field="name"), 400, "Bad Request"),
+        (NotAllowed("no"), 403, "Forbidden"),
+        (NotFound("gone"), 404, "Not Found"),
+        (StateConflict("taken"), 409, "Conflict"),
+        (TooLarge("big", maxBytes=10), 413, "Payload Too Large"),
+        (UnsupportedFormat("send multipart"), 415, "Unsupported Media Type"),
+        (Unavailable("later", retryAfterSeconds=60), 503, "Service Unavailable"),
+    ],
+)
 def test_each_domain_error_becomes_its_problem(error, status, title):
     body = problem_for(error)
     assert body == {"type": "about:blank", "title": title, "status": status, "detail": error.detail, **error.extra}

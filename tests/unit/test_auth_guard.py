@@ -118,18 +118,26 @@ def test_bearer_token_extraction():
 
 def test_auth_is_off_without_any_variable_and_on_with_the_originals_three():
     assert auth_settings({}) is None
-    on = auth_settings({"FLYTE_AUTH_POLICY_PATH": "p.yaml", "FLYTE_OIDC_ISSUER_URL": "https://id.example.com",
-                        "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte"})
+    on = auth_settings(
+        {
+            "FLYTE_AUTH_POLICY_PATH": "p.yaml",
+            "FLYTE_OIDC_ISSUER_URL": "https://id.example.com",
+            "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte",
+        }
+    )
     assert on is not None and on.oidc_client_id == "flyte"
     assert auth_settings({"FLYTE_AUTH_POLICY_PATH": "ssm:/p", "FLYTE_TOKEN_SECRET_ARN": "arn:secret"}) is not None
 
 
-@pytest.mark.parametrize("env", [
-    {"FLYTE_AUTH_POLICY_PATH": "p.yaml"},
-    {"FLYTE_OIDC_ISSUER_URL": "https://id.example.com", "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte"},
-    {"FLYTE_AUTH_POLICY_PATH": "p.yaml", "FLYTE_OIDC_ISSUER_URL": "https://id.example.com"},
-    {"FLYTE_AUTH_POLICY_PATH": "p.yaml", "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte"},
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FLYTE_AUTH_POLICY_PATH": "p.yaml"},
+        {"FLYTE_OIDC_ISSUER_URL": "https://id.example.com", "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte"},
+        {"FLYTE_AUTH_POLICY_PATH": "p.yaml", "FLYTE_OIDC_ISSUER_URL": "https://id.example.com"},
+        {"FLYTE_AUTH_POLICY_PATH": "p.yaml", "FLYTE_OIDC_ISSUER_CLIENT_ID": "flyte"},
+    ],
+)
 def test_a_partial_configuration_fails_closed(env):
     with pytest.raises(ConfigurationError):
         auth_settings(env)

@@ -110,7 +110,9 @@ def test_mid_path_parameters_are_named_per_rule():
   methods: [POST]
 """)
     assert granted_path(policy, "POST", "/v1/packs/Shell/actions/42/result") == (
-        "/v1/packs/:packId/actions/:actionId/result", {"packId": "Shell", "actionId": "42"})
+        "/v1/packs/:packId/actions/:actionId/result",
+        {"packId": "Shell", "actionId": "42"},
+    )
 
 
 def test_no_matching_rule_is_refused():
@@ -153,19 +155,22 @@ def test_options_is_never_checked():
     assert isinstance(policy.decide("OPTIONS", "/nowhere"), Unchecked)
 
 
-@pytest.mark.parametrize(("text", "complaint"), [
-    ("{path: /}", "YAML list"),
-    ("- methods: [GET]", "'path'"),
-    ("- path: v1/flows", "must start with '/'"),
-    ("- path: /v1/flows\n  methods: [get]", "'get' is not one of"),
-    ("- path: /v1/flows\n  methods: GET", "list of HTTP methods"),
-    ("- path: /v1/flows\n  claims: {groups: sre}", "claims.groups must be a list"),
-    ("- path: /v1/flows\n  claims: [groups]", "map of claim name"),
-    ("- path: /v1/flows\n  claim: {groups: [sre]}", "unknown key 'claim'"),
-    ("- path: /v1/pack*", "whole segments"),
-    ("- path: \"/v1/packs/:\"", "parameter segment"),
-    ("- path: [", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("{path: /}", "YAML list"),
+        ("- methods: [GET]", "'path'"),
+        ("- path: v1/flows", "must start with '/'"),
+        ("- path: /v1/flows\n  methods: [get]", "'get' is not one of"),
+        ("- path: /v1/flows\n  methods: GET", "list of HTTP methods"),
+        ("- path: /v1/flows\n  claims: {groups: sre}", "claims.groups must be a list"),
+        ("- path: /v1/flows\n  claims: [groups]", "map of claim name"),
+        ("- path: /v1/flows\n  claim: {groups: [sre]}", "unknown key 'claim'"),
+        ("- path: /v1/pack*", "whole segments"),
+        ('- path: "/v1/packs/:"', "parameter segment"),
+        ("- path: [", "not valid YAML"),
+    ],
+)
 def test_a_policy_that_cannot_be_used_is_refused_naming_the_problem(text, complaint):
     with pytest.raises(PolicyError, match=complaint.replace("*", r"\*").replace("[", r"\[")):
         parse_policy(text)
@@ -181,24 +186,27 @@ def test_claim_values_are_read_as_written():
 REQUIRED = {"groups": ("sre", "flow-admins"), "admin": ("true",), "level": ("1",)}
 
 
-@pytest.mark.parametrize(("claims", "satisfied"), [
-    ({"groups": "sre"}, True),                      # a string equal to one listed value
-    ({"groups": "dev"}, False),
-    ({"groups": ["dev", "flow-admins"]}, True),     # a list sharing one element
-    ({"groups": ["dev", "ops"]}, False),
-    ({"groups": ["sre", 5]}, False),                # a list with a non-string never matches
-    ({"groups": []}, False),
-    ({"admin": True}, True),                        # booleans compare as "true"/"false"
-    ({"admin": False}, False),
-    ({"admin": "true"}, True),
-    ({"level": 1}, False),                          # numbers never match, even when listed
-    ({"level": 1.0}, False),
-    ({"groups": {"sre": True}}, False),             # maps never match
-    ({"groups": None}, False),
-    ({}, False),
-    ({"other": "sre"}, False),
-    ({"groups": "dev", "admin": True}, True),       # any one claim is enough
-])
+@pytest.mark.parametrize(
+    ("claims", "satisfied"),
+    [
+        ({"groups": "sre"}, True),  # a string equal to one listed value
+        ({"groups": "dev"}, False),
+        ({"groups": ["dev", "flow-admins"]}, True),  # a list sharing one element
+        ({"groups": ["dev", "ops"]}, False),
+        ({"groups": ["sre", 5]}, False),  # a list with a non-string never matches
+        ({"groups": []}, False),
+        ({"admin": True}, True),  # booleans compare as "true"/"false"
+        ({"admin": False}, False),
+        ({"admin": "true"}, True),
+        ({"level": 1}, False),  # numbers never match, even when listed
+        ({"level": 1.0}, False),
+        ({"groups": {"sre": True}}, False),  # maps never match
+        ({"groups": None}, False),
+        ({}, False),
+        ({"other": "sre"}, False),
+        ({"groups": "dev", "admin": True}, True),  # any one claim is enough
+    ],
+)
 def test_claim_matching_rules(claims, satisfied):
     assert claims_satisfied(REQUIRED, claims, {}) is satisfied
 
@@ -212,7 +220,7 @@ def test_path_parameters_substitute_claim_values_and_names():
     assert claims_satisfied(required, {"allowedPack": "Slack"}, {"packId": "Slack"})
     assert claims_satisfied(required, {"allowedPack": ["Shell", "Slack"]}, {"packId": "Slack"})
     assert not claims_satisfied(required, {"allowedPack": "Shell"}, {"packId": "Slack"})
-    assert claims_satisfied(required, {"Slack": "owner"}, {"packId": "Slack"})     # claim name from the path
+    assert claims_satisfied(required, {"Slack": "owner"}, {"packId": "Slack"})  # claim name from the path
     assert not claims_satisfied(required, {"Slack": "viewer"}, {"packId": "Slack"})
 
 

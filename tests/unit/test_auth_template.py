@@ -20,8 +20,7 @@ DEFAULTS = {name: str(spec.get("Default", "")) for name, spec in TEMPLATE["Param
 def deployable(**parameters: str) -> bool:
     """Whether CloudFormation's Rules would let `sam deploy` go ahead with these parameters."""
     resolver = Resolver({**DEFAULTS, **parameters, "AWS::StackName": "flyte"}, {}, {}, TEMPLATE["Conditions"])
-    return all(resolver.resolve(assertion["Assert"])
-               for rule in TEMPLATE["Rules"].values() for assertion in rule["Assertions"])
+    return all(resolver.resolve(assertion["Assert"]) for rule in TEMPLATE["Rules"].values() for assertion in rule["Assertions"])
 
 
 def test_the_default_deployment_uses_the_built_in_issuer():
@@ -29,12 +28,15 @@ def test_the_default_deployment_uses_the_built_in_issuer():
     assert deployable()
 
 
-@pytest.mark.parametrize(("parameters", "allowed"), [
-    ({"BuiltInTokenIssuer": "false"}, False),  # no issuer at all: refused
-    ({"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true"}, True),  # only when said explicitly
-    ({"BuiltInTokenIssuer": "false", "OidcIssuerUrl": "https://id.example.com", "OidcClientId": "flyte"}, True),
-    ({"OidcIssuerUrl": "https://id.example.com"}, False),  # an issuer needs its client id
-])
+@pytest.mark.parametrize(
+    ("parameters", "allowed"),
+    [
+        ({"BuiltInTokenIssuer": "false"}, False),  # no issuer at all: refused
+        ({"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true"}, True),  # only when said explicitly
+        ({"BuiltInTokenIssuer": "false", "OidcIssuerUrl": "https://id.example.com", "OidcClientId": "flyte"}, True),
+        ({"OidcIssuerUrl": "https://id.example.com"}, False),  # an issuer needs its client id
+    ],
+)
 def test_a_deployment_without_an_issuer_is_refused_unless_anonymous_access_is_explicit(parameters, allowed):
     assert deployable(**parameters) is allowed
 
@@ -68,8 +70,15 @@ def test_the_readme_shows_the_starting_policy_as_shipped():
     assert parse_policy(block).rules == example.rules
 
 
-@pytest.mark.parametrize(("url", "accepted"), [("", True), ("https://login.example.com/realms/ops", True),
-                                               ("http://login.example.com", False), ("login.example.com", False)])
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("", True),
+        ("https://login.example.com/realms/ops", True),
+        ("http://login.example.com", False),
+        ("login.example.com", False),
+    ],
+)
 def test_the_issuer_parameter_takes_only_https_urls(url, accepted):
     import re
 

@@ -50,24 +50,27 @@ def test_keys_are_discovered_once_and_cached(provider):
     assert provider.jwks_requests == before + 1
 
 
-@pytest.mark.parametrize("forge", [
-    pytest.param(lambda p: p.unsigned_token(), id="alg none"),
-    pytest.param(lambda p: p.hmac_with_public_key_token(), id="HS256 signed with the public key"),
-    pytest.param(lambda p: p.token(exp=int(time.time()) - 120), id="expired"),
-    pytest.param(lambda p: p.token(nbf=int(time.time()) + 600), id="not yet valid"),
-    pytest.param(lambda p: p.token(iss="https://evil.example.com"), id="wrong issuer (not trusted)"),
-    pytest.param(lambda p: p.token(iss=p.issuer + "/"), id="issuer differs by a slash"),
-    pytest.param(lambda p: p.token(aud="another-client"), id="wrong audience"),
-    pytest.param(lambda p: p.token(aud=None), id="no audience"),
-    pytest.param(lambda p: p.token(exp=None), id="no expiry"),
-    pytest.param(lambda p: p.token(sub=None), id="no subject"),
-    pytest.param(lambda p: p.token_with_bad_signature(), id="bad signature"),
-    pytest.param(lambda p: p.token_signed_by_stranger(), id="unknown kid"),
-    pytest.param(lambda p: p.token_signed_by_stranger(kid="rsa-1"), id="known kid, stranger's key"),
-    pytest.param(lambda p: p.token(key=p.keys[0], headers={"alg": "RS512"}), id="alg header changed"),
-    pytest.param(lambda p: "not-a-jwt", id="garbage"),
-    pytest.param(lambda p: "a.b.c", id="three garbage parts"),
-])
+@pytest.mark.parametrize(
+    "forge",
+    [
+        pytest.param(lambda p: p.unsigned_token(), id="alg none"),
+        pytest.param(lambda p: p.hmac_with_public_key_token(), id="HS256 signed with the public key"),
+        pytest.param(lambda p: p.token(exp=int(time.time()) - 120), id="expired"),
+        pytest.param(lambda p: p.token(nbf=int(time.time()) + 600), id="not yet valid"),
+        pytest.param(lambda p: p.token(iss="https://evil.example.com"), id="wrong issuer (not trusted)"),
+        pytest.param(lambda p: p.token(iss=p.issuer + "/"), id="issuer differs by a slash"),
+        pytest.param(lambda p: p.token(aud="another-client"), id="wrong audience"),
+        pytest.param(lambda p: p.token(aud=None), id="no audience"),
+        pytest.param(lambda p: p.token(exp=None), id="no expiry"),
+        pytest.param(lambda p: p.token(sub=None), id="no subject"),
+        pytest.param(lambda p: p.token_with_bad_signature(), id="bad signature"),
+        pytest.param(lambda p: p.token_signed_by_stranger(), id="unknown kid"),
+        pytest.param(lambda p: p.token_signed_by_stranger(kid="rsa-1"), id="known kid, stranger's key"),
+        pytest.param(lambda p: p.token(key=p.keys[0], headers={"alg": "RS512"}), id="alg header changed"),
+        pytest.param(lambda p: "not-a-jwt", id="garbage"),
+        pytest.param(lambda p: "a.b.c", id="three garbage parts"),
+    ],
+)
 def test_forged_and_unusable_tokens_are_refused(provider, verifier, forge):
     with pytest.raises(InvalidToken):
         verifier.verify(forge(provider))
@@ -161,14 +164,31 @@ def test_a_discovery_document_naming_another_issuer_is_not_trusted(provider):
         TokenVerifier([issuer]).verify(provider.token(iss=provider.issuer + "/"))
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:9000", "http://localhost:9000/realms/x", "http://[::1]:9000",
-                                 "https://login.example.com", "https://10.0.0.1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9000",
+        "http://localhost:9000/realms/x",
+        "http://[::1]:9000",
+        "https://login.example.com",
+        "https://10.0.0.1",
+    ],
+)
 def test_https_or_loopback_http_issuers_are_accepted(url):
     require_secure_url(url, "issuer")
 
 
-@pytest.mark.parametrize("url", ["http://login.example.com", "http://10.0.0.1", "http://127.0.0.1.evil.com",
-                                 "ftp://127.0.0.1", "file:///etc/passwd", "127.0.0.1:9000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://login.example.com",
+        "http://10.0.0.1",
+        "http://127.0.0.1.evil.com",
+        "ftp://127.0.0.1",
+        "file:///etc/passwd",
+        "127.0.0.1:9000",
+    ],
+)
 def test_plain_http_issuers_off_loopback_are_refused(url):
     with pytest.raises(ConfigurationError):
         OidcIssuer(url, CLIENT_ID)
@@ -198,8 +218,9 @@ def test_built_in_tokens_are_refused_when_expired_forged_or_signed_with_another_
     other = BuiltInIssuer("urn:flyte:test-stack", "another-key-that-is-long-enough-0123456789")
     with pytest.raises(InvalidToken):
         verifier.verify(other.mint("a", {}, 60))
-    none_alg = jwt.encode({"iss": "urn:flyte:test-stack", "aud": "flyte", "sub": "a", "exp": time.time() + 60},
-                          None, algorithm="none")
+    none_alg = jwt.encode(
+        {"iss": "urn:flyte:test-stack", "aud": "flyte", "sub": "a", "exp": time.time() + 60}, None, algorithm="none"
+    )
     with pytest.raises(InvalidToken):
         verifier.verify(none_alg)
 

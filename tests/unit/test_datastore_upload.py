@@ -18,7 +18,7 @@ def test_value_file_with_its_content_type_and_a_description():
 
 
 def test_a_value_without_content_type_is_plain_ascii_text():
-    body = (b"--b\r\nContent-Disposition: form-data; name=\"value\"; filename=\"v.txt\"\r\n\r\nhello\r\n--b--\r\n")
+    body = b'--b\r\nContent-Disposition: form-data; name="value"; filename="v.txt"\r\n\r\nhello\r\n--b--\r\n'
     item = datastore.parse_upload("k", body, "multipart/form-data; boundary=b")
     assert item.content_type == "text/plain; charset=us-ascii"
     assert item.value == b"hello"
@@ -30,10 +30,13 @@ def test_binary_values_are_kept_byte_for_byte():
     assert datastore.parse_upload("k", body, content_type).value == data
 
 
-@pytest.mark.parametrize("fields, words", [
-    ({"description": "no value"}, "no part named 'value'"),
-    ({"value": ("v.txt", b"", "text/plain")}, "empty"),
-])
+@pytest.mark.parametrize(
+    "fields, words",
+    [
+        ({"description": "no value"}, "no part named 'value'"),
+        ({"value": ("v.txt", b"", "text/plain")}, "empty"),
+    ],
+)
 def test_missing_or_empty_values_are_400(fields, words):
     body, content_type = form(fields)
     with pytest.raises(InvalidInput) as refused:
@@ -58,6 +61,11 @@ def test_list_is_sorted_by_key_without_values():
     items = [datastore.Item("b", b"1", "text/plain"), datastore.Item("a", b"2", "application/json", "d")]
     listing = datastore.list_representation(items, "http://h/")
     assert listing["datastore"] == [
-        {"key": "a", "contentType": "application/json", "description": "d", "links": [{"href": "http://h/v1/datastore/a", "rel": "self"}]},
+        {
+            "key": "a",
+            "contentType": "application/json",
+            "description": "d",
+            "links": [{"href": "http://h/v1/datastore/a", "rel": "self"}],
+        },
         {"key": "b", "contentType": "text/plain", "links": [{"href": "http://h/v1/datastore/b", "rel": "self"}]},
     ]

@@ -7,10 +7,13 @@ from flyte_core.http import web
 
 
 def test_root_links_match_the_original_exactly():
-    assert web.dump_json(discovery.root_links("http://example.com/")) == json.dumps(json.loads("""
+    assert web.dump_json(discovery.root_links("http://example.com/")) == json.dumps(
+        json.loads("""
     {"links":[{"href":"http://example.com/","rel":"self"},
      {"href":"http://example.com/swagger#/info","rel":"help"},
-     {"href":"http://example.com/v1","rel":"http://example.com/swagger#!/info/v1"}]}"""), separators=(",", ":"))
+     {"href":"http://example.com/v1","rel":"http://example.com/swagger#!/info/v1"}]}"""),
+        separators=(",", ":"),
+    )
 
 
 def test_v1_links_are_the_originals_in_its_order_then_this_apis_additions():
@@ -25,8 +28,9 @@ def test_v1_links_are_the_originals_in_its_order_then_this_apis_additions():
      {"href":"http://example.com/v1/audit/flows","rel":"http://example.com/swagger#!/flowAudit/findFlows"},
      {"href":"http://example.com/v1/swagger","rel":"http://example.com/swagger"}]}""")
     links = discovery.v1_links("http://example.com/")["links"]
-    assert links[:len(expected["links"])] == expected["links"]
-    assert links[len(expected["links"]):] == [
+    assert links[: len(expected["links"])] == expected["links"]
+    assert links[len(expected["links"]) :] == [
         {"href": "http://example.com/v1/audit/events", "rel": "http://example.com/swagger#!/eventAudit/findEvents"},
         {"href": "http://example.com/v1/flows/test", "rel": "http://example.com/swagger#!/flowTest/testFlow"},
-        {"href": "http://example.com/v1/flows/replay", "rel": "http://example.com/swagger#!/flowTest/replayFlow"}]
+        {"href": "http://example.com/v1/flows/replay", "rel": "http://example.com/swagger#!/flowTest/replayFlow"},
+    ]

@@ -12,8 +12,16 @@ AT = datetime(2022, 6, 23, 10, 0, tzinfo=UTC)
 
 
 def event(name="ReceivedMessage", pack="Slack", payload=None, labels=None, event_id="e1"):
-    return Event(id=event_id, name=name, pack_id=pack, pack_name=pack, pack_labels=labels or {},
-                 payload=payload if payload is not None else {}, created_at=AT, received_at=AT)
+    return Event(
+        id=event_id,
+        name=name,
+        pack_id=pack,
+        pack_name=pack,
+        pack_labels=labels or {},
+        payload=payload if payload is not None else {},
+        created_at=AT,
+        received_at=AT,
+    )
 
 
 def step(step_id, on=("Slack", "ReceivedMessage"), **extra):
@@ -31,8 +39,12 @@ def run(f, ev, context=None, states=None, correlation="5f0a0e00aaaaaaaaaaaaaaaa"
 
 
 def outcomes(f, ev, context=None, states=None):
-    return {o.id: o for o in execution.outcomes(execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", f, context or {},
-                                                                      states or {}), ev, render, parse_bool)}
+    return {
+        o.id: o
+        for o in execution.outcomes(
+            execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", f, context or {}, states or {}), ev, render, parse_bool
+        )
+    }
 
 
 def fired(f, ev, context=None, states=None):
@@ -63,13 +75,24 @@ def test_depends_on_is_satisfied_by_any_finished_step_success_or_fatal():
 
 
 def test_every_step_gets_an_outcome_in_flow_order_and_a_fired_one_carries_its_command():
-    f = flow(step("other", on=("Slack", "Other")), step("a", context={"room": "{{ Event.Payload.room }}"},
-                                                         command={"packName": "Shell", "name": "Run",
-                                                                  "packLabels": {"env": "prod"}, "input": "echo {{ Context.room }}"}))
+    f = flow(
+        step("other", on=("Slack", "Other")),
+        step(
+            "a",
+            context={"room": "{{ Event.Payload.room }}"},
+            command={"packName": "Shell", "name": "Run", "packLabels": {"env": "prod"}, "input": "echo {{ Context.room }}"},
+        ),
+    )
     result = execution.outcomes(execution.Execution("c", "u", f, {}, {}), event(payload={"room": "ops"}), render, parse_bool)
     assert [o.id for o in result] == ["other", "a"]
-    assert result[1].as_json() == {"id": "a", "outcome": "fired", "reason": None, "detail": None, "context": {"room": "ops"},
-                                   "command": {"packName": "Shell", "name": "Run", "packLabels": {"env": "prod"}, "input": "echo ops"}}
+    assert result[1].as_json() == {
+        "id": "a",
+        "outcome": "fired",
+        "reason": None,
+        "detail": None,
+        "context": {"room": "ops"},
+        "command": {"packName": "Shell", "name": "Run", "packLabels": {"env": "prod"}, "input": "echo ops"},
+    }
 
 
 def test_reason_event_says_which_event_the_step_waits_for():
@@ -112,8 +135,13 @@ def test_reason_criteria_shows_what_the_criteria_rendered():
 
 
 def test_reason_template_names_the_field_the_message_and_the_position():
-    f = flow(step("a", context={"x": "1"}, command={"packName": "Shell", "name": "Shell",
-                                                    "input": {"cmd": "{{ base64Decode('aGk=') }}"}}))
+    f = flow(
+        step(
+            "a",
+            context={"x": "1"},
+            command={"packName": "Shell", "name": "Shell", "input": {"cmd": "{{ base64Decode('aGk=') }}"}},
+        )
+    )
     o = outcomes(f, event())["a"]
     assert o.reason == "template" and o.context == {"x": "1"} and o.command is None
     assert o.detail.startswith("command.input.cmd: ") and "(line 1" in o.detail
@@ -156,9 +184,18 @@ def test_event_pack_labels_must_be_included_in_the_senders_labels():
 
 
 def test_command_pack_labels_and_input_are_rendered_recursively_keeping_non_strings():
-    f = flow(step("a", context={"env": "{{ Event.Pack.Labels.env }}"},
-                  command={"packName": "Shell", "name": "Run", "packLabels": {"env": "{{ Context.env }}"},
-                           "input": {"cmd": "deploy {{ Event.Payload.app }}", "retries": 3, "flags": [True, None, "{{ Context.env }}"]}}))
+    f = flow(
+        step(
+            "a",
+            context={"env": "{{ Event.Pack.Labels.env }}"},
+            command={
+                "packName": "Shell",
+                "name": "Run",
+                "packLabels": {"env": "{{ Context.env }}"},
+                "input": {"cmd": "deploy {{ Event.Payload.app }}", "retries": 3, "flags": [True, None, "{{ Context.env }}"]},
+            },
+        )
+    )
     (action,), _ = run(f, event(payload={"app": "web"}, labels={"env": "staging"}))
     assert action.pack_labels == {"env": "staging"}
     assert action.input == {"cmd": "deploy web", "retries": 3, "flags": [True, None, "staging"]}
@@ -191,14 +228,23 @@ def test_the_quick_start_flow_end_to_end_as_rules():
 
     document = yaml.safe_load((Path(__file__).resolve().parents[2] / "examples/uk-bank-holidays.flow.yaml").read_text())
     f = flows.parse_flow(document)
-    message = event(payload={"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"},
-                             "timestamp": "1650000000.000100", "threadTimestamp": ""})
+    message = event(
+        payload={
+            "message": "flyte uk-bank-holidays",
+            "channelId": "C1",
+            "user": {"id": "U1"},
+            "timestamp": "1650000000.000100",
+            "threadTimestamp": "",
+        }
+    )
     (shell,), _ = run(f, message)
     assert shell.pack_name == "Shell" and shell.input.startswith("curl -s https://www.gov.uk/bank-holidays")
     assert shell.context == {"Tts": "1650000000.000100", "ChannelID": "C1", "Requestor": "U1"}
     assert run(f, event(payload={"message": "flyte something-else"})) == ([], [])
 
-    output = event("Output", "Shell", payload={"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0}, event_id="e2")
+    output = event(
+        "Output", "Shell", payload={"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0}, event_id="e2"
+    )
     (reply,), _ = run(f, output, context=shell.context, states={shell.step_id: "SUCCESS"})
     assert reply.pack_name == "Slack" and reply.name == "SendMessage"
     assert reply.input["channelId"] == "C1" and reply.input["threadTimestamp"] == "1650000000.000100"

@@ -16,8 +16,11 @@ def quick_start() -> dict:
 
 
 def minimal(**step_overrides) -> dict:
-    step = {"id": "s1", "event": {"packName": "Slack", "name": "ReceivedMessage"},
-            "command": {"packName": "Shell", "name": "Shell", "input": "echo hi"}}
+    step = {
+        "id": "s1",
+        "event": {"packName": "Slack", "name": "ReceivedMessage"},
+        "command": {"packName": "Shell", "name": "Shell", "input": "echo hi"},
+    }
     step.update(step_overrides)
     return {"name": "f", "steps": [step]}
 
@@ -43,17 +46,20 @@ def test_unknown_keys_are_dropped_and_input_is_always_present():
     assert step["command"]["input"] is None
 
 
-@pytest.mark.parametrize("document, field, words", [
-    ({"steps": []}, "", "name"),
-    ({"name": "f"}, "", "steps"),
-    ({"name": "a/b", "steps": []}, "name", "'/'"),
-    ({"name": "", "steps": []}, "name", "empty"),
-    ({"name": "f", "steps": [{"id": "s", "command": {"name": "c", "packName": "p"}}]}, "steps[0]", "event"),
-    (minimal(event={"packName": "Slack"}), "steps[0].event", "name"),
-    (minimal(context={"retries": 3}), "steps[0].context.retries", "string"),
-    (minimal(criteria=True), "steps[0].criteria", "string"),
-    (minimal(dependsOn="s0"), "steps[0].dependsOn", "array"),
-])
+@pytest.mark.parametrize(
+    "document, field, words",
+    [
+        ({"steps": []}, "", "name"),
+        ({"name": "f"}, "", "steps"),
+        ({"name": "a/b", "steps": []}, "name", "'/'"),
+        ({"name": "", "steps": []}, "name", "empty"),
+        ({"name": "f", "steps": [{"id": "s", "command": {"name": "c", "packName": "p"}}]}, "steps[0]", "event"),
+        (minimal(event={"packName": "Slack"}), "steps[0].event", "name"),
+        (minimal(context={"retries": 3}), "steps[0].context.retries", "string"),
+        (minimal(criteria=True), "steps[0].criteria", "string"),
+        (minimal(dependsOn="s0"), "steps[0].dependsOn", "array"),
+    ],
+)
 def test_schema_failures_are_400_naming_the_field(document, field, words):
     with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
@@ -80,13 +86,16 @@ def test_two_steps_without_an_id_are_refused_saying_why():
     assert refused.value.extra == {"field": "steps[2].id"}
 
 
-@pytest.mark.parametrize("where, meant, typo, field", [
-    ((0,), "command", "comand", "steps[0].comand"),
-    ((0,), "criteria", "critera", "steps[0].critera"),
-    ((0, "event"), "packName", "packname", "steps[0].event.packname"),
-    ((0, "command"), "input", "imput", "steps[0].command.imput"),
-    ((), "steps", "stpes", "stpes"),
-])
+@pytest.mark.parametrize(
+    "where, meant, typo, field",
+    [
+        ((0,), "command", "comand", "steps[0].comand"),
+        ((0,), "criteria", "critera", "steps[0].critera"),
+        ((0, "event"), "packName", "packname", "steps[0].event.packname"),
+        ((0, "command"), "input", "imput", "steps[0].command.imput"),
+        ((), "steps", "stpes", "stpes"),
+    ],
+)
 def test_a_misspelled_key_is_named_with_the_key_meant(where, meant, typo, field):
     document = minimal(criteria="{{ true }}")
     node = document
@@ -104,8 +113,14 @@ def test_a_misspelled_key_is_named_with_the_key_meant(where, meant, typo, field)
 
 def test_a_misspelled_depends_on_is_caught_rather_than_starting_the_step_on_its_own():
     document = minimal()
-    document["steps"].append({"id": "s2", "dependOn": ["s1"], "event": {"packName": "Shell", "name": "Output"},
-                              "command": {"packName": "Slack", "name": "SendMessage"}})
+    document["steps"].append(
+        {
+            "id": "s2",
+            "dependOn": ["s1"],
+            "event": {"packName": "Shell", "name": "Output"},
+            "command": {"packName": "Slack", "name": "SendMessage"},
+        }
+    )
     with pytest.raises(InvalidInput) as refused:
         flows.parse_flow(document)
     assert refused.value.detail == "steps[1].dependOn is not a key of a step; did you mean 'dependsOn'?"
@@ -151,8 +166,11 @@ def test_an_invalid_template_is_reported_with_step_field_and_position():
 def test_representations_carry_links():
     flow = flows.parse_flow(minimal())
     rep = flows.representation(flow, "http://h/")
-    assert rep["links"] == [{"href": "http://h/v1/flows/f", "rel": "self"}, {"href": "http://h/v1/flows", "rel": "up"},
-                            {"href": "http://h/swagger#/flow", "rel": "help"}]
+    assert rep["links"] == [
+        {"href": "http://h/v1/flows/f", "rel": "self"},
+        {"href": "http://h/v1/flows", "rel": "up"},
+        {"href": "http://h/swagger#/flow", "rel": "help"},
+    ]
     listing = flows.list_representation([flow, {"name": "a", "description": "d", "steps": []}], "http://h/")
     assert [f["name"] for f in listing["flows"]] == ["a", "f"]
     assert listing["flows"][0] == {"name": "a", "description": "d", "links": [{"href": "http://h/v1/flows/a", "rel": "self"}]}

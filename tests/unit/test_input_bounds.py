@@ -23,6 +23,7 @@ def refusal(call, *args, **kwargs) -> InvalidInput:
 
 # --- item 2: depth ---------------------------------------------------------------------------------
 
+
 def test_item2_json_nested_10000_levels_is_refused_before_parsing_and_says_where():
     error = refusal(bounds.load_json, "[" * 10_000 + "]" * 10_000, "flow")
     assert error.detail == f"The flow nests deeper than {bounds.MAX_DEPTH} levels."
@@ -36,8 +37,15 @@ def test_item2_json_at_the_depth_limit_is_accepted_and_brackets_inside_strings_d
     refusal(bounds.load_json, "[" * (bounds.MAX_DEPTH + 1) + "]" * (bounds.MAX_DEPTH + 1))
 
 
-@pytest.mark.parametrize("document", ["deep: " + "[" * 10_000, "deep: " + "{a: " * 10_000, "- " * 10_000 + "x",
-                                      "x:\n" + "".join(" " * i + "- \n" for i in range(1, 200))])
+@pytest.mark.parametrize(
+    "document",
+    [
+        "deep: " + "[" * 10_000,
+        "deep: " + "{a: " * 10_000,
+        "- " * 10_000 + "x",
+        "x:\n" + "".join(" " * i + "- \n" for i in range(1, 200)),
+    ],
+)
 def test_item2_yaml_nested_past_the_limit_is_refused_quickly_in_flow_and_block_style(document):
     started = time.process_time()
     error = refusal(bounds.load_yaml, document, "flow")
@@ -55,6 +63,7 @@ def test_item2_a_python_structure_deeper_than_the_limit_is_refused_naming_the_pa
 
 # --- item 3: YAML aliases and YAML-only types ------------------------------------------------------
 
+
 def alias_bomb(levels: int = 9) -> str:
     lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
@@ -70,8 +79,10 @@ def test_item3_an_alias_bomb_is_refused_in_milliseconds_naming_the_bound():
 
 def test_item3_ordinary_anchors_and_merge_keys_still_work():
     document = "base: &base {packName: Shell, name: Run}\nsteps:\n  - command: {<<: *base, input: ls}\n  - command: *base\n"
-    assert bounds.load_yaml(document)["steps"] == [{"command": {"packName": "Shell", "name": "Run", "input": "ls"}},
-                                                   {"command": {"packName": "Shell", "name": "Run"}}]
+    assert bounds.load_yaml(document)["steps"] == [
+        {"command": {"packName": "Shell", "name": "Run", "input": "ls"}},
+        {"command": {"packName": "Shell", "name": "Run"}},
+    ]
 
 
 def test_item3_an_alias_that_contains_itself_is_refused():
@@ -86,14 +97,19 @@ def test_item2_aliases_cannot_stack_depth_past_the_limit():
 
 def test_item3_unquoted_dates_and_timestamps_stay_the_text_written():
     assert bounds.load_yaml("day: 2026-12-25\nat: 2001-12-14t21:59:43.10-05:00\n") == {
-        "day": "2026-12-25", "at": "2001-12-14t21:59:43.10-05:00"}
+        "day": "2026-12-25",
+        "at": "2001-12-14t21:59:43.10-05:00",
+    }
 
 
-@pytest.mark.parametrize("document, field, kind", [
-    ("command:\n  input: !!binary aGVsbG8=", "command.input", "binary"),
-    ("payload:\n  tags: !!set {a, b}", "payload.tags", "set"),
-    ("payload: !!omap [a: 1, b: 2]", "payload", "omap"),
-])
+@pytest.mark.parametrize(
+    "document, field, kind",
+    [
+        ("command:\n  input: !!binary aGVsbG8=", "command.input", "binary"),
+        ("payload:\n  tags: !!set {a, b}", "payload.tags", "set"),
+        ("payload: !!omap [a: 1, b: 2]", "payload", "omap"),
+    ],
+)
 def test_item3_yaml_types_without_a_json_form_are_refused_naming_the_field(document, field, kind):
     error = refusal(bounds.load_yaml, document, "event")
     assert error.extra["field"] == field and f"YAML type {kind} has no JSON equivalent" in error.detail
@@ -105,40 +121,52 @@ def test_yaml_keys_become_text_as_the_original_converts_them():
 
 # --- item 4: numbers -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("document, field", [
-    ('{"payload": {"x": NaN}}', "payload.x"),
-    ('{"payload": [Infinity]}', "payload[0]"),
-    ('{"payload": -Infinity}', "payload"),
-    ('{"payload": {"big": 1e999}}', "payload.big"),
-    ('{"payload": {"n": ' + "9" * 5000 + "}}", "payload.n"),
-    ('{"payload": {"n": 9223372036854775808}}', "payload.n"),
-])
+
+@pytest.mark.parametrize(
+    "document, field",
+    [
+        ('{"payload": {"x": NaN}}', "payload.x"),
+        ('{"payload": [Infinity]}', "payload[0]"),
+        ('{"payload": -Infinity}', "payload"),
+        ('{"payload": {"big": 1e999}}', "payload.big"),
+        ('{"payload": {"n": ' + "9" * 5000 + "}}", "payload.n"),
+        ('{"payload": {"n": 9223372036854775808}}', "payload.n"),
+    ],
+)
 def test_item4_json_non_finite_and_huge_numbers_are_refused_naming_the_field(document, field):
     assert refusal(bounds.load_json, document, "event").extra["field"] == field
 
 
-@pytest.mark.parametrize("document, field", [("x: .nan", "x"), ("x: [-.inf]", "x[0]"), ("x: 1.0e+999", "x"),
-                                             ("x: " + "9" * 5000, "x"), ("x: 0x" + "f" * 40, "x")])
+@pytest.mark.parametrize(
+    "document, field",
+    [("x: .nan", "x"), ("x: [-.inf]", "x[0]"), ("x: 1.0e+999", "x"), ("x: " + "9" * 5000, "x"), ("x: 0x" + "f" * 40, "x")],
+)
 def test_item4_yaml_non_finite_and_huge_numbers_are_refused_naming_the_field(document, field):
     assert refusal(bounds.load_yaml, document).extra["field"] == field
 
 
 def test_item4_numbers_within_int64_and_finite_floats_are_kept_exactly():
     assert bounds.load_json('{"a": 9223372036854775807, "b": -9223372036854775807, "c": 1.5e300}') == {
-        "a": 2**63 - 1, "b": -(2**63 - 1), "c": 1.5e300}
+        "a": 2**63 - 1,
+        "b": -(2**63 - 1),
+        "c": 1.5e300,
+    }
 
 
 # --- item 5: lone surrogates -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("document, field", [('{"name": "\\ud800"}', "name"), ('{"p": {"\\udc00x": 1}}', 'p["\\udc00x"]'),
-                                             ('["ok", "\\udfff"]', "[1]")])
+
+@pytest.mark.parametrize(
+    "document, field",
+    [('{"name": "\\ud800"}', "name"), ('{"p": {"\\udc00x": 1}}', 'p["\\udc00x"]'), ('["ok", "\\udfff"]', "[1]")],
+)
 def test_item5_lone_surrogate_escapes_are_refused_naming_the_field(document, field):
     error = refusal(bounds.load_json, document)
     assert "unpaired surrogate" in error.detail and error.extra["field"] == field
 
 
 def test_item5_surrogate_pairs_are_ordinary_text():
-    assert bounds.load_json('{"smile": "\\ud83d\\ude00"}') == {"smile": "\U0001F600"}
+    assert bounds.load_json('{"smile": "\\ud83d\\ude00"}') == {"smile": "\U0001f600"}
 
 
 def test_item5_a_yaml_lone_surrogate_escape_is_refused():
@@ -146,6 +174,7 @@ def test_item5_a_yaml_lone_surrogate_escape_is_refused():
 
 
 # --- item 1: document sizes ------------------------------------------------------------------------
+
 
 def test_item1_a_json_body_over_the_document_limit_is_too_large_naming_the_limit():
     with pytest.raises(TooLarge) as caught:
@@ -169,22 +198,26 @@ def test_item1_check_size_measures_the_stored_json_and_names_the_limit():
 
 # --- items 6, 7, 8, 9: names -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["Shell", "uk-bank-holidays", "a b", "déjà vu", "日本語", "🚀 launch", "x#y?z%2F", "a.b", "..a"])
 def test_names_of_visible_characters_are_accepted(name):
     assert bounds.check_name(name, "name") == name
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("x\r\nX-Injected: yes", "control character U+000D"),   # item 6
-    ("tab\there", "control character U+0009"),
-    ("evil\u202etxt", "invisible formatting character U+202E"),  # item 9: RTL override
-    ("zero\u200bwidth", "invisible formatting character U+200B"),
-    ("bom\ufeff", "invisible formatting character U+FEFF"),
-    ("nbsp\u00a0x", "non-ASCII space U+00A0"),
-    ("line\u2028sep", "line separator U+2028"),
-    ("filler\u3164", "invisible character U+3164"),
-    ("non\ufffe", "noncharacter U+FFFE"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("x\r\nX-Injected: yes", "control character U+000D"),  # item 6
+        ("tab\there", "control character U+0009"),
+        ("evil\u202etxt", "invisible formatting character U+202E"),  # item 9: RTL override
+        ("zero\u200bwidth", "invisible formatting character U+200B"),
+        ("bom\ufeff", "invisible formatting character U+FEFF"),
+        ("nbsp\u00a0x", "non-ASCII space U+00A0"),
+        ("line\u2028sep", "line separator U+2028"),
+        ("filler\u3164", "invisible character U+3164"),
+        ("non\ufffe", "noncharacter U+FFFE"),
+    ],
+)
 def test_items_6_and_9_control_invisible_and_bidi_characters_are_refused_naming_them(name, reason):
     error = refusal(bounds.check_name, name, "name", what="pack name")
     assert reason in error.detail and error.extra == {"field": "name"}
@@ -234,6 +267,7 @@ def test_a_yaml_syntax_error_is_left_to_the_caller_as_pyyaml_reports_it():
 
 
 # --- item 10: responses ----------------------------------------------------------------------------
+
 
 def test_item10_a_list_page_stops_at_the_budget_but_always_advances():
     assert bounds.fitting([400, 400, 400], budget=1000) == 2

@@ -15,8 +15,7 @@ AWS_SDK = ("boto3", "botocore", "pynamodb")
 
 # layer -> modules it must not import (a name forbids the module and everything under it)
 FORBIDDEN = {
-    "domain": ("flyte_core.services", "flyte_core.adapters", "flyte_core.http", *AWS_SDK,
-               "aws_lambda_powertools.event_handler"),
+    "domain": ("flyte_core.services", "flyte_core.adapters", "flyte_core.http", *AWS_SDK, "aws_lambda_powertools.event_handler"),
     "services": ("flyte_core.http", *AWS_SDK),
     "adapters": ("flyte_core.services", "flyte_core.http"),
 }
@@ -49,9 +48,14 @@ def violations(layer: str, path: Path, package: Path = PACKAGE) -> list[str]:
     if relative.name == "__init__":
         module += ".__init__"  # so that `from . import x` resolves to the package itself
     forbidden = FORBIDDEN[layer]
-    return sorted({f"{path.relative_to(package.parent)}:{line} imports {name} ({layer} must not import {banned})"
-                   for line, name in imported_modules(path.read_text(), module)
-                   for banned in forbidden if name == banned or name.startswith(banned + ".")})
+    return sorted(
+        {
+            f"{path.relative_to(package.parent)}:{line} imports {name} ({layer} must not import {banned})"
+            for line, name in imported_modules(path.read_text(), module)
+            for banned in forbidden
+            if name == banned or name.startswith(banned + ".")
+        }
+    )
 
 
 def layer_files(layer: str) -> list[Path]:
@@ -71,7 +75,8 @@ def test_the_check_names_an_outward_import(tmp_path):
     fake = tmp_path / "flyte_core"
     (fake / "domain").mkdir(parents=True)
     (fake / "domain" / "rules.py").write_text(
-        "import boto3\nfrom ..http import web\ndef later():\n    from flyte_core.adapters import actions_table\n")
+        "import boto3\nfrom ..http import web\ndef later():\n    from flyte_core.adapters import actions_table\n"
+    )
     found = violations("domain", fake / "domain" / "rules.py", package=fake)
     assert found == [
         "flyte_core/domain/rules.py:1 imports boto3 (domain must not import boto3)",
@@ -89,6 +94,11 @@ HANDLERS = sorted((PACKAGE.parents[2] / "functions").glob("*/app.py"))
 def test_handlers_reach_storage_only_through_services(handler):
     """A handler builds the adapters once (`Adapters(Settings.from_environ())`) and hands them to
     services; it never calls a table or queue module itself."""
-    direct = sorted({name for _, name in imported_modules(handler.read_text(), "app")
-                     if name.startswith("flyte_core.adapters.") and name != "flyte_core.adapters.Adapters"})
+    direct = sorted(
+        {
+            name
+            for _, name in imported_modules(handler.read_text(), "app")
+            if name.startswith("flyte_core.adapters.") and name != "flyte_core.adapters.Adapters"
+        }
+    )
     assert not direct, f"{handler.parent.name} imports {direct}"

@@ -24,8 +24,7 @@ class Nothing:
         return [], []
 
 
-EMPTY = SimpleNamespace(flows_table=Nothing(), datastore_table=Nothing(), packs_table=Nothing(),
-                        actions_table=Nothing())
+EMPTY = SimpleNamespace(flows_table=Nothing(), datastore_table=Nothing(), packs_table=Nothing(), actions_table=Nothing())
 
 
 def test_found_returns_what_exists_and_names_what_does_not():
@@ -34,14 +33,17 @@ def test_found_returns_what_exists_and_names_what_does_not():
         found(None, "No thing 'x'.")
 
 
-@pytest.mark.parametrize("call, detail", [
-    (lambda: flows.current(EMPTY, "deploy"), "No flow named 'deploy'."),
-    (lambda: flows.delete(EMPTY, "deploy"), "No flow named 'deploy'."),
-    (lambda: datastore.item(EMPTY, "teams"), "No datastore item 'teams'."),
-    (lambda: datastore.delete(EMPTY, "teams"), "No datastore item 'teams'."),
-    (lambda: registry.pack(EMPTY, "Slack"), "No pack 'Slack' is registered."),
-    (lambda: audit.execution(EMPTY, "c0ffee"), "No flow execution 'c0ffee'."),
-])
+@pytest.mark.parametrize(
+    "call, detail",
+    [
+        (lambda: flows.current(EMPTY, "deploy"), "No flow named 'deploy'."),
+        (lambda: flows.delete(EMPTY, "deploy"), "No flow named 'deploy'."),
+        (lambda: datastore.item(EMPTY, "teams"), "No datastore item 'teams'."),
+        (lambda: datastore.delete(EMPTY, "teams"), "No datastore item 'teams'."),
+        (lambda: registry.pack(EMPTY, "Slack"), "No pack 'Slack' is registered."),
+        (lambda: audit.execution(EMPTY, "c0ffee"), "No flow execution 'c0ffee'."),
+    ],
+)
 def test_each_missing_resource_is_named(call, detail):
     with pytest.raises(NotFound) as missing:
         call()

@@ -33,8 +33,7 @@ class EmptyQueues:
 
 class InMemoryAdapters:
     def __init__(self, *packs: Pack, take_wait_seconds: int = 0) -> None:
-        self.settings = Settings(tables=TableNames(*"abcdefg"), pack_queue_prefix="p-",
-                                 take_wait_seconds=take_wait_seconds)
+        self.settings = Settings(tables=TableNames(*"abcdefg"), pack_queue_prefix="p-", take_wait_seconds=take_wait_seconds)
         self.packs_table = PacksInMemory(*packs)
         self.action_queues = EmptyQueues()
 
@@ -65,8 +64,9 @@ def test_a_refused_body_still_counts_as_the_pack_being_seen():
     assert adapters.packs_table.packs["Shell"].last_seen is not None
 
 
-@pytest.mark.parametrize("wait, detail", [("21", "from 0 to 20 seconds, got 21"), ("-1", "got -1"),
-                                          ("soon", "whole number of seconds from 0 to 20")])
+@pytest.mark.parametrize(
+    "wait, detail", [("21", "from 0 to 20 seconds, got 21"), ("-1", "got -1"), ("soon", "whole number of seconds from 0 to 20")]
+)
 def test_take_refuses_a_wait_outside_what_sqs_can_hold(wait, detail):
     with pytest.raises(InvalidInput, match=detail) as refused:
         pack_runtime.take(InMemoryAdapters(shell()), "Shell", wait, None)

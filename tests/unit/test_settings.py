@@ -57,15 +57,25 @@ def test_table_names_come_from_the_template_resources():
 
 
 def test_values_are_parsed_and_bad_numbers_fall_back_to_the_default():
-    settings = Settings.from_environ(environment(FLYTE_TAKE_WAIT_SECONDS="21", FLYTE_ACTION_LEASE_SECONDS="x",
-                                                 FLYTE_ACTION_MAX_ATTEMPTS="7", FLYTE_SHOULD_DELETE_DEAD_PACKS="yes",
-                                                 AWS_REGION="eu-west-1", AWS_ENDPOINT_URL="http://moto:5000",
-                                                 AWS_ENDPOINT_URL_SQS="http://sqs:9324"))
+    settings = Settings.from_environ(
+        environment(
+            FLYTE_TAKE_WAIT_SECONDS="21",
+            FLYTE_ACTION_LEASE_SECONDS="x",
+            FLYTE_ACTION_MAX_ATTEMPTS="7",
+            FLYTE_SHOULD_DELETE_DEAD_PACKS="yes",
+            AWS_REGION="eu-west-1",
+            AWS_ENDPOINT_URL="http://moto:5000",
+            AWS_ENDPOINT_URL_SQS="http://sqs:9324",
+        )
+    )
     assert (settings.take_wait_seconds, settings.action_lease_seconds, settings.action_max_attempts) == (5, 300, 7)
     assert settings.should_delete_dead_packs is True
     access = settings.aws
     assert (access.region, access.endpoint_for("dynamodb"), access.endpoint_for("sqs")) == (
-        "eu-west-1", "http://moto:5000", "http://sqs:9324")
+        "eu-west-1",
+        "http://moto:5000",
+        "http://sqs:9324",
+    )
 
 
 def test_an_empty_endpoint_means_aws_itself():

@@ -9,12 +9,15 @@ from flyte_core.domain.errors import InvalidInput
 from flyte_core.http import web
 
 
-@pytest.mark.parametrize("headers, base", [
-    ({"host": "example.com"}, "http://example.com/"),
-    ({"Host": "example.com:8080"}, "http://example.com:8080/"),
-    ({"host": "internal", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https"}, "https://api.example.com/"),
-    ({"host": "internal", "x-forwarded-host": "fwd", "x-flyte-host": "flyte.example.com"}, "http://flyte.example.com/"),
-])
+@pytest.mark.parametrize(
+    "headers, base",
+    [
+        ({"host": "example.com"}, "http://example.com/"),
+        ({"Host": "example.com:8080"}, "http://example.com:8080/"),
+        ({"host": "internal", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https"}, "https://api.example.com/"),
+        ({"host": "internal", "x-forwarded-host": "fwd", "x-flyte-host": "flyte.example.com"}, "http://flyte.example.com/"),
+    ],
+)
 def test_base_url_is_built_from_the_request(headers, base):
     assert web.base_url(headers) == base
 
@@ -40,12 +43,15 @@ def test_yaml_bodies_follow_yaml_1_1():
     assert web.parse_body("enabled: yes\nn: 3", "application/x-yaml") == {"enabled": True, "n": 3}
 
 
-@pytest.mark.parametrize("body, content_type, reason", [
-    ("", None, "empty"),
-    ("{", "application/json", "not valid JSON"),
-    ("a: [", "application/x-yaml", "not valid YAML"),
-    (b"\xff\xfe", None, "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, reason",
+    [
+        ("", None, "empty"),
+        ("{", "application/json", "not valid JSON"),
+        ("a: [", "application/x-yaml", "not valid YAML"),
+        (b"\xff\xfe", None, "not UTF-8"),
+    ],
+)
 def test_bad_bodies_are_400_with_a_reason(body, content_type, reason):
     with pytest.raises(InvalidInput) as refused:
         web.parse_body(body, content_type)
@@ -71,8 +77,10 @@ def test_a_json_syntax_error_names_its_line_and_column():
 def test_yaml_sent_without_the_yaml_content_type_is_refused_with_how_to_send_it(content_type):
     with pytest.raises(InvalidInput) as refused:
         web.parse_body("name: x\nsteps: []\n", content_type, what="flow")
-    assert refused.value.detail == ("The flow is not valid JSON: Expecting value at line 1, column 1; "
-                                    "it reads as YAML: send it with content-type: application/x-yaml.")
+    assert refused.value.detail == (
+        "The flow is not valid JSON: Expecting value at line 1, column 1; "
+        "it reads as YAML: send it with content-type: application/x-yaml."
+    )
 
 
 def test_text_that_is_neither_json_nor_a_yaml_document_gets_no_yaml_hint():
@@ -86,10 +94,13 @@ def test_times_are_rfc3339_utc_with_trimmed_fraction():
     assert times.format_time(datetime(2022, 1, 2, 15, 4, 5, tzinfo=UTC)) == "2022-01-02T15:04:05Z"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2022-06-23T10:00:00.123456789Z", datetime(2022, 6, 23, 10, 0, 0, 123456, tzinfo=UTC)),
-    ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2022-06-23T10:00:00.123456789Z", datetime(2022, 6, 23, 10, 0, 0, 123456, tzinfo=UTC)),
+        ("2022-06-23T12:00:00+02:00", datetime(2022, 6, 23, 10, 0, tzinfo=UTC)),
+    ],
+)
 def test_rfc3339_times_with_nanoseconds_and_offsets_parse(text, expected):
     assert times.parse_time(text) == expected
 

@@ -49,13 +49,20 @@ def timeline(execution: dict[str, Any]) -> list[Entry]:
                 detail = f"taken (attempt {state.get('attempt', '?')}, pack {state.get('packId', '?')})"
             else:
                 result = action.get("result") or {}
-                detail = (f"result {result.get('event')} {compact(result.get('payload'))}" if result.get("event")
-                          else "")
+                detail = f"result {result.get('event')} {compact(result.get('payload'))}" if result.get("event") else ""
             entries.append(Entry(state.get("time", ""), flow, correlation_id, step_id, value, detail))
     for failure in execution.get("stepFailures") or []:
         where = failure.get("field", "")
-        entries.append(Entry(failure.get("time", ""), flow, correlation_id, failure.get("stepId", ""), "FAILED",
-                             f"template {where}: {failure.get('message', '')}".strip()))
+        entries.append(
+            Entry(
+                failure.get("time", ""),
+                flow,
+                correlation_id,
+                failure.get("stepId", ""),
+                "FAILED",
+                f"template {where}: {failure.get('message', '')}".strip(),
+            )
+        )
     return sorted(entries, key=_moment)
 
 
@@ -76,22 +83,36 @@ def list_executions(
     ctx: typer.Context,
     flow: Annotated[str | None, typer.Option("--flow", help="Only executions of this flow.", show_default=False)] = None,
     step: Annotated[str | None, typer.Option("--step", help="Only executions with this step.", show_default=False)] = None,
-    action: Annotated[str | None, typer.Option("--action", help="Only executions with an action of this command.",
-                                               show_default=False)] = None,
-    pack: Annotated[str | None, typer.Option("--pack", help="Only executions with an action for packs of this name.",
-                                             show_default=False)] = None,
-    pack_labels: Annotated[str | None, typer.Option("--pack-labels", metavar="K:V,...", help="... and these labels.",
-                                                    show_default=False)] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only executions with an action of this command.", show_default=False)
+    ] = None,
+    pack: Annotated[
+        str | None, typer.Option("--pack", help="Only executions with an action for packs of this name.", show_default=False)
+    ] = None,
+    pack_labels: Annotated[
+        str | None, typer.Option("--pack-labels", metavar="K:V,...", help="... and these labels.", show_default=False)
+    ] = None,
     start: Annotated[int, typer.Option("--start", min=0, help="Skip this many (paging).")] = 0,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, max=1000, help="At most this many (server "
-                                              "default 50).", show_default=False)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, max=1000, help="At most this many (server default 50).", show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Flow executions, the most recently active first."""
     api: Api = ctx.obj
-    params = {key: value for key, value in {
-        "flowName": flow, "stepId": step, "actionName": action, "actionPackName": pack, "actionPackLabels": pack_labels,
-        "start": start or None, "limit": limit}.items() if value is not None}
+    params = {
+        key: value
+        for key, value in {
+            "flowName": flow,
+            "stepId": step,
+            "actionName": action,
+            "actionPackName": pack,
+            "actionPackLabels": pack_labels,
+            "start": start or None,
+            "limit": limit,
+        }.items()
+        if value is not None
+    }
     emit(api.get_json(api.audit_flows(), params=params), output, _executions_table)
 
 
@@ -99,16 +120,25 @@ def _executions_table(body: dict[str, Any]):
     table = new_table("CORRELATION ID", "FLOW", "STARTED", "LAST CHANGE", "STEPS", "FAILURES")
     for execution in body.get("flows", []):
         entries = timeline(execution)
-        steps = Text(", ").join(Text(f"{step}=") + _state_cell(action.get("state", {}).get("value", ""))
-                                for step, action in (execution.get("actions") or {}).items())
-        table.add_row(execution.get("correlationId"), execution.get("name"), entries[0].time if entries else "",
-                      entries[-1].time if entries else "", steps, str(len(execution.get("stepFailures") or [])))
+        steps = Text(", ").join(
+            Text(f"{step}=") + _state_cell(action.get("state", {}).get("value", ""))
+            for step, action in (execution.get("actions") or {}).items()
+        )
+        table.add_row(
+            execution.get("correlationId"),
+            execution.get("name"),
+            entries[0].time if entries else "",
+            entries[-1].time if entries else "",
+            steps,
+            str(len(execution.get("stepFailures") or [])),
+        )
     return table
 
 
 @app.command("show")
-def show_execution(ctx: typer.Context, correlation_id: Annotated[str, typer.Argument(metavar="CORRELATION_ID")],
-                   output: OutputOption = None) -> None:
+def show_execution(
+    ctx: typer.Context, correlation_id: Annotated[str, typer.Argument(metavar="CORRELATION_ID")], output: OutputOption = None
+) -> None:
     """One execution as a timeline: each action's state changes with times, step failures, results."""
     api: Api = ctx.obj
     emit(api.get_json(item(api.audit_flows(), correlation_id)), output, _timeline_view)
@@ -118,8 +148,10 @@ def _timeline_view(execution: dict[str, Any]):
     table = new_table("TIME", "STEP", "STATE", "DETAIL")
     for entry in timeline(execution):
         table.add_row(entry.time, entry.stepId, _state_cell(entry.state), entry.detail)
-    heading = Text(f"Execution {execution.get('correlationId')} of flow {execution.get('name')} "
-                   f"(version {execution.get('uuid')})", style="bold")
+    heading = Text(
+        f"Execution {execution.get('correlationId')} of flow {execution.get('name')} (version {execution.get('uuid')})",
+        style="bold",
+    )
     return Group(heading, table)
 
 
@@ -139,8 +171,11 @@ def tail(
         with waiting(f"Following executions{' of ' + flow if flow else ''} (Ctrl-C to stop)", announce=True):
             while True:
                 time.sleep(interval)
-                fresh = sorted({entry for execution in api.get_json(url, params=params).get("flows", [])
-                                for entry in timeline(execution)} - seen, key=_moment)
+                fresh = sorted(
+                    {entry for execution in api.get_json(url, params=params).get("flows", []) for entry in timeline(execution)}
+                    - seen,
+                    key=_moment,
+                )
                 for entry in fresh:
                     _print_entry(entry, chosen)
                 seen.update(fresh)

@@ -15,8 +15,7 @@ from ..output import OutputOption, done, emit, new_table
 
 Key = Annotated[str, typer.Argument(metavar="KEY", autocompletion=completion.datastore_keys)]
 
-app = typer.Typer(help="The datastore: reference data flows read with the datastore() function.",
-                  no_args_is_help=True)
+app = typer.Typer(help="The datastore: reference data flows read with the datastore() function.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -48,8 +47,10 @@ def put_item(
     key: Key,
     file: Annotated[str, typer.Argument(metavar="FILE", help="The value ('-' for stdin).")],
     description: Annotated[str | None, typer.Option("--description", "-d", show_default=False)] = None,
-    content_type: Annotated[str | None, typer.Option(
-        "--content-type", "-t", help="Default: guessed from FILE's name, else text/plain.", show_default=False)] = None,
+    content_type: Annotated[
+        str | None,
+        typer.Option("--content-type", "-t", help="Default: guessed from FILE's name, else text/plain.", show_default=False),
+    ] = None,
 ) -> None:
     """Create or replace an item from a file."""
     api: Api = ctx.obj
@@ -60,8 +61,7 @@ def put_item(
     if description is not None:
         form["description"] = (None, description)
     response = api.request("PUT", item(api.datastore(), key), files=form)
-    done(f"{'Created' if response.status_code == 201 else 'Replaced'} datastore item {key} ({chosen_type}, "
-         f"{len(value)} bytes)")
+    done(f"{'Created' if response.status_code == 201 else 'Replaced'} datastore item {key} ({chosen_type}, {len(value)} bytes)")
 
 
 @app.command("delete")

@@ -20,19 +20,20 @@ EVENT_REL = "#/event"  # the rel of a pack's event link, `<api>/swagger#/event` 
 @app.command("send")
 def send_event(
     ctx: typer.Context,
-    pack_id: Annotated[str, typer.Argument(metavar="PACK_ID", help="The registered pack that sends it.",
-                                           autocompletion=completion.packs)],
+    pack_id: Annotated[
+        str, typer.Argument(metavar="PACK_ID", help="The registered pack that sends it.", autocompletion=completion.packs)
+    ],
     event: Annotated[str, typer.Argument(metavar="EVENT", help="The event's name.")],
-    payload: Annotated[str | None, typer.Option("--payload", "-p", help="JSON, or @FILE (@- for stdin).",
-                                                show_default=False)] = None,
+    payload: Annotated[
+        str | None, typer.Option("--payload", "-p", help="JSON, or @FILE (@- for stdin).", show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Post an event as a registered pack; prints the event id and its trace link."""
     api: Api = ctx.obj
     body = {"event": event, "payload": documents.payload(payload)}
     pack = api.get_json(item(api.packs(), pack_id))
-    events_url = next((link["href"] for link in pack.get("links", []) if str(link.get("rel", "")).endswith(EVENT_REL)),
-                      None)
+    events_url = next((link["href"] for link in pack.get("links", []) if str(link.get("rel", "")).endswith(EVENT_REL)), None)
     if events_url is None:
         raise CliFailure(f"Pack {pack_id} has no event link.")
     response = api.request("POST", events_url, json=body)
@@ -47,8 +48,7 @@ def _sent_view(sent: dict[str, Any]) -> str:
 
 
 @app.command("why")
-def why(ctx: typer.Context, event_id: Annotated[str, typer.Argument(metavar="EVENT_ID")],
-        output: OutputOption = None) -> None:
+def why(ctx: typer.Context, event_id: Annotated[str, typer.Argument(metavar="EVENT_ID")], output: OutputOption = None) -> None:
     """Why an event did or did not fire: every step of every flow it concerned, with its outcome."""
     api: Api = ctx.obj
     trace = api.get_json(item(api.audit_events(), event_id), offered_as="event traces")
@@ -57,13 +57,21 @@ def why(ctx: typer.Context, event_id: Annotated[str, typer.Argument(metavar="EVE
 
 def _trace_view(trace: dict[str, Any]):
     pack = trace.get("pack") or {}
-    heading = Text(f"Event {trace.get('id')}: {pack.get('name', '')}.{trace.get('event', '')}"
-                   f"{' {' + labels(pack.get('labels')) + '}' if pack.get('labels') else ''}"
-                   f" received {trace.get('receivedAt', '')}, {trace.get('status', '')}")
+    heading = Text(
+        f"Event {trace.get('id')}: {pack.get('name', '')}.{trace.get('event', '')}"
+        f"{' {' + labels(pack.get('labels')) + '}' if pack.get('labels') else ''}"
+        f" received {trace.get('receivedAt', '')}, {trace.get('status', '')}"
+    )
     flows = trace.get("flows") or []
     if not flows:
-        return Group(heading, Text("No flow is triggered by this event." if trace.get("status") != "pending"
-                                   else "Not processed yet: try again in a moment."))
+        return Group(
+            heading,
+            Text(
+                "No flow is triggered by this event."
+                if trace.get("status") != "pending"
+                else "Not processed yet: try again in a moment."
+            ),
+        )
     table = new_table("FLOW", "STEP", "OUTCOME", "REASON", "DETAIL", "COMMAND")
     for flow in flows:
         for step in flow.get("steps", []):
@@ -74,8 +82,7 @@ def _trace_view(trace: dict[str, Any]):
 @app.command("list")
 def list_events(
     ctx: typer.Context,
-    pack: Annotated[str | None, typer.Option("--pack", help="Only events of packs with this name.",
-                                             show_default=False)] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="Only events of packs with this name.", show_default=False)] = None,
     event: Annotated[str | None, typer.Option("--event", help="Only events with this name.", show_default=False)] = None,
     start: Annotated[int, typer.Option("--start", min=0, help="Skip this many (paging).")] = 0,
     limit: Annotated[int | None, typer.Option("--limit", min=1, max=1000, show_default=False)] = None,
@@ -83,8 +90,11 @@ def list_events(
 ) -> None:
     """Received events, newest first, with how many steps each fired."""
     api: Api = ctx.obj
-    params = {key: value for key, value in {"packName": pack, "event": event, "start": start or None,
-                                             "limit": limit}.items() if value is not None}
+    params = {
+        key: value
+        for key, value in {"packName": pack, "event": event, "start": start or None, "limit": limit}.items()
+        if value is not None
+    }
     body = api.get_json(api.audit_events(), params=params, offered_as="the event audit")
     emit(body, output, _events_table)
 
@@ -94,7 +104,12 @@ def _events_table(body: dict[str, Any]):
     for event in body.get("events", []):
         pack = event.get("pack") or {}
         fired = next((event[key] for key in ("firedSteps", "fired", "firedCount", "stepsFired") if key in event), "")
-        table.add_row(event.get("id"), pack.get("name") or event.get("packName", ""), event.get("event"),
-                      event.get("receivedAt"), event.get("status"), str(fired))
+        table.add_row(
+            event.get("id"),
+            pack.get("name") or event.get("packName", ""),
+            event.get("event"),
+            event.get("receivedAt"),
+            event.get("status"),
+            str(fired),
+        )
     return table
-

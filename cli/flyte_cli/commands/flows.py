@@ -23,13 +23,11 @@ def apply_flow(ctx: typer.Context, file: FileOption) -> None:
     """Create or replace a flow from a JSON or YAML document; prints its name, URL and any warnings."""
     api: Api = ctx.obj
     text = documents.read_text(file, "--file")
-    response = api.request("POST", api.flows(), data=text.encode("utf-8"),
-                           headers={"Content-Type": documents.body_type(text)})
+    response = api.request("POST", api.flows(), data=text.encode("utf-8"), headers={"Content-Type": documents.body_type(text)})
     location = response.headers.get("Location", "")
     done(f"Flow {last_segment(location)} applied: {location}")
     for warning in _upload_warnings(response):
-        where = ", ".join(filter(None, (f"step {warning['stepId']}" if warning.get("stepId") else None,
-                                        warning.get("field"))))
+        where = ", ".join(filter(None, (f"step {warning['stepId']}" if warning.get("stepId") else None, warning.get("field"))))
         warn(f"{where}: {warning.get('detail')}" if where else str(warning.get("detail")))
 
 
@@ -66,14 +64,24 @@ def get_flow(ctx: typer.Context, name: FlowName, output: OutputOption = None) ->
 
 
 def _flow_view(flow: dict[str, Any]):
-    steps = new_table("STEP", "ON EVENT", "DEPENDS ON", "CRITERIA", "COMMAND",
-                      title=f"Flow {flow.get('name')}" + (f": {flow['description']}" if flow.get("description") else ""))
+    steps = new_table(
+        "STEP",
+        "ON EVENT",
+        "DEPENDS ON",
+        "CRITERIA",
+        "COMMAND",
+        title=f"Flow {flow.get('name')}" + (f": {flow['description']}" if flow.get("description") else ""),
+    )
     for step in flow.get("steps", []):
         event = step.get("event") or {}
         command = step.get("command") or {}
-        steps.add_row(step.get("id"), f"{event.get('packName', '')}.{event.get('name', '')}",
-                      ", ".join(step.get("dependsOn") or []), step.get("criteria") or "",
-                      f"{command.get('packName', '')}.{command.get('name', '')}")
+        steps.add_row(
+            step.get("id"),
+            f"{event.get('packName', '')}.{event.get('name', '')}",
+            ", ".join(step.get("dependsOn") or []),
+            step.get("criteria") or "",
+            f"{command.get('packName', '')}.{command.get('name', '')}",
+        )
     return steps
 
 
@@ -88,16 +96,22 @@ def delete_flow(ctx: typer.Context, name: FlowName) -> None:
 @app.command("test")
 def test_flow(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Argument(help="A stored flow (instead of -f).", show_default=False,
-                                                       autocompletion=completion.flows)] = None,
-    file: Annotated[str | None, typer.Option("--file", "-f", help="A flow document to try, JSON or YAML.",
-                                             show_default=False)] = None,
-    event: Annotated[str, typer.Option("--event", "-e", help="The event, JSON or YAML: {packName, packLabels, "
-                                       "event, payload} ('-' for stdin).")] = ...,  # type: ignore[assignment]  # Typer: required
-    state: Annotated[list[str], typer.Option("--state", help="STEP=SUCCESS|FATAL: an earlier step of the "
-                                             "same execution (repeatable).")] = [],  # noqa: B006 (Typer's idiom)
-    context: Annotated[str | None, typer.Option("--context", help="The context a continuation inherits "
-                                                "(JSON or YAML file).", show_default=False)] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="A stored flow (instead of -f).", show_default=False, autocompletion=completion.flows)
+    ] = None,
+    file: Annotated[
+        str | None, typer.Option("--file", "-f", help="A flow document to try, JSON or YAML.", show_default=False)
+    ] = None,
+    event: Annotated[
+        str,
+        typer.Option("--event", "-e", help="The event, JSON or YAML: {packName, packLabels, event, payload} ('-' for stdin)."),
+    ] = ...,  # type: ignore[assignment]  # Typer: required
+    state: Annotated[
+        list[str], typer.Option("--state", help="STEP=SUCCESS|FATAL: an earlier step of the same execution (repeatable).")
+    ] = [],  # noqa: B006 (Typer's idiom)
+    context: Annotated[
+        str | None, typer.Option("--context", help="The context a continuation inherits (JSON or YAML file).", show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Dry run: what each step would do for an event. Nothing is stored, nothing runs."""
@@ -130,10 +144,10 @@ def _test_table(result: dict[str, Any]):
 def replay_flow(
     ctx: typer.Context,
     file: FileOption,
-    since: Annotated[str | None, typer.Option("--since", help="ISO-8601 time or duration (P7D).",
-                                              show_default=False)] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, max=1000, help="Events to replay (server default "
-                                              "200).", show_default=False)] = None,
+    since: Annotated[str | None, typer.Option("--since", help="ISO-8601 time or duration (P7D).", show_default=False)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, max=1000, help="Events to replay (server default 200).", show_default=False)
+    ] = None,
     output: OutputOption = None,
 ) -> None:
     """Replay stored events through an edited flow: the steps whose outcome would change."""
@@ -152,9 +166,14 @@ def _replay_view(result: dict[str, Any]):
     changes = result.get("changes", [])
     table = new_table("EVENT", "STEP", "BEFORE", "AFTER")
     for change in changes:
-        table.add_row(change.get("eventId"), change.get("stepId"), outcomes.summary(change.get("before")),
-                      outcomes.summary(change.get("after")))
-    heading = Text(f"Replay of {result.get('flow')}: {result.get('eventsConsidered', 0)} events considered, "
-                   f"{len(changes)} changed, {result.get('unchanged', 0)} unchanged")
+        table.add_row(
+            change.get("eventId"),
+            change.get("stepId"),
+            outcomes.summary(change.get("before")),
+            outcomes.summary(change.get("after")),
+        )
+    heading = Text(
+        f"Replay of {result.get('flow')}: {result.get('eventsConsidered', 0)} events considered, "
+        f"{len(changes)} changed, {result.get('unchanged', 0)} unchanged"
+    )
     return Group(heading, table) if changes else heading
-

@@ -26,8 +26,7 @@ def list_packs(ctx: typer.Context, output: OutputOption = None) -> None:
 def _packs_table(body: dict[str, Any]):
     table = new_table("ID", "NAME", "LABELS", "STATUS", "LAST SEEN")
     for pack in body.get("packs", []):
-        table.add_row(pack.get("id"), pack.get("name"), labels(pack.get("labels")), pack.get("status"),
-                      pack.get("lastSeen"))
+        table.add_row(pack.get("id"), pack.get("name"), labels(pack.get("labels")), pack.get("status"), pack.get("lastSeen"))
     return table
 
 
@@ -40,8 +39,7 @@ def get_pack(ctx: typer.Context, pack_id: PackId, output: OutputOption = None) -
 
 def _pack_view(pack: dict[str, Any]):
     summary = new_table("ID", "NAME", "LABELS", "STATUS", "LAST SEEN")
-    summary.add_row(pack.get("id"), pack.get("name"), labels(pack.get("labels")), pack.get("status"),
-                    pack.get("lastSeen"))
+    summary.add_row(pack.get("id"), pack.get("name"), labels(pack.get("labels")), pack.get("status"), pack.get("lastSeen"))
     commands = new_table("COMMAND", "RESULT EVENTS", title="Commands")
     for command in pack.get("commands", []):
         commands.add_row(command.get("name"), ", ".join(command.get("events") or []))

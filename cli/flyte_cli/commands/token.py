@@ -27,15 +27,27 @@ ISSUER_MODULE = "flyte_core.tokens"
 
 @app.command("mint")
 def mint(
-    claim: Annotated[list[str], typer.Option("--claim", "-c", help="K=V, a claim of the token (repeat a name for a "
-                                             "list).")] = [],  # noqa: B006 (Typer's idiom)
-    subject: Annotated[str | None, typer.Option("--subject", "--sub", help="Who the token is for (recorded with what "
-                                                "it changes); default: --claim sub=..., else the issuer's default "
-                                                "(your user name).", show_default=False)] = None,
+    claim: Annotated[list[str], typer.Option("--claim", "-c", help="K=V, a claim of the token (repeat a name for a list).")] = [],  # noqa: B006 (Typer's idiom)
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject",
+            "--sub",
+            help="Who the token is for (recorded with what "
+            "it changes); default: --claim sub=..., else the issuer's default "
+            "(your user name).",
+            show_default=False,
+        ),
+    ] = None,
     ttl: Annotated[str, typer.Option("--ttl", help="How long it is valid: 30d, 12h, 15m, 90s.")] = "30d",
-    secret_id: Annotated[str | None, typer.Option("--secret-id", help="The stack's token secret (its output "
-                                                  "TokenSecretArn); default $FLYTE_TOKEN_SECRET_ARN.",
-                                                  show_default=False)] = None,
+    secret_id: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-id",
+            help="The stack's token secret (its output TokenSecretArn); default $FLYTE_TOKEN_SECRET_ARN.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Mint a token with chosen claims and expiry (prints the token)."""
     named = documents.pairs(claim, "--claim")  # malformed claims are usage errors, before anything runs
@@ -60,9 +72,11 @@ def _issuer_environment() -> dict[str, str]:
         if (layer / "flyte_core" / "tokens.py").is_file():
             path = os.pathsep.join(filter(None, (str(layer), os.environ.get("PYTHONPATH"))))
             return {**os.environ, "PYTHONPATH": path}
-    raise CliFailure(f"The stack's token issuer is not available here: `flyte token mint` runs `python -m "
-                     f"{ISSUER_MODULE} mint`, which needs the flyte_core layer (run it in the Flyte repository, "
-                     "with its .venv) and AWS credentials that can read the stack's signing secret.")
+    raise CliFailure(
+        f"The stack's token issuer is not available here: `flyte token mint` runs `python -m "
+        f"{ISSUER_MODULE} mint`, which needs the flyte_core layer (run it in the Flyte repository, "
+        "with its .venv) and AWS credentials that can read the stack's signing secret."
+    )
 
 
 def _importable(module: str) -> bool:

@@ -39,10 +39,13 @@ class AwsAccess:
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> AwsAccess:
         env = os.environ if environ is None else environ
         prefix = "AWS_ENDPOINT_URL_"
-        return cls(region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
-                   endpoint=env.get("AWS_ENDPOINT_URL") or None,
-                   service_endpoints=tuple(sorted((name[len(prefix):].lower(), value) for name, value in env.items()
-                                                  if name.startswith(prefix) and value)))
+        return cls(
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or cls.region,
+            endpoint=env.get("AWS_ENDPOINT_URL") or None,
+            service_endpoints=tuple(
+                sorted((name[len(prefix) :].lower(), value) for name, value in env.items() if name.startswith(prefix) and value)
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,8 @@ class Settings:
         defaults: dict[str, Any] = {field.name: field.default for field in fields(cls)}
         values: dict[str, Any] = {
             field: _number(env.get(variable, ""), defaults[field], minimum, maximum)
-            for field, (variable, minimum, maximum) in NUMBER_VARIABLES.items()}
+            for field, (variable, minimum, maximum) in NUMBER_VARIABLES.items()
+        }
         values.update({field: _flag(env.get(variable, ""), defaults[field]) for field, variable in FLAG_VARIABLES.items()})
         return cls(
             tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),

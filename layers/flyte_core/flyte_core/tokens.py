@@ -23,12 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flyte_core.tokens", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     mint = commands.add_parser("mint", help="print a new token")
-    mint.add_argument("--subject", "--sub", default=None,
-                      help="who the token is for, recorded with what it changes (default: your user name)")
+    mint.add_argument(
+        "--subject", "--sub", default=None, help="who the token is for, recorded with what it changes (default: your user name)"
+    )
     mint.add_argument("--claim", action="append", default=[], metavar="NAME=VALUE", help="a claim; repeat a name for a list")
     mint.add_argument("--ttl", default="30d", help="lifetime: 30d, 12h, 15m, 90s (default 30d)")
-    mint.add_argument("--secret-id", default=os.environ.get("FLYTE_TOKEN_SECRET_ARN", ""),
-                      help="the stack's token secret (default $FLYTE_TOKEN_SECRET_ARN)")
+    mint.add_argument(
+        "--secret-id",
+        default=os.environ.get("FLYTE_TOKEN_SECRET_ARN", ""),
+        help="the stack's token secret (default $FLYTE_TOKEN_SECRET_ARN)",
+    )
     args = parser.parse_args(argv)
     try:
         if not args.secret_id:

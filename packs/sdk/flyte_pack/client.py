@@ -79,8 +79,12 @@ def find_link(links: Any, rel_suffix: str, base: str | None = None) -> str:
     """
     if isinstance(links, list):
         for link in links:
-            if isinstance(link, dict) and isinstance(link.get("rel"), str) \
-                    and link["rel"].endswith(rel_suffix) and isinstance(link.get("href"), str):
+            if (
+                isinstance(link, dict)
+                and isinstance(link.get("rel"), str)
+                and link["rel"].endswith(rel_suffix)
+                and isinstance(link.get("href"), str)
+            ):
                 return urljoin(base, link["href"]) if base else link["href"]
     raise FlyteAPIError(f"could not find link with rel ending {rel_suffix!r} in {links!r}")
 
@@ -108,8 +112,7 @@ def now_rfc3339() -> str:
 def event_body(name: str, payload: Any) -> bytes:
     """The JSON of an event or action result; raises ``TypeError``/``ValueError`` if the
     payload cannot be serialised."""
-    return json.dumps({"event": name, "payload": payload, "createdAt": now_rfc3339()},
-                      allow_nan=False).encode("utf-8")
+    return json.dumps({"event": name, "payload": payload, "createdAt": now_rfc3339()}, allow_nan=False).encode("utf-8")
 
 
 def describe_error(resp: requests.Response) -> str:
@@ -159,8 +162,9 @@ class FlyteClient:
 
     def _post(self, url: str, data: bytes, extra_timeout: float = 0.0) -> requests.Response:
         try:
-            return self.session.post(url, data=data, timeout=self._timeout(extra_timeout),
-                                     headers={"Content-Type": "application/json"})
+            return self.session.post(
+                url, data=data, timeout=self._timeout(extra_timeout), headers={"Content-Type": "application/json"}
+            )
         except requests.RequestException as exc:
             raise FlyteAPIError(f"POST {url} failed: {exc}") from exc
 
@@ -173,8 +177,7 @@ class FlyteClient:
         except requests.RequestException as exc:
             raise FlyteAPIError(f"cannot get api links from {self.root_url}: {exc}") from exc
         if resp.status_code != 200:
-            raise FlyteAPIError(f"cannot get api links from {self.root_url}: {describe_error(resp)}",
-                                resp.status_code)
+            raise FlyteAPIError(f"cannot get api links from {self.root_url}: {describe_error(resp)}", resp.status_code)
         try:
             links = resp.json()["links"]
         except (ValueError, KeyError, TypeError) as exc:
@@ -189,8 +192,7 @@ class FlyteClient:
         assert self.packs_url is not None
         resp = self._post(self.packs_url, json.dumps(definition).encode("utf-8"))
         if resp.status_code != 201:
-            raise FlyteAPIError(f"pack not created by POST {self.packs_url}: {describe_error(resp)}",
-                                resp.status_code)
+            raise FlyteAPIError(f"pack not created by POST {self.packs_url}: {describe_error(resp)}", resp.status_code)
         try:
             body = resp.json()
             links = body["links"]
@@ -222,15 +224,16 @@ class FlyteClient:
         if resp.status_code == 204:
             return None
         if resp.status_code == 404:
-            raise PackNotFoundError(f"pack {reg.pack_id!r} not found at {reg.take_url}: "
-                                    f"{describe_error(resp)}", 404)
+            raise PackNotFoundError(f"pack {reg.pack_id!r} not found at {reg.take_url}: {describe_error(resp)}", 404)
         if resp.status_code != 200:
-            raise FlyteAPIError(f"error taking action from {reg.take_url}: {describe_error(resp)}",
-                                resp.status_code)
+            raise FlyteAPIError(f"error taking action from {reg.take_url}: {describe_error(resp)}", resp.status_code)
         try:
             body = resp.json()
-            links = [dict(link, href=urljoin(resp.url, link["href"]))
-                     for link in body.get("links") or [] if isinstance(link, dict) and "href" in link]
+            links = [
+                dict(link, href=urljoin(resp.url, link["href"]))
+                for link in body.get("links") or []
+                if isinstance(link, dict) and "href" in link
+            ]
             return Action(command=body.get("command", ""), input=body.get("input"), links=links)
         except (ValueError, AttributeError, TypeError) as exc:
             raise FlyteAPIError(f"could not decode the action taken from {reg.take_url}: {exc}") from exc
@@ -240,11 +243,11 @@ class FlyteClient:
         reg = self._require_registration()
         resp = self._post(reg.events_url, body)
         if resp.status_code == 404:
-            raise PackNotFoundError(f"pack {reg.pack_id!r} not found posting an event to "
-                                    f"{reg.events_url}: {describe_error(resp)}", 404)
+            raise PackNotFoundError(
+                f"pack {reg.pack_id!r} not found posting an event to {reg.events_url}: {describe_error(resp)}", 404
+            )
         if resp.status_code != 202:
-            raise FlyteAPIError(f"event not accepted by {reg.events_url}: {describe_error(resp)}",
-                                resp.status_code)
+            raise FlyteAPIError(f"event not accepted by {reg.events_url}: {describe_error(resp)}", resp.status_code)
 
     def post_result(self, action: Action, body: bytes) -> None:
         """POST an action's result event (already serialised) to its ``actionResult`` link."""
@@ -253,8 +256,7 @@ class FlyteClient:
         if resp.status_code == 404:
             raise PackNotFoundError(f"action result rejected by {url}: {describe_error(resp)}", 404)
         if resp.status_code != 202:
-            raise FlyteAPIError(f"action result not accepted by {url}: {describe_error(resp)}",
-                                resp.status_code)
+            raise FlyteAPIError(f"action result not accepted by {url}: {describe_error(resp)}", resp.status_code)
 
     def close(self) -> None:
         self.session.close()

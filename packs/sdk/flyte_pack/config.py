@@ -62,8 +62,10 @@ def parse_labels(value: str | None, name: str = ENV_LABELS) -> dict[str, str]:
     for item in value.split(","):
         key, sep, val = item.partition("=")
         if not sep:
-            raise ConfigError(f"invalid format of {name} environment variable: {value!r} "
-                              f"(expected 'key=value,key2=value2'; item {item!r} has no '=')")
+            raise ConfigError(
+                f"invalid format of {name} environment variable: {value!r} "
+                f"(expected 'key=value,key2=value2'; item {item!r} has no '=')"
+            )
         labels[key.strip()] = val.strip()
     return labels
 
@@ -91,8 +93,10 @@ def parse_api_url(value: str | None, name: str = ENV_API) -> str:
         raise ConfigError(f"{name} environment variable is not set")
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} environment variable is not set to a valid URL: {value!r} "
-                          "(expected e.g. http://localhost:8080 or https://host/prefix)")
+        raise ConfigError(
+            f"{name} environment variable is not set to a valid URL: {value!r} "
+            "(expected e.g. http://localhost:8080 or https://host/prefix)"
+        )
     return value.strip()
 
 
@@ -126,8 +130,7 @@ class Config:
         if not isinstance(self.concurrency, int) or self.concurrency < 1:
             raise ConfigError(f"concurrency must be an integer >= 1, got {self.concurrency!r}")
         if self.poll_wait is not None and not 0 <= self.poll_wait <= MAX_POLL_WAIT:
-            raise ConfigError(f"poll wait must be between 0 and {MAX_POLL_WAIT} seconds, "
-                              f"got {self.poll_wait!r}")
+            raise ConfigError(f"poll wait must be between 0 and {MAX_POLL_WAIT} seconds, got {self.poll_wait!r}")
         for key, value in self.labels.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise ConfigError(f"labels must map strings to strings, got {key!r}: {value!r}")

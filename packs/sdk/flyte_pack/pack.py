@@ -136,9 +136,16 @@ class Pack:
             self._handlers[command.name] = command
 
         self.config = Config.from_env(
-            env, api_env_names=api_env_names, api_url=api_url,
-            labels=dict(labels) if labels is not None else None, jwt=jwt, timeout=timeout,
-            concurrency=concurrency, poll_wait=poll_wait, ca_cert_file=ca_cert_file)
+            env,
+            api_env_names=api_env_names,
+            api_url=api_url,
+            labels=dict(labels) if labels is not None else None,
+            jwt=jwt,
+            timeout=timeout,
+            concurrency=concurrency,
+            poll_wait=poll_wait,
+            ca_cert_file=ca_cert_file,
+        )
         self.retry_interval = retry_interval
         self.poll_interval = poll_interval
         self.result_retries = result_retries
@@ -220,12 +227,16 @@ class Pack:
             self._started = True
         if block and not logging.getLogger().handlers:
             configure_logging()
-        self._executor = ThreadPoolExecutor(max_workers=self.config.concurrency,
-                                            thread_name_prefix=f"{self.name}-action")
+        self._executor = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix=f"{self.name}-action")
         self._runner = threading.Thread(target=self._run, name=f"{self.name}-poller", daemon=True)
-        log.info("starting pack %r (API %s, labels %s, concurrency %d, long-poll wait %d s)",
-                 self.name, self.config.api_url, self.config.labels or "{}",
-                 self.config.concurrency, self.config.effective_poll_wait)
+        log.info(
+            "starting pack %r (API %s, labels %s, concurrency %d, long-poll wait %d s)",
+            self.name,
+            self.config.api_url,
+            self.config.labels or "{}",
+            self.config.concurrency,
+            self.config.effective_poll_wait,
+        )
         self._runner.start()
         if block:
             self._block_until_done()
@@ -239,8 +250,7 @@ class Pack:
         fully stopped. Called from a handler it only requests the stop and returns ``False``.
         """
         if not self._stop.is_set():
-            log.info("stopping pack %r: taking no new actions (%d in flight)", self.name,
-                     self._in_flight)
+            log.info("stopping pack %r: taking no new actions (%d in flight)", self.name, self._in_flight)
         self._stop.set()
         if not self._started:
             return True
@@ -292,13 +302,11 @@ class Pack:
         if self._done.is_set():
             raise PackNotRegisteredError(f"pack {self.name!r} is stopped")
         if not self.wait_registered(timeout):
-            raise PackNotRegisteredError(f"pack {self.name!r} is not registered; event "
-                                         f"{event.name!r} not sent")
+            raise PackNotRegisteredError(f"pack {self.name!r} is not registered; event {event.name!r} not sent")
         try:
             self.client.post_event(body)
         except PackNotFoundError as exc:
-            log.warning("%s; registering pack %r again and resending event %r", exc, self.name,
-                        event.name)
+            log.warning("%s; registering pack %r again and resending event %r", exc, self.name, event.name)
             self._register_once(self._registration_count)
             self.client.post_event(body)
         log.info("sent event %r", event.name)
@@ -322,8 +330,7 @@ class Pack:
     def _on_signal(self, signum: int, _frame: object) -> None:
         name = signal.Signals(signum).name
         if self._stop.is_set():
-            log.error("%s received again: exiting now, abandoning %d action(s) in flight", name,
-                      self._in_flight)
+            log.error("%s received again: exiting now, abandoning %d action(s) in flight", name, self._in_flight)
             os._exit(128 + signum)
         log.info("%s received: stopping gracefully (send it again to exit at once)", name)
         self.stop(timeout=0)
@@ -363,8 +370,7 @@ class Pack:
                 raise
             self._registration_count += 1
             self._registered.set()
-            log.info("registered pack %r as %r (take: %s, events: %s)", self.name, reg.pack_id,
-                     reg.take_url, reg.events_url)
+            log.info("registered pack %r as %r (take: %s, events: %s)", self.name, reg.pack_id, reg.take_url, reg.events_url)
 
     def _register_until_done(self) -> bool:
         """Register, retrying every ``retry_interval`` seconds until it works or the pack stops."""
@@ -373,8 +379,7 @@ class Pack:
                 self._register_once(self._registration_count)
                 return True
             except FlyteAPIError as exc:
-                log.warning("cannot register pack %r: %s; retrying in %g s", self.name, exc,
-                            self.retry_interval)
+                log.warning("cannot register pack %r: %s; retrying in %g s", self.name, exc, self.retry_interval)
                 self._stop.wait(self.retry_interval)
         return False
 
@@ -393,8 +398,7 @@ class Pack:
                 action = self.client.take(wait)
             except PackNotFoundError as exc:
                 self._slots.release()
-                log.warning("%s: the API no longer knows this pack; registering it again "
-                            "(flyte-client would exit here)", exc)
+                log.warning("%s: the API no longer knows this pack; registering it again (flyte-client would exit here)", exc)
                 self._registered.clear()
                 if not self._register_until_done():
                     break
@@ -425,8 +429,10 @@ class Pack:
             try:
                 body = event_body(event.name, event.payload)
             except (TypeError, ValueError) as exc:
-                message = (f"command handler for {action.command!r} returned event {event.name!r} "
-                           f"whose payload is not JSON-serialisable: {exc}")
+                message = (
+                    f"command handler for {action.command!r} returned event {event.name!r} "
+                    f"whose payload is not JSON-serialisable: {exc}"
+                )
                 log.error(message)
                 event = Event.fatal(message)
                 body = event_body(event.name, event.payload)
@@ -442,26 +448,29 @@ class Pack:
     def _invoke(self, action: Action) -> Event:
         command = self._handlers.get(action.command)
         if command is None:
-            message = (f"no handler could be found for command {action.command!r} in pack "
-                       f"{self.name!r} (commands: {', '.join(self._handlers) or 'none'})")
+            message = (
+                f"no handler could be found for command {action.command!r} in pack "
+                f"{self.name!r} (commands: {', '.join(self._handlers) or 'none'})"
+            )
             log.error(message)
             return Event.fatal(message)
         try:
             result = command.handler(action.input)
         except BaseException as exc:  # flyte-client recovers any panic too
             message = str(exc) or type(exc).__name__
-            log.exception("command handler for %r raised %s: %s", action.command,
-                          type(exc).__name__, message)
+            log.exception("command handler for %r raised %s: %s", action.command, type(exc).__name__, message)
             return Event.fatal(message)
         if not isinstance(result, Event):
-            message = (f"command handler for {action.command!r} returned "
-                       f"{type(result).__name__}, not an Event")
+            message = f"command handler for {action.command!r} returned {type(result).__name__}, not an Event"
             log.error(message)
             return Event.fatal(message)
-        if result.name != FATAL and command.output_events and \
-                result.name not in command.output_event_names:
-            log.warning("command %r returned event %r, which is not among its declared output "
-                        "events %s", action.command, result.name, command.output_event_names)
+        if result.name != FATAL and command.output_events and result.name not in command.output_event_names:
+            log.warning(
+                "command %r returned event %r, which is not among its declared output events %s",
+                action.command,
+                result.name,
+                command.output_event_names,
+            )
         return result
 
     def _complete(self, action: Action, body: bytes, event_name: str, elapsed: float) -> None:
@@ -476,16 +485,15 @@ class Pack:
         for attempt in range(1, attempts + 1):
             try:
                 self.client.post_result(action, body)
-                log.info("completed action %r with event %r after %.2f s", action.command,
-                         event_name, elapsed)
+                log.info("completed action %r with event %r after %.2f s", action.command, event_name, elapsed)
                 return
             except FlyteAPIError as exc:
                 transient = exc.status is None or exc.status in (404, 429) or exc.status >= 500
                 if not transient or attempt == attempts:
-                    log.error("could not complete action %r with event %r: %s", action.command,
-                              event_name, exc)
+                    log.error("could not complete action %r with event %r: %s", action.command, event_name, exc)
                     return
                 delay = min(30.0, self.retry_interval * 2 ** (attempt - 1))
-                log.warning("could not complete action %r with event %r: %s; retrying in %g s",
-                            action.command, event_name, exc, delay)
+                log.warning(
+                    "could not complete action %r with event %r: %s; retrying in %g s", action.command, event_name, exc, delay
+                )
                 time.sleep(delay)

@@ -141,8 +141,7 @@ def _kill_group(pgid: int, sig: int) -> bool:
         return False
 
 
-def _terminate(proc: subprocess.Popen[bytes], captures: tuple[_Capture, ...],
-               grace: float) -> None:
+def _terminate(proc: subprocess.Popen[bytes], captures: tuple[_Capture, ...], grace: float) -> None:
     """SIGTERM the script's whole process group; once bash has exited and its pipes are closed,
     or after ``grace`` seconds, SIGKILL whatever is left of the group."""
     pgid = proc.pid  # start_new_session: the group id is bash's pid
@@ -194,17 +193,20 @@ def run_script(script: str, settings: ShellSettings = ShellSettings()) -> ShellR
 
     code = proc.returncode
     exit_code = TIMEOUT_EXIT_CODE if timed_out else (code if code >= 0 else -1)
-    result = ShellResult(stdout=out.text(), stderr=err.text(), exit_code=exit_code,
-                         timed_out=timed_out, stdout_dropped=out.dropped,
-                         stderr_dropped=err.dropped)
+    result = ShellResult(
+        stdout=out.text(),
+        stderr=err.text(),
+        exit_code=exit_code,
+        timed_out=timed_out,
+        stdout_dropped=out.dropped,
+        stderr_dropped=err.dropped,
+    )
     notes = []
     if timed_out:
-        notes.append(f"flyte-shell: script timed out after {settings.timeout:g} s; "
-                     "its process group was killed")
+        notes.append(f"flyte-shell: script timed out after {settings.timeout:g} s; its process group was killed")
     for stream, dropped in (("stdout", out.dropped), ("stderr", err.dropped)):
         if dropped:
-            notes.append(f"flyte-shell: {stream} truncated to {settings.max_output} bytes; "
-                         f"{dropped} more bytes dropped")
+            notes.append(f"flyte-shell: {stream} truncated to {settings.max_output} bytes; {dropped} more bytes dropped")
     if notes:
         sep = "" if not result.stderr or result.stderr.endswith("\n") else "\n"
         result.stderr += sep + "\n".join(notes) + "\n"
@@ -251,9 +253,15 @@ def make_handler(settings: ShellSettings = ShellSettings()) -> Callable[[Any], E
             result = run_script(script, settings)
         except OSError as exc:
             raise RuntimeError(f"cannot run {settings.bash}: {exc}") from exc
-        log.info("script %r -> exit code %d in %.2f s (stdout %d chars, stderr %d chars)%s",
-                 script, result.exit_code, time.monotonic() - started, len(result.stdout),
-                 len(result.stderr), " [timed out]" if result.timed_out else "")
+        log.info(
+            "script %r -> exit code %d in %.2f s (stdout %d chars, stderr %d chars)%s",
+            script,
+            result.exit_code,
+            time.monotonic() - started,
+            len(result.stdout),
+            len(result.stderr),
+            " [timed out]" if result.timed_out else "",
+        )
         log.debug("script %r stdout: %r stderr: %r", script, result.stdout, result.stderr)
         return output_event(**result.payload())
 

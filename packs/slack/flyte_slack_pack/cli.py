@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="flyte-slack-pack",
         description="Flyte Slack pack: sends ReceivedMessage and ReactionAdded events from Slack "
-                    "(Socket Mode) and runs SendMessage, SendRichMessage and GetChannelInfo.",
+        "(Socket Mode) and runs SendMessage, SendRichMessage and GetChannelInfo.",
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

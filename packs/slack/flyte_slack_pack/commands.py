@@ -29,10 +29,21 @@ GET_CHANNEL_INFO_FAIL = "GetChannelInfoFail"
 # chat.postMessage fields SendRichMessage passes on, with their JSON types (the original's
 # RichMessage, plus Block Kit ``blocks``). ``escape_text`` is applied here, as slack-go did.
 RICH_MESSAGE_FIELDS: dict[str, tuple[type, ...]] = {
-    "channel": (str,), "text": (str,), "username": (str,), "parse": (str,), "thread_ts": (str,),
-    "reply_broadcast": (bool,), "link_names": (int, bool), "attachments": (list,),
-    "blocks": (list,), "unfurl_links": (bool,), "unfurl_media": (bool,), "icon_url": (str,),
-    "icon_emoji": (str,), "mrkdwn": (bool,), "escape_text": (bool,),
+    "channel": (str,),
+    "text": (str,),
+    "username": (str,),
+    "parse": (str,),
+    "thread_ts": (str,),
+    "reply_broadcast": (bool,),
+    "link_names": (int, bool),
+    "attachments": (list,),
+    "blocks": (list,),
+    "unfurl_links": (bool,),
+    "unfurl_media": (bool,),
+    "icon_url": (str,),
+    "icon_emoji": (str,),
+    "mrkdwn": (bool,),
+    "escape_text": (bool,),
 }
 
 
@@ -41,8 +52,13 @@ class InvalidInput(ValueError):
 
 
 def _json_type(value: Any) -> str:
-    for types, name in (((bool,), "boolean"), ((int, float), "number"), ((str,), "string"),
-                        ((list,), "array"), ((dict,), "object")):
+    for types, name in (
+        ((bool,), "boolean"),
+        ((int, float), "number"),
+        ((str,), "string"),
+        ((list,), "array"),
+        ((dict,), "object"),
+    ):
         if isinstance(value, types):
             return name
     return "null"
@@ -62,8 +78,7 @@ def _field(input: Mapping[str, Any], name: str, types: tuple[type, ...] = (str,)
     if value is None:
         return None
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        raise InvalidInput(f"input is not valid: {name} must be a "
-                           f"{_json_type(types[0]())}, got {_json_type(value)}")
+        raise InvalidInput(f"input is not valid: {name} must be a {_json_type(types[0]())}, got {_json_type(value)}")
     return value
 
 
@@ -96,8 +111,9 @@ def commands(slack: SlackGateway) -> list[Command]:
         channel = _field(fields, "channelId") or ""
         thread = _field(fields, "threadTimestamp") or ""
         sent = {"message": message, "threadTimestamp": thread, "channelId": channel}
-        missing = [text for value, text in ((message, "missing message field"),
-                                            (channel, "missing channel id field")) if not value]
+        missing = [
+            text for value, text in ((message, "missing message field"), (channel, "missing channel id field")) if not value
+        ]
         if missing:
             return Event(SEND_MESSAGE_FAILED, {**sent, "error": ", ".join(missing)})
         post: dict[str, Any] = {"channel": channel, "text": message}
@@ -114,8 +130,7 @@ def commands(slack: SlackGateway) -> list[Command]:
     @_fatal_on_invalid
     def send_rich_message(input: Any) -> Event:
         fields = _object(input)
-        post = {name: value for name, types in RICH_MESSAGE_FIELDS.items()
-                if (value := _field(fields, name, types)) is not None}
+        post = {name: value for name, types in RICH_MESSAGE_FIELDS.items() if (value := _field(fields, name, types)) is not None}
         if post.pop("escape_text", False) and "text" in post:
             post["text"] = _escape(post["text"])
         post.setdefault("channel", "")
@@ -136,14 +151,10 @@ def commands(slack: SlackGateway) -> list[Command]:
             conversation = slack.find_channel(name)
         except SlackError as exc:
             return Event(GET_CHANNEL_INFO_FAIL, {"channelName": name, "reason": exc.code})
-        return Event(GET_CHANNEL_INFO_SUCCESS, {"channelName": name,
-                                                "conversation": conversation.payload()})
+        return Event(GET_CHANNEL_INFO_SUCCESS, {"channelName": name, "conversation": conversation.payload()})
 
     return [
-        Command("SendMessage", handler=send_message,
-                output_events=[MESSAGE_SENT, SEND_MESSAGE_FAILED]),
-        Command("SendRichMessage", handler=send_rich_message,
-                output_events=[RICH_MESSAGE_SENT, SEND_RICH_MESSAGE_FAILED]),
-        Command("GetChannelInfo", handler=get_channel_info,
-                output_events=[GET_CHANNEL_INFO_SUCCESS, GET_CHANNEL_INFO_FAIL]),
+        Command("SendMessage", handler=send_message, output_events=[MESSAGE_SENT, SEND_MESSAGE_FAILED]),
+        Command("SendRichMessage", handler=send_rich_message, output_events=[RICH_MESSAGE_SENT, SEND_RICH_MESSAGE_FAILED]),
+        Command("GetChannelInfo", handler=get_channel_info, output_events=[GET_CHANNEL_INFO_SUCCESS, GET_CHANNEL_INFO_FAIL]),
     ]

@@ -48,8 +48,7 @@ class RecentEvents:
 def is_person_message(event: Mapping[str, Any]) -> bool:
     """Whether a ``message`` event is a person's new message: not an edit or deletion (subtype),
     not from a bot or app (``bot_id``), and with an author."""
-    return (event.get("subtype") in PERSON_MESSAGE_SUBTYPES and not event.get("bot_id")
-            and bool(event.get("user")))
+    return event.get("subtype") in PERSON_MESSAGE_SUBTYPES and not event.get("bot_id") and bool(event.get("user"))
 
 
 def received_message(event: Mapping[str, Any], user: UserLookup) -> dict[str, Any]:
@@ -75,8 +74,7 @@ def reaction_added(event: Mapping[str, Any], user: UserLookup) -> dict[str, Any]
         "type": event.get("type") or "reaction_added",
         "user": user(event.get("user")),
         "itemUser": user(event.get("item_user")),
-        "item": {"type": item.get("type") or "", "timestamp": item.get("ts") or "",
-                 "channel": item.get("channel") or ""},
+        "item": {"type": item.get("type") or "", "timestamp": item.get("ts") or "", "channel": item.get("channel") or ""},
         "reaction": event.get("reaction") or "",
         "eventTimestamp": event.get("event_ts") or "",
     }

@@ -38,20 +38,24 @@ class SlackPack:
     ``stop()`` run it in the background (tests, embedding). ``pack_kwargs`` go to
     :class:`flyte_pack.Pack` and win over ``env`` (default ``os.environ``)."""
 
-    def __init__(self, settings: SlackSettings, env: Mapping[str, str] | None = None,
-                 client: WebClient | None = None, **pack_kwargs: Any) -> None:
+    def __init__(
+        self, settings: SlackSettings, env: Mapping[str, str] | None = None, client: WebClient | None = None, **pack_kwargs: Any
+    ) -> None:
         self.settings = settings
         self.client = client or web_client(settings)
         self.slack = SlackGateway(self.client, settings.renew_conversations_seconds)
         pack_kwargs.setdefault("help_url", HELP_URL)
-        self.pack = Pack(settings.pack_name, commands=commands(self.slack),
-                         events=[EventDef(RECEIVED_MESSAGE), EventDef(REACTION_ADDED)],
-                         env=env, **pack_kwargs)
+        self.pack = Pack(
+            settings.pack_name,
+            commands=commands(self.slack),
+            events=[EventDef(RECEIVED_MESSAGE), EventDef(REACTION_ADDED)],
+            env=env,
+            **pack_kwargs,
+        )
         self._listeners = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-event")
         # auth.test here tells Bolt the bot's own ids, so its middleware drops the bot's own
         # messages and reactions (no reply loops); a bad token fails now, not on first event.
-        self.app = App(client=self.client, listener_executor=self._listeners,
-                       name=f"flyte-{settings.pack_name}")
+        self.app = App(client=self.client, listener_executor=self._listeners, name=f"flyte-{settings.pack_name}")
         self.app.event("message")(self._on_message)
         self.app.event("reaction_added")(self._on_reaction_added)
         self._recent = RecentEvents()
@@ -61,8 +65,7 @@ class SlackPack:
 
     def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if not is_person_message(event):
-            log.debug("ignoring message event (subtype %s, bot %s)", event.get("subtype"),
-                      event.get("bot_id"))
+            log.debug("ignoring message event (subtype %s, bot %s)", event.get("subtype"), event.get("bot_id"))
             return
         if self._first_delivery(body):
             self._send(Event(RECEIVED_MESSAGE, received_message(event, self.slack.user)))

@@ -38,24 +38,29 @@ class SlackSettings:
         bot_token = _required(env, ENV_BOT_TOKEN, "xoxb-")
         app_token = _required(env, ENV_APP_TOKEN, "xapp-")
         if bot_token.startswith("xapp-") or app_token.startswith("xox"):
-            raise ConfigError(f"{ENV_BOT_TOKEN} must be the bot token (xoxb-...) and "
-                              f"{ENV_APP_TOKEN} the app-level token (xapp-...): they look swapped")
+            raise ConfigError(
+                f"{ENV_BOT_TOKEN} must be the bot token (xoxb-...) and "
+                f"{ENV_APP_TOKEN} the app-level token (xapp-...): they look swapped"
+            )
         hours = _non_negative(env, ENV_RENEW_CONVERSATIONS, DEFAULT_RENEW_CONVERSATIONS_HOURS)
         retries = _non_negative(env, ENV_RATE_LIMIT_RETRIES, DEFAULT_RATE_LIMIT_RETRIES)
         api_url = env.get(ENV_SLACK_API_URL) or DEFAULT_SLACK_API_URL
         if not api_url.endswith("/"):  # WebClient joins method names onto it
             api_url += "/"
-        return cls(bot_token=bot_token, app_token=app_token,
-                   pack_name=env.get(ENV_PACK_NAME) or DEFAULT_PACK_NAME,
-                   renew_conversations_seconds=hours * 3600.0, api_url=api_url,
-                   rate_limit_retries=retries)
+        return cls(
+            bot_token=bot_token,
+            app_token=app_token,
+            pack_name=env.get(ENV_PACK_NAME) or DEFAULT_PACK_NAME,
+            renew_conversations_seconds=hours * 3600.0,
+            api_url=api_url,
+            rate_limit_retries=retries,
+        )
 
 
 def _required(env: Mapping[str, str], name: str, prefix: str) -> str:
     value = (env.get(name) or "").strip()
     if not value:
-        raise ConfigError(f"{name} environment variable is not set (a Slack token starting "
-                          f"with {prefix!r})")
+        raise ConfigError(f"{name} environment variable is not set (a Slack token starting with {prefix!r})")
     return value
 
 

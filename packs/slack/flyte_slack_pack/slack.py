@@ -40,9 +40,11 @@ class SlackError(Exception):
 
 def web_client(settings: SlackSettings) -> WebClient:
     """The bot's Web API client, retrying rate-limited calls after ``Retry-After``."""
-    return WebClient(token=settings.bot_token, base_url=settings.api_url,
-                     retry_handlers=[RateLimitErrorRetryHandler(
-                         max_retry_count=settings.rate_limit_retries)])
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)],
+    )
 
 
 def call(method: Callable[..., Any], **kwargs: Any) -> Any:
@@ -61,9 +63,14 @@ def user_payload(user_id: str, user: Mapping[str, Any] | None = None) -> dict[st
     """The ``user`` object of the original's events, from a ``users.info`` user."""
     user = user or {}
     profile = user.get("profile") or {}
-    return {"id": user.get("id") or user_id, "name": user.get("name") or "",
-            "email": profile.get("email") or "", "title": profile.get("title") or "",
-            "firstName": profile.get("first_name") or "", "lastName": profile.get("last_name") or ""}
+    return {
+        "id": user.get("id") or user_id,
+        "name": user.get("name") or "",
+        "email": profile.get("email") or "",
+        "title": profile.get("title") or "",
+        "firstName": profile.get("first_name") or "",
+        "lastName": profile.get("last_name") or "",
+    }
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,13 @@ class Conversation:
 class SlackGateway:
     """What the pack asks of Slack. Thread-safe: commands and event listeners share it."""
 
-    def __init__(self, client: WebClient, renew_conversations_seconds: float,
-                 user_cache_seconds: float = USER_CACHE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        renew_conversations_seconds: float,
+        user_cache_seconds: float = USER_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.client = client
         self._renew_conversations = renew_conversations_seconds
         self._user_cache_seconds = user_cache_seconds
@@ -114,8 +125,7 @@ class SlackGateway:
             try:
                 response = call(self.client.users_info, user=user_id)
             except SlackError as exc:
-                log.warning("cannot look up Slack user %s: %s; sending the event with the id only",
-                            user_id, exc.code)
+                log.warning("cannot look up Slack user %s: %s; sending the event with the id only", user_id, exc.code)
                 return user_payload(user_id)
             user = user_payload(user_id, response.get("user"))
             with self._users_lock:
@@ -144,8 +154,11 @@ class SlackGateway:
         with self._channels_lock:
             now = self._clock()
             age = None if self._channels_loaded_at is None else now - self._channels_loaded_at
-            stale = (age is None or age > self._renew_conversations
-                     or (name not in self._channels and age > MIN_REFRESH_ON_MISS_SECONDS))
+            stale = (
+                age is None
+                or age > self._renew_conversations
+                or (name not in self._channels and age > MIN_REFRESH_ON_MISS_SECONDS)
+            )
             if stale:
                 try:
                     self._channels = self._list_conversations()
@@ -169,8 +182,7 @@ class SlackGateway:
             page = call(self.client.conversations_list, **kwargs)
             for channel in page.get("channels") or []:
                 topic = (channel.get("topic") or {}).get("value") or ""
-                channels[channel.get("name", "")] = Conversation(channel.get("id", ""),
-                                                                 channel.get("name", ""), topic)
+                channels[channel.get("name", "")] = Conversation(channel.get("id", ""), channel.get("name", ""), topic)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 log.info("channel list loaded: %d channels", len(channels))

@@ -1,4 +1,5 @@
 """Shared fixtures for the template engine tests (the engine lives in layers/flyte_core)."""
+
 from __future__ import annotations
 
 import json

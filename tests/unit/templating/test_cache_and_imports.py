@@ -1,4 +1,5 @@
 """Templates compile once per source; importing the package stays cheap."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Flyte's template functions (api-contract §10.6) and datastore() (api-contract §7)."""
+
 from __future__ import annotations
 
 import re
@@ -39,18 +40,21 @@ def test_random_alpha_has_letters_only():
     assert render("{{ randomAlpha(0) }}", {}) == ""
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{{ randomInt(0) }}", "randomInt"),
-    ("{{ randomInt('3') }}", "must be an integer"),
-    ("{{ randomInt(2.5) }}", "must be an integer"),
-    ("{{ randomAlpha(-1) }}", "word length must be non-negative"),
-    ("{{ base64Encode(5) }}", "must be a string"),
-    ("{{ base64Decode('aGk=') }}", "base64Decode"),   # padding is not allowed
-    ("{{ base64Decode('a+/b') }}", "base64Decode"),   # standard alphabet is not allowed
-    ("{{ unmarshalJson('[1]') }}", "not an object"),
-    ("{{ unmarshalJson('{') }}", "invalid JSON"),
-    ("{{ randomInt(1, 2) }}", "takes 1 argument"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{{ randomInt(0) }}", "randomInt"),
+        ("{{ randomInt('3') }}", "must be an integer"),
+        ("{{ randomInt(2.5) }}", "must be an integer"),
+        ("{{ randomAlpha(-1) }}", "word length must be non-negative"),
+        ("{{ base64Encode(5) }}", "must be a string"),
+        ("{{ base64Decode('aGk=') }}", "base64Decode"),  # padding is not allowed
+        ("{{ base64Decode('a+/b') }}", "base64Decode"),  # standard alphabet is not allowed
+        ("{{ unmarshalJson('[1]') }}", "not an object"),
+        ("{{ unmarshalJson('{') }}", "invalid JSON"),
+        ("{{ randomInt(1, 2) }}", "takes 1 argument"),
+    ],
+)
 def test_function_errors(source, message):
     with pytest.raises(TemplateError) as caught:
         render(source, {})
@@ -89,12 +93,15 @@ def test_datastore_is_read_once_per_render(reader):
     assert reader.calls == ["teams", "teams"]  # nothing is kept between renders
 
 
-@pytest.mark.parametrize("source, message", [
-    ("{{ datastore('missing') }}", "no such item"),
-    ("{{ datastore('list') }}", "not an object"),
-    ("{{ datastore('broken') }}", "invalid JSON"),
-    ("{{ datastore(5) }}", "must be a string"),
-])
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        ("{{ datastore('missing') }}", "no such item"),
+        ("{{ datastore('list') }}", "not an object"),
+        ("{{ datastore('broken') }}", "invalid JSON"),
+        ("{{ datastore(5) }}", "must be a string"),
+    ],
+)
 def test_datastore_errors(reader, source, message):
     with pytest.raises(TemplateError) as caught:
         render(source, {}, reader)
@@ -107,8 +114,11 @@ def test_datastore_without_reader_is_an_error():
 
 
 def test_template_renders_first_argument_with_its_map():
-    variables = {"tpl": "Hello {{ team.name }}{{ Event.Name }}", "ctx": {"team": {"name": "Flyte"}},
-                 "Event": {"Name": "not visible inside"}}
+    variables = {
+        "tpl": "Hello {{ team.name }}{{ Event.Name }}",
+        "ctx": {"team": {"name": "Flyte"}},
+        "Event": {"Name": "not visible inside"},
+    }
     assert render("{{ template(tpl, ctx) }}", variables) == "Hello Flyte"
 
 

@@ -1,4 +1,5 @@
 """The quick-start flow (uk-bank-holidays) works as written."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,16 +19,24 @@ def flows() -> list[dict]:
 
 
 def slack(message: str, thread: str | None = "1650000000.000100") -> dict:
-    payload = {"channelId": "C024BE91L", "user": {"id": "U2147483697", "name": "jo"}, "message": message,
-               "timestamp": "1650000000.000200", "replyCount": 0}
+    payload = {
+        "channelId": "C024BE91L",
+        "user": {"id": "U2147483697", "name": "jo"},
+        "message": message,
+        "timestamp": "1650000000.000200",
+        "replyCount": 0,
+    }
     if thread is not None:
         payload["threadTimestamp"] = thread
     return {"Name": "ReceivedMessage", "Pack": {"Id": "Slack", "Name": "Slack", "Labels": {}}, "Payload": payload}
 
 
 def shell(exit_code: int, stdout: str) -> dict:
-    return {"Name": "Output", "Pack": {"Id": "Shell", "Name": "Shell", "Labels": {}},
-            "Payload": {"stdout": stdout, "stderr": "", "exit_code": exit_code}}
+    return {
+        "Name": "Output",
+        "Pack": {"Id": "Shell", "Name": "Shell", "Labels": {}},
+        "Payload": {"stdout": stdout, "stderr": "", "exit_code": exit_code},
+    }
 
 
 def evaluate(step: dict, event: dict, parent: dict):
@@ -66,14 +75,17 @@ def test_trigger_step(flow):
     assert "\\(.date) - \\(.title)" in command_input and '$(date +"%Y")' in command_input
 
 
-@pytest.mark.parametrize("message, runs", [
-    ("flyte uk-bank-holidays", True),
-    ("flyte   uk-bank-holidays", True),
-    ("flyte\tuk-bank-holidays", True),
-    ("flyte uk-bank-holidays please", False),
-    ("hey flyte uk-bank-holidays", False),
-    ("flyteuk-bank-holidays", False),
-])
+@pytest.mark.parametrize(
+    "message, runs",
+    [
+        ("flyte uk-bank-holidays", True),
+        ("flyte   uk-bank-holidays", True),
+        ("flyte\tuk-bank-holidays", True),
+        ("flyte uk-bank-holidays please", False),
+        ("hey flyte uk-bank-holidays", False),
+        ("flyteuk-bank-holidays", False),
+    ],
+)
 def test_trigger_criteria(flow, message, runs):
     _, command_input = evaluate(flow["steps"][0], slack(message), {})
     assert (command_input is not None) is runs

@@ -4,6 +4,7 @@ Each line is ``[template, context, expected, source]`` plus, for the three vecto
 original's behaviour is a weakness of api-contract §13.9, a fifth element giving the original expectation
 and the reason for the deviation.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,7 @@ import pytest
 from flyte_core.domain.templating import TemplateError, check, render
 
 HERE = Path(__file__).resolve().parent
-VECTORS = [json.loads(line) for line in (HERE / "vectors.jsonl").read_text(encoding="utf-8").splitlines()
-           if line.strip()]
+VECTORS = [json.loads(line) for line in (HERE / "vectors.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _id(index: int, vector: list) -> str:
@@ -38,7 +38,7 @@ def test_vector(vector, spec_fixtures, ds):
         with pytest.raises(TemplateError) as caught:
             render(template, variables, reader)
         if expected.startswith("ERROR:"):
-            assert expected[len("ERROR:"):] in caught.value.message
+            assert expected[len("ERROR:") :] in caught.value.message
         return
     check(template)  # every template that renders must also pass the POST-time check
     output = render(template, variables, reader)

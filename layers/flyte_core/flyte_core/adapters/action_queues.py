@@ -23,8 +23,10 @@ class Message:
 
 
 def _entry(action_id: str, command: str) -> dict[str, Any]:
-    return {"MessageBody": json.dumps({"actionId": action_id}),
-            "MessageAttributes": {"command": {"DataType": "String", "StringValue": command or "-"}}}
+    return {
+        "MessageBody": json.dumps({"actionId": action_id}),
+        "MessageAttributes": {"command": {"DataType": "String", "StringValue": command or "-"}},
+    }
 
 
 class ActionQueues:
@@ -38,9 +40,11 @@ class ActionQueues:
     def send_many(self, queue_url: str, actions: list[tuple[str, str]]) -> None:
         """Send (action id, command) pairs, ten per request."""
         for start in range(0, len(actions), 10):
-            batch = actions[start:start + 10]
-            response = self._sqs.send_message_batch(QueueUrl=queue_url, Entries=[
-                {"Id": str(index), **_entry(action_id, command)} for index, (action_id, command) in enumerate(batch)])
+            batch = actions[start : start + 10]
+            response = self._sqs.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(index), **_entry(action_id, command)} for index, (action_id, command) in enumerate(batch)],
+            )
             if response.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} message(s): {response['Failed'][0].get('Message')}")
 
@@ -49,12 +53,14 @@ class ActionQueues:
 
         The queue goes with its pack: a pack deleted meanwhile (even during this poll) is not found."""
         try:
-            response = self._sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
-                                                 WaitTimeSeconds=wait_seconds, VisibilityTimeout=self._lease)
+            response = self._sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=1, WaitTimeSeconds=wait_seconds, VisibilityTimeout=self._lease
+            )
         except ClientError as error:
             if error.response["Error"]["Code"] in QUEUE_GONE:
-                raise NotFound("The pack was deleted (with its queue) while it waited for an action; "
-                               "register it again.") from None
+                raise NotFound(
+                    "The pack was deleted (with its queue) while it waited for an action; register it again."
+                ) from None
             raise
         messages = []
         for raw in response.get("Messages", []):
@@ -73,8 +79,10 @@ class ActionQueues:
     def hide(self, queue_url: str, receipt: str, seconds: float) -> None:
         """Make a received message visible again after `seconds` (0: at once)."""
         seconds = max(0, min(int(seconds), MAX_LEASE_SECONDS))
-        _quietly(lambda: self._sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt,
-                                                             VisibilityTimeout=seconds), "change visibility of")
+        _quietly(
+            lambda: self._sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt, VisibilityTimeout=seconds),
+            "change visibility of",
+        )
 
 
 def _quietly(call: Callable[[], Any], what: str) -> None:

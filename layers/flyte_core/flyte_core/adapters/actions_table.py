@@ -27,21 +27,42 @@ ACTION, STEP_FAILURE = "action", "stepFailure"
 
 
 def _to_action(model: ActionModel) -> Action:
-    return Action(id=model.id, name=model.name, pack_name=model.packName,
-                  pack_labels=model.packLabels.as_dict() if model.packLabels else {}, input=model.input,
-                  state=model.state, state_time=model.stateTime, states=[_plain(entry) for entry in model.states or []],
-                  correlation_id=model.correlationId, flow_name=model.flowName, flow_uuid=model.flowUUID,
-                  step_id=model.stepId, context=model.context.as_dict() if model.context else {},
-                  trigger=model.trigger, result=model.result, attempts=int(model.attempts or 0),
-                  lease_expires_at=model.leaseExpiresAt, claim_queue_url=model.claimQueueUrl,
-                  claim_receipt=model.claimReceipt)
+    return Action(
+        id=model.id,
+        name=model.name,
+        pack_name=model.packName,
+        pack_labels=model.packLabels.as_dict() if model.packLabels else {},
+        input=model.input,
+        state=model.state,
+        state_time=model.stateTime,
+        states=[_plain(entry) for entry in model.states or []],
+        correlation_id=model.correlationId,
+        flow_name=model.flowName,
+        flow_uuid=model.flowUUID,
+        step_id=model.stepId,
+        context=model.context.as_dict() if model.context else {},
+        trigger=model.trigger,
+        result=model.result,
+        attempts=int(model.attempts or 0),
+        lease_expires_at=model.leaseExpiresAt,
+        claim_queue_url=model.claimQueueUrl,
+        claim_receipt=model.claimReceipt,
+    )
 
 
 def _to_step_failure(model: ActionModel) -> StepFailure:
     error = model.error or {}  # {stepId, field, message}; older records kept a made-up stepId attribute
-    return StepFailure(id=model.id, step_id=error.get("stepId", model.stepId), field=error.get("field", ""),
-                       message=error.get("message", ""), correlation_id=model.correlationId, flow_name=model.flowName,
-                       flow_uuid=model.flowUUID, trigger=model.trigger, time=model.stateTime)
+    return StepFailure(
+        id=model.id,
+        step_id=error.get("stepId", model.stepId),
+        field=error.get("field", ""),
+        message=error.get("message", ""),
+        correlation_id=model.correlationId,
+        flow_name=model.flowName,
+        flow_uuid=model.flowUUID,
+        trigger=model.trigger,
+        time=model.stateTime,
+    )
 
 
 def _plain(entry: Any) -> dict[str, Any]:
@@ -71,12 +92,26 @@ class ActionsTable:
         """
         now = times.now()
         model = self.model(
-            planned.id, recordType=ACTION, name=planned.name, packName=planned.pack_name,
-            packLabels=planned.pack_labels, input=planned.input, state="NEW", stateTime=now,
-            states=[_state("NEW", now)], correlationId=planned.correlation_id, flowName=planned.flow_name,
-            flowUUID=planned.flow_uuid, stepId=planned.step_id, context=planned.context,
-            trigger=planned.trigger.as_json(), attempts=0, waitingPack=planned.pack_name, createdAt=now,
-            expiresAt=self._expiry(now))
+            planned.id,
+            recordType=ACTION,
+            name=planned.name,
+            packName=planned.pack_name,
+            packLabels=planned.pack_labels,
+            input=planned.input,
+            state="NEW",
+            stateTime=now,
+            states=[_state("NEW", now)],
+            correlationId=planned.correlation_id,
+            flowName=planned.flow_name,
+            flowUUID=planned.flow_uuid,
+            stepId=planned.step_id,
+            context=planned.context,
+            trigger=planned.trigger.as_json(),
+            attempts=0,
+            waitingPack=planned.pack_name,
+            createdAt=now,
+            expiresAt=self._expiry(now),
+        )
         if written(lambda: model.save(condition=self.model.id.does_not_exist())):
             return _to_action(model), True
         existing = self.get(planned.id)
@@ -87,11 +122,22 @@ class ActionsTable:
     def record_step_failure(self, failure: StepFailure) -> None:
         """Keep a step that failed to render in the execution's audit (idempotent per event)."""
         model = self.model(
-            failure.id, recordType=STEP_FAILURE, name="", packName="", state="FAILED", stateTime=failure.time,
-            states=[_state("FAILED", failure.time)], correlationId=failure.correlation_id,
-            flowName=failure.flow_name, flowUUID=failure.flow_uuid, stepId=failure.step_id, trigger=failure.trigger,
+            failure.id,
+            recordType=STEP_FAILURE,
+            name="",
+            packName="",
+            state="FAILED",
+            stateTime=failure.time,
+            states=[_state("FAILED", failure.time)],
+            correlationId=failure.correlation_id,
+            flowName=failure.flow_name,
+            flowUUID=failure.flow_uuid,
+            stepId=failure.step_id,
+            trigger=failure.trigger,
             error={"stepId": failure.step_id, "field": failure.field, "message": failure.message},
-            createdAt=failure.time, expiresAt=self._expiry(failure.time))
+            createdAt=failure.time,
+            expiresAt=self._expiry(failure.time),
+        )
         written(lambda: model.save(condition=self.model.id.does_not_exist()))  # already recorded: nothing to do
 
     def get(self, action_id: str) -> Action | None:
@@ -119,8 +165,15 @@ class ActionsTable:
         """Unfinished actions of a pack name, oldest first."""
         return (_to_action(model) for model in self.model.waiting.query(pack_name))
 
-    def claim(self, action_id: str, pack_id: str, queue_url: str, receipt: str, command: str | None = None,
-              expired: Action | None = None) -> Action:
+    def claim(
+        self,
+        action_id: str,
+        pack_id: str,
+        queue_url: str,
+        receipt: str,
+        command: str | None = None,
+        expired: Action | None = None,
+    ) -> Action:
         """Take an action: NEW -> PENDING, or (`expired` given) PENDING whose lease ran out -> PENDING
         for one more attempt. Conditional on the state (and command, and attempt count), so exactly one
         taker wins; the common case needs no read first. Raises StateConflict otherwise."""
@@ -134,12 +187,21 @@ class ActionsTable:
         if command:
             condition &= actions.name == command
         model = actions(action_id)
-        if not written(lambda: model.update(actions=[
-            actions.state.set("PENDING"), actions.stateTime.set(now), actions.attempts.set(attempt),
-            actions.states.set(actions.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id)])),
-            actions.leaseExpiresAt.set(now + self._lease), actions.claimQueueUrl.set(queue_url),
-            actions.claimReceipt.set(receipt), actions.expiresAt.set(self._expiry(now)),
-        ], condition=condition)):
+        if not written(
+            lambda: model.update(
+                actions=[
+                    actions.state.set("PENDING"),
+                    actions.stateTime.set(now),
+                    actions.attempts.set(attempt),
+                    actions.states.set(actions.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id)])),
+                    actions.leaseExpiresAt.set(now + self._lease),
+                    actions.claimQueueUrl.set(queue_url),
+                    actions.claimReceipt.set(receipt),
+                    actions.expiresAt.set(self._expiry(now)),
+                ],
+                condition=condition,
+            )
+        ):
             raise StateConflict(action_id)
         return _to_action(model)
 
@@ -152,31 +214,45 @@ class ActionsTable:
 
         def transact() -> None:
             with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
-                transaction.update(actions(action.id), actions=[
-                    actions.state.set(state), actions.stateTime.set(now), actions.result.set(result.as_json()),
-                    actions.states.set(actions.states.append([_state(state, now)])), actions.waitingPack.remove(),
-                    actions.leaseExpiresAt.remove(), actions.expiresAt.set(self._expiry(now)),
-                ], condition=actions.state == "PENDING")
+                transaction.update(
+                    actions(action.id),
+                    actions=[
+                        actions.state.set(state),
+                        actions.stateTime.set(now),
+                        actions.result.set(result.as_json()),
+                        actions.states.set(actions.states.append([_state(state, now)])),
+                        actions.waitingPack.remove(),
+                        actions.leaseExpiresAt.remove(),
+                        actions.expiresAt.set(self._expiry(now)),
+                    ],
+                    condition=actions.state == "PENDING",
+                )
                 transaction.save(self._events_table.to_model(result), condition=events.id.does_not_exist())
 
         if not written(transact):
             raise StateConflict(action.id)
-        return replace(action, state=state, state_time=now, result=result.as_json(), lease_expires_at=None,
-                       states=[*action.states, _state(state, now)])
+        return replace(
+            action,
+            state=state,
+            state_time=now,
+            result=result.as_json(),
+            lease_expires_at=None,
+            states=[*action.states, _state(state, now)],
+        )
 
     def pending_with_expired_lease(self, now: datetime) -> Iterable[Action]:
         """Taken actions whose lease ran out (a scan: the daily sweep only, never a request path)."""
         scan = self.model.scan((self.model.state == "PENDING") & (self.model.leaseExpiresAt < now))
         return (_to_action(model) for model in scan)
 
-    def audit_records(self, flow_name: str | None, step_id: str | None, action_name: str | None,
-                      pack_name: str | None) -> Iterator[Action]:
+    def audit_records(
+        self, flow_name: str | None, step_id: str | None, action_name: str | None, pack_name: str | None
+    ) -> Iterator[Action]:
         """Actions for the audit list, filtered by the fields given: by flow through its index,
         otherwise a paginated scan."""
         actions = self.model
         condition = actions.recordType == ACTION
-        for attribute, value in ((actions.stepId, step_id), (actions.name, action_name),
-                                 (actions.packName, pack_name)):
+        for attribute, value in ((actions.stepId, step_id), (actions.name, action_name), (actions.packName, pack_name)):
             if value is not None:
                 condition &= attribute == value
         if flow_name is not None:

@@ -36,24 +36,32 @@ class Aws:
             import boto3
             from botocore.config import Config
 
-            config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
-                            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
-                            max_pool_connections=MAX_POOL_CONNECTIONS)
+            config = Config(
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=READ_TIMEOUT_SECONDS,
+                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                max_pool_connections=MAX_POOL_CONNECTIONS,
+            )
             self._clients[service] = boto3.session.Session().client(
-                service, region_name=self.access.region, endpoint_url=self.access.endpoint_for(service), config=config)
+                service, region_name=self.access.region, endpoint_url=self.access.endpoint_for(service), config=config
+            )
         return self._clients[service]
 
     def pynamodb_meta(self, table_name: str) -> type:
         """A PynamoDB model's Meta for a table, on the same endpoint, region and timeouts as the clients."""
-        return type("Meta", (), {
-            "table_name": table_name,
-            "region": self.access.region,
-            "host": self.access.endpoint_for("dynamodb"),
-            "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
-            "read_timeout_seconds": READ_TIMEOUT_SECONDS,
-            "max_retry_attempts": MAX_ATTEMPTS,
-            "max_pool_connections": MAX_POOL_CONNECTIONS,
-        })
+        return type(
+            "Meta",
+            (),
+            {
+                "table_name": table_name,
+                "region": self.access.region,
+                "host": self.access.endpoint_for("dynamodb"),
+                "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
+                "read_timeout_seconds": READ_TIMEOUT_SECONDS,
+                "max_retry_attempts": MAX_ATTEMPTS,
+                "max_pool_connections": MAX_POOL_CONNECTIONS,
+            },
+        )
 
     @property
     def pynamodb_connection(self) -> Any:
@@ -62,9 +70,13 @@ class Aws:
             from pynamodb.connection import Connection
 
             self._pynamodb_connection = Connection(
-                region=self.access.region, host=self.access.endpoint_for("dynamodb"),
-                connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS, read_timeout_seconds=READ_TIMEOUT_SECONDS,
-                max_retry_attempts=MAX_ATTEMPTS, max_pool_connections=MAX_POOL_CONNECTIONS)
+                region=self.access.region,
+                host=self.access.endpoint_for("dynamodb"),
+                connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
+                read_timeout_seconds=READ_TIMEOUT_SECONDS,
+                max_retry_attempts=MAX_ATTEMPTS,
+                max_pool_connections=MAX_POOL_CONNECTIONS,
+            )
         return self._pynamodb_connection
 
 
@@ -80,9 +92,13 @@ def as_domain_error(error: BaseException) -> Exception | None:
 
     if isinstance(error, PynamoDBException):
         messages = [(error.cause_response_code, error.cause_response_message or "")]
-        messages += [(reason.code, reason.message or "") for reason in getattr(error, "cancellation_reasons", None) or []
-                     if reason is not None]
+        messages += [
+            (reason.code, reason.message or "")
+            for reason in getattr(error, "cancellation_reasons", None) or []
+            if reason is not None
+        ]
         if any(code in ("ValidationException", "ValidationError") and "size" in message.lower() for code, message in messages):
-            return TooLarge(f"The record is larger than a DynamoDB item holds ({DYNAMODB_ITEM_BYTES} bytes).",
-                            maxBytes=DYNAMODB_ITEM_BYTES)
+            return TooLarge(
+                f"The record is larger than a DynamoDB item holds ({DYNAMODB_ITEM_BYTES} bytes).", maxBytes=DYNAMODB_ITEM_BYTES
+            )
     return None

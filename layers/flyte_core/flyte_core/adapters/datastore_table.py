@@ -13,8 +13,13 @@ from .models import DatastoreItemModel
 
 
 def _to_item(model: DatastoreItemModel, with_value: bool = True) -> Item:
-    return Item(key=model.key, value=model.value if with_value else b"", content_type=model.contentType,
-                description=model.description, updated_by=model.updatedBy)
+    return Item(
+        key=model.key,
+        value=model.value if with_value else b"",
+        content_type=model.contentType,
+        description=model.description,
+        updated_by=model.updatedBy,
+    )
 
 
 class DatastoreTable:
@@ -23,8 +28,14 @@ class DatastoreTable:
 
     def put(self, item: Item) -> bool:
         """Store an item; True if it was created, False if it replaced one."""
-        model = self.model(item.key, value=item.value, contentType=item.content_type,
-                           description=item.description, updatedAt=times.now(), updatedBy=item.updated_by)
+        model = self.model(
+            item.key,
+            value=item.value,
+            contentType=item.content_type,
+            description=item.description,
+            updatedAt=times.now(),
+            updatedBy=item.updated_by,
+        )
         if written(lambda: model.save(condition=self.model.key.does_not_exist())):
             return True
         model.save()

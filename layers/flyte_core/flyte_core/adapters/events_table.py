@@ -25,10 +25,18 @@ class EventsTable:
         self._retention = timedelta(seconds=settings.ttl_seconds)
 
     def to_model(self, event: Event) -> EventModel:
-        return self.model(event.id, name=event.name, packId=event.pack_id, packName=event.pack_name,
-                          packLabels=event.pack_labels, payload=event.payload, createdAt=event.created_at,
-                          receivedAt=event.received_at, actionId=event.action_id,
-                          expiresAt=event.received_at + self._retention)
+        return self.model(
+            event.id,
+            name=event.name,
+            packId=event.pack_id,
+            packName=event.pack_name,
+            packLabels=event.pack_labels,
+            payload=event.payload,
+            createdAt=event.created_at,
+            receivedAt=event.received_at,
+            actionId=event.action_id,
+            expiresAt=event.received_at + self._retention,
+        )
 
     def put(self, event: Event) -> None:
         self.to_model(event).save(condition=self.model.id.does_not_exist())
@@ -36,24 +44,34 @@ class EventsTable:
     def from_stream_image(self, image: dict[str, Any]) -> Event:
         """The event in a stream record's NewImage (DynamoDB JSON); ValueError if it is not a whole event."""
         model = self.model.from_raw_data(image)
-        missing = [name for name in ("id", "name", "packId", "packName", "createdAt", "receivedAt")
-                   if getattr(model, name) is None]
+        missing = [
+            name for name in ("id", "name", "packId", "packName", "createdAt", "receivedAt") if getattr(model, name) is None
+        ]
         if missing:
             raise ValueError(f"event record {image.get('id')} lacks {', '.join(missing)}")
         return _from_model(model)
-
 
     def record_trace(self, event_id: str, trace: list[dict[str, Any]], fired_steps: int, at: datetime) -> None:
         """Write what the matcher made of an event onto it: one UpdateItem, the same on a redelivery.
         An event that is gone (expired) is left gone."""
         if len(json.dumps(trace, default=str)) > TRACE_MAX_BYTES:
-            trace = [{**flow, "steps": [{**step, "context": None,
-                                         "command": step["command"] and {**step["command"], "input": None}}
-                                        for step in flow["steps"]], "truncated": True} for flow in trace]
+            trace = [
+                {
+                    **flow,
+                    "steps": [
+                        {**step, "context": None, "command": step["command"] and {**step["command"], "input": None}}
+                        for step in flow["steps"]
+                    ],
+                    "truncated": True,
+                }
+                for flow in trace
+            ]
         model = self.model
         try:
-            model(event_id).update(actions=[model.trace.set(trace), model.firedSteps.set(fired_steps),
-                                            model.processedAt.set(at)], condition=model.id.exists())
+            model(event_id).update(
+                actions=[model.trace.set(trace), model.firedSteps.set(fired_steps), model.processedAt.set(at)],
+                condition=model.id.exists(),
+            )
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -70,8 +88,9 @@ class EventsTable:
         model = self.model
         condition = (model.name == name) if name is not None else None
         if pack_name is not None:
-            models: Iterable[EventModel] = model.by_pack.query(pack_name, filter_condition=condition,
-                                                               scan_index_forward=False, limit=limit)
+            models: Iterable[EventModel] = model.by_pack.query(
+                pack_name, filter_condition=condition, scan_index_forward=False, limit=limit
+            )
         else:
             models = sorted(model.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
         return (_stored(item) for item in models)
@@ -79,18 +98,27 @@ class EventsTable:
     def received_since(self, pack_name: str, names: Iterable[str], since: datetime, limit: int) -> list[Event]:
         """Events of these names from one pack name, received at or after `since`, newest first."""
         model = self.model
-        models = model.by_pack.query(pack_name, model.receivedAt >= since,
-                                     filter_condition=model.name.is_in(*names), scan_index_forward=False,
-                                     limit=limit)
+        models = model.by_pack.query(
+            pack_name, model.receivedAt >= since, filter_condition=model.name.is_in(*names), scan_index_forward=False, limit=limit
+        )
         return [_from_model(item) for item in models]
 
 
 def _from_model(model: EventModel) -> Event:
-    return Event(id=model.id, name=model.name, pack_id=model.packId, pack_name=model.packName,
-                 pack_labels=model.packLabels.as_dict() if model.packLabels else {}, payload=model.payload,
-                 created_at=model.createdAt, received_at=model.receivedAt, action_id=model.actionId)
+    return Event(
+        id=model.id,
+        name=model.name,
+        pack_id=model.packId,
+        pack_name=model.packName,
+        pack_labels=model.packLabels.as_dict() if model.packLabels else {},
+        payload=model.payload,
+        created_at=model.createdAt,
+        received_at=model.receivedAt,
+        action_id=model.actionId,
+    )
 
 
 def _stored(model: EventModel) -> StoredEvent:
-    return StoredEvent(_from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0),
-                       processed_at=model.processedAt)
+    return StoredEvent(
+        _from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0), processed_at=model.processedAt
+    )

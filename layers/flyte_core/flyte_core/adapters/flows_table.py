@@ -51,8 +51,9 @@ class FlowsTable:
 
         def transact() -> None:
             with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
-                transaction.save(versions(uuid, name=flow["name"], definition=flow, createdAt=at),
-                                 condition=versions.uuid.does_not_exist())
+                transaction.save(
+                    versions(uuid, name=flow["name"], definition=flow, createdAt=at), condition=versions.uuid.does_not_exist()
+                )
                 transaction.save(
                     current(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
                     condition=(current.uuid == previous.uuid) if previous else current.name.does_not_exist(),

@@ -184,9 +184,15 @@ class ActionModel(Model):
     by_flow = ByFlowIndex()
 
 
-_RECORDS = {"packs": PackModel, "flows": FlowModel, "flow_versions": FlowVersionModel,
-            "flow_triggers": FlowTriggerModel, "datastore": DatastoreItemModel, "events": EventModel,
-            "actions": ActionModel}
+_RECORDS = {
+    "packs": PackModel,
+    "flows": FlowModel,
+    "flow_versions": FlowVersionModel,
+    "flow_triggers": FlowTriggerModel,
+    "datastore": DatastoreItemModel,
+    "events": EventModel,
+    "actions": ActionModel,
+}
 
 
 class TableModels:

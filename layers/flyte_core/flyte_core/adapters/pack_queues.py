@@ -20,7 +20,7 @@ def queue_name(prefix: str, pack_id: str) -> str:
     """A valid, unique SQS queue name for any pack id: safe characters plus a hash of the exact id."""
     digest = hashlib.sha256(pack_id.encode("utf-8")).hexdigest()[:10]
     room = MAX_QUEUE_NAME - len(prefix) - len(digest) - 1
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", pack_id)[:max(room, 0)]
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", pack_id)[: max(room, 0)]
     return f"{prefix}{safe}-{digest}"[:MAX_QUEUE_NAME]
 
 
@@ -28,15 +28,15 @@ class PackQueues:
     def __init__(self, sqs: Any, settings: Settings) -> None:
         self._sqs = sqs
         self._prefix = settings.pack_queue_prefix
-        self._attributes = {"VisibilityTimeout": str(settings.action_lease_seconds),
-                            "MessageRetentionPeriod": str(FOURTEEN_DAYS)}
+        self._attributes = {"VisibilityTimeout": str(settings.action_lease_seconds), "MessageRetentionPeriod": str(FOURTEEN_DAYS)}
 
     def ensure_queue(self, pack_id: str) -> str:
         """Create the pack's queue (or bring an existing one to the current lease) and return its URL."""
         name = queue_name(self._prefix, pack_id)
         try:
-            return self._sqs.create_queue(QueueName=name, Attributes=self._attributes,
-                                          tags={"flyte:pack": pack_id[:256]})["QueueUrl"]
+            return self._sqs.create_queue(QueueName=name, Attributes=self._attributes, tags={"flyte:pack": pack_id[:256]})[
+                "QueueUrl"
+            ]
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code in ("QueueAlreadyExists", "QueueNameExists", "AWS.SimpleQueueService.QueueNameExists"):
@@ -45,8 +45,8 @@ class PackQueues:
                 return url
             if code in ("QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently"):
                 raise Unavailable(
-                    "This pack's queue was deleted less than 60 seconds ago; SQS refuses to recreate it yet. "
-                    "Retry shortly.", retryAfterSeconds=60,
+                    "This pack's queue was deleted less than 60 seconds ago; SQS refuses to recreate it yet. Retry shortly.",
+                    retryAfterSeconds=60,
                 ) from None
             raise
 

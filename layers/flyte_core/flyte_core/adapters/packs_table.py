@@ -13,9 +13,17 @@ from .models import PackModel
 
 
 def _to_pack(model: PackModel) -> Pack:
-    return Pack(id=model.id, name=model.name, labels=model.labels.as_dict() if model.labels else {},
-                commands=model.commands or [], events=model.events or [], links=model.links or [],
-                last_seen=model.lastSeen, queue_url=model.queueUrl, registered_by=model.registeredBy)
+    return Pack(
+        id=model.id,
+        name=model.name,
+        labels=model.labels.as_dict() if model.labels else {},
+        commands=model.commands or [],
+        events=model.events or [],
+        links=model.links or [],
+        last_seen=model.lastSeen,
+        queue_url=model.queueUrl,
+        registered_by=model.registeredBy,
+    )
 
 
 class PacksTable:
@@ -24,9 +32,17 @@ class PacksTable:
 
     def save(self, pack: Pack) -> None:
         """Register (or fully replace) a pack."""
-        self.model(pack.id, name=pack.name, labels=pack.labels, commands=pack.commands, events=pack.events,
-                   links=pack.links, lastSeen=pack.last_seen, queueUrl=pack.queue_url,
-                   registeredBy=pack.registered_by).save()
+        self.model(
+            pack.id,
+            name=pack.name,
+            labels=pack.labels,
+            commands=pack.commands,
+            events=pack.events,
+            links=pack.links,
+            lastSeen=pack.last_seen,
+            queueUrl=pack.queue_url,
+            registeredBy=pack.registered_by,
+        ).save()
 
     def get(self, pack_id: str) -> Pack | None:
         try:

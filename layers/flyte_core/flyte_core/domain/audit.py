@@ -59,11 +59,18 @@ def _paging(params: Mapping[str, str]) -> tuple[int, int]:
 
 def parse_query(params: Mapping[str, str]) -> Query:
     start, limit = _paging(params)
-    labels = bounds.check_text(params.get("actionPackLabels", ""), "actionPackLabels", what="actionPackLabels",
-                               max_bytes=bounds.MAX_PACK_ID_BYTES)
-    return Query(flow_name=_filter(params, "flowName"), step_id=_filter(params, "stepId"),
-                 action_name=_filter(params, "actionName"), action_pack_name=_filter(params, "actionPackName"),
-                 action_pack_labels=parse_pack_labels(labels), start=start, limit=limit)
+    labels = bounds.check_text(
+        params.get("actionPackLabels", ""), "actionPackLabels", what="actionPackLabels", max_bytes=bounds.MAX_PACK_ID_BYTES
+    )
+    return Query(
+        flow_name=_filter(params, "flowName"),
+        step_id=_filter(params, "stepId"),
+        action_name=_filter(params, "actionName"),
+        action_pack_name=_filter(params, "actionPackName"),
+        action_pack_labels=parse_pack_labels(labels),
+        start=start,
+        limit=limit,
+    )
 
 
 def _filter(params: Mapping[str, str], name: str) -> str | None:
@@ -88,11 +95,22 @@ def execution_url(base: str, correlation_id: str) -> str:
 
 
 def action_representation(action: Action) -> dict[str, Any]:
-    rep = {"id": action.id, "name": action.name, "packName": action.pack_name, "packLabels": action.pack_labels,
-           "input": action.input, "state": {"value": action.state, "time": format_time(action.state_time)},
-           "states": action.states, "correlationId": action.correlation_id, "flowName": action.flow_name,
-           "flowUUID": action.flow_uuid, "stepId": action.step_id, "context": action.context,
-           "trigger": action.trigger or ZERO_EVENT_JSON, "attempts": action.attempts}
+    rep = {
+        "id": action.id,
+        "name": action.name,
+        "packName": action.pack_name,
+        "packLabels": action.pack_labels,
+        "input": action.input,
+        "state": {"value": action.state, "time": format_time(action.state_time)},
+        "states": action.states,
+        "correlationId": action.correlation_id,
+        "flowName": action.flow_name,
+        "flowUUID": action.flow_uuid,
+        "stepId": action.step_id,
+        "context": action.context,
+        "trigger": action.trigger or ZERO_EVENT_JSON,
+        "attempts": action.attempts,
+    }
     # No result until the action ends (the original showed a zero event; no client of its audit reads one).
     if action.result:
         rep["result"] = action.result
@@ -100,13 +118,20 @@ def action_representation(action: Action) -> dict[str, Any]:
 
 
 def step_failure_representation(failure: StepFailure) -> dict[str, Any]:
-    return {"stepId": failure.step_id, "field": failure.field, "message": failure.message,
-            "time": format_time(failure.time), "trigger": failure.trigger}
+    return {
+        "stepId": failure.step_id,
+        "field": failure.field,
+        "message": failure.message,
+        "time": format_time(failure.time),
+        "trigger": failure.trigger,
+    }
 
 
 def execution_representation(record: ExecutionRecord, base: str) -> dict[str, Any]:
     rep: dict[str, Any] = {
-        "name": record.flow["name"], "uuid": record.flow_uuid, "correlationId": record.correlation_id,
+        "name": record.flow["name"],
+        "uuid": record.flow_uuid,
+        "correlationId": record.correlation_id,
         "steps": record.flow["steps"],
         **({"createdBy": record.flow["createdBy"]} if record.flow.get("createdBy") else {}),
         "actions": {a.step_id: action_representation(a) for a in sorted(record.actions, key=lambda a: a.state_time)},
@@ -117,8 +142,9 @@ def execution_representation(record: ExecutionRecord, base: str) -> dict[str, An
     return rep
 
 
-def list_representation(records: list[ExecutionRecord], base: str, params: Mapping[str, str] | None = None,
-                        start: int = 0) -> dict[str, Any]:
+def list_representation(
+    records: list[ExecutionRecord], base: str, params: Mapping[str, str] | None = None, start: int = 0
+) -> dict[str, Any]:
     """Executions as the list shows them: large values cut (each entry links to its whole record),
     and no more entries than fit a response; then a `next` link continues where this page stops."""
     entries = [_listed(execution_representation(r, base)) for r in records]
@@ -162,9 +188,13 @@ def parse_event_query(params: Mapping[str, str]) -> EventQuery:
 
 def _event_summary(stored: StoredEvent, base: str) -> dict[str, Any]:
     event = stored.event
-    return {"id": event.id, "event": event.name,
-            "pack": {"id": event.pack_id, "name": event.pack_name, "labels": event.pack_labels},
-            "receivedAt": format_time(event.received_at), "status": "processed" if stored.trace is not None else "pending"}
+    return {
+        "id": event.id,
+        "event": event.name,
+        "pack": {"id": event.pack_id, "name": event.pack_name, "labels": event.pack_labels},
+        "receivedAt": format_time(event.received_at),
+        "status": "processed" if stored.trace is not None else "pending",
+    }
 
 
 def event_representation(stored: StoredEvent, base: str) -> dict[str, Any]:
@@ -172,16 +202,33 @@ def event_representation(stored: StoredEvent, base: str) -> dict[str, Any]:
     flows = []
     for flow in stored.trace or []:
         ran = any(step["outcome"] == "fired" or step["reason"] == "template" for step in flow["steps"])
-        links = [link(f"{base}v1/audit/flows/{flow['correlationId']}", f"{base}swagger#!/flowAudit/getFlowExecution")] if ran else []
+        links = (
+            [link(f"{base}v1/audit/flows/{flow['correlationId']}", f"{base}swagger#!/flowAudit/getFlowExecution")] if ran else []
+        )
         flows.append({**flow, "links": links})
-    return {**_event_summary(stored, base), "payload": stored.event.payload, "createdAt": format_time(stored.event.created_at),
-            "firedSteps": stored.fired_steps, "flows": flows,
-            "links": [link(trace_location(base, stored.event.id), "self"), link(f"{base}v1/audit/events", "up"),
-                      link(f"{base}swagger#/eventAudit", "help")]}
+    return {
+        **_event_summary(stored, base),
+        "payload": stored.event.payload,
+        "createdAt": format_time(stored.event.created_at),
+        "firedSteps": stored.fired_steps,
+        "flows": flows,
+        "links": [
+            link(trace_location(base, stored.event.id), "self"),
+            link(f"{base}v1/audit/events", "up"),
+            link(f"{base}swagger#/eventAudit", "help"),
+        ],
+    }
 
 
 def event_list_representation(events: list[StoredEvent], base: str) -> dict[str, Any]:
-    return {"events": [{**_event_summary(stored, base), "firedSteps": stored.fired_steps,
-                        "links": [link(trace_location(base, stored.event.id), "self")]} for stored in events],
-            "links": [link(f"{base}v1/audit/events", "self"), link(f"{base}v1", "up"),
-                      link(f"{base}swagger#/eventAudit", "help")]}
+    return {
+        "events": [
+            {
+                **_event_summary(stored, base),
+                "firedSteps": stored.fired_steps,
+                "links": [link(trace_location(base, stored.event.id), "self")],
+            }
+            for stored in events
+        ],
+        "links": [link(f"{base}v1/audit/events", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/eventAudit", "help")],
+    }

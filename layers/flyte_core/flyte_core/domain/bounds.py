@@ -53,8 +53,16 @@ _DOT_SEGMENTS = {".", ".."}
 
 # --- names -----------------------------------------------------------------------------------------
 
-def check_name(value: Any, field: str, *, what: str = "name", max_bytes: int = MAX_NAME_BYTES,
-               path_segment: bool = True, allow_empty: bool = False) -> str:
+
+def check_name(
+    value: Any,
+    field: str,
+    *,
+    what: str = "name",
+    max_bytes: int = MAX_NAME_BYTES,
+    path_segment: bool = True,
+    allow_empty: bool = False,
+) -> str:
     """A name a user types, reads, and that may become a path segment of a link and a DynamoDB key.
 
     Refused: non-strings, empty (unless allowed) or blank names, more than `max_bytes` UTF-8 bytes,
@@ -69,19 +77,22 @@ def check_name(value: Any, field: str, *, what: str = "name", max_bytes: int = M
         raise InvalidInput(f"The {what} must not be empty or blank.", field=field)
     size = _utf8_size(value, field, what)
     if size > max_bytes:
-        raise InvalidInput(f"The {what} has {size} bytes (UTF-8); at most {max_bytes} are allowed.",
-                           field=field, maxBytes=max_bytes)
+        raise InvalidInput(
+            f"The {what} has {size} bytes (UTF-8); at most {max_bytes} are allowed.", field=field, maxBytes=max_bytes
+        )
     for position, character in enumerate(value):
         reason = _invisible(character)
         if reason:
-            raise InvalidInput(f"The {what} contains {reason} U+{ord(character):04X} at position {position}; "
-                               "names may hold only visible characters and the ASCII space.", field=field)
+            raise InvalidInput(
+                f"The {what} contains {reason} U+{ord(character):04X} at position {position}; "
+                "names may hold only visible characters and the ASCII space.",
+                field=field,
+            )
     if path_segment:
         if "/" in value:
             raise InvalidInput(f"The {what} must not contain '/': it is a segment of the resource's URL.", field=field)
         if value in _DOT_SEGMENTS:
-            raise InvalidInput(f"The {what} must not be '.' or '..': links cannot address such a URL segment.",
-                               field=field)
+            raise InvalidInput(f"The {what} must not be '.' or '..': links cannot address such a URL segment.", field=field)
     return value
 
 
@@ -91,8 +102,9 @@ def check_text(value: Any, field: str, *, what: str, max_bytes: int) -> str:
         raise InvalidInput(f"The {what} must be a string.", field=field)
     size = _utf8_size(value, field, what)
     if size > max_bytes:
-        raise InvalidInput(f"The {what} has {size} bytes (UTF-8); at most {max_bytes} are allowed.",
-                           field=field, maxBytes=max_bytes)
+        raise InvalidInput(
+            f"The {what} has {size} bytes (UTF-8); at most {max_bytes} are allowed.", field=field, maxBytes=max_bytes
+        )
     return value
 
 
@@ -107,11 +119,13 @@ def check_header_value(value: str | None, name: str) -> str | None:
     if value is None:
         return None
     if len(value) > MAX_HEADER_VALUE_BYTES:
-        raise InvalidInput(f"The {name} header has {len(value)} characters; at most {MAX_HEADER_VALUE_BYTES} are read.",
-                           field=f"header {name}", maxBytes=MAX_HEADER_VALUE_BYTES)
+        raise InvalidInput(
+            f"The {name} header has {len(value)} characters; at most {MAX_HEADER_VALUE_BYTES} are read.",
+            field=f"header {name}",
+            maxBytes=MAX_HEADER_VALUE_BYTES,
+        )
     if any(not (0x20 <= ord(c) < 0x7F) for c in value if c != "\t"):
-        raise InvalidInput(f"The {name} header contains control characters or characters beyond ASCII.",
-                           field=f"header {name}")
+        raise InvalidInput(f"The {name} header contains control characters or characters beyond ASCII.", field=f"header {name}")
     return value
 
 
@@ -124,8 +138,12 @@ def _invisible(character: str) -> str | None:
         return "the noncharacter"
     category = unicodedata.category(character)
     if category in _REFUSED_CATEGORIES:
-        return {"Cc": "the control character", "Cf": "the invisible formatting character",
-                "Cs": "the unpaired surrogate", "Zs": "the non-ASCII space"}.get(category, "the line separator")
+        return {
+            "Cc": "the control character",
+            "Cf": "the invisible formatting character",
+            "Cs": "the unpaired surrogate",
+            "Zs": "the non-ASCII space",
+        }.get(category, "the line separator")
     return None
 
 
@@ -138,11 +156,15 @@ def _utf8_size(value: str, field: str, what: str) -> int:
     try:
         return len(value.encode("utf-8"))
     except UnicodeEncodeError as error:
-        raise InvalidInput(f"The {what} contains an unpaired surrogate (U+{ord(value[error.start]):04X}) at position "
-                           f"{error.start}; text must be valid Unicode.", field=field) from None
+        raise InvalidInput(
+            f"The {what} contains an unpaired surrogate (U+{ord(value[error.start]):04X}) at position "
+            f"{error.start}; text must be valid Unicode.",
+            field=field,
+        ) from None
 
 
 # --- sizes -----------------------------------------------------------------------------------------
+
 
 def json_size(value: Any) -> int:
     """Bytes of the value as compact UTF-8 JSON, as it is stored (times counted as their text)."""
@@ -192,12 +214,16 @@ def cut(value: Any, href: str, max_bytes: int = LIST_VALUE_BYTES) -> Any:
 def check_response_size(body: str) -> str:
     size = len(body.encode("utf-8"))
     if size > MAX_RESPONSE_BYTES:
-        raise TooLarge(f"The response would have {size} bytes; at most {MAX_RESPONSE_BYTES} can be sent. "
-                       "Ask for less (a smaller limit) or for one record at a time.", maxBytes=MAX_RESPONSE_BYTES)
+        raise TooLarge(
+            f"The response would have {size} bytes; at most {MAX_RESPONSE_BYTES} can be sent. "
+            "Ask for less (a smaller limit) or for one record at a time.",
+            maxBytes=MAX_RESPONSE_BYTES,
+        )
     return body
 
 
 # --- JSON ------------------------------------------------------------------------------------------
+
 
 class _Refused:
     """A parsed value JSON cannot carry, kept in place so that the walk can name its field."""
@@ -228,8 +254,9 @@ def _check_json_depth(text: str, what: str) -> None:
             if depth > MAX_DEPTH:
                 line = text.count("\n", 0, token.start()) + 1
                 column = token.start() - text.rfind("\n", 0, token.start())
-                raise InvalidInput(f"The {what} nests deeper than {MAX_DEPTH} levels.", maxDepth=MAX_DEPTH,
-                                   line=line, column=column)
+                raise InvalidInput(
+                    f"The {what} nests deeper than {MAX_DEPTH} levels.", maxDepth=MAX_DEPTH, line=line, column=column
+                )
         elif bracket in "]}":
             depth -= 1
 
@@ -291,8 +318,10 @@ def _check_string(text: str, path: str, what: str, kind: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
-        raise InvalidInput(f"The {what} has a {kind} with an unpaired surrogate (U+{ord(text[error.start]):04X}); "
-                           "text must be valid Unicode.", field=path) from None
+        raise InvalidInput(
+            f"The {what} has a {kind} with an unpaired surrogate (U+{ord(text[error.start]):04X}); text must be valid Unicode.",
+            field=path,
+        ) from None
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -27,13 +27,13 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     """Read a `multipart/form-data` PUT: file part `value`, optional text field `description`."""
     bounds.check_name(key, "key", what="datastore key", max_bytes=bounds.MAX_KEY_BYTES)
     if not content_type or not content_type.lower().startswith("multipart/form-data"):
-        raise UnsupportedFormat("Send the item as multipart/form-data with a part named 'value' "
-                                "(curl -F value=@file.json -F description=...).")
+        raise UnsupportedFormat(
+            "Send the item as multipart/form-data with a part named 'value' (curl -F value=@file.json -F description=...)."
+        )
     from email import policy  # only an upload parses MIME
     from email.parser import BytesParser
 
-    message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    message = BytesParser(policy=policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
     if not message.is_multipart():
         raise InvalidInput("The multipart body could not be read (check the boundary).")
     value: bytes | None = None
@@ -46,22 +46,27 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
         if name == "value":
             value = payload
             # served back as the Content-Type header of GET: printable ASCII of bounded length
-            value_type = bounds.check_header_value(str(part.get("content-type") or DEFAULT_CONTENT_TYPE),
-                                                   "content-type of the value part")
+            value_type = bounds.check_header_value(
+                str(part.get("content-type") or DEFAULT_CONTENT_TYPE), "content-type of the value part"
+            )
         elif name == "description":
             try:
                 description = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
             except LookupError:
-                raise InvalidInput(f"The description's charset {part.get_content_charset()!r} is unknown.",
-                                   field="description") from None
+                raise InvalidInput(
+                    f"The description's charset {part.get_content_charset()!r} is unknown.", field="description"
+                ) from None
             bounds.check_text(description, "description", what="description", max_bytes=bounds.MAX_DESCRIPTION_BYTES)
     if value is None:
         raise InvalidInput("The form has no part named 'value'.", field="value")
     if not value:
         raise InvalidInput("The 'value' part is empty.", field="value")
     if len(value) > MAX_VALUE_BYTES:
-        raise TooLarge(f"The value has {len(value)} bytes; a datastore item holds at most {MAX_VALUE_BYTES}.",
-                       field="value", maxBytes=MAX_VALUE_BYTES)
+        raise TooLarge(
+            f"The value has {len(value)} bytes; a datastore item holds at most {MAX_VALUE_BYTES}.",
+            field="value",
+            maxBytes=MAX_VALUE_BYTES,
+        )
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 
@@ -76,6 +81,11 @@ def list_representation(items: list[Item], base: str, start: int = 0) -> dict[st
         entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
     entries, following = bounds.page(entries, start)
-    return {"links": with_next([link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"),
-                                link(f"{base}swagger#/datastore", "help")], f"{base}v1/datastore", following),
-            "datastore": entries}
+    return {
+        "links": with_next(
+            [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/datastore", "help")],
+            f"{base}v1/datastore",
+            following,
+        ),
+        "datastore": entries,
+    }

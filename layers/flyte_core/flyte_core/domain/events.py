@@ -30,24 +30,48 @@ class Event:
         pack: dict[str, Any] = {"id": self.pack_id, "name": self.pack_name}
         if self.pack_labels:
             pack["labels"] = self.pack_labels
-        return {"id": self.id, "event": self.name, "pack": pack, "payload": self.payload,
-                "createdAt": times.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
-                "receivedAt": times.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z"}
+        return {
+            "id": self.id,
+            "event": self.name,
+            "pack": pack,
+            "payload": self.payload,
+            "createdAt": times.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
+            "receivedAt": times.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z",
+        }
 
     def template_value(self) -> dict[str, Any]:
         """`Event` in templates, with the original's Go field names (api-contract §10.2)."""
-        return {"Name": self.name, "Payload": self.payload,
-                "Pack": {"Id": self.pack_id, "Name": self.pack_name, "Labels": self.pack_labels},
-                "CreatedAt": self.created_at, "ReceivedAt": self.received_at}
+        return {
+            "Name": self.name,
+            "Payload": self.payload,
+            "Pack": {"Id": self.pack_id, "Name": self.pack_name, "Labels": self.pack_labels},
+            "CreatedAt": self.created_at,
+            "ReceivedAt": self.received_at,
+        }
 
 
-def new_event(name: str, pack_id: str, pack_name: str, pack_labels: dict[str, str], payload: Any,
-              created_at: datetime | None = None, action_id: str | None = None) -> Event:
+def new_event(
+    name: str,
+    pack_id: str,
+    pack_name: str,
+    pack_labels: dict[str, str],
+    payload: Any,
+    created_at: datetime | None = None,
+    action_id: str | None = None,
+) -> Event:
     """An event received now: a fresh time-ordered id, createdAt defaulting to the time received."""
     now = times.now()
-    return Event(id=ids.new_id(now.timestamp()), name=name, pack_id=pack_id, pack_name=pack_name,
-                 pack_labels=pack_labels, payload=payload, created_at=created_at or now, received_at=now,
-                 action_id=action_id)
+    return Event(
+        id=ids.new_id(now.timestamp()),
+        name=name,
+        pack_id=pack_id,
+        pack_name=pack_name,
+        pack_labels=pack_labels,
+        payload=payload,
+        created_at=created_at or now,
+        received_at=now,
+        action_id=action_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,8 +90,14 @@ def trace_location(base: str, event_id: str) -> str:
     return f"{base}v1/audit/events/{event_id}"
 
 
-ZERO_EVENT_JSON = {"id": "", "event": "", "pack": {"id": "", "name": ""}, "payload": None,
-                   "createdAt": "0001-01-01T00:00:00Z", "receivedAt": "0001-01-01T00:00:00Z"}
+ZERO_EVENT_JSON = {
+    "id": "",
+    "event": "",
+    "pack": {"id": "", "name": ""},
+    "payload": None,
+    "createdAt": "0001-01-01T00:00:00Z",
+    "receivedAt": "0001-01-01T00:00:00Z",
+}
 
 
 def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
@@ -77,7 +107,7 @@ def parse_posted(body: Any) -> tuple[str, Any, datetime | None]:
     body override it, api-contract §13.5).
     """
     if not isinstance(body, dict):
-        raise InvalidInput("An event must be a JSON object {\"event\", \"payload\", \"createdAt\"}.")
+        raise InvalidInput('An event must be a JSON object {"event", "payload", "createdAt"}.')
     name = body.get("event", "")
     if name is None:
         name = ""

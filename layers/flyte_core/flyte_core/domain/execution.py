@@ -101,17 +101,30 @@ class StepOutcome:
         return self.outcome == FIRED
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "outcome": self.outcome, "reason": self.reason, "detail": self.detail,
-                "context": self.context, "command": self.command}
+        return {
+            "id": self.id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "detail": self.detail,
+            "context": self.context,
+            "command": self.command,
+        }
 
 
-def _skipped(step: Mapping[str, Any], reason: str, detail: str, context: Mapping[str, str] | None = None,
-             error: StepError | None = None) -> StepOutcome:
+def _skipped(
+    step: Mapping[str, Any], reason: str, detail: str, context: Mapping[str, str] | None = None, error: StepError | None = None
+) -> StepOutcome:
     return StepOutcome(step["id"], SKIPPED, reason, detail, dict(context) if context is not None else None, error=error)
 
 
-def evaluate(step: Mapping[str, Any], event: Event, step_states: Mapping[str, str], parent_context: Mapping[str, str],
-             render: Render, parse_bool: ParseBool) -> StepOutcome:
+def evaluate(
+    step: Mapping[str, Any],
+    event: Event,
+    step_states: Mapping[str, str],
+    parent_context: Mapping[str, str],
+    render: Render,
+    parse_bool: ParseBool,
+) -> StepOutcome:
     """One step against one event in one execution.
 
     The candidate checks first (api-contract §5.3: pack and event name, no action yet for the step, dependsOn
@@ -120,29 +133,46 @@ def evaluate(step: Mapping[str, Any], event: Event, step_states: Mapping[str, st
     """
     expected = step["event"]
     if expected["name"] != event.name or expected["packName"] != event.pack_name:
-        return _skipped(step, "event", f"waits for event {expected['name']!r} from pack {expected['packName']!r}; "
-                                       f"this is {event.name!r} from pack {event.pack_name!r}")
+        return _skipped(
+            step,
+            "event",
+            f"waits for event {expected['name']!r} from pack {expected['packName']!r}; "
+            f"this is {event.name!r} from pack {event.pack_name!r}",
+        )
     if step["id"] in step_states:
-        return _skipped(step, "alreadyRan", f"step {step['id']!r} already has an action in this execution "
-                                            f"(state {step_states[step['id']]})")
+        return _skipped(
+            step, "alreadyRan", f"step {step['id']!r} already has an action in this execution (state {step_states[step['id']]})"
+        )
     depends_on = step.get("dependsOn")
     if depends_on and not any(step_states.get(step_id) in TERMINAL for step_id in depends_on):
         found = ", ".join(f"{step_id}: {step_states.get(step_id, 'not run')}" for step_id in depends_on)
-        return _skipped(step, "dependsOn", f"waits for any of {', '.join(depends_on)} to finish (SUCCESS or FATAL); "
-                                           f"found {found}")
+        return _skipped(
+            step, "dependsOn", f"waits for any of {', '.join(depends_on)} to finish (SUCCESS or FATAL); found {found}"
+        )
     context: dict[str, str] | None = None
     try:
         event_value = event.template_value()
         parent_variables = {"Event": event_value, "Context": dict(parent_context)}
-        context = {**parent_context, **{key: _render(render, source, parent_variables, f"context.{key}")
-                                        for key, source in step.get("context", {}).items()}}
+        context = {
+            **parent_context,
+            **{
+                key: _render(render, source, parent_variables, f"context.{key}")
+                for key, source in step.get("context", {}).items()
+            },
+        }
         variables = {"Event": event_value, "Context": context}
 
-        required = {key: _render(render, source, variables, f"event.packLabels.{key}")
-                    for key, source in expected.get("packLabels", {}).items()}
+        required = {
+            key: _render(render, source, variables, f"event.packLabels.{key}")
+            for key, source in expected.get("packLabels", {}).items()
+        }
         if not labels_include(event.pack_labels, required):
-            return _skipped(step, "eventLabels", f"requires pack labels {_labels(required)}; "
-                                                 f"the event's pack has {_labels(event.pack_labels)}", context)
+            return _skipped(
+                step,
+                "eventLabels",
+                f"requires pack labels {_labels(required)}; the event's pack has {_labels(event.pack_labels)}",
+                context,
+            )
 
         if step.get("criteria"):
             output = _render(render, step["criteria"], variables, "criteria")
@@ -154,18 +184,27 @@ def evaluate(step: Mapping[str, Any], event: Event, step_states: Mapping[str, st
                 return _skipped(step, "criteria", f"criteria rendered {output!r}: {step['criteria']}", context)
 
         command = step["command"]
-        labels = {key: _render(render, source, variables, f"command.packLabels.{key}")
-                  for key, source in command.get("packLabels", {}).items()}
+        labels = {
+            key: _render(render, source, variables, f"command.packLabels.{key}")
+            for key, source in command.get("packLabels", {}).items()
+        }
         input_ = render_input(command.get("input"), variables, render, "command.input")
         # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
-        for where, value, limit in (("command.input", input_, bounds.MAX_PAYLOAD_BYTES), ("context", context, bounds.MAX_CONTEXT_BYTES)):
+        for where, value, limit in (
+            ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
+            ("context", context, bounds.MAX_CONTEXT_BYTES),
+        ):
             size = bounds.json_size(value)
             if size > limit:
                 raise StepError(where, f"rendered {size} bytes; at most {limit} fit in an action")
     except StepError as error:
         return _skipped(step, "template", f"{error.field}: {error.message}", context, error)
-    return StepOutcome(step["id"], FIRED, context=context, command={
-        "packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_})
+    return StepOutcome(
+        step["id"],
+        FIRED,
+        context=context,
+        command={"packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_},
+    )
 
 
 def _labels(labels: Mapping[str, str]) -> str:
@@ -205,8 +244,9 @@ class Plan:
 
 def outcomes(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> list[StepOutcome]:
     """Every step of the execution's flow against the event, in flow order: no side effects."""
-    return [evaluate(step, event, execution.step_states, execution.context, render, parse_bool)
-            for step in execution.flow["steps"]]
+    return [
+        evaluate(step, event, execution.step_states, execution.context, render, parse_bool) for step in execution.flow["steps"]
+    ]
 
 
 def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> Plan:
@@ -214,14 +254,36 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
     failed (recorded for the audit)."""
     flow = execution.flow
     evaluated = outcomes(execution, event, render, parse_bool)
-    actions = [PlannedAction(
-        id=action_id_for(execution.correlation_id, o.id), step_id=o.id, name=o.command["name"],
-        pack_name=o.command["packName"], pack_labels=o.command["packLabels"], input=o.command["input"],
-        context=o.context or {}, correlation_id=execution.correlation_id, flow_name=flow["name"],
-        flow_uuid=execution.flow_uuid, trigger=event) for o in evaluated if o.fired and o.command]
-    failures = [StepFailure(
-        id=failure_id_for(execution.correlation_id, o.id, event.id), step_id=o.id, field=o.error.field,
-        message=o.error.message, correlation_id=execution.correlation_id, flow_name=flow["name"],
-        flow_uuid=execution.flow_uuid, trigger=event.as_json(), time=event.received_at)
-        for o in evaluated if o.error is not None]
+    actions = [
+        PlannedAction(
+            id=action_id_for(execution.correlation_id, o.id),
+            step_id=o.id,
+            name=o.command["name"],
+            pack_name=o.command["packName"],
+            pack_labels=o.command["packLabels"],
+            input=o.command["input"],
+            context=o.context or {},
+            correlation_id=execution.correlation_id,
+            flow_name=flow["name"],
+            flow_uuid=execution.flow_uuid,
+            trigger=event,
+        )
+        for o in evaluated
+        if o.fired and o.command
+    ]
+    failures = [
+        StepFailure(
+            id=failure_id_for(execution.correlation_id, o.id, event.id),
+            step_id=o.id,
+            field=o.error.field,
+            message=o.error.message,
+            correlation_id=execution.correlation_id,
+            flow_name=flow["name"],
+            flow_uuid=execution.flow_uuid,
+            trigger=event.as_json(),
+            time=event.received_at,
+        )
+        for o in evaluated
+        if o.error is not None
+    ]
     return Plan(evaluated, actions, failures)

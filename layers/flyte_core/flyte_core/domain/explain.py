@@ -37,13 +37,16 @@ class TestInput:
 
 def parse_test_input(body: Mapping[str, Any]) -> TestInput:
     """`event`, `states` and `context` of a test request body; InvalidInput naming the field."""
-    return TestInput(_test_event(body.get("event")), _string_map(body.get("states"), "states", allowed=STATES),
-                     _string_map(body.get("context"), "context"))
+    return TestInput(
+        _test_event(body.get("event")),
+        _string_map(body.get("states"), "states", allowed=STATES),
+        _string_map(body.get("context"), "context"),
+    )
 
 
 def _test_event(value: Any) -> Event:
     if not isinstance(value, dict):
-        raise InvalidInput("'event' must be an object {\"packName\", \"packLabels\", \"event\", \"payload\"}.", field="event")
+        raise InvalidInput('\'event\' must be an object {"packName", "packLabels", "event", "payload"}.', field="event")
     pack_name = value.get("packName")
     if not isinstance(pack_name, str) or not pack_name:
         raise InvalidInput("'event.packName' must be a non-empty string: the pack that sends the event.", field="event.packName")
@@ -56,8 +59,9 @@ def _test_event(value: Any) -> Event:
         try:
             created_at = times.parse_time(value["createdAt"])
         except ValueError:
-            raise InvalidInput(f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.",
-                             field="event.createdAt") from None
+            raise InvalidInput(
+                f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.", field="event.createdAt"
+            ) from None
     return new_event(name, packs.pack_id(pack_name, labels), pack_name, labels, value.get("payload"), created_at)
 
 
@@ -86,8 +90,9 @@ def parse_since(text: Any, now: datetime) -> datetime:
     try:
         return times.parse_time(text)
     except ValueError:
-        raise InvalidInput(f"'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D, got {text!r}.",
-                         field="since") from None
+        raise InvalidInput(
+            f"'since' must be an RFC 3339 time or an ISO 8601 duration such as P7D, got {text!r}.", field="since"
+        ) from None
 
 
 def parse_replay_limit(value: Any) -> int:
@@ -101,8 +106,9 @@ def parse_replay_limit(value: Any) -> int:
 # --- evaluation (pure: templates come in as functions) ------------------------------------------
 
 
-def dry_run(flow: dict[str, Any], test: TestInput, render: execution.Render,
-            parse_bool: execution.ParseBool) -> list[StepOutcome]:
+def dry_run(
+    flow: dict[str, Any], test: TestInput, render: execution.Render, parse_bool: execution.ParseBool
+) -> list[StepOutcome]:
     """Every step's outcome, as the pipeline would decide it for this event in this execution."""
     return execution.outcomes(Execution("", "", flow, test.context, test.states), test.event, render, parse_bool)
 
@@ -118,10 +124,16 @@ def changes(event_id: str, before: list[StepOutcome], after: list[StepOutcome]) 
     other, or fired with a different command (pack, name, labels or input)."""
     old, new = {o.id: o for o in before}, {o.id: o for o in after}
     step_ids = [*new, *(step_id for step_id in old if step_id not in new)]
-    return [{"eventId": event_id, "stepId": step_id,
-             "before": old[step_id].as_json() if step_id in old else None,
-             "after": new[step_id].as_json() if step_id in new else None}
-            for step_id in step_ids if _effect(old.get(step_id)) != _effect(new.get(step_id))]
+    return [
+        {
+            "eventId": event_id,
+            "stepId": step_id,
+            "before": old[step_id].as_json() if step_id in old else None,
+            "after": new[step_id].as_json() if step_id in new else None,
+        }
+        for step_id in step_ids
+        if _effect(old.get(step_id)) != _effect(new.get(step_id))
+    ]
 
 
 def _listed(change: dict[str, Any], base: str) -> dict[str, Any]:
@@ -136,8 +148,14 @@ def _listed(change: dict[str, Any], base: str) -> dict[str, Any]:
     return change
 
 
-def replay(candidate: dict[str, Any], current: dict[str, Any] | None, events: list[Event], render: execution.Render,
-           parse_bool: execution.ParseBool, base: str) -> dict[str, Any]:
+def replay(
+    candidate: dict[str, Any],
+    current: dict[str, Any] | None,
+    events: list[Event],
+    render: execution.Render,
+    parse_bool: execution.ParseBool,
+    base: str,
+) -> dict[str, Any]:
     """Each event as a new execution of the current version and of the candidate (api-contract §5.2). The
     answer fits one response: large values are cut, and changes beyond the list budget are counted
     in `changesNotShown` (a shorter window or limit shows them)."""

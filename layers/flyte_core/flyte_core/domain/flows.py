@@ -37,18 +37,23 @@ FLOW_SCHEMA: dict[str, Any] = {
                     "event": {
                         "type": "object",
                         "required": ["name", "packName"],
-                        "properties": {"name": {"type": "string"}, "packName": {"type": "string", "minLength": 1},
-                                       "packLabels": _STRING_MAP},
+                        "properties": {
+                            "name": {"type": "string"},
+                            "packName": {"type": "string", "minLength": 1},
+                            "packLabels": _STRING_MAP,
+                        },
                     },
                     "context": _STRING_MAP,
                     "criteria": {"type": "string"},
                     "command": {
                         "type": "object",
                         "required": ["name", "packName"],
-                        "properties": {"name": {"type": "string", "minLength": 1},
-                                       "packName": {"type": "string", "minLength": 1},
-                                       "packLabels": _STRING_MAP,
-                                       "input": {"description": "any JSON value; its strings are templates"}},
+                        "properties": {
+                            "name": {"type": "string", "minLength": 1},
+                            "packName": {"type": "string", "minLength": 1},
+                            "packLabels": _STRING_MAP,
+                            "input": {"description": "any JSON value; its strings are templates"},
+                        },
                     },
                 },
             },
@@ -145,8 +150,11 @@ def _check_misspelled_keys(document: Any) -> None:
             close = difflib.get_close_matches(key.lower(), list(missing), n=1, cutoff=0.8)
             if close:
                 field = f"{where}.{key}" if where else key
-                raise InvalidInput(f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
-                                 field=field, **_step_id(document, field))
+                raise InvalidInput(
+                    f"{field} is not a key of {_object_name(where)}; did you mean '{missing[close[0]]}'?",
+                    field=field,
+                    **_step_id(document, field),
+                )
 
 
 def _object_name(where: str) -> str:
@@ -171,9 +179,14 @@ def _check_id_less_steps(document: dict[str, Any]) -> None:
     id_less = [index for index, step in enumerate(document["steps"]) if not step.get("id")]
     if len(id_less) > 1:
         listed = ", ".join(f"steps[{index}]" for index in id_less)
-        raise InvalidInput(f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
-                         "all get the id \"\" (as in the original), so their actions, results and dependsOn could "
-                         "not be told apart: give each an id.", field=f"steps[{id_less[1]}].id")
+        raise InvalidInput(
+            f"{listed} have no id: at most one step of a flow may go without one. Steps without an id "
+            'all get the id "" (as in the original), so their actions, results and dependsOn could '
+            "not be told apart: give each an id.",
+            field=f"steps[{id_less[1]}].id",
+        )
+
+
 def _check_names(flow: dict[str, Any]) -> None:
     """The flow's name is a URL path segment; the names in its steps are matched against packs' and
     events' names: all of them visible text of bounded length (domain.bounds.check_name)."""
@@ -185,8 +198,9 @@ def _check_names(flow: dict[str, Any]) -> None:
             bounds.check_name(step.get("id", ""), f"{where}.id", what="step id", path_segment=False, allow_empty=True)
             for part in ("event", "command"):
                 for key in ("packName", "name"):
-                    bounds.check_name(step[part][key], f"{where}.{part}.{key}", what=f"{part} {key}",
-                                      path_segment=False, allow_empty=True)
+                    bounds.check_name(
+                        step[part][key], f"{where}.{part}.{key}", what=f"{part} {key}", path_segment=False, allow_empty=True
+                    )
                 for label, value in (step[part].get("packLabels") or {}).items():
                     field = bounds.member(f"{where}.{part}.packLabels", label)
                     bounds.check_name(label, field, what="label key", path_segment=False)
@@ -200,7 +214,7 @@ def _step_id(document: Any, where: str) -> dict[str, str]:
     if not where.startswith("steps["):
         return {}
     try:
-        index = int(where[len("steps["):where.index("]")])
+        index = int(where[len("steps[") : where.index("]")])
         step_id = document["steps"][index].get("id")
     except (ValueError, IndexError, KeyError, TypeError, AttributeError):
         return {}
@@ -238,14 +252,20 @@ def _check_step_ids(flow: dict[str, Any]) -> None:
     seen: dict[str, int] = {}
     for index, step in enumerate(flow["steps"]):
         if step["id"] in seen:
-            raise InvalidInput(f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
-                               field=f"steps[{index}].id", stepId=step["id"])
+            raise InvalidInput(
+                f"Step id {step['id']!r} is used by steps[{seen[step['id']]}] and steps[{index}]; step ids must be unique.",
+                field=f"steps[{index}].id",
+                stepId=step["id"],
+            )
         seen[step["id"]] = index
     for index, step in enumerate(flow["steps"]):
         for position, dependency in enumerate(step.get("dependsOn", [])):
             if dependency not in seen:
-                raise InvalidInput(f"dependsOn names step {dependency!r}, which is not in this flow.",
-                                   field=f"steps[{index}].dependsOn[{position}]", stepId=step["id"])
+                raise InvalidInput(
+                    f"dependsOn names step {dependency!r}, which is not in this flow.",
+                    field=f"steps[{index}].dependsOn[{position}]",
+                    stepId=step["id"],
+                )
 
 
 def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -282,8 +302,12 @@ def _check_templates(flow: dict[str, Any]) -> None:
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
                 at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
-                raise InvalidInput(f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
-                                   field=f"steps[{index}].{where}", stepId=step["id"], **position) from None
+                raise InvalidInput(
+                    f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
+                    field=f"steps[{index}].{where}",
+                    stepId=step["id"],
+                    **position,
+                ) from None
 
 
 def trigger_key(pack_name: str, event_name: str) -> str:
@@ -313,8 +337,10 @@ def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, An
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:
     name = flow["name"]
-    return {**flow, "links": [link(flow_url(base, name), "self"), link(f"{base}v1/flows", "up"),
-                              link(f"{base}swagger#/flow", "help")]}
+    return {
+        **flow,
+        "links": [link(flow_url(base, name), "self"), link(f"{base}v1/flows", "up"), link(f"{base}swagger#/flow", "help")],
+    }
 
 
 def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) -> dict[str, Any]:
@@ -326,8 +352,14 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
         item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
     items, following = bounds.page(items, start)
-    return {"flows": items, "links": with_next([link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"),
-                                                link(f"{base}swagger#/flow", "help")], f"{base}v1/flows", following)}
+    return {
+        "flows": items,
+        "links": with_next(
+            [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/flow", "help")],
+            f"{base}v1/flows",
+            following,
+        ),
+    }
 
 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:
@@ -338,22 +370,48 @@ def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> l
     for index, step in enumerate(flow["steps"]):
         where, event, command = f"steps[{index}]", step["event"], step["command"]
         senders = registered.get(event["packName"], [])
-        declared_events = {FATAL} | {e["name"] for p in senders for e in p.events} | {
-            name for p in senders for c in p.commands for name in c["events"]}
+        declared_events = (
+            {FATAL}
+            | {e["name"] for p in senders for e in p.events}
+            | {name for p in senders for c in p.commands for name in c["events"]}
+        )
         if not senders:
-            warnings.append(_warning(f"{where}.event.packName", step, f"No pack named {event['packName']!r} is registered: "
-                                     f"the step waits for its event until one registers and sends {event['name']!r}."))
+            warnings.append(
+                _warning(
+                    f"{where}.event.packName",
+                    step,
+                    f"No pack named {event['packName']!r} is registered: "
+                    f"the step waits for its event until one registers and sends {event['name']!r}.",
+                )
+            )
         elif event["name"] not in declared_events:
-            warnings.append(_warning(f"{where}.event.name", step, f"No registered pack named {event['packName']!r} declares "
-                                     f"event {event['name']!r} (they declare {_names(declared_events - {FATAL})})."))
+            warnings.append(
+                _warning(
+                    f"{where}.event.name",
+                    step,
+                    f"No registered pack named {event['packName']!r} declares "
+                    f"event {event['name']!r} (they declare {_names(declared_events - {FATAL})}).",
+                )
+            )
         takers = registered.get(command["packName"], [])
         if not takers:
-            warnings.append(_warning(f"{where}.command.packName", step, f"No pack named {command['packName']!r} is registered: "
-                                     f"its actions wait until one registers."))
+            warnings.append(
+                _warning(
+                    f"{where}.command.packName",
+                    step,
+                    f"No pack named {command['packName']!r} is registered: its actions wait until one registers.",
+                )
+            )
         elif command["name"] not in {c["name"] for p in takers for c in p.commands}:
             commands = {c["name"] for p in takers for c in p.commands}
-            warnings.append(_warning(f"{where}.command.name", step, f"No registered pack named {command['packName']!r} declares "
-                                     f"command {command['name']!r} (they declare {_names(commands)})."))
+            warnings.append(
+                _warning(
+                    f"{where}.command.name",
+                    step,
+                    f"No registered pack named {command['packName']!r} declares "
+                    f"command {command['name']!r} (they declare {_names(commands)}).",
+                )
+            )
     return warnings
 
 

@@ -60,31 +60,43 @@ def parse_registration(body: Any) -> Pack:
     links = _links(body.get("links"), "links")
     for index, pack_link in enumerate(links):
         if RESERVED_REL.search(pack_link.get("rel", "")):
-            raise InvalidInput(f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.",
-                               field=f"links[{index}].rel")
+            raise InvalidInput(
+                f"Link rel {pack_link.get('rel')!r} is reserved for links the API adds.", field=f"links[{index}].rel"
+            )
     commands = []
     for index, command in enumerate(_list(body.get("commands"), "commands")):
         where = f"commands[{index}]"
         if not isinstance(command, dict):
             raise InvalidInput("A command must be an object.", field=where)
-        commands.append({
-            "name": _name(command.get("name"), f"{where}.name", "command name"),
-            "events": [_name(event, f"{where}.events[{i}]", "event name")
-                       for i, event in enumerate(_list(command.get("events"), f"{where}.events"))],
-            "links": _links(command.get("links"), f"{where}.links"),
-        })
+        commands.append(
+            {
+                "name": _name(command.get("name"), f"{where}.name", "command name"),
+                "events": [
+                    _name(event, f"{where}.events[{i}]", "event name")
+                    for i, event in enumerate(_list(command.get("events"), f"{where}.events"))
+                ],
+                "links": _links(command.get("links"), f"{where}.links"),
+            }
+        )
     events = []
     for index, event in enumerate(_list(body.get("events"), "events")):
         where = f"events[{index}]"
         if not isinstance(event, dict):
             raise InvalidInput("An event must be an object.", field=where)
-        events.append({"name": _name(event.get("name"), f"{where}.name", "event name"),
-                       "links": _links(event.get("links"), f"{where}.links")})
+        events.append(
+            {
+                "name": _name(event.get("name"), f"{where}.name", "event name"),
+                "links": _links(event.get("links"), f"{where}.links"),
+            }
+        )
     pack_id_ = pack_id(name, labels)
     size = len(pack_id_.encode("utf-8"))
     if size > bounds.MAX_PACK_ID_BYTES:
-        raise InvalidInput(f"The pack's name and labels make an id of {size} bytes; at most {bounds.MAX_PACK_ID_BYTES} "
-                           "are allowed.", field="labels", maxBytes=bounds.MAX_PACK_ID_BYTES)
+        raise InvalidInput(
+            f"The pack's name and labels make an id of {size} bytes; at most {bounds.MAX_PACK_ID_BYTES} are allowed.",
+            field="labels",
+            maxBytes=bounds.MAX_PACK_ID_BYTES,
+        )
     return Pack(id=pack_id_, name=name, labels=labels, commands=commands, events=events, links=links)
 
 
@@ -129,7 +141,12 @@ def _links(value: Any, where: str) -> list[dict[str, str]]:
     for index, item in enumerate(_list(value, where)):
         if not isinstance(item, dict):
             raise InvalidInput(f"'{where}[{index}]' must be a link object {{href, rel}}.", field=f"{where}[{index}]")
-        links.append({"href": _string(item.get("href"), f"{where}[{index}].href"), "rel": _string(item.get("rel"), f"{where}[{index}].rel")})
+        links.append(
+            {
+                "href": _string(item.get("href"), f"{where}[{index}].href"),
+                "rel": _string(item.get("rel"), f"{where}[{index}].rel"),
+            }
+        )
     return links
 
 
@@ -159,8 +176,11 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
         rep["labels"] = pack.labels
     if pack.commands:
         rep["commands"] = [
-            {"name": c["name"], "events": c["events"],
-             "links": [link(f"{take_url(base, pack.id)}?commandName={query_value(c['name'])}", base + TAKE_ACTION_REL)]}
+            {
+                "name": c["name"],
+                "events": c["events"],
+                "links": [link(f"{take_url(base, pack.id)}?commandName={query_value(c['name'])}", base + TAKE_ACTION_REL)],
+            }
             for c in pack.commands
         ]
     if pack.events:
@@ -185,12 +205,16 @@ def list_representation(packs: list[Pack], base: str, now: datetime, start: int 
         item: dict[str, Any] = {"id": pack.id, "name": pack.name}
         if pack.labels:
             item["labels"] = pack.labels
-        item.update(lastSeen=pack.last_seen, status=status(pack.last_seen, now),
-                    links=[item_link(base, f"v1/packs/{segment(pack.id)}")])
+        item.update(
+            lastSeen=pack.last_seen, status=status(pack.last_seen, now), links=[item_link(base, f"v1/packs/{segment(pack.id)}")]
+        )
         items.append(item)
     items, following = bounds.page(items, start)
     return {
-        "links": with_next([link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
-                           f"{base}v1/packs", following),
+        "links": with_next(
+            [link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
+            f"{base}v1/packs",
+            following,
+        ),
         "packs": items,
     }

@@ -25,7 +25,7 @@ def parse_time(text: str) -> datetime:
     date_part, _, rest = normalised.partition(".")
     if rest:
         digits = len(rest) - len(rest.lstrip("0123456789"))
-        rest = rest[:min(digits, 6)] + rest[digits:]
+        rest = rest[: min(digits, 6)] + rest[digits:]
         normalised = f"{date_part}.{rest}" if digits else date_part + rest
     parsed = datetime.fromisoformat(normalised)
     if parsed.tzinfo is None:

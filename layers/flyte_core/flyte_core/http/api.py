@@ -27,8 +27,9 @@ from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
 
 
 def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
-    return Response(status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body),
-                    headers=dict(headers or {}))
+    return Response(
+        status_code=body["status"], content_type=PROBLEM_CONTENT_TYPE, body=web.dump_json(body), headers=dict(headers or {})
+    )
 
 
 def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
@@ -37,8 +38,9 @@ def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
     guard = environment_guard()
     if guard is not None:
         event = app.current_event
-        identity = guard.check(event.request_context.http.method, event.raw_path or event.path,
-                               web.header(event.headers or {}, "authorization"))
+        identity = guard.check(
+            event.request_context.http.method, event.raw_path or event.path, web.header(event.headers or {}, "authorization")
+        )
         app.append_context(identity=identity)
     return next_middleware(app)
 
@@ -78,8 +80,10 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
         method, path = app.current_event.request_context.http.method, app.current_event.path
         allowed = allowed_methods(path, api_routes()) if api_routes else []
         if allowed:
-            return problem_response(problem(405, "Method Not Allowed", f"{method} is not allowed on {path}; "
-                                            f"use {', '.join(allowed)}."), {"Allow": ", ".join(allowed)})
+            return problem_response(
+                problem(405, "Method Not Allowed", f"{method} is not allowed on {path}; use {', '.join(allowed)}."),
+                {"Allow": ", ".join(allowed)},
+            )
         return problem_response(problem_for(NotFound(f"No route for {method} {path}.")))
 
     @app.exception_handler(Exception)
@@ -170,15 +174,17 @@ def path_value(raw: str, field: str = "path") -> str:
     value = unquote(raw)
     size = len(value.encode("utf-8"))
     if size > bounds.MAX_PATH_SEGMENT_BYTES:
-        raise InvalidInput(f"The {field} in the URL has {size} bytes; no name or key is longer than "
-                           f"{bounds.MAX_PATH_SEGMENT_BYTES}.", field=field, maxBytes=bounds.MAX_PATH_SEGMENT_BYTES)
+        raise InvalidInput(
+            f"The {field} in the URL has {size} bytes; no name or key is longer than {bounds.MAX_PATH_SEGMENT_BYTES}.",
+            field=field,
+            maxBytes=bounds.MAX_PATH_SEGMENT_BYTES,
+        )
     return value
 
 
 def raw(body: bytes, content_type: str, headers: dict[str, str] | None = None) -> Response:
     """Bytes exactly as stored, whatever the content type claims (base64 on the Lambda wire)."""
-    response = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode("ascii"),
-                        headers=headers)
+    response = Response(status_code=200, content_type=content_type, body=base64.b64encode(body).decode("ascii"), headers=headers)
     response.base64_encoded = True
     return response
 

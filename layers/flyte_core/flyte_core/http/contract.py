@@ -29,8 +29,7 @@ def _ref(name: str) -> dict[str, str]:
 
 
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
-_LINK = {"type": "object", "required": ["href", "rel"],
-         "properties": {"href": {"type": "string"}, "rel": {"type": "string"}}}
+_LINK = {"type": "object", "required": ["href", "rel"], "properties": {"href": {"type": "string"}, "rel": {"type": "string"}}}
 _LINKS = {"type": "array", "items": _ref("Link")}
 
 
@@ -43,104 +42,197 @@ def _flow_schema() -> dict[str, Any]:
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Problem": {
-        "type": "object", "required": ["type", "title", "status", "detail"],
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
         "description": "RFC 9457 problem details; `field`, `stepId`, `line`, `column` locate what is wrong where they apply.",
-        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-                       "detail": {"type": "string"}, "field": {"type": "string"}, "stepId": {"type": "string"},
-                       "line": {"type": "integer", "minimum": 1}, "column": {"type": "integer", "minimum": 1}},
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "field": {"type": "string"},
+            "stepId": {"type": "string"},
+            "line": {"type": "integer", "minimum": 1},
+            "column": {"type": "integer", "minimum": 1},
+        },
     },
     "Link": _LINK,
     "Links": {"type": "object", "required": ["links"], "properties": {"links": _LINKS}},
     "PackRegistration": {
-        "type": "object", "required": ["name"],
+        "type": "object",
+        "required": ["name"],
         "properties": {
             "name": {"type": "string", "minLength": 1, "pattern": "\\S"},
             "labels": _STRING_MAP,
             "links": _LINKS,
-            "commands": {"type": "array", "items": {
-                "type": "object", "properties": {"name": {"type": "string"}, "events": {"type": "array", "items": {"type": "string"}},
-                                                 "links": _LINKS}}},
-            "events": {"type": "array", "items": {
-                "type": "object", "properties": {"name": {"type": "string"}, "links": _LINKS}}},
+            "commands": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "events": {"type": "array", "items": {"type": "string"}},
+                        "links": _LINKS,
+                    },
+                },
+            },
+            "events": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "links": _LINKS}}},
         },
     },
     "Pack": {
-        "type": "object", "required": ["id", "name", "lastSeen", "links"],
-        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "labels": _STRING_MAP,
-                       "commands": {"type": "array", "items": {"type": "object"}},
-                       "events": {"type": "array", "items": {"type": "object"}},
-                       "lastSeen": {"type": "string"}, "links": _LINKS},
+        "type": "object",
+        "required": ["id", "name", "lastSeen", "links"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "labels": _STRING_MAP,
+            "commands": {"type": "array", "items": {"type": "object"}},
+            "events": {"type": "array", "items": {"type": "object"}},
+            "lastSeen": {"type": "string"},
+            "links": _LINKS,
+        },
     },
     "PackList": {
-        "type": "object", "required": ["packs", "links"],
-        "properties": {"links": _LINKS, "packs": {"type": "array", "items": {
-            "type": "object", "required": ["id", "name", "lastSeen", "status", "links"],
-            "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "labels": _STRING_MAP,
-                           "lastSeen": {"type": "string"}, "status": {"type": "string"}, "links": _LINKS}}}},
+        "type": "object",
+        "required": ["packs", "links"],
+        "properties": {
+            "links": _LINKS,
+            "packs": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "name", "lastSeen", "status", "links"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "labels": _STRING_MAP,
+                        "lastSeen": {"type": "string"},
+                        "status": {"type": "string"},
+                        "links": _LINKS,
+                    },
+                },
+            },
+        },
     },
     "TestRequest": {"type": "object", "description": "a dry run's or replay's request (see the README's explainability section)"},
     "PostedEvent": {
         "type": "object",
         "description": "An event or an action's result; a `pack` key is ignored (the sender is the pack in the URL).",
-        "properties": {"event": {"type": "string"}, "payload": {},
-                       "createdAt": {"type": "string", "format": "date-time"}},
+        "properties": {"event": {"type": "string"}, "payload": {}, "createdAt": {"type": "string", "format": "date-time"}},
     },
     "TakenAction": {
-        "type": "object", "required": ["command", "input", "links"],
+        "type": "object",
+        "required": ["command", "input", "links"],
         "properties": {"command": {"type": "string"}, "input": {}, "links": _LINKS},
     },
     "Flow": _flow_schema(),
     "FlowRepresentation": {
-        "allOf": [_ref("Flow")], "type": "object", "required": ["links"], "properties": {"links": _LINKS},
+        "allOf": [_ref("Flow")],
+        "type": "object",
+        "required": ["links"],
+        "properties": {"links": _LINKS},
     },
     "FlowList": {
-        "type": "object", "required": ["flows", "links"],
-        "properties": {"links": _LINKS, "flows": {"type": "array", "items": {
-            "type": "object", "required": ["name", "links"],
-            "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "links": _LINKS}}}},
+        "type": "object",
+        "required": ["flows", "links"],
+        "properties": {
+            "links": _LINKS,
+            "flows": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "links"],
+                    "properties": {"name": {"type": "string"}, "description": {"type": "string"}, "links": _LINKS},
+                },
+            },
+        },
     },
     "DatastoreUpload": {
-        "type": "object", "required": ["value"],
-        "properties": {"value": {"type": "string", "format": "binary", "description": f"at most {MAX_VALUE_BYTES} bytes"},
-                       "description": {"type": "string"}},
+        "type": "object",
+        "required": ["value"],
+        "properties": {
+            "value": {"type": "string", "format": "binary", "description": f"at most {MAX_VALUE_BYTES} bytes"},
+            "description": {"type": "string"},
+        },
     },
     "DatastoreList": {
-        "type": "object", "required": ["datastore", "links"],
-        "properties": {"links": _LINKS, "datastore": {"type": "array", "items": {
-            "type": "object", "required": ["key", "contentType", "links"],
-            "properties": {"key": {"type": "string"}, "contentType": {"type": "string"},
-                           "description": {"type": "string"}, "links": _LINKS}}}},
+        "type": "object",
+        "required": ["datastore", "links"],
+        "properties": {
+            "links": _LINKS,
+            "datastore": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["key", "contentType", "links"],
+                    "properties": {
+                        "key": {"type": "string"},
+                        "contentType": {"type": "string"},
+                        "description": {"type": "string"},
+                        "links": _LINKS,
+                    },
+                },
+            },
+        },
     },
     "Execution": {
-        "type": "object", "required": ["name", "uuid", "correlationId", "steps", "actions", "links"],
+        "type": "object",
+        "required": ["name", "uuid", "correlationId", "steps", "actions", "links"],
         "properties": {
-            "name": {"type": "string"}, "uuid": {"type": "string"}, "correlationId": {"type": "string"},
+            "name": {"type": "string"},
+            "uuid": {"type": "string"},
+            "correlationId": {"type": "string"},
             "steps": {"type": "array", "items": {"type": "object"}},
-            "actions": {"type": "object", "description": "by step id", "additionalProperties": {
-                "type": "object", "required": ["id", "name", "packName", "state", "stepId", "trigger"],
-                "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "packName": {"type": "string"},
-                               "state": {"type": "object", "required": ["value", "time"]},
-                               "stepId": {"type": "string"}, "trigger": {"type": "object"},
-                               "result": {"type": "object", "description": "absent until the action ends"},
-                               "attempts": {"type": "integer"}}}},
+            "actions": {
+                "type": "object",
+                "description": "by step id",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["id", "name", "packName", "state", "stepId", "trigger"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "packName": {"type": "string"},
+                        "state": {"type": "object", "required": ["value", "time"]},
+                        "stepId": {"type": "string"},
+                        "trigger": {"type": "object"},
+                        "result": {"type": "object", "description": "absent until the action ends"},
+                        "attempts": {"type": "integer"},
+                    },
+                },
+            },
             "stepFailures": {"type": "array", "items": {"type": "object"}},
             "links": _LINKS,
         },
     },
     "ExecutionList": {
-        "type": "object", "required": ["flows", "links"],
+        "type": "object",
+        "required": ["flows", "links"],
         "properties": {"flows": {"type": "array", "items": _ref("Execution")}, "links": _LINKS},
     },
 }
 
 
-_WARNINGS = {"type": "object", "required": ["warnings"], "properties": {"warnings": {"type": "array", "items": {
-    "type": "object", "required": ["field", "stepId", "detail"]}}}}
-_OUTCOMES = {"type": "object", "required": ["flow", "steps"], "properties": {"flow": {"type": "string"}, "steps": {
-    "type": "array", "items": {"type": "object", "required": ["id", "outcome", "reason", "detail", "context", "command"]}}}}
+_WARNINGS = {
+    "type": "object",
+    "required": ["warnings"],
+    "properties": {"warnings": {"type": "array", "items": {"type": "object", "required": ["field", "stepId", "detail"]}}},
+}
+_OUTCOMES = {
+    "type": "object",
+    "required": ["flow", "steps"],
+    "properties": {
+        "flow": {"type": "string"},
+        "steps": {
+            "type": "array",
+            "items": {"type": "object", "required": ["id", "outcome", "reason", "detail", "context", "command"]},
+        },
+    },
+}
 _OBJECT_NAME = "TestRequest"
 
 # --- building blocks -------------------------------------------------------------------------------
+
 
 def representation(schema: str | dict[str, Any], description: str) -> dict[str, Any]:
     """A body served as JSON, or as YAML when the request says `Accept: application/x-yaml`."""
@@ -155,23 +247,32 @@ def no_body(description: str) -> dict[str, Any]:
 def problem(status: int, description: str) -> tuple[str, dict[str, Any]]:
     titles = {code: title for code, title in STATUS.values()}
     assert status in titles, f"no domain error answers {status}"
-    return str(status), {"description": f"{titles[status]}: {description}",
-                         "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}}}
+    return str(status), {
+        "description": f"{titles[status]}: {description}",
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}},
+    }
 
 
 def json_or_yaml_body(schema: str, description: str) -> dict[str, Any]:
-    return {"required": True, "description": description + f" (JSON, or YAML sent as {YAML_TYPE})",
-            "content": {JSON_TYPE: {"schema": _ref(schema)}, YAML_TYPE: {"schema": _ref(schema)}}}
+    return {
+        "required": True,
+        "description": description + f" (JSON, or YAML sent as {YAML_TYPE})",
+        "content": {JSON_TYPE: {"schema": _ref(schema)}, YAML_TYPE: {"schema": _ref(schema)}},
+    }
 
 
 def path(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string", "minLength": 1}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1},
+    }
 
 
 def query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}}
 
 
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
@@ -188,88 +289,164 @@ def link(operation_id: str, **parameters: str) -> dict[str, Any]:
 OPERATIONS: dict[str, dict[str, Any]] = {
     "root": {"responses": {"200": representation("Links", "links to the API versions")}},
     "v1": {"responses": {"200": representation("Links", "links to every v1 resource; packs discover every URL here")}},
-    "health": {"responses": {"200": no_body("the API and its tables answer"),
-                             **dict([problem(503, "the tables do not answer")])}},
+    "health": {
+        "responses": {"200": no_body("the API and its tables answer"), **dict([problem(503, "the tables do not answer")])}
+    },
     "swagger": {"responses": {"200": representation({"type": "object"}, "this document")}},
     "swaggerUi": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
     "swaggerUiSlash": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
     "swaggerUiAsset": {
-        "parameters": [path("file", "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, favicon-32x32.png, LICENSE, NOTICE")],
-        "responses": {"200": {"description": "the asset", "content": {
-            "text/javascript": {}, "text/css": {}, "image/png": {}, "text/plain": {}}},
-            **dict([problem(404, "no such asset")])},
+        "parameters": [
+            path("file", "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, favicon-32x32.png, LICENSE, NOTICE")
+        ],
+        "responses": {
+            "200": {
+                "description": "the asset",
+                "content": {"text/javascript": {}, "text/css": {}, "image/png": {}, "text/plain": {}},
+            },
+            **dict([problem(404, "no such asset")]),
+        },
     },
     "listPacks": {"responses": {"200": representation("PackList", "every registered pack, sorted by name")}},
     "registerPack": {
         "requestBody": json_or_yaml_body("PackRegistration", "the pack, its commands and events"),
-        "responses": {"201": {**representation("Pack", "registered (again); its action queue exists"), "headers": LOCATION,
-                              "links": {"GetPack": link("getPack", packId="$response.body#/id"),
-                                        "TakeAction": link("takeAction", packId="$response.body#/id")}},
-                      **dict([problem(400, "not a valid registration (the field is named)")])},
+        "responses": {
+            "201": {
+                **representation("Pack", "registered (again); its action queue exists"),
+                "headers": LOCATION,
+                "links": {
+                    "GetPack": link("getPack", packId="$response.body#/id"),
+                    "TakeAction": link("takeAction", packId="$response.body#/id"),
+                },
+            },
+            **dict([problem(400, "not a valid registration (the field is named)")]),
+        },
     },
-    "getPack": {"parameters": [PACK_ID],
-                "responses": {"200": representation("Pack", "the pack"), **dict([NOT_REGISTERED])}},
-    "deletePack": {"parameters": [PACK_ID],
-                   "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED])}},
+    "getPack": {"parameters": [PACK_ID], "responses": {"200": representation("Pack", "the pack"), **dict([NOT_REGISTERED])}},
+    "deletePack": {
+        "parameters": [PACK_ID],
+        "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED])},
+    },
     "postEvent": {
         "parameters": [PACK_ID],
         "requestBody": json_or_yaml_body("PostedEvent", "an event the pack observed"),
-        "responses": {"202": {**no_body("stored; the flows it starts or continues run from here"), "headers": {
-                          "Location": {"description": "the event's trace (GET): what became of it", "required": True,
-                                       "schema": {"type": "string"}}}},
-                      **dict([problem(400, "not a valid event"), NOT_REGISTERED])},
+        "responses": {
+            "202": {
+                **no_body("stored; the flows it starts or continues run from here"),
+                "headers": {
+                    "Location": {
+                        "description": "the event's trace (GET): what became of it",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
+            **dict([problem(400, "not a valid event"), NOT_REGISTERED]),
+        },
     },
     "takeAction": {
-        "parameters": [PACK_ID,
-                       query("wait", "long poll: seconds to wait for an action (default FLYTE_TAKE_WAIT_SECONDS, 5)",
-                             {"type": "integer", "minimum": 0, "maximum": MAX_TAKE_WAIT_SECONDS}),
-                       query("actionName", "take only an action with this command name"),
-                       query("commandName", "the same as actionName (the links of a pack's commands use it)")],
-        "responses": {"200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
-                      "204": no_body("no action within the wait"),
-                      **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED])},
+        "parameters": [
+            PACK_ID,
+            query(
+                "wait",
+                "long poll: seconds to wait for an action (default FLYTE_TAKE_WAIT_SECONDS, 5)",
+                {"type": "integer", "minimum": 0, "maximum": MAX_TAKE_WAIT_SECONDS},
+            ),
+            query("actionName", "take only an action with this command name"),
+            query("commandName", "the same as actionName (the links of a pack's commands use it)"),
+        ],
+        "responses": {
+            "200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
+            "204": no_body("no action within the wait"),
+            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED]),
+        },
     },
     "postActionResult": {
         "parameters": [PACK_ID, path("actionId", "the action, from the link of the take")],
         "requestBody": json_or_yaml_body("PostedEvent", "the outcome of the action, an event of its command"),
-        "responses": {"202": {**no_body("the action ended; the flow continues with this event"), "headers": {
-                          "Location": {"description": "the result's trace (GET): what became of it", "required": True,
-                                       "schema": {"type": "string"}}}},
-                      **dict([problem(400, "not a valid event"), problem(403, "the pack may not complete this action"),
-                              problem(404, "no such pack or action"), problem(409, "the action is not PENDING")])},
+        "responses": {
+            "202": {
+                **no_body("the action ended; the flow continues with this event"),
+                "headers": {
+                    "Location": {
+                        "description": "the result's trace (GET): what became of it",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
+            **dict(
+                [
+                    problem(400, "not a valid event"),
+                    problem(403, "the pack may not complete this action"),
+                    problem(404, "no such pack or action"),
+                    problem(409, "the action is not PENDING"),
+                ]
+            ),
+        },
     },
     "listFlows": {"responses": {"200": representation("FlowList", "every flow, sorted by name")}},
     "createFlow": {
         "requestBody": json_or_yaml_body("Flow", "the flow; a flow of the same name is replaced"),
-        "responses": {"201": {**representation(_WARNINGS, "stored as the flow's current version; `warnings` name steps "
-                                               "whose event or command no registered pack declares"), "headers": LOCATION,
-                              "links": {"GetFlow": link("getFlow", flowName="$request.body#/name")}},
-                      **dict([problem(400, "not a valid flow (field, step id, line and column named)")])},
+        "responses": {
+            "201": {
+                **representation(
+                    _WARNINGS,
+                    "stored as the flow's current version; `warnings` name steps "
+                    "whose event or command no registered pack declares",
+                ),
+                "headers": LOCATION,
+                "links": {"GetFlow": link("getFlow", flowName="$request.body#/name")},
+            },
+            **dict([problem(400, "not a valid flow (field, step id, line and column named)")]),
+        },
     },
-    "getFlow": {"parameters": [path("flowName", "the flow's name")],
-                "responses": {"200": representation("FlowRepresentation", "the flow's current version"),
-                              **dict([problem(404, "no such flow")])}},
-    "deleteFlow": {"parameters": [path("flowName", "the flow's name")],
-                   "responses": {"204": no_body("deleted; running executions finish"), **dict([problem(404, "no such flow")])}},
+    "getFlow": {
+        "parameters": [path("flowName", "the flow's name")],
+        "responses": {
+            "200": representation("FlowRepresentation", "the flow's current version"),
+            **dict([problem(404, "no such flow")]),
+        },
+    },
+    "deleteFlow": {
+        "parameters": [path("flowName", "the flow's name")],
+        "responses": {"204": no_body("deleted; running executions finish"), **dict([problem(404, "no such flow")])},
+    },
     "listDatastoreItems": {"responses": {"200": representation("DatastoreList", "every item without its value, sorted by key")}},
     "getDatastoreItem": {
         "parameters": [path("key", "the item's key")],
-        "responses": {"200": {"description": "the value as stored, with the content type it was stored with",
-                              "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
-                      **dict([problem(404, "no such item")])},
+        "responses": {
+            "200": {
+                "description": "the value as stored, with the content type it was stored with",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            **dict([problem(404, "no such item")]),
+        },
     },
     "storeDatastoreItem": {
         "parameters": [path("key", "the item's key")],
-        "requestBody": {"required": True, "description": "a `value` file part (its content type is kept) and a `description`",
-                        "content": {"multipart/form-data": {"schema": _ref("DatastoreUpload")}}},
-        "responses": {"201": {**no_body("a new item"), "links": {"GetItem": link("getDatastoreItem", key="$request.path.key")}},
-                      "204": no_body("the item was replaced"),
-                      **dict([problem(400, "no `value` part, or an empty one"), problem(404, "no route takes this key"),
-                              problem(413, f"a value above {MAX_VALUE_BYTES} bytes"),
-                              problem(415, "not multipart/form-data")])},
+        "requestBody": {
+            "required": True,
+            "description": "a `value` file part (its content type is kept) and a `description`",
+            "content": {"multipart/form-data": {"schema": _ref("DatastoreUpload")}},
+        },
+        "responses": {
+            "201": {**no_body("a new item"), "links": {"GetItem": link("getDatastoreItem", key="$request.path.key")}},
+            "204": no_body("the item was replaced"),
+            **dict(
+                [
+                    problem(400, "no `value` part, or an empty one"),
+                    problem(404, "no route takes this key"),
+                    problem(413, f"a value above {MAX_VALUE_BYTES} bytes"),
+                    problem(415, "not multipart/form-data"),
+                ]
+            ),
+        },
     },
-    "deleteDatastoreItem": {"parameters": [path("key", "the item's key")],
-                            "responses": {"204": no_body("deleted"), **dict([problem(404, "no such item")])}},
+    "deleteDatastoreItem": {
+        "parameters": [path("key", "the item's key")],
+        "responses": {"204": no_body("deleted"), **dict([problem(404, "no such item")])},
+    },
     "findFlows": {
         "parameters": [
             query("flowName", "executions of this flow"),
@@ -278,32 +455,48 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             query("actionPackName", "with an action for this pack"),
             query("actionPackLabels", "with an action whose pack labels include these, `k:v,k2:v2`"),
             query("start", "executions to skip (newest first)", {"type": "integer", "minimum": 0, "default": 0}),
-            query("limit", "executions to show", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+            query(
+                "limit", "executions to show", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+            ),
         ],
-        "responses": {"200": representation("ExecutionList", "matching executions, newest state change first"),
-                      **dict([problem(400, "`start` negative or `limit` outside its bounds")])},
+        "responses": {
+            "200": representation("ExecutionList", "matching executions, newest state change first"),
+            **dict([problem(400, "`start` negative or `limit` outside its bounds")]),
+        },
     },
     "getFlowExecution": {
         "parameters": [path("correlationId", "the execution's correlation id")],
-        "responses": {"200": representation("Execution", "the execution, every action with its state history"),
-                      **dict([problem(404, "no such execution")])},
+        "responses": {
+            "200": representation("Execution", "the execution, every action with its state history"),
+            **dict([problem(404, "no such execution")]),
+        },
     },
     "testFlow": {
-        "requestBody": json_or_yaml_body(_OBJECT_NAME, "{flow, event: {packName, packLabels, event, payload}, states?, context?}"),
-        "responses": {"200": representation(_OUTCOMES, "every step's outcome, in flow order; nothing stored or queued"),
-                      **dict([problem(400, "not a valid flow (as POST /v1/flows) or test request (the field is named)")])},
+        "requestBody": json_or_yaml_body(
+            _OBJECT_NAME, "{flow, event: {packName, packLabels, event, payload}, states?, context?}"
+        ),
+        "responses": {
+            "200": representation(_OUTCOMES, "every step's outcome, in flow order; nothing stored or queued"),
+            **dict([problem(400, "not a valid flow (as POST /v1/flows) or test request (the field is named)")]),
+        },
     },
     "testStoredFlow": {
         "parameters": [path("flowName", "the flow's name")],
         "requestBody": json_or_yaml_body(_OBJECT_NAME, "{event: {packName, packLabels, event, payload}, states?, context?}"),
-        "responses": {"200": representation(_OUTCOMES, "every step's outcome of the current version"),
-                      **dict([problem(400, "not a valid test request (the field is named)"), problem(404, "no such flow")])},
+        "responses": {
+            "200": representation(_OUTCOMES, "every step's outcome of the current version"),
+            **dict([problem(400, "not a valid test request (the field is named)"), problem(404, "no such flow")]),
+        },
     },
     "replayFlow": {
         "requestBody": json_or_yaml_body(_OBJECT_NAME, "{flow: the candidate, since: P7D or an RFC 3339 time, limit: 1..1000}"),
-        "responses": {"200": representation({"type": "object", "required": ["flow", "eventsConsidered", "changes", "unchanged"]},
-                                            "the steps whose outcome or command would change; nothing stored or queued"),
-                      **dict([problem(400, "not a valid flow, `since` or `limit`")])},
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["flow", "eventsConsidered", "changes", "unchanged"]},
+                "the steps whose outcome or command would change; nothing stored or queued",
+            ),
+            **dict([problem(400, "not a valid flow, `since` or `limit`")]),
+        },
     },
     "findEvents": {
         "parameters": [
@@ -312,26 +505,41 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             query("start", "events to skip (newest first)", {"type": "integer", "minimum": 0, "default": 0}),
             query("limit", "events to show", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
         ],
-        "responses": {"200": representation({"type": "object", "required": ["events", "links"]},
-                                            "events newest first, with the steps each fired"),
-                      **dict([problem(400, "`start` negative or `limit` outside its bounds")])},
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["events", "links"]}, "events newest first, with the steps each fired"
+            ),
+            **dict([problem(400, "`start` negative or `limit` outside its bounds")]),
+        },
     },
     "getEventTrace": {
         "parameters": [path("eventId", "the event's id (the Location of its 202)")],
-        "responses": {"200": representation({"type": "object", "required": ["id", "event", "pack", "status", "flows", "links"]},
-                                            "the event and every step of every flow it concerned, with its outcome"),
-                      **dict([problem(404, "no such event (or it expired)")])},
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["id", "event", "pack", "status", "flows", "links"]},
+                "the event and every step of every flow it concerned, with its outcome",
+            ),
+            **dict([problem(404, "no such event (or it expired)")]),
+        },
     },
 }
 
 
 # Any operation, when the API runs with an auth policy (see the README's authentication section).
-UNAUTHORIZED = {"description": "Unauthorized: the API runs with an auth policy (FLYTE_AUTH_POLICY_PATH) and no rule "
-                               "covers the path, the bearer token is missing or invalid (`WWW-Authenticate`), or its "
-                               "claims do not satisfy the rule",
-                "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}}}
-SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                               "description": "an OIDC ID token, needed only where the auth policy asks for claims"}}
+UNAUTHORIZED = {
+    "description": "Unauthorized: the API runs with an auth policy (FLYTE_AUTH_POLICY_PATH) and no rule "
+    "covers the path, the bearer token is missing or invalid (`WWW-Authenticate`), or its "
+    "claims do not satisfy the rule",
+    "content": {PROBLEM_CONTENT_TYPE: {"schema": _ref("Problem")}},
+}
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "an OIDC ID token, needed only where the auth policy asks for claims",
+    }
+}
 SECURITY: list[dict[str, list[str]]] = [{}, {"bearer": []}]  # open unless the policy says otherwise
 
 
@@ -344,10 +552,14 @@ def apply(operation: dict[str, Any]) -> dict[str, Any]:
             described[key] = copy.deepcopy(contract[key])
     described["responses"]["401"] = copy.deepcopy(UNAUTHORIZED)
     if "requestBody" in described and "413" not in described["responses"]:
-        described["responses"]["413"] = problem(413, f"the body, or a part of it, is above its limit (a document: "
-                                                     f"{MAX_DOCUMENT_BYTES} bytes; the README's Limits)")[1]
-    if any(JSON_TYPE in response.get("content", {}) for response in described["responses"].values()) \
-            and "413" not in described["responses"]:
-        described["responses"]["413"] = problem(413, f"the representation would be above {MAX_RESPONSE_BYTES} bytes, "
-                                                     "more than a Lambda response carries")[1]
+        described["responses"]["413"] = problem(
+            413, f"the body, or a part of it, is above its limit (a document: {MAX_DOCUMENT_BYTES} bytes; the README's Limits)"
+        )[1]
+    if (
+        any(JSON_TYPE in response.get("content", {}) for response in described["responses"].values())
+        and "413" not in described["responses"]
+    ):
+        described["responses"]["413"] = problem(
+            413, f"the representation would be above {MAX_RESPONSE_BYTES} bytes, more than a Lambda response carries"
+        )[1]
     return described

@@ -51,8 +51,9 @@ def base_url(headers: Mapping[str, str] | None) -> str:
         if value:
             host = value.split(",")[0].strip()
             if not _HOST.fullmatch(host):
-                raise InvalidInput(f"The {name} header is not a host name with an optional port: {host[:80]!r}.",
-                                   field=f"header {name}")
+                raise InvalidInput(
+                    f"The {name} header is not a host name with an optional port: {host[:80]!r}.", field=f"header {name}"
+                )
             return f"{proto}://{host}/"
     return f"{proto}://localhost/"
 
@@ -114,8 +115,11 @@ def parse_body(body: str | bytes | None, content_type: str | None, *, what: str 
         hint = ""
         if _reads_as_yaml(body, what):  # the original reads YAML only when told; say how, rather than guess
             hint = f"; it reads as YAML: send it with content-type: {YAML_TYPE}"
-        raise InvalidInput(f"The {what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}.",
-                         line=error.lineno, column=error.colno) from None
+        raise InvalidInput(
+            f"The {what} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}{hint}.",
+            line=error.lineno,
+            column=error.colno,
+        ) from None
 
 
 def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> InvalidInput:
@@ -126,8 +130,11 @@ def _yaml_syntax_error(error: yaml.YAMLError, what: str) -> InvalidInput:
     problem = getattr(error, "problem", None) or "syntax error"
     context = getattr(error, "context", None)
     reason = f"{context}, {problem}" if context else problem
-    return InvalidInput(f"The {what} is not valid YAML: {reason} at line {mark.line + 1}, column {mark.column + 1}.",
-                      line=mark.line + 1, column=mark.column + 1)
+    return InvalidInput(
+        f"The {what} is not valid YAML: {reason} at line {mark.line + 1}, column {mark.column + 1}.",
+        line=mark.line + 1,
+        column=mark.column + 1,
+    )
 
 
 def _reads_as_yaml(body: str, what: str) -> bool:

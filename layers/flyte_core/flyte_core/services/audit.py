@@ -17,7 +17,7 @@ def find(adapters: Adapters, query: Query) -> list[ExecutionRecord]:
         if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
             if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
                 latest[action.correlation_id] = action.state_time
-    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start:query.start + query.limit]
+    ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start : query.start + query.limit]
     return [record for record in (_execution(adapters, cid) for cid in ordered) if record is not None]
 
 
@@ -40,7 +40,7 @@ def _execution(adapters: Adapters, correlation_id: str) -> ExecutionRecord | Non
 def find_events(adapters: Adapters, query: EventQuery) -> list[StoredEvent]:
     """Events newest first, paged."""
     newest = adapters.events_table.newest_first(query.pack_name, query.event, query.start + query.limit)
-    return list(newest)[query.start:query.start + query.limit]
+    return list(newest)[query.start : query.start + query.limit]
 
 
 def event_trace(adapters: Adapters, event_id: str) -> StoredEvent:

@@ -38,8 +38,11 @@ def replay(adapters: Adapters, body: dict[str, Any], base: str) -> dict[str, Any
     for flow in (candidate, current):
         for pack_name, event_name in flows.trigger_pairs(flow) if flow else ():
             names_by_pack.setdefault(pack_name, set()).add(event_name)
-    events = [event for pack_name, names in sorted(names_by_pack.items())
-              for event in adapters.events_table.received_since(pack_name, names, since, limit)]
+    events = [
+        event
+        for pack_name, names in sorted(names_by_pack.items())
+        for event in adapters.events_table.received_since(pack_name, names, since, limit)
+    ]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
     return explain.replay(candidate, current, events, *pipeline.renderer(adapters), base)
 

@@ -47,8 +47,10 @@ def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Cal
 
 def _seen_pack(adapters: Adapters, pack_id: str) -> Pack:
     """The registered pack, its lastSeen refreshed; NotFound when it is not registered."""
-    return found(adapters.packs_table.touch(pack_id, times.now()),
-                 f"No pack {pack_id!r} is registered; register it with POST /v1/packs first.")
+    return found(
+        adapters.packs_table.touch(pack_id, times.now()),
+        f"No pack {pack_id!r} is registered; register it with POST /v1/packs first.",
+    )
 
 
 def _wait_seconds(raw: str | None, default: int) -> int:
@@ -57,8 +59,7 @@ def _wait_seconds(raw: str | None, default: int) -> int:
     try:
         wait = int(raw)
     except ValueError:
-        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_TAKE_WAIT_SECONDS}.",
-                           field="wait") from None
+        raise InvalidInput(f"'wait' must be a whole number of seconds from 0 to {MAX_TAKE_WAIT_SECONDS}.", field="wait") from None
     if not 0 <= wait <= MAX_TAKE_WAIT_SECONDS:
         raise InvalidInput(f"'wait' must be from 0 to {MAX_TAKE_WAIT_SECONDS} seconds, got {wait}.", field="wait")
     return wait

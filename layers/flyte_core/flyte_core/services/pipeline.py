@@ -64,9 +64,16 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
         outcome.trace.append(trace_of(run, planned.outcomes))
         outcome.fired_steps += len(planned.actions)
         for failure in planned.failures:
-            logger.warning("step skipped: template failed", extra={"stepId": failure.step_id, "field": failure.field,
-                                                                     "error": failure.message, "flow": failure.flow_name,
-                                                                     "correlationId": failure.correlation_id})
+            logger.warning(
+                "step skipped: template failed",
+                extra={
+                    "stepId": failure.step_id,
+                    "field": failure.field,
+                    "error": failure.message,
+                    "flow": failure.flow_name,
+                    "correlationId": failure.correlation_id,
+                },
+            )
             adapters.actions_table.record_step_failure(failure)
             outcome.failed_steps.append(failure.step_id)
         for action in planned.actions:
@@ -91,8 +98,11 @@ def _executions_for(adapters: Adapters, event: Event) -> list[Execution]:
         completed = adapters.actions_table.get(event.action_id)
         flow = adapters.flows_table.version(completed.flow_uuid) if completed else None
         if completed and flow:
-            states = {a.step_id: a.state for a in adapters.actions_table.in_execution(completed.correlation_id)
-                      if not _created_by(a, event)}
+            states = {
+                a.step_id: a.state
+                for a in adapters.actions_table.in_execution(completed.correlation_id)
+                if not _created_by(a, event)
+            }
             states[completed.step_id] = completed.state  # the index may lag; the table read may not
             runs.append(Execution(completed.correlation_id, completed.flow_uuid, flow, completed.context, states))
     for flow_name, uuid in adapters.flows_table.triggered_by(event.pack_name, event.name):
@@ -133,15 +143,19 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
             adapters.action_queues.send(pack.queue_url, action_id, command)
             sent += 1
     if not sent:
-        logger.info("action waits for a matching pack", extra={"actionId": action_id, "packName": pack_name,
-                                                                "packLabels": pack_labels})
+        logger.info(
+            "action waits for a matching pack", extra={"actionId": action_id, "packName": pack_name, "packLabels": pack_labels}
+        )
     return sent
 
 
 def enqueue_waiting(adapters: Adapters, pack: Pack) -> int:
     """When a pack registers, offer it every unfinished action it may take."""
-    waiting = [(a.id, a.name) for a in adapters.actions_table.waiting_for(pack.name)
-               if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)]
+    waiting = [
+        (a.id, a.name)
+        for a in adapters.actions_table.waiting_for(pack.name)
+        if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)
+    ]
     if waiting:
         adapters.action_queues.send_many(pack.queue_url, waiting)
         logger.info("offered waiting actions to a new pack", extra={"packId": pack.id, "count": len(waiting)})
@@ -210,8 +224,10 @@ def _taken(action: Action, pack: Pack) -> Action:
 def expire(adapters: Adapters, action: Action, pack_id: str) -> None:
     """End an action whose every lease ran out: FATAL, with a result event that continues the flow."""
     lease, attempts = adapters.settings.action_lease_seconds, adapters.settings.action_max_attempts
-    reason = (f"No result after {action.attempts} attempt(s) of {lease} s each "
-              f"(FLYTE_ACTION_MAX_ATTEMPTS={attempts}, FLYTE_ACTION_LEASE_SECONDS={lease}).")
+    reason = (
+        f"No result after {action.attempts} attempt(s) of {lease} s each "
+        f"(FLYTE_ACTION_MAX_ATTEMPTS={attempts}, FLYTE_ACTION_LEASE_SECONDS={lease})."
+    )
     result = new_event(FATAL, pack_id, action.pack_name, action.pack_labels, reason, action_id=action.id)
     try:
         adapters.actions_table.finish(action, result)
@@ -231,8 +247,10 @@ def complete(adapters: Adapters, pack: Pack, action_id: str, name: str, payload:
     """
     action = found(adapters.actions_table.get(action_id), f"No action {action_id!r}.")
     if action.pack_name != pack.name or not labels_include(pack.labels, action.pack_labels):
-        raise NotAllowed(f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
-                         f"pack {pack.id!r} may not complete it.")
+        raise NotAllowed(
+            f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
+            f"pack {pack.id!r} may not complete it."
+        )
     result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id)
     try:
         if action.state != "PENDING":
@@ -241,8 +259,10 @@ def complete(adapters: Adapters, pack: Pack, action_id: str, name: str, payload:
     except StateConflict:
         current = adapters.actions_table.get(action_id)  # the state that stopped it, read once more to say which
         state = current.state if current else None
-        raise StateConflict(f"Action {action_id} is {state or 'gone'}, not PENDING: only a taken action takes a "
-                            "result, and only once.", state=state) from None
+        raise StateConflict(
+            f"Action {action_id} is {state or 'gone'}, not PENDING: only a taken action takes a result, and only once.",
+            state=state,
+        ) from None
     if action.claim_queue_url and action.claim_receipt:
         adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)
     logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})

@@ -12,6 +12,7 @@ Public API (everything else in this package is internal)::
 ``check`` load the engine (jinja2, re2) on first access, so a handler that never renders a template
 does not pay for them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -13,6 +13,7 @@ One deliberate difference: gronx checked validity by evaluating against the curr
 stopped at the first field that did not match, so some malformed fields passed or failed
 depending on the clock. Here an expression is validated completely, the same way every time.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -34,9 +35,27 @@ MACROS = {
     "@30minutes": "0,30 * * * *",
 }
 
-_NAMES = {"SUN": "0", "MON": "1", "TUE": "2", "WED": "3", "THU": "4", "FRI": "5", "SAT": "6",
-          "JAN": "1", "FEB": "2", "MAR": "3", "APR": "4", "MAY": "5", "JUN": "6", "JUL": "7",
-          "AUG": "8", "SEP": "9", "OCT": "10", "NOV": "11", "DEC": "12"}
+_NAMES = {
+    "SUN": "0",
+    "MON": "1",
+    "TUE": "2",
+    "WED": "3",
+    "THU": "4",
+    "FRI": "5",
+    "SAT": "6",
+    "JAN": "1",
+    "FEB": "2",
+    "MAR": "3",
+    "APR": "4",
+    "MAY": "5",
+    "JUN": "6",
+    "JUL": "7",
+    "AUG": "8",
+    "SEP": "9",
+    "OCT": "10",
+    "NOV": "11",
+    "DEC": "12",
+}
 _NAMES_RE = re.compile("|".join(_NAMES))
 
 _STEP = re.compile(r"(\*|\d+|\d+-\d+)/(\d+)\Z")

@@ -4,6 +4,7 @@
 a budget reset and the Jinja2 render itself. Strings without ``{`` cannot contain a tag and are
 returned as they are.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -57,8 +58,7 @@ def _wrap_function(name: str, function: Callable[..., Any]) -> Callable[..., Any
 
     def run(*args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != expected:
-            raise TemplateError(f"{name} takes {expected} argument{'s' if expected != 1 else ''}, "
-                                f"got {len(args) + len(kwargs)}")
+            raise TemplateError(f"{name} takes {expected} argument{'s' if expected != 1 else ''}, got {len(args) + len(kwargs)}")
         result = function(*args)
         _charge_result(result)
         return result
@@ -101,8 +101,7 @@ class Compiled:
 @lru_cache(maxsize=CACHE_SIZE)
 def _compile(source: str) -> Compiled | TemplateError:
     if len(source) > limits.MAX_SOURCE_CHARS:
-        return TemplateError(f"template too large ({len(source)} characters, "
-                             f"limit {limits.MAX_SOURCE_CHARS})")
+        return TemplateError(f"template too large ({len(source)} characters, limit {limits.MAX_SOURCE_CHARS})")
     source_map = SourceMap(source)
     try:
         translation = translate(source, FILTER_NAMES, TEST_NAMES)
@@ -168,8 +167,7 @@ def _run(entry: Compiled, variables: Mapping[str, Any]) -> str:
     return "".join(entry.render_func(context))
 
 
-def render(source: str, variables: Mapping[str, Any],
-           datastore: Callable[[str], tuple[str, bytes]] | None = None) -> str:
+def render(source: str, variables: Mapping[str, Any], datastore: Callable[[str], tuple[str, bytes]] | None = None) -> str:
     """Render ``source`` with ``variables`` (``Event``, ``Context``); raises TemplateError."""
     if "{" not in source:
         return source
@@ -221,6 +219,4 @@ def check(source: str) -> None:
             try:
                 cron.parse(expression)
             except cron.CronError as exc:
-                raise error_at(entry.source_map, f"invalid cron expression {expression!r}: {exc}",
-                               offset) from None
-
+                raise error_at(entry.source_map, f"invalid cron expression {expression!r}: {exc}", offset) from None

@@ -1,4 +1,5 @@
 """The one exception type of the template engine (cheap to import: no jinja2, no re2)."""
+
 from __future__ import annotations
 
 

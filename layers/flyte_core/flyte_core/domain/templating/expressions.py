@@ -16,6 +16,7 @@ Grammar (low to high precedence), as pongo2 has it::
 So ``a and b or c`` means ``a and (b or c)`` and ``!a == b`` means ``(!a) == b``, as in pongo2.
 The emitted Jinja2 is parenthesized so Jinja2's own precedence never applies.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -34,9 +35,9 @@ JINJA_OWN_NAMES = frozenset(("self", "varargs", "kwargs", "caller"))
 def jinja_name(name: str) -> str:
     return f"{RESERVED_PREFIX}name_{name}" if name in JINJA_OWN_NAMES else name
 
+
 _KEYWORDS = frozenset(("and", "or", "not", "in", "is", "if", "else"))
-_CONSTANTS = {"true": "True", "false": "False", "True": "True", "False": "False",
-              "none": "None", "None": "None"}
+_CONSTANTS = {"true": "True", "false": "False", "True": "True", "False": "False", "none": "None", "None": "None"}
 _COMPARISONS = {"==": "==", "!=": "!=", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
 
 MAX_NESTING = 48
@@ -45,8 +46,14 @@ OnLiteral = Callable[[str, object, int], None]
 
 
 class ExpressionParser:
-    def __init__(self, tokens: Sequence[Token], end: int, filters: frozenset[str],
-                 tests: frozenset[str], on_literal: OnLiteral | None = None) -> None:
+    def __init__(
+        self,
+        tokens: Sequence[Token],
+        end: int,
+        filters: frozenset[str],
+        tests: frozenset[str],
+        on_literal: OnLiteral | None = None,
+    ) -> None:
         self.tokens = tokens
         self.i = 0
         self.eof = Token("eof", "", end)
@@ -132,8 +139,7 @@ class ExpressionParser:
     def logic(self) -> str:
         left = self.relational()
         tok = self.peek()
-        if (tok.kind == "op" and tok.value in ("&&", "||")) or (
-                tok.kind == "name" and tok.value in ("and", "or")):
+        if (tok.kind == "op" and tok.value in ("&&", "||")) or (tok.kind == "name" and tok.value in ("and", "or")):
             self.i += 1
             op = "and" if tok.value in ("&&", "and") else "or"
             right = self.nested(self.logic)
@@ -174,8 +180,7 @@ class ExpressionParser:
         if self.at_op("+", "-"):
             sign = self.next().value
         negations = 0
-        while self.at_op("!") or (self.at_name("not") and not (
-                self.peek(1).kind == "name" and self.peek(1).value == "in")):
+        while self.at_op("!") or (self.at_name("not") and not (self.peek(1).kind == "name" and self.peek(1).value == "in")):
             self.next()
             negations += 1
         value = self.term()

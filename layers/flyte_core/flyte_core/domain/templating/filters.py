@@ -4,6 +4,7 @@ Flyte's own filters (api-contract §10.5) and pongo2's built-ins (api-contract �
 Inputs arrive with nil normalized to None; the engine wraps each function to do that, to bound
 the size of what it returns and to keep it out of compile-time constant folding.
 """
+
 from __future__ import annotations
 
 import random as _random
@@ -29,6 +30,7 @@ def _width(argument: Any) -> int:
 
 
 # -- Flyte filters (api-contract §10.5) ---------------------------------------------------------
+
 
 def f_key(value: Any, argument: Any = None) -> Any:
     """Map lookup with the argument converted to a string; nil in, nil out."""
@@ -108,6 +110,7 @@ def f_safecopypaste(value: Any, argument: Any = None) -> str:
 
 # -- pongo2 built-ins (api-contract §10.7) ------------------------------------------------------
 
+
 def f_add(value: Any, argument: Any = None) -> Any:
     if is_number(value) and is_number(argument):
         if isinstance(value, float) or isinstance(argument, float):
@@ -168,8 +171,9 @@ def f_divisibleby(value: Any, argument: Any = None) -> bool:
 
 
 def f_escape(value: Any, argument: Any = None) -> str:
-    return (to_str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    return (
+        to_str(value).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;").replace('"', "&quot;").replace("'", "&#39;")
+    )
 
 
 def f_escapejs(value: Any, argument: Any = None) -> str:
@@ -298,9 +302,20 @@ def f_make_list(value: Any, argument: Any = None) -> list[str]:
     return list(to_str(value))
 
 
-_PHONE = {c: d for letters, d in (("abc", "2"), ("def", "3"), ("ghi", "4"), ("jkl", "5"),
-                                  ("mno", "6"), ("pqrs", "7"), ("tuv", "8"), ("wxyz", "9"))
-          for c in letters + letters.upper()}
+_PHONE = {
+    c: d
+    for letters, d in (
+        ("abc", "2"),
+        ("def", "3"),
+        ("ghi", "4"),
+        ("jkl", "5"),
+        ("mno", "6"),
+        ("pqrs", "7"),
+        ("tuv", "8"),
+        ("wxyz", "9"),
+    )
+    for c in letters + letters.upper()
+}
 
 
 def f_phone2numeric(value: Any, argument: Any = None) -> str:
@@ -353,8 +368,7 @@ def f_safe(value: Any, argument: Any = None) -> Any:
 def f_slice(value: Any, argument: Any = None) -> Any:
     bounds = to_str(argument).split(":")
     if len(bounds) != 2:
-        raise TemplateError("Slice string must have the format 'from:to' "
-                            "[from/to can be omitted, but the ':' is required]")
+        raise TemplateError("Slice string must have the format 'from:to' [from/to can be omitted, but the ':' is required]")
     if not can_slice(value):
         return value
     size = len(value)
@@ -392,8 +406,7 @@ def _go_title(text: str) -> str:
     out: list[str] = []
     previous = " "
     for c in text:
-        separator = not (previous.isalnum() or previous == "_") if previous.isascii() else (
-            previous.isspace())
+        separator = not (previous.isalnum() or previous == "_") if previous.isascii() else (previous.isspace())
         out.append(c.upper() if separator else c)
         previous = c
     return "".join(out)
@@ -410,8 +423,8 @@ def f_truncatechars(value: Any, argument: Any = None) -> str:
     size = to_int(argument)
     if size < len(text):
         if size >= 3:
-            return text[:size - 3] + "..."
-        return text[:max(size, 0)]
+            return text[: size - 3] + "..."
+        return text[: max(size, 0)]
     return text
 
 
@@ -449,7 +462,7 @@ def _urlize(text: str, autoescape: bool, trunc: int) -> str:
             url = "http://" + url
         title = raw
         if trunc > 3 and len(title) > trunc:
-            title = title[:trunc - 3] + "..."
+            title = title[: trunc - 3] + "..."
         if autoescape:
             title = f_escape(title)
         return f'{prefix}<a href="{url}" rel="nofollow">{title}</a>{suffix}'
@@ -458,7 +471,7 @@ def _urlize(text: str, autoescape: bool, trunc: int) -> str:
         address = match.group(0)
         title = address
         if trunc > 3 and len(title) > trunc:
-            title = title[:trunc - 3] + "..."
+            title = title[: trunc - 3] + "..."
         return f'<a href="mailto:{address}">{title}</a>'
 
     text = compile_go(_URLIZE_URL).sub(link, text)
@@ -483,7 +496,7 @@ def f_wordwrap(value: Any, argument: Any = None) -> Any:
     per_line = to_int(argument)
     if per_line <= 0:
         return value
-    return "\n".join(" ".join(words[i:i + per_line]) for i in range(0, len(words), per_line))
+    return "\n".join(" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line))
 
 
 def f_yesno(value: Any, argument: Any = None) -> str:
@@ -495,7 +508,7 @@ def f_yesno(value: Any, argument: Any = None) -> str:
             raise TemplateError(f"you cannot pass more than 3 options to the 'yesno'-filter (got: '{text}')")
         if len(custom) < 2:
             raise TemplateError(f"you must either pass no or at least 2 arguments to the 'yesno'-filter (got: '{text}')")
-        choices[:len(custom)] = custom
+        choices[: len(custom)] = custom
     if value is None:
         return choices[2]
     return choices[0] if value else choices[1]

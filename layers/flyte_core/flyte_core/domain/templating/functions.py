@@ -3,6 +3,7 @@
 Arguments are type-checked like pongo2 checks Go signatures: integer parameters need integers,
 string parameters need strings (nil is not a string). Integral floats count as integers.
 """
+
 from __future__ import annotations
 
 import base64

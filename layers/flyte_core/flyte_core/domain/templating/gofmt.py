@@ -5,6 +5,7 @@ width and precision. A wrong type prints Go's ``%!d(string=abc)`` form. One deli
 difference: numbers are accepted by both integer and float verbs (``%d`` of ``5.0`` is ``5``,
 ``%.2f`` of ``5`` is ``5.00``), because JSON numbers are no longer forced to floats.
 """
+
 from __future__ import annotations
 
 import math
@@ -131,7 +132,7 @@ def _pad(text: str, flags: str, width: int | None, numeric: bool) -> str:
         return text.ljust(width)
     if "0" in flags and numeric:
         sign = text[0] if text[:1] in "+- " else ""
-        body = text[len(sign):]
+        body = text[len(sign) :]
         return sign + body.rjust(width - len(sign), "0")
     return text.rjust(width)
 
@@ -235,7 +236,7 @@ def sprintf(fmt: str, value: Any) -> str:
     pos = 0
     used = False
     for m in _VERB.finditer(fmt):
-        out.append(fmt[pos:m.start()])
+        out.append(fmt[pos : m.start()])
         pos = m.end()
         flags, width_text, precision_text, verb = m.groups()
         if verb == "%" and not flags and width_text is None and precision_text is None:

@@ -3,29 +3,79 @@
 Pure Python port of the chunk recognition of Go's ``time/format.go``; Python datetimes carry
 microseconds, so fractional digits beyond the sixth are zeros.
 """
+
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-_LONG_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-                "September", "October", "November", "December")
+_LONG_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _LONG_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # chunk kinds
-(LONG_MONTH, MONTH, NUM_MONTH, ZERO_MONTH, LONG_WEEKDAY, WEEKDAY, DAY, UNDER_DAY, ZERO_DAY,
- UNDER_YEARDAY, ZERO_YEARDAY, HOUR, HOUR12, ZERO_HOUR12, MINUTE, ZERO_MINUTE, SECOND,
- ZERO_SECOND, LONG_YEAR, YEAR, PM_UPPER, PM_LOWER, TZ, ISO_TZ, ISO_SECONDS_TZ, ISO_SHORT_TZ,
- ISO_COLON_TZ, ISO_COLON_SECONDS_TZ, NUM_TZ, NUM_SECONDS_TZ, NUM_SHORT_TZ, NUM_COLON_TZ,
- NUM_COLON_SECONDS_TZ, FRAC0, FRAC9) = range(35)
+(
+    LONG_MONTH,
+    MONTH,
+    NUM_MONTH,
+    ZERO_MONTH,
+    LONG_WEEKDAY,
+    WEEKDAY,
+    DAY,
+    UNDER_DAY,
+    ZERO_DAY,
+    UNDER_YEARDAY,
+    ZERO_YEARDAY,
+    HOUR,
+    HOUR12,
+    ZERO_HOUR12,
+    MINUTE,
+    ZERO_MINUTE,
+    SECOND,
+    ZERO_SECOND,
+    LONG_YEAR,
+    YEAR,
+    PM_UPPER,
+    PM_LOWER,
+    TZ,
+    ISO_TZ,
+    ISO_SECONDS_TZ,
+    ISO_SHORT_TZ,
+    ISO_COLON_TZ,
+    ISO_COLON_SECONDS_TZ,
+    NUM_TZ,
+    NUM_SECONDS_TZ,
+    NUM_SHORT_TZ,
+    NUM_COLON_TZ,
+    NUM_COLON_SECONDS_TZ,
+    FRAC0,
+    FRAC9,
+) = range(35)
 
-_ZERO_X = {"1": ZERO_MONTH, "2": ZERO_DAY, "3": ZERO_HOUR12, "4": ZERO_MINUTE, "5": ZERO_SECOND,
-           "6": YEAR}
+_ZERO_X = {"1": ZERO_MONTH, "2": ZERO_DAY, "3": ZERO_HOUR12, "4": ZERO_MINUTE, "5": ZERO_SECOND, "6": YEAR}
 _TZ_PREFIXED = (
-    ("-07:00:00", NUM_COLON_SECONDS_TZ), ("-070000", NUM_SECONDS_TZ), ("-07:00", NUM_COLON_TZ),
-    ("-0700", NUM_TZ), ("-07", NUM_SHORT_TZ),
-    ("Z07:00:00", ISO_COLON_SECONDS_TZ), ("Z070000", ISO_SECONDS_TZ), ("Z07:00", ISO_COLON_TZ),
-    ("Z0700", ISO_TZ), ("Z07", ISO_SHORT_TZ),
+    ("-07:00:00", NUM_COLON_SECONDS_TZ),
+    ("-070000", NUM_SECONDS_TZ),
+    ("-07:00", NUM_COLON_TZ),
+    ("-0700", NUM_TZ),
+    ("-07", NUM_SHORT_TZ),
+    ("Z07:00:00", ISO_COLON_SECONDS_TZ),
+    ("Z070000", ISO_SECONDS_TZ),
+    ("Z07:00", ISO_COLON_TZ),
+    ("Z0700", ISO_TZ),
+    ("Z07", ISO_SHORT_TZ),
 )
 
 
@@ -201,9 +251,7 @@ def go_time_string(dt: datetime) -> str:
     return format_go(dt, "2006-01-02 15:04:05.999999999 -0700 MST")
 
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})\Z"
-)
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})\Z")
 
 
 def parse_rfc3339(text: str) -> datetime | None:

@@ -6,6 +6,7 @@ newline inside a string, and pongo2's symbols (``&&``, ``||``, ``!``, ``<>``, ``
 Jinja2's ``[ ] { } ~ ** //``. Anything else inside a tag (a backtick, ``$``, ``;``) is an error.
 Positions are offsets into the original source; :class:`SourceMap` turns them into line/column.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -109,8 +110,11 @@ def _lex_string(source: str, pos: int) -> tuple[str, int]:
                 i += 2
                 continue
             shown = nxt if nxt and nxt not in "\r\n" else "(end)"
-            raise SourceError(f"unknown escape sequence \\{shown} in a string: only \\\\ and \\\" "
-                           f"are allowed (write \\\\{shown} for a backslash followed by {shown!r})", i)
+            raise SourceError(
+                f'unknown escape sequence \\{shown} in a string: only \\\\ and \\" '
+                f"are allowed (write \\\\{shown} for a backslash followed by {shown!r})",
+                i,
+            )
         out.append(c)
         i += 1
 
@@ -159,7 +163,7 @@ def lex_tag(source: str, start: int, kind: str) -> Tag:
             tokens.append(Token("str", value, pos))
             pos = end
         else:
-            two = source[pos:pos + 2]
+            two = source[pos : pos + 2]
             if two in _SYMBOLS2:
                 tokens.append(Token("op", two, pos))
                 pos += 2
@@ -211,8 +215,7 @@ def scan(source: str) -> list[Text | Tag | Comment | Raw]:
             if closing is None:
                 raise SourceError(f"{name!r} tag not closed: expected {{% end{name} %}}", start)
             close_tag = lex_tag(source, closing.start(), "block")
-            segments.append(Raw("comment" if name == "comment" else "raw", tag,
-                                tag.end, closing.start(), close_tag))
+            segments.append(Raw("comment" if name == "comment" else "raw", tag, tag.end, closing.start(), close_tag))
             pos = text_start = close_tag.end
             continue
         segments.append(tag)

@@ -4,6 +4,7 @@ Every top-level ``render`` gets a budget shared by everything it does, including
 ``template()`` calls: characters emitted, loop iterations (and macro calls), characters produced by
 filters and functions, and nesting depth. Exceeding any of them is a template error.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,12 +13,12 @@ from typing import Any
 
 from .errors import TemplateError
 
-MAX_SOURCE_CHARS = 100_000        # one template's source
-MAX_OUTPUT_CHARS = 1_000_000      # everything one render emits (literal text and values)
-MAX_VALUE_CHARS = 1_000_000       # one string (or list/map size) built by a filter or function
-MAX_WORK_CHARS = 20_000_000       # sum of all values built by filters/functions in one render
-MAX_ITERATIONS = 100_000          # loop iterations plus macro calls in one render
-MAX_TEMPLATE_DEPTH = 8            # nested template() calls
+MAX_SOURCE_CHARS = 100_000  # one template's source
+MAX_OUTPUT_CHARS = 1_000_000  # everything one render emits (literal text and values)
+MAX_VALUE_CHARS = 1_000_000  # one string (or list/map size) built by a filter or function
+MAX_WORK_CHARS = 20_000_000  # sum of all values built by filters/functions in one render
+MAX_ITERATIONS = 100_000  # loop iterations plus macro calls in one render
+MAX_TEMPLATE_DEPTH = 8  # nested template() calls
 
 
 class RenderState:

@@ -1,4 +1,5 @@
 """Go's ``strconv.ParseBool``: how a rendered criteria string becomes a decision (api-contract §5.4 step 3)."""
+
 from __future__ import annotations
 
 _TRUE = frozenset(("1", "t", "T", "TRUE", "true", "True"))

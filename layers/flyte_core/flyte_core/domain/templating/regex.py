@@ -3,6 +3,7 @@
 Go's ``regexp`` is RE2 syntax with leftmost-first (Perl-like) matching on UTF-8, which is RE2's
 default; backreferences and lookarounds are rejected, as in Go.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

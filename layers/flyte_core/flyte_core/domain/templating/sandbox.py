@@ -8,6 +8,7 @@
   routed through the environment by a small code generator subclass.
 * Every piece of output, literal text included, is charged to the render's output budget.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -31,17 +32,46 @@ if _version(jinja2.__version__) < (3, 1, 6):  # sandbox escapes fixed up to 3.1.
     raise ImportError(f"flyte_core.templating needs jinja2 >= 3.1.6, found {jinja2.__version__}")
 
 _DICT_METHODS = frozenset(("items", "keys", "values", "get"))
-_LOOP_ATTRIBUTES = frozenset(("index", "index0", "revindex", "revindex0", "first", "last",
-                              "length", "depth", "depth0", "previtem", "nextitem", "cycle",
-                              "changed"))
-_COMPARE_OPS = {"eq": "eq", "ne": "ne", "lt": "lt", "gt": "gt", "lteq": "lteq", "gteq": "gteq",
-                "in": "in", "notin": "notin"}
+_LOOP_ATTRIBUTES = frozenset(
+    (
+        "index",
+        "index0",
+        "revindex",
+        "revindex0",
+        "first",
+        "last",
+        "length",
+        "depth",
+        "depth0",
+        "previtem",
+        "nextitem",
+        "cycle",
+        "changed",
+    )
+)
+_COMPARE_OPS = {"eq": "eq", "ne": "ne", "lt": "lt", "gt": "gt", "lteq": "lteq", "gteq": "gteq", "in": "in", "notin": "notin"}
 _MISSING = object()
 
 
-_INTERNALS = frozenset(("mro", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code",
-                        "f_globals", "f_locals", "f_builtins", "func_globals", "func_code",
-                        "im_func", "im_self", "tb_frame"))
+_INTERNALS = frozenset(
+    (
+        "mro",
+        "gi_frame",
+        "gi_code",
+        "cr_frame",
+        "cr_code",
+        "ag_frame",
+        "ag_code",
+        "f_globals",
+        "f_locals",
+        "f_builtins",
+        "func_globals",
+        "func_code",
+        "im_func",
+        "im_self",
+        "tb_frame",
+    )
+)
 
 
 def _unsafe_name(name: str) -> bool:
@@ -119,8 +149,7 @@ class ForLoop:
         return self.Counter0 == self.length - 1
 
 
-_FORLOOP_ATTRIBUTES = frozenset(("Counter", "Counter0", "Revcounter", "Revcounter0", "First", "Last",
-                                 "Parentloop"))
+_FORLOOP_ATTRIBUTES = frozenset(("Counter", "Counter0", "Revcounter", "Revcounter0", "First", "Last", "Parentloop"))
 
 
 class FlyteCodeGenerator(CodeGenerator):

@@ -1,6 +1,7 @@
 """Runtime helpers behind the translated pongo2 tags (``for``, ``firstof``, ``cycle``, ``now``,
 ``widthratio``, ``lorem``, macro calls). Their names start with ``_fl_``, which templates may not use.
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,77 @@ from .sandbox import ForLoop
 from .values import nil_to_none, to_float, to_int, to_str
 
 _FAKE_NOW = datetime(2014, 10, 19, 12, 30, 0, tzinfo=UTC)
-_LOREM_WORDS = ["lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipisicing", "elit", "sed", "do", "eiusmod", "tempor", "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua", "ut", "enim", "ad", "minim", "veniam", "quis", "nostrud", "exercitation", "ullamco", "laboris", "nisi", "ut", "aliquip", "ex", "ea", "commodo", "consequat", "duis", "aute", "irure", "dolor", "in", "reprehenderit", "in", "voluptate", "velit", "esse", "cillum", "dolore", "eu", "fugiat", "nulla", "pariatur", "excepteur", "sint", "occaecat", "cupidatat", "non", "proident", "sunt", "in", "culpa", "qui", "officia", "deserunt", "mollit", "anim", "id", "est", "laborum"]
+_LOREM_WORDS = [
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+    "consectetur",
+    "adipisicing",
+    "elit",
+    "sed",
+    "do",
+    "eiusmod",
+    "tempor",
+    "incididunt",
+    "ut",
+    "labore",
+    "et",
+    "dolore",
+    "magna",
+    "aliqua",
+    "ut",
+    "enim",
+    "ad",
+    "minim",
+    "veniam",
+    "quis",
+    "nostrud",
+    "exercitation",
+    "ullamco",
+    "laboris",
+    "nisi",
+    "ut",
+    "aliquip",
+    "ex",
+    "ea",
+    "commodo",
+    "consequat",
+    "duis",
+    "aute",
+    "irure",
+    "dolor",
+    "in",
+    "reprehenderit",
+    "in",
+    "voluptate",
+    "velit",
+    "esse",
+    "cillum",
+    "dolore",
+    "eu",
+    "fugiat",
+    "nulla",
+    "pariatur",
+    "excepteur",
+    "sint",
+    "occaecat",
+    "cupidatat",
+    "non",
+    "proident",
+    "sunt",
+    "in",
+    "culpa",
+    "qui",
+    "officia",
+    "deserunt",
+    "mollit",
+    "anim",
+    "id",
+    "est",
+    "laborum",
+]
 _LOREM_PARAGRAPH = " ".join(_LOREM_WORDS).capitalize() + "."
 _MAX_LOREM = 1000
 
@@ -40,8 +111,7 @@ def fl_iter(value: Any, targets: int, reverse: bool, sort: bool, parent: Any) ->
             keys = _sorted(keys)
         items = [(k, value[k]) for k in keys] if targets == 2 else keys
         sort = False
-    elif isinstance(value, (list, tuple, str, range)) or type(value).__name__ in (
-            "dict_items", "dict_keys", "dict_values"):
+    elif isinstance(value, (list, tuple, str, range)) or type(value).__name__ in ("dict_items", "dict_keys", "dict_values"):
         limits.check_size(len(value), "loop")
         items = list(value)
     else:
@@ -96,8 +166,9 @@ def fl_lorem(count: Any, method: str, randomize: bool) -> str:
     if number > _MAX_LOREM:
         raise TemplateError(f"lorem: count above {_MAX_LOREM}")
     if method == "w":
-        words = [(_LOREM_WORDS[i % len(_LOREM_WORDS)] if not randomize else random.choice(_LOREM_WORDS))
-                 for i in range(max(number, 0))]
+        words = [
+            (_LOREM_WORDS[i % len(_LOREM_WORDS)] if not randomize else random.choice(_LOREM_WORDS)) for i in range(max(number, 0))
+        ]
         return " ".join(words)
     paragraphs = [_LOREM_PARAGRAPH] * max(number, 0)
     if method == "p":

@@ -20,6 +20,7 @@ pongo2 tags and their Jinja2 form:
 ``{% macro %}``                          ``{% macro %}`` + a call counter (bounded work)
 =====================================  ==================================================
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -40,13 +41,29 @@ UNSUPPORTED_TAGS = {
     "break": "not available",
     "continue": "not available",
 }
-_TEMPLATETAGS = {"openblock": "{%", "closeblock": "%}", "openvariable": "{{",
-                 "closevariable": "}}", "openbrace": "{", "closebrace": "}",
-                 "opencomment": "{#", "closecomment": "#}"}
-_BLOCK_ENDS = {"if": "endif", "for": "endfor", "with": "endwith", "filter": "endfilter",
-               "spaceless": "endspaceless", "ifchanged": "endifchanged", "ifequal": "endifequal",
-               "ifnotequal": "endifnotequal", "macro": "endmacro", "autoescape": "endautoescape",
-               "set": "endset"}
+_TEMPLATETAGS = {
+    "openblock": "{%",
+    "closeblock": "%}",
+    "openvariable": "{{",
+    "closevariable": "}}",
+    "openbrace": "{",
+    "closebrace": "}",
+    "opencomment": "{#",
+    "closecomment": "#}",
+}
+_BLOCK_ENDS = {
+    "if": "endif",
+    "for": "endfor",
+    "with": "endwith",
+    "filter": "endfilter",
+    "spaceless": "endspaceless",
+    "ifchanged": "endifchanged",
+    "ifequal": "endifequal",
+    "ifnotequal": "endifnotequal",
+    "macro": "endmacro",
+    "autoescape": "endautoescape",
+    "set": "endset",
+}
 _ENDS = {end: start for start, end in _BLOCK_ENDS.items()}
 
 
@@ -95,8 +112,9 @@ class Translator:
                 self.raw(segment)
         if self.stack:
             still_open = self.stack[-1]
-            raise SourceError(f"{{% {still_open.name} %}} is not closed: expected "
-                              f"{{% {_BLOCK_ENDS[still_open.name]} %}}", still_open.tag.start)
+            raise SourceError(
+                f"{{% {still_open.name} %}} is not closed: expected {{% {_BLOCK_ENDS[still_open.name]} %}}", still_open.tag.start
+            )
         self.result.source = "".join(self.out)
         return self.result
 
@@ -115,7 +133,7 @@ class Translator:
 
     # -- emission helpers ------------------------------------------------------------------------
     def text(self, segment: Text, segments: list, index: int) -> None:
-        chunk = self.source[segment.start:segment.end]
+        chunk = self.source[segment.start : segment.end]
         if "\r" not in chunk:
             self.out.append(chunk)
             return
@@ -128,10 +146,10 @@ class Translator:
             lead = len(chunk) - len(chunk.lstrip())
         if _trims_left(following):
             trail = len(chunk) - len(chunk.rstrip())
-        middle = chunk[lead:len(chunk) - trail]
+        middle = chunk[lead : len(chunk) - trail]
         self.out.append(chunk[:lead])
         self.out.append(middle.replace("\r", "{{ '\\r' }}"))
-        self.out.append(chunk[len(chunk) - trail:])
+        self.out.append(chunk[len(chunk) - trail :])
 
     @staticmethod
     def _open(tag: Tag, var: bool = False) -> str:
@@ -160,12 +178,11 @@ class Translator:
         self.out.append("".join(texts))
 
     def raw(self, segment: Raw) -> None:
-        content = self.source[segment.content_start:segment.content_end]
+        content = self.source[segment.content_start : segment.content_end]
         if segment.kind == "comment":
             if segment.open_tag.trim_left:
                 self.out.append("{{- '' }}")
-            self.out.append("{#" + "\n" * (segment.open_tag.newlines + content.count("\n")
-                                           + segment.close_tag.newlines) + "#}")
+            self.out.append("{#" + "\n" * (segment.open_tag.newlines + content.count("\n") + segment.close_tag.newlines) + "#}")
             if segment.close_tag.trim_right:
                 self.out.append("{{ '' -}}")
             return
@@ -222,8 +239,10 @@ class Translator:
             raise SourceError(f"unexpected {{% {name} %}}: no {{% {opener} %}} is open", tag.start)
         top = self.stack[-1]
         if top.name != opener:
-            raise SourceError(f"unexpected {{% {name} %}}: {{% {top.name} %}} is still open "
-                              f"(expected {{% {_BLOCK_ENDS[top.name]} %}})", tag.start)
+            raise SourceError(
+                f"unexpected {{% {name} %}}: {{% {top.name} %}} is still open (expected {{% {_BLOCK_ENDS[top.name]} %}})",
+                tag.start,
+            )
         self.stack.pop()
         if opener == "for":
             self.for_depth -= 1
@@ -231,11 +250,11 @@ class Translator:
             if top.else_seen:
                 self.emit_block(tag, "endif")
             else:
-                self.emit_parts(tag, [("block", "endset"), ("block", f"if loop.changed({top.var})"),
-                                      ("var", top.var), ("block", "endif")])
+                self.emit_parts(
+                    tag, [("block", "endset"), ("block", f"if loop.changed({top.var})"), ("var", top.var), ("block", "endif")]
+                )
             return
-        jinja = {"ifchanged": "endif", "ifequal": "endif", "ifnotequal": "endif",
-                 "spaceless": "endfilter"}.get(opener, name)
+        jinja = {"ifchanged": "endif", "ifequal": "endif", "ifnotequal": "endif", "spaceless": "endfilter"}.get(opener, name)
         self.emit_block(tag, jinja)
 
     def tag_if(self, tag: Tag, p: ExpressionParser) -> None:
@@ -258,8 +277,9 @@ class Translator:
             raise SourceError("{% else %} outside of {% if %}, {% for %} or {% ifchanged %}", tag.start)
         top.else_seen = True
         if top.name == "ifchanged" and top.var is not None:
-            self.emit_parts(tag, [("block", "endset"), ("block", f"if loop.changed({top.var})"),
-                                  ("var", top.var), ("block", "else")])
+            self.emit_parts(
+                tag, [("block", "endset"), ("block", f"if loop.changed({top.var})"), ("var", top.var), ("block", "else")]
+            )
             return
         self.emit_block(tag, "else")
 
@@ -289,8 +309,9 @@ class Translator:
             p.next()
             sort = True
         p.expect_end("{% for %}")
-        self.emit_block(tag, f"for forloop, {names} in _fl_iter({iterable}, {len(targets)}, "
-                             f"{reverse}, {sort}, {self.loop_ref()})")
+        self.emit_block(
+            tag, f"for forloop, {names} in _fl_iter({iterable}, {len(targets)}, {reverse}, {sort}, {self.loop_ref()})"
+        )
         self.push("for", tag)
         self.for_depth += 1
 
@@ -454,8 +475,7 @@ class Translator:
             p.next()
         p.expect_end("{% macro %}")
         self.push("macro", tag)
-        self.emit_parts(tag, [("block", f"macro {name}({', '.join(params)})"),
-                              ("var", "_fl_tick()")])
+        self.emit_parts(tag, [("block", f"macro {name}({', '.join(params)})"), ("var", "_fl_tick()")])
 
     def tag_autoescape(self, tag: Tag, p: ExpressionParser) -> None:
         mode = p.expect_name("'on' or 'off'")

@@ -5,6 +5,7 @@ and jinja2's Undefined (pongo2's nil: a missing key, an out-of-range index, an u
 Deliberate deviations from the original (api-contract §13.9) live here: numbers render naturally
 (``5``, ``2.5``, not ``5.000000``), maps and lists render as JSON, ``5 == 5.0``.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,7 @@ from .errors import TemplateError
 from .golayout import go_time_string
 from .limits import charge_work
 
-_GO_FLOAT = re.compile(
-    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE
-)
+_GO_FLOAT = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\Z", re.IGNORECASE)
 
 
 def is_nil(value: Any) -> bool:
@@ -34,8 +33,7 @@ def nil_to_none(value: Any) -> Any:
 
 
 def is_number(value: Any) -> bool:
-    return (type(value) is int or type(value) is float or
-            (isinstance(value, (int, float)) and not isinstance(value, bool)))
+    return type(value) is int or type(value) is float or (isinstance(value, (int, float)) and not isinstance(value, bool))
 
 
 def format_float(value: float) -> str:
@@ -145,6 +143,7 @@ def can_slice(value: Any) -> bool:
 
 # -- comparisons ---------------------------------------------------------------------------------
 
+
 def equals(left: Any, right: Any) -> bool:
     """``==``: numbers compare numerically; otherwise type and value must match. nil equals nil
     and the empty string (so ``{% if x != '' %}`` treats a missing ``x`` as empty)."""
@@ -174,8 +173,7 @@ def equals(left: Any, right: Any) -> bool:
 def _order_operands(left: Any, right: Any) -> tuple[Any, Any]:
     if isinstance(left, datetime) and isinstance(right, datetime):
         return left, right
-    if (isinstance(left, float) and not isinstance(left, bool)) or (
-            isinstance(right, float) and not isinstance(right, bool)):
+    if (isinstance(left, float) and not isinstance(left, bool)) or (isinstance(right, float) and not isinstance(right, bool)):
         return to_float(nil_to_none(left)), to_float(nil_to_none(right))
     return to_int(nil_to_none(left)), to_int(nil_to_none(right))
 
@@ -223,9 +221,9 @@ def compare(op: str, left: Any, right: Any) -> bool:
 
 # -- arithmetic ----------------------------------------------------------------------------------
 
+
 def _either_float(left: Any, right: Any) -> bool:
-    return ((isinstance(left, float) and not isinstance(left, bool)) or
-            (isinstance(right, float) and not isinstance(right, bool)))
+    return (isinstance(left, float) and not isinstance(left, bool)) or (isinstance(right, float) and not isinstance(right, bool))
 
 
 def _go_div(a: int, b: int) -> int:

@@ -73,16 +73,19 @@ def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
     if bool(settings.oidc_issuer_url) != bool(settings.oidc_client_id):
         raise ConfigurationError("FLYTE_OIDC_ISSUER_URL and FLYTE_OIDC_ISSUER_CLIENT_ID must be set together")
     if not settings.oidc_issuer_url and not settings.token_secret_id:
-        raise ConfigurationError("FLYTE_AUTH_POLICY_PATH is set but no issuer is (FLYTE_OIDC_ISSUER_URL and "
-                                 "FLYTE_OIDC_ISSUER_CLIENT_ID, or FLYTE_TOKEN_SECRET_ARN)")
+        raise ConfigurationError(
+            "FLYTE_AUTH_POLICY_PATH is set but no issuer is (FLYTE_OIDC_ISSUER_URL and "
+            "FLYTE_OIDC_ISSUER_CLIENT_ID, or FLYTE_TOKEN_SECRET_ARN)"
+        )
     return settings
 
 
 class PolicySource:
     """The policy, read once from a file, or from an SSM parameter and re-read every minute."""
 
-    def __init__(self, source: str, read_parameter: Callable[[str], str],
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, source: str, read_parameter: Callable[[str], str], monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self._source, self._read_parameter, self._monotonic = source, read_parameter, monotonic
         self._policy: Policy | None = None
         self._text: str | None = None
@@ -102,7 +105,7 @@ class PolicySource:
         with self._lock:
             if self._policy is None or self._monotonic() - self._read_at >= POLICY_REFRESH_SECONDS:
                 try:
-                    text = self._read_parameter(self._source[len(SSM_PREFIX):])
+                    text = self._read_parameter(self._source[len(SSM_PREFIX) :])
                 except Exception as error:
                     if self._policy is None:
                         raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
@@ -136,29 +139,28 @@ class Guard:
         if isinstance(decision, NoRule):
             raise Refused(401, f"No rule of the auth policy covers {raw_path}.")
         if isinstance(decision, MethodNotAllowed):
-            raise Refused(405, f"The auth policy does not allow {method} on {raw_path}.",
-                          {"Allow": ", ".join(decision.allowed)})
+            raise Refused(405, f"The auth policy does not allow {method} on {raw_path}.", {"Allow": ", ".join(decision.allowed)})
         if not isinstance(decision, Granted) or not decision.rule.needs_token:
             return None
         token = bearer_token(authorization)
         if token is None:
-            raise Refused(401, "This request needs a bearer token in the Authorization header.",
-                          {"WWW-Authenticate": CHALLENGE})
+            raise Refused(401, "This request needs a bearer token in the Authorization header.", {"WWW-Authenticate": CHALLENGE})
         try:
             identity = self._verifier().verify(token)
         except InvalidToken as error:
-            raise Refused(401, f"The bearer token is not valid: {error}.",
-                          {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}) from None
+            raise Refused(
+                401, f"The bearer token is not valid: {error}.", {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}
+            ) from None
         except IssuerUnavailable as error:
-            raise Refused(503, f"The token issuer cannot be reached to verify the token: {error}.",
-                          {"Retry-After": "5"}) from None
+            raise Refused(
+                503, f"The token issuer cannot be reached to verify the token: {error}.", {"Retry-After": "5"}
+            ) from None
         if not claims_satisfied(decision.rule.claims, identity.claims, decision.params):
             raise Refused(401, f"The token's claims do not satisfy the auth policy for {method} {raw_path}.")
         return identity
 
 
-def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str],
-                read_secret: Callable[[str], str]) -> Guard:
+def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str], read_secret: Callable[[str], str]) -> Guard:
     """A guard whose policy and issuers are loaded as late as possible and then kept for the
     execution environment (the JWKS, the secret and the policy are fetched once, not per request)."""
     from .issuer import BuiltInIssuer

@@ -61,8 +61,16 @@ class BuiltInIssuer:
         reserved = {"iss", "aud", "sub", "iat", "nbf", "exp", "jti"} & set(claims)
         if reserved:
             raise ValueError(f"claim {sorted(reserved)[0]!r} is set by the issuer")
-        payload = {**claims, "iss": self.issuer, "aud": AUDIENCE, "sub": subject, "iat": issued, "nbf": issued,
-                   "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex}
+        payload = {
+            **claims,
+            "iss": self.issuer,
+            "aud": AUDIENCE,
+            "sub": subject,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
         import jwt  # minting is the admin command's business, not an API function's
 
         return jwt.encode(payload, self._key, algorithm=ALGORITHM)

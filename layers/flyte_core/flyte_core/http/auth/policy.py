@@ -103,8 +103,7 @@ def _segments(path: str, where: str) -> tuple[Segment, ...]:
         elif text.startswith(":"):
             name = text[1:]
             if not name or ":" in name or "*" in name:
-                raise PolicyError(f"{where}: path {path!r} has the parameter segment {text!r}; "
-                                  "write ':name' as a whole segment.")
+                raise PolicyError(f"{where}: path {path!r} has the parameter segment {text!r}; write ':name' as a whole segment.")
             segments.append(Segment(PARAM, name))
         elif ":" in text or "*" in text:
             raise PolicyError(f"{where}: path {path!r} has {text!r}; ':name' and '*' must be whole segments.")
@@ -120,8 +119,9 @@ def _methods(value: Any, where: str) -> frozenset[str]:
         raise PolicyError(f"{where}: methods must be a list of HTTP methods, e.g. [GET, POST].")
     unknown = [m for m in value if m not in KNOWN_METHODS]
     if unknown:
-        raise PolicyError(f"{where}: method {unknown[0]!r} is not one of {', '.join(KNOWN_METHODS)} "
-                          "(upper case, as the original required).")
+        raise PolicyError(
+            f"{where}: method {unknown[0]!r} is not one of {', '.join(KNOWN_METHODS)} (upper case, as the original required)."
+        )
     return frozenset(value)
 
 
@@ -163,9 +163,15 @@ def parse_policy(text: str | bytes, source: str = "policy") -> Policy:
         if unknown:
             raise PolicyError(f"{where}: unknown key {unknown[0]!r} (a rule has path, methods, claims).")
         where = f"{where} ({item['path']})"
-        rules.append(Rule(path=item["path"], segments=_segments(item["path"], where),
-                          methods=_methods(item.get("methods"), where), claims=_claims(item.get("claims"), where),
-                          index=index))
+        rules.append(
+            Rule(
+                path=item["path"],
+                segments=_segments(item["path"], where),
+                methods=_methods(item.get("methods"), where),
+                claims=_claims(item.get("claims"), where),
+                index=index,
+            )
+        )
     return Policy(tuple(rules))
 
 
@@ -251,8 +257,7 @@ def _as_strings(value: Any) -> list[str] | None:
     return None  # numbers (JSON numbers never matched in the original), maps, mixed lists, null
 
 
-def claims_satisfied(required: Mapping[str, tuple[str, ...]], token_claims: Mapping[str, Any],
-                     params: Mapping[str, str]) -> bool:
+def claims_satisfied(required: Mapping[str, tuple[str, ...]], token_claims: Mapping[str, Any], params: Mapping[str, str]) -> bool:
     """True when any one required claim matches: a string claim equal to a listed value, a boolean
     as "true"/"false", a list of strings sharing one element. Names and values starting with ':'
     are the path parameter of that name ("" when the path has none)."""

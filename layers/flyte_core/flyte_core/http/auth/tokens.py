@@ -136,8 +136,13 @@ def _key_algorithms(jwk: Mapping[str, Any], advertised: tuple[str, ...]) -> froz
 class OidcIssuer:
     """An OpenID Connect provider, trusted for ID tokens whose audience contains `client_id`."""
 
-    def __init__(self, issuer: str, client_id: str, fetch: Callable[[str], Any] = fetch_json,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        issuer: str,
+        client_id: str,
+        fetch: Callable[[str], Any] = fetch_json,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         require_secure_url(issuer, "FLYTE_OIDC_ISSUER_URL")
         if not client_id:
             raise ConfigurationError("FLYTE_OIDC_ISSUER_CLIENT_ID is empty.")
@@ -153,8 +158,10 @@ class OidcIssuer:
         document = self._fetch(self.issuer.rstrip("/") + "/.well-known/openid-configuration")
         if not isinstance(document, dict) or document.get("issuer") != self.issuer:
             # go-oidc refused a provider whose document names another issuer: so do we.
-            raise IssuerUnavailable(f"the discovery document of {self.issuer} names issuer "
-                                    f"{document.get('issuer') if isinstance(document, dict) else None!r}")
+            raise IssuerUnavailable(
+                f"the discovery document of {self.issuer} names issuer "
+                f"{document.get('issuer') if isinstance(document, dict) else None!r}"
+            )
         jwks_uri = document.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise IssuerUnavailable(f"the discovery document of {self.issuer} has no jwks_uri")
@@ -223,9 +230,15 @@ def decode(token: str, key: Any, algorithm: str, *, issuer: str, audience: str) 
     import jwt
 
     try:
-        claims = jwt.decode(token, key, algorithms=[algorithm], issuer=issuer, audience=audience,
-                            leeway=LEEWAY_SECONDS,
-                            options={"require": list(REQUIRED_CLAIMS), "verify_iat": True})
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            issuer=issuer,
+            audience=audience,
+            leeway=LEEWAY_SECONDS,
+            options={"require": list(REQUIRED_CLAIMS), "verify_iat": True},
+        )
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
     return claims
