@@ -26,7 +26,7 @@ def list_flows():
 def create_flow():
     request = Request(app)
     flow = authored(parse_flow(request.json_body("flow")), request.actor)
-    warnings = explain.save_flow(adapters, flow)
+    warnings = flows.save(adapters, flow)
     return request.respond({"warnings": warnings}, 201, headers={"Location": flow_url(request.base, flow["name"])})
 
 

@@ -45,10 +45,3 @@ def replay(adapters: Adapters, body: dict[str, Any], base: str) -> dict[str, Any
     ]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
     return explain.replay(candidate, current, events, *pipeline.renderer(adapters), base)
-
-
-def save_flow(adapters: Adapters, flow: dict[str, Any]) -> list[dict[str, str]]:
-    """Store a new version of a flow; returns the warnings about packs it expects but none offers."""
-    adapters.flows_table.save(flow)
-    names = {name for step in flow["steps"] for name in (step["event"]["packName"], step["command"]["packName"])}
-    return flows.upload_warnings(flow, {name: adapters.packs_table.with_name(name) for name in sorted(names)})
