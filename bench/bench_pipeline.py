@@ -3,9 +3,11 @@
   (a) pickup delay: an action created while a pack long-polls -> the take answers
   (b) event -> action latency: POST event -> action stored and queued (NEW), and -> taken by a polling pack
   (c) (b) with 50 and with 5,000 flows registered, each event matching one of them
-  (d) AWS requests per event of the quick-start flow, counted at the botocore level, per function
+  (d) AWS requests per event of the quick-start flow, counted at the botocore level, per function,
+      and per event with and without the trace the step matcher writes back onto each event
+  (f) replay of a flow edit over 1,000 stored events (POST /v1/flows/replay, limit 1000)
 
-Run: .venv/bin/python bench/bench_pipeline.py [--events 200] [--big 5000]
+Run: .venv/bin/python bench/bench_pipeline.py [--events 200] [--big 5000] [--replay 1000] [--only a,d,f,b,c]
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ class Pack:
     def take(self, wait: int):
         response = self.http.post(self.take_url, params={"wait": wait})
         return response.json() if response.status_code == 200 else None
+
+    def take_until(self, wait: int, attempts: int = 6):
+        """A take that survives cold starts of the functions on a fresh stack."""
+        for _ in range(attempts):
+            action = self.take(wait)
+            if action:
+                return action
+        raise AssertionError(f"no action for {self.id}")
 
     def result(self, action, name: str, payload=None) -> None:
         url = next(link["href"] for link in action["links"] if link["rel"].endswith("actionResult"))
@@ -147,16 +157,69 @@ def quick_start_requests(stack: LocalStack) -> None:
         "ReceivedMessage",
         {"message": "flyte uk-bank-holidays", "channelId": "C1", "user": {"id": "U1"}, "timestamp": "1.1", "threadTimestamp": ""},
     )
-    command = shell.take(wait=5)
+    command = shell.take_until(wait=5)
     shell.result(command, "Output", {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0})
-    reply = slack.take(wait=5)
+    reply = slack.take_until(wait=5)
     slack.result(reply, "MessageSent", {})
     time.sleep(0.5)  # let the last result's stream record be processed
     print("\n(d) AWS requests of one quick-start run (2 events, 2 actions taken, 2 results), by function:")
+    total = 0
     for name, runtime in sorted(stack.runtimes.items()):
         counts = runtime.aws_requests - before[name]
+        total += sum(counts.values())
         if counts:
             print(f"  {name:<22} {sum(counts.values()):>3}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
+    # The step matcher makes no other UpdateItem: each one is the trace written back onto an event.
+    events = 3  # the message, and the two results
+    traces = (stack.runtimes["StepMatcherFunction"].aws_requests - before["StepMatcherFunction"])["dynamodb.UpdateItem"]
+    print(
+        f"  per event ({events} events through the stream): {total / events:.1f} requests with traces "
+        f"({traces} trace writes), {(total - traces) / events:.1f} without"
+    )
+
+
+def measure_replay(stack: LocalStack, events: int) -> None:
+    """Store `events` quick-start messages (a third of them matching), then replay an edit of the flow."""
+    flow = (ROOT / "examples" / "uk-bank-holidays.flow.yaml").read_text()
+    requests.post(f"{stack.url}/v1/flows", data=flow, headers={"content-type": "application/x-yaml"})
+    slack = Pack(stack.url, "Slack")
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=4) as sending:
+        list(
+            sending.map(
+                lambda n: slack.send(
+                    "ReceivedMessage",
+                    {
+                        "message": ["flyte uk-bank-holidays", "flyte uk bank holidays", "hello"][n % 3],
+                        "channelId": "C1",
+                        "user": {"id": "U1"},
+                        "timestamp": f"{n}.1",
+                        "threadTimestamp": "",
+                    },
+                ),
+                range(events),
+            )
+        )
+    while True:
+        listed = requests.get(f"{stack.url}/v1/audit/events", params={"packName": "Slack", "limit": 1000}).json()["events"]
+        if len(listed) >= min(events, 1000) and all(e["status"] == "processed" for e in listed):
+            break
+        time.sleep(0.5)
+    print(f"\n(f) {events} events stored and traced in {time.time() - started:.0f} s")
+    import yaml
+
+    candidate = yaml.safe_load(flow)
+    candidate["steps"][0]["criteria"] = "{{ Event.Payload.message|match:'^flyte(\\\\s+)uk(-|\\\\s)bank(-|\\\\s)holidays$' }}"
+    for attempt in range(3):
+        started = time.time()
+        response = requests.post(f"{stack.url}/v1/flows/replay", json={"flow": candidate, "since": "PT1H", "limit": 1000})
+        elapsed = time.time() - started
+        answer = response.json()
+        print(
+            f"    replay, limit 1000: {response.status_code} in {elapsed:.2f} s: {answer['eventsConsidered']} events "
+            f"considered, {len(answer['changes'])} changes, {answer['unchanged']} unchanged"
+            + (" (first call: cold start)" if attempt == 0 else "")
+        )
 
 
 def main() -> None:
@@ -164,16 +227,25 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--big", type=int, default=5000)
     parser.add_argument("--pickups", type=int, default=50)
+    parser.add_argument("--replay", type=int, default=1000)
+    parser.add_argument("--only", default="a,b,c,d,f", help="figures to run, e.g. d,f")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     logging.basicConfig(level=logging.WARNING)
     for noisy in ("werkzeug", "flyte_local"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     quiet = {"LogLevel": "WARNING"}
-    with LocalStack(port=0, parameter_overrides=quiet, count_aws_requests=True) as stack:
-        print(f"{args.events} events per figure; each figure on a fresh local stack\n")
-        print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
-        quick_start_requests(stack)
-    for flows, tag in ((50, "S"), (args.big, "B")):
+    if only & {"a", "d"}:
+        with LocalStack(port=0, parameter_overrides=quiet, count_aws_requests=True) as stack:
+            print(f"{args.events} events per figure; each figure on a fresh local stack\n")
+            if "a" in only:
+                print("(a) " + summary("pickup delay (action created -> take answers)", measure_pickup(stack, args.pickups)))
+            if "d" in only:
+                quick_start_requests(stack)
+    if "f" in only:
+        with LocalStack(port=0, parameter_overrides=quiet) as stack:
+            measure_replay(stack, args.replay)
+    for flows, tag in [(n, t) for n, t, figure in ((50, "S", "b"), (args.big, "B", "c")) if figure in only]:
         with LocalStack(port=0, parameter_overrides=quiet) as stack:
             started = time.time()
             created, taken = measure_event_latency(stack, flows, args.events, tag)

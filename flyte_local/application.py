@@ -4,6 +4,7 @@ schedules, tables and queues, all read from template.yaml."""
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class StreamSource:
     report_item_failures: bool = False
     on_failure_queue: str | None = None
     batching_window_seconds: int = 0
+    filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns: a record must match one
 
 
 @dataclass
@@ -201,6 +203,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                         report_item_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
                         on_failure_queue=arn_to_queue.get(destination) if destination else None,
                         batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
+                        filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
                     )
                 )
             elif kind in ("Schedule", "ScheduleV2"):

@@ -37,6 +37,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
+def matches(pattern: Any, value: Any) -> bool:
+    """An event filtering pattern (the subset of equality lists and nested objects) against a record."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(matches(sub, value.get(key)) for key, sub in pattern.items())
+    if isinstance(pattern, list):
+        return value in pattern
+    return pattern == value
+
+
 class StreamPoller:
     """Reads a table's stream and invokes the function with batches, like Lambda's event source mapping:
     reported item failures and errors are retried from the first failed record, batches are bisected
@@ -107,8 +116,11 @@ class StreamPoller:
                 records = [_record_event(r, self.stream_arn) for r in response.get("Records", [])]
                 if not records:
                     break
-                self.deliver(records)
-                delivered = True
+                # Lambda drops records that match none of the mapping's filters (and never invokes for them)
+                records = [r for r in records if not self.source.filters or any(matches(f, r) for f in self.source.filters)]
+                if records:
+                    self.deliver(records)
+                    delivered = True
         return delivered
 
     def deliver(self, batch: list[dict[str, Any]], attempts: int = 0) -> None:

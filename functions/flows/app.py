@@ -1,9 +1,10 @@
-"""Flows: post (validated, versioned), list, get, delete (api-contract §6)."""
+"""Flows: post (validated, versioned), list, get, delete (api-contract §6); test one and replay an edit."""
 
 from flyte_core.adapters import Adapters
+from flyte_core.domain.errors import InvalidInput
 from flyte_core.domain.flows import authored, flow_url, list_representation, parse_flow, representation
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.services import flows
+from flyte_core.services import explain, flows
 from flyte_core.settings import Settings
 
 app = create_app()
@@ -25,8 +26,50 @@ def list_flows():
 def create_flow():
     request = Request(app)
     flow = authored(parse_flow(request.json_body("flow")), request.actor)
-    flows.save(adapters, flow)
-    return empty(201, headers={"Location": flow_url(request.base, flow["name"])})
+    warnings = flows.save(adapters, flow)
+    return request.respond({"warnings": warnings}, 201, headers={"Location": flow_url(request.base, flow["name"])})
+
+
+@app.post(
+    "/v1/flows/test",
+    summary="Dry run: every step's outcome for an event, without side effects (body: flow, event, states?, context?)",
+    tags=["flowTest"],
+    operation_id="testFlow",
+)
+def test_flow():
+    request = Request(app)
+    return request.respond(explain.test_flow(adapters, _object_body(request, "test request")))
+
+
+@app.post(
+    "/v1/flows/replay",
+    summary="Replay an edit: the candidate and the current version over stored events "
+    "(body: flow, since, limit); the steps whose outcome would change",
+    tags=["flowTest"],
+    operation_id="replayFlow",
+)
+def replay_flow():
+    request = Request(app)
+    return request.respond(explain.replay(adapters, _object_body(request, "replay request"), request.base))
+
+
+@app.post(
+    "/v1/flows/<flowName>/test",
+    summary="Dry run of the stored current version (body: event, states?, context?)",
+    tags=["flowTest"],
+    operation_id="testStoredFlow",
+)
+def test_stored_flow(flowName: str):
+    request = Request(app)
+    name = path_value(flowName, "flowName")
+    return request.respond(explain.test_stored_flow(adapters, name, _object_body(request, "test request")))
+
+
+def _object_body(request: Request, what: str) -> dict:
+    body = request.json_body(what)
+    if not isinstance(body, dict):
+        raise InvalidInput(f"The {what} must be a JSON (or YAML) object.")
+    return body
 
 
 @app.get("/v1/flows/<flowName>", summary="Get the current version of a flow", tags=["flow"], operation_id="getFlow")

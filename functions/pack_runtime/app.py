@@ -1,7 +1,7 @@
 """What packs call while they run: post events, take actions (long poll), post results (api-contract §4)."""
 
 from flyte_core.adapters import Adapters
-from flyte_core.domain.events import parse_posted
+from flyte_core.domain.events import parse_posted, trace_location
 from flyte_core.domain.links import link, segment
 from flyte_core.domain.packs import pack_url
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
@@ -15,8 +15,13 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
     request = Request(app)
-    pack_runtime.post_event(adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")))
-    return empty(202)
+    event = pack_runtime.post_event(adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")))
+    return _accepted(request, event.id)
+
+
+def _accepted(request: Request, event_id: str):
+    """202, pointing at where the event's trace will say what became of it."""
+    return empty(202, headers={"Location": trace_location(request.base, event_id)})
 
 
 @app.post(
@@ -46,13 +51,13 @@ def take_action(packId: str):
 )
 def post_result(packId: str, actionId: str):
     request = Request(app)
-    pack_runtime.post_result(
+    result_id = pack_runtime.post_result(
         adapters,
         path_value(packId, "packId"),
         path_value(actionId, "actionId"),
         lambda: parse_posted(request.json_body("result")),
     )
-    return empty(202)
+    return _accepted(request, result_id)
 
 
 lambda_handler = http_entrypoint(app)

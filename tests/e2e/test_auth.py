@@ -230,3 +230,17 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
     # The same pack without its token is refused at registration.
     response = requests.post(f"{url}/v1/packs", json={"name": "Chat", "events": [{"name": "Said"}]})
     assert_problem(response, 401, CHALLENGE)
+
+
+def test_any_valid_token_may_dry_run_replay_and_read_traces_and_none_may_not(auth_stack, tokens):
+    flow = {
+        "name": "explained",
+        "steps": [{"id": "a", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}],
+    }
+    dry_run = {"flow": flow, "event": {"packName": "Src", "event": "E"}}
+    for path, body in (("/v1/flows/test", dry_run), ("/v1/flows/replay", {"flow": flow})):
+        assert_problem(requests.post(f"{auth_stack.url}{path}", json=body), 401, CHALLENGE)
+        assert requests.post(f"{auth_stack.url}{path}", json=body, headers=bearer(tokens["reader"])).status_code == 200
+    assert requests.get(f"{auth_stack.url}/v1/audit/events", headers=bearer(tokens["reader"])).status_code == 200
+    stored = requests.post(f"{auth_stack.url}/v1/flows/explained/test", json=dry_run, headers=bearer(tokens["reader"]))
+    assert stored.status_code == 404  # passed the policy; no such stored flow

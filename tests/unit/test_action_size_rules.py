@@ -31,7 +31,8 @@ def plan(command_input, context=None, payload=None):
         }
     )
     event = Event(id="e1", name="E", pack_id="P", pack_name="P", payload=payload or {}, created_at=AT, received_at=AT)
-    return execution.plan(execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", flow, {}, {}), event, render, parse_bool)
+    planned = execution.plan(execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", flow, {}, {}), event, render, parse_bool)
+    return planned.actions, planned.failures
 
 
 def test_item1_a_step_rendering_an_input_beyond_the_bound_fails_for_the_audit_and_others_still_run():

@@ -37,8 +37,9 @@ def test_a_step_failure_is_shown_with_its_real_step_id_where_and_why():
     )
     trigger = Event(id="e1", name="E", pack_id="Src", pack_name="Src", payload={"x": 1}, created_at=AT, received_at=AT)
     run = execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", flow, {}, {})
-    actions, (failure,) = execution.plan(run, trigger, render, parse_bool)
-    assert actions == [] and failure.step_id == "bad"
+    planned = execution.plan(run, trigger, render, parse_bool)
+    (failure,) = planned.failures
+    assert planned.actions == [] and failure.step_id == "bad"
     record = audit.ExecutionRecord(run.correlation_id, flow, "uuid1", actions=[], step_failures=[failure])
     (shown,) = audit.execution_representation(record, "http://h/")["stepFailures"]
     assert shown["stepId"] == "bad" and shown["field"] == "command.input" and "nope" in shown["message"]

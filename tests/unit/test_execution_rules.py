@@ -34,26 +34,128 @@ def flow(*steps):
 
 
 def run(f, ev, context=None, states=None, correlation="5f0a0e00aaaaaaaaaaaaaaaa"):
-    return execution.plan(execution.Execution(correlation, "uuid1", f, context or {}, states or {}), ev, render, parse_bool)
+    planned = execution.plan(execution.Execution(correlation, "uuid1", f, context or {}, states or {}), ev, render, parse_bool)
+    return planned.actions, planned.failures
+
+
+def outcomes(f, ev, context=None, states=None):
+    return {
+        o.id: o
+        for o in execution.outcomes(
+            execution.Execution("5f0a0e00aaaaaaaaaaaaaaaa", "uuid1", f, context or {}, states or {}), ev, render, parse_bool
+        )
+    }
+
+
+def fired(f, ev, context=None, states=None):
+    return [step_id for step_id, o in outcomes(f, ev, context, states).items() if o.fired]
 
 
 def test_candidates_match_pack_and_event_name_in_document_order():
     f = flow(step("a"), step("b", on=("Slack", "Other")), step("c"), step("d", on=("Hipchat", "ReceivedMessage")))
-    assert [s["id"] for s in execution.candidate_steps(f, event(), {})] == ["a", "c"]
+    assert fired(f, event()) == ["a", "c"]
+    assert [a.step_id for a in run(f, event())[0]] == ["a", "c"]
 
 
 def test_a_step_runs_at_most_once_per_execution():
     f = flow(step("a"))
-    assert execution.candidate_steps(f, event(), {"a": "SUCCESS"}) == []
+    assert fired(f, event(), states={"a": "SUCCESS"}) == []
 
 
 def test_depends_on_is_satisfied_by_any_finished_step_success_or_fatal():
     f = flow(step("x"), step("y"), step("next", on=("Shell", "Output"), dependsOn=["x", "y"]))
     output = event("Output", "Shell")
-    assert execution.candidate_steps(f, output, {}) == []
-    assert execution.candidate_steps(f, output, {"x": "PENDING"}) == []
-    assert [s["id"] for s in execution.candidate_steps(f, output, {"x": "PENDING", "y": "FATAL"})] == ["next"]
-    assert [s["id"] for s in execution.candidate_steps(f, output, {"x": "SUCCESS"})] == ["next"]
+    assert fired(f, output, states={}) == []
+    assert fired(f, output, states={"x": "PENDING"}) == []
+    assert fired(f, output, states={"x": "PENDING", "y": "FATAL"}) == ["next"]
+    assert fired(f, output, states={"x": "SUCCESS"}) == ["next"]
+
+
+# --- the outcome of a step: one per reason, in the order the pipeline checks them -------------------
+
+
+def test_every_step_gets_an_outcome_in_flow_order_and_a_fired_one_carries_its_command():
+    f = flow(
+        step("other", on=("Slack", "Other")),
+        step(
+            "a",
+            context={"room": "{{ Event.Payload.room }}"},
+            command={"packName": "Shell", "name": "Run", "packLabels": {"env": "prod"}, "input": "echo {{ Context.room }}"},
+        ),
+    )
+    result = execution.outcomes(execution.Execution("c", "u", f, {}, {}), event(payload={"room": "ops"}), render, parse_bool)
+    assert [o.id for o in result] == ["other", "a"]
+    assert result[1].as_json() == {
+        "id": "a",
+        "outcome": "fired",
+        "reason": None,
+        "detail": None,
+        "context": {"room": "ops"},
+        "command": {"packName": "Shell", "name": "Run", "packLabels": {"env": "prod"}, "input": "echo ops"},
+    }
+
+
+def test_reason_event_says_which_event_the_step_waits_for():
+    o = outcomes(flow(step("a", on=("Slack", "Other"))), event())["a"]
+    assert (o.outcome, o.reason, o.context, o.command) == ("skipped", "event", None, None)
+    assert "'Other' from pack 'Slack'" in o.detail and "'ReceivedMessage' from pack 'Slack'" in o.detail
+
+
+def test_reason_already_ran_names_the_state_of_the_existing_action():
+    o = outcomes(flow(step("a")), event(), states={"a": "PENDING"})["a"]
+    assert (o.reason, o.context) == ("alreadyRan", None)
+    assert "PENDING" in o.detail
+
+
+def test_reason_depends_on_lists_what_each_dependency_is_doing():
+    f = flow(step("x"), step("y"), step("next", on=("Shell", "Output"), dependsOn=["x", "y"]))
+    o = outcomes(f, event("Output", "Shell"), states={"x": "PENDING"})["next"]
+    assert o.reason == "dependsOn"
+    assert "x: PENDING" in o.detail and "y: not run" in o.detail
+
+
+def test_already_ran_is_checked_before_depends_on_as_the_pipeline_does():
+    f = flow(step("x"), step("next", on=("Shell", "Output"), dependsOn=["x"]))
+    assert outcomes(f, event("Output", "Shell"), states={"next": "SUCCESS"})["next"].reason == "alreadyRan"
+
+
+def test_reason_event_labels_shows_required_and_offered_labels_and_the_context():
+    f = flow(step("a", context={"who": "me"}, event={"packLabels": {"env": "{{ 'staging' }}"}}))
+    o = outcomes(f, event(labels={"env": "prod"}))["a"]
+    assert o.reason == "eventLabels" and o.context == {"who": "me"}
+    assert "{env: staging}" in o.detail and "{env: prod}" in o.detail
+
+
+def test_reason_criteria_shows_what_the_criteria_rendered():
+    f = flow(step("a", criteria=r"{{ Event.Payload.message|match:'^flyte(\\s+)uk-bank-holidays$' }}"))
+    o = outcomes(f, event(payload={"message": "flyte uk bank holidays"}))["a"]
+    assert o.reason == "criteria" and o.context == {}
+    assert o.detail.startswith("criteria rendered 'False'")
+    assert outcomes(f, event(payload={"message": "flyte uk-bank-holidays"}))["a"].fired
+
+
+def test_reason_template_names_the_field_the_message_and_the_position():
+    f = flow(
+        step(
+            "a",
+            context={"x": "1"},
+            command={"packName": "Shell", "name": "Shell", "input": {"cmd": "{{ base64Decode('aGk=') }}"}},
+        )
+    )
+    o = outcomes(f, event())["a"]
+    assert o.reason == "template" and o.context == {"x": "1"} and o.command is None
+    assert o.detail.startswith("command.input.cmd: ") and "(line 1" in o.detail
+
+
+def test_a_failing_context_template_stops_before_any_context_exists():
+    o = outcomes(flow(step("a", context={"x": "{{ datastore('missing') }}"})), event())["a"]
+    assert (o.reason, o.context) == ("template", None)
+    assert o.detail.startswith("context.x: ")
+
+
+def test_criteria_that_do_not_render_a_boolean_are_a_template_outcome():
+    o = outcomes(flow(step("a", criteria="yes")), event())["a"]
+    assert o.reason == "template" and o.detail.startswith("criteria: rendered 'yes'")
 
 
 def test_context_values_see_the_parent_context_not_each_other():

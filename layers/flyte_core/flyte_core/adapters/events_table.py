@@ -1,13 +1,22 @@
-"""Events in the events table; writing one is what starts the step matcher (table stream)."""
+"""Events in the events table; writing one is what starts the step matcher (table stream). The
+matcher writes each event's trace back onto it, so the event and why it did (not) fire are one item."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.events import Event
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from ..domain.events import Event, StoredEvent
 from ..settings import Settings
 from .models import EventModel
+
+# A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
+# but leaves out rendered contexts and inputs.
+TRACE_MAX_BYTES = 200_000
 
 
 class EventsTable:
@@ -42,6 +51,58 @@ class EventsTable:
             raise ValueError(f"event record {image.get('id')} lacks {', '.join(missing)}")
         return _from_model(model)
 
+    def record_trace(self, event_id: str, trace: list[dict[str, Any]], fired_steps: int, at: datetime) -> None:
+        """Write what the matcher made of an event onto it: one UpdateItem, the same on a redelivery.
+        An event that is gone (expired) is left gone."""
+        if len(json.dumps(trace, default=str)) > TRACE_MAX_BYTES:
+            trace = [
+                {
+                    **flow,
+                    "steps": [
+                        {**step, "context": None, "command": step["command"] and {**step["command"], "input": None}}
+                        for step in flow["steps"]
+                    ],
+                    "truncated": True,
+                }
+                for flow in trace
+            ]
+        model = self.model
+        try:
+            model(event_id).update(
+                actions=[model.trace.set(trace), model.firedSteps.set(fired_steps), model.processedAt.set(at)],
+                condition=model.id.exists(),
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+    def get(self, event_id: str) -> StoredEvent | None:
+        try:
+            return _stored(self.model.get(event_id, consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def newest_first(self, pack_name: str | None, name: str | None, limit: int) -> Iterator[StoredEvent]:
+        """Events newest first, up to `limit`: by pack through its index, otherwise a paginated scan
+        (listing only) sorted here."""
+        model = self.model
+        condition = (model.name == name) if name is not None else None
+        if pack_name is not None:
+            models: Iterable[EventModel] = model.by_pack.query(
+                pack_name, filter_condition=condition, scan_index_forward=False, limit=limit
+            )
+        else:
+            models = sorted(model.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
+        return (_stored(item) for item in models)
+
+    def received_since(self, pack_name: str, names: Iterable[str], since: datetime, limit: int) -> list[Event]:
+        """Events of these names from one pack name, received at or after `since`, newest first."""
+        model = self.model
+        models = model.by_pack.query(
+            pack_name, model.receivedAt >= since, filter_condition=model.name.is_in(*names), scan_index_forward=False, limit=limit
+        )
+        return [_from_model(item) for item in models]
+
 
 def _from_model(model: EventModel) -> Event:
     return Event(
@@ -54,4 +115,10 @@ def _from_model(model: EventModel) -> Event:
         created_at=model.createdAt,
         received_at=model.receivedAt,
         action_id=model.actionId,
+    )
+
+
+def _stored(model: EventModel) -> StoredEvent:
+    return StoredEvent(
+        _from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0), processed_at=model.processedAt
     )

@@ -96,8 +96,18 @@ class DatastoreItemModel(Model):
     updatedBy = JSONAttribute(null=True)  # who stored it: {"sub", "email"?} when auth is on
 
 
+class EventsByPackIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "byPack"
+        projection = AllProjection()
+
+    packName = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
+
+
 class EventModel(Model):
-    """Every event a pack posted or a result completed; its stream drives the step matcher."""
+    """Every event a pack posted or a result completed; its stream drives the step matcher, which
+    writes back the event's trace (every step it considered and its outcome)."""
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -109,6 +119,10 @@ class EventModel(Model):
     receivedAt = UTCDateTimeAttribute()
     actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
     expiresAt = TTLAttribute()
+    trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
+    firedSteps = NumberAttribute(null=True)
+    processedAt = UTCDateTimeAttribute(null=True)
+    by_pack = EventsByPackIndex()
 
 
 class ByCorrelationIndex(GlobalSecondaryIndex):

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from . import bounds
 from .actions import Action
 from .errors import InvalidInput
-from .events import ZERO_EVENT_JSON
+from .events import ZERO_EVENT_JSON, StoredEvent, trace_location
 from .execution import StepFailure
 from .links import link, segment
 from .times import format_time
@@ -47,12 +47,18 @@ def _integer(params: Mapping[str, str], name: str, default: int) -> int:
         return default  # non-integers fall back to the default, as in the original
 
 
-def parse_query(params: Mapping[str, str]) -> Query:
+def _paging(params: Mapping[str, str]) -> tuple[int, int]:
+    """`start` and `limit` of every audit list."""
     start, limit = _integer(params, "start", 0), _integer(params, "limit", DEFAULT_LIMIT)
     if start < 0:
         raise InvalidInput("'start' must not be negative.", field="start")
     if not 0 < limit <= MAX_LIMIT:
         raise InvalidInput(f"'limit' must be from 1 to {MAX_LIMIT}.", field="limit")
+    return start, limit
+
+
+def parse_query(params: Mapping[str, str]) -> Query:
+    start, limit = _paging(params)
     labels = bounds.check_text(
         params.get("actionPackLabels", ""), "actionPackLabels", what="actionPackLabels", max_bytes=bounds.MAX_PACK_ID_BYTES
     )
@@ -162,3 +168,67 @@ def _listed(rep: dict[str, Any]) -> dict[str, Any]:
     for failure in rep.get("stepFailures", []):
         failure["trigger"] = bounds.cut(failure["trigger"], whole)
     return rep
+
+
+# --- events: why each step of each flow did or did not fire ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    pack_name: str | None = None
+    event: str | None = None
+    start: int = 0
+    limit: int = DEFAULT_LIMIT
+
+
+def parse_event_query(params: Mapping[str, str]) -> EventQuery:
+    start, limit = _paging(params)
+    return EventQuery(pack_name=_filter(params, "packName"), event=_filter(params, "event"), start=start, limit=limit)
+
+
+def _event_summary(stored: StoredEvent, base: str) -> dict[str, Any]:
+    event = stored.event
+    return {
+        "id": event.id,
+        "event": event.name,
+        "pack": {"id": event.pack_id, "name": event.pack_name, "labels": event.pack_labels},
+        "receivedAt": format_time(event.received_at),
+        "status": "processed" if stored.trace is not None else "pending",
+    }
+
+
+def event_representation(stored: StoredEvent, base: str) -> dict[str, Any]:
+    """The event, and every step of every flow the matcher considered for it, with its outcome."""
+    flows = []
+    for flow in stored.trace or []:
+        ran = any(step["outcome"] == "fired" or step["reason"] == "template" for step in flow["steps"])
+        links = (
+            [link(f"{base}v1/audit/flows/{flow['correlationId']}", f"{base}swagger#!/flowAudit/getFlowExecution")] if ran else []
+        )
+        flows.append({**flow, "links": links})
+    return {
+        **_event_summary(stored, base),
+        "payload": stored.event.payload,
+        "createdAt": format_time(stored.event.created_at),
+        "firedSteps": stored.fired_steps,
+        "flows": flows,
+        "links": [
+            link(trace_location(base, stored.event.id), "self"),
+            link(f"{base}v1/audit/events", "up"),
+            link(f"{base}swagger#/eventAudit", "help"),
+        ],
+    }
+
+
+def event_list_representation(events: list[StoredEvent], base: str) -> dict[str, Any]:
+    return {
+        "events": [
+            {
+                **_event_summary(stored, base),
+                "firedSteps": stored.fired_steps,
+                "links": [link(trace_location(base, stored.event.id), "self")],
+            }
+            for stored in events
+        ],
+        "links": [link(f"{base}v1/audit/events", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/eventAudit", "help")],
+    }

@@ -24,5 +24,9 @@ def v1_links(base: str) -> dict[str, Any]:
             link(f"{base}v1/datastore", f"{doc}#!/datastore/listDatastoreItems"),
             link(f"{base}v1/audit/flows", f"{doc}#!/flowAudit/findFlows"),
             link(f"{base}v1/swagger", doc),
+            # beyond the original (after its links, in its order): explainability
+            link(f"{base}v1/audit/events", f"{doc}#!/eventAudit/findEvents"),
+            link(f"{base}v1/flows/test", f"{doc}#!/flowTest/testFlow"),
+            link(f"{base}v1/flows/replay", f"{doc}#!/flowTest/replayFlow"),
         ]
     }

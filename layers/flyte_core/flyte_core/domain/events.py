@@ -74,6 +74,22 @@ def new_event(
     )
 
 
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event with what the step matcher made of it: its trace, every flow it considered with
+    every step's outcome (None: not processed yet)."""
+
+    event: Event
+    trace: list[dict[str, Any]] | None = None
+    fired_steps: int = 0
+    processed_at: datetime | None = None
+
+
+def trace_location(base: str, event_id: str) -> str:
+    """Where an event's trace is (what the step matcher made of it)."""
+    return f"{base}v1/audit/events/{event_id}"
+
+
 ZERO_EVENT_JSON = {
     "id": "",
     "event": "",

@@ -4,7 +4,7 @@ execution, and what evaluating one step makes of it. No AWS here; templates come
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -79,67 +79,136 @@ def failure_id_for(correlation_id: str, step_id: str, event_id: str) -> str:
     return ids.derived_id(int(correlation_id[:8], 16), "step-failure", correlation_id, step_id, event_id)
 
 
-def candidate_steps(flow: Mapping[str, Any], event: Event, step_states: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Steps of the flow this event may run, in document order (api-contract §5.3): matching pack and event
-    name, no action yet in this execution, and dependsOn empty or any listed step finished."""
-    candidates = []
-    for step in flow["steps"]:
-        if step["event"]["name"] != event.name or step["event"]["packName"] != event.pack_name:
-            continue
-        if step["id"] in step_states:
-            continue
-        depends_on = step.get("dependsOn")
-        if depends_on and not any(step_states.get(step_id) in TERMINAL for step_id in depends_on):
-            continue
-        candidates.append(step)
-    return candidates
+FIRED, SKIPPED = "fired", "skipped"
 
 
-def evaluate_step(
-    step: Mapping[str, Any], event: Event, parent_context: Mapping[str, str], render: Render, parse_bool: ParseBool
-) -> tuple[dict[str, str], dict[str, str], Any] | None:
-    """Context, event pack labels, criteria, command pack labels, input - in that order (api-contract §5.4).
+@dataclass(frozen=True)
+class StepOutcome:
+    """What evaluating one step made of an event: fired with a command, or skipped with the first
+    check that stopped it (api-contract §5.3, then 5.4, in that order). The pipeline, dry runs, traces and
+    replays all read this one value, so they cannot disagree."""
 
-    Returns (context, command pack labels, input), None when the step does not apply, and raises
-    StepError naming the field whose template failed.
+    id: str
+    outcome: str
+    reason: str | None = None  # event | alreadyRan | dependsOn | eventLabels | criteria | template
+    detail: str | None = None
+    context: dict[str, str] | None = None  # the rendered context, once rendering got that far
+    command: dict[str, Any] | None = None  # {packName, name, packLabels, input} when fired
+    error: StepError | None = field(default=None, compare=False)  # the template failure, for the audit
+
+    @property
+    def fired(self) -> bool:
+        return self.outcome == FIRED
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "detail": self.detail,
+            "context": self.context,
+            "command": self.command,
+        }
+
+
+def _skipped(
+    step: Mapping[str, Any], reason: str, detail: str, context: Mapping[str, str] | None = None, error: StepError | None = None
+) -> StepOutcome:
+    return StepOutcome(step["id"], SKIPPED, reason, detail, dict(context) if context is not None else None, error=error)
+
+
+def evaluate(
+    step: Mapping[str, Any],
+    event: Event,
+    step_states: Mapping[str, str],
+    parent_context: Mapping[str, str],
+    render: Render,
+    parse_bool: ParseBool,
+) -> StepOutcome:
+    """One step against one event in one execution.
+
+    The candidate checks first (api-contract §5.3: pack and event name, no action yet for the step, dependsOn
+    satisfied), then evaluation (api-contract §5.4: context, event pack labels, criteria, command pack labels,
+    input). A template that fails makes the outcome `template`, naming the field.
     """
-    event_value = event.template_value()
-    parent_variables = {"Event": event_value, "Context": dict(parent_context)}
-    context = dict(parent_context)
-    for key, source in step.get("context", {}).items():
-        context[key] = _render(render, source, parent_variables, f"context.{key}")
-    variables = {"Event": event_value, "Context": context}
+    expected = step["event"]
+    if expected["name"] != event.name or expected["packName"] != event.pack_name:
+        return _skipped(
+            step,
+            "event",
+            f"waits for event {expected['name']!r} from pack {expected['packName']!r}; "
+            f"this is {event.name!r} from pack {event.pack_name!r}",
+        )
+    if step["id"] in step_states:
+        return _skipped(
+            step, "alreadyRan", f"step {step['id']!r} already has an action in this execution (state {step_states[step['id']]})"
+        )
+    depends_on = step.get("dependsOn")
+    if depends_on and not any(step_states.get(step_id) in TERMINAL for step_id in depends_on):
+        found = ", ".join(f"{step_id}: {step_states.get(step_id, 'not run')}" for step_id in depends_on)
+        return _skipped(
+            step, "dependsOn", f"waits for any of {', '.join(depends_on)} to finish (SUCCESS or FATAL); found {found}"
+        )
+    context: dict[str, str] | None = None
+    try:
+        event_value = event.template_value()
+        parent_variables = {"Event": event_value, "Context": dict(parent_context)}
+        context = {
+            **parent_context,
+            **{
+                key: _render(render, source, parent_variables, f"context.{key}")
+                for key, source in step.get("context", {}).items()
+            },
+        }
+        variables = {"Event": event_value, "Context": context}
 
-    required = {
-        key: _render(render, source, variables, f"event.packLabels.{key}")
-        for key, source in step["event"].get("packLabels", {}).items()
-    }
-    if not labels_include(event.pack_labels, required):
-        return None
+        required = {
+            key: _render(render, source, variables, f"event.packLabels.{key}")
+            for key, source in expected.get("packLabels", {}).items()
+        }
+        if not labels_include(event.pack_labels, required):
+            return _skipped(
+                step,
+                "eventLabels",
+                f"requires pack labels {_labels(required)}; the event's pack has {_labels(event.pack_labels)}",
+                context,
+            )
 
-    if step.get("criteria"):
-        output = _render(render, step["criteria"], variables, "criteria")
-        try:
-            if not parse_bool(output):
-                return None
-        except ValueError:
-            raise StepError("criteria", f"rendered {output!r}, which is not a boolean (true/false, 1/0, t/f)") from None
+        if step.get("criteria"):
+            output = _render(render, step["criteria"], variables, "criteria")
+            try:
+                holds = parse_bool(output)
+            except ValueError:
+                raise StepError("criteria", f"rendered {output!r}, which is not a boolean (true/false, 1/0, t/f)") from None
+            if not holds:
+                return _skipped(step, "criteria", f"criteria rendered {output!r}: {step['criteria']}", context)
 
-    command = step["command"]
-    labels = {
-        key: _render(render, source, variables, f"command.packLabels.{key}")
-        for key, source in command.get("packLabels", {}).items()
-    }
-    input_ = render_input(command.get("input"), variables, render, "command.input")
-    # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
-    for field, value, limit in (
-        ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
-        ("context", context, bounds.MAX_CONTEXT_BYTES),
-    ):
-        size = bounds.json_size(value)
-        if size > limit:
-            raise StepError(field, f"rendered {size} bytes; at most {limit} fit in an action")
-    return context, labels, input_
+        command = step["command"]
+        labels = {
+            key: _render(render, source, variables, f"command.packLabels.{key}")
+            for key, source in command.get("packLabels", {}).items()
+        }
+        input_ = render_input(command.get("input"), variables, render, "command.input")
+        # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
+        for where, value, limit in (
+            ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
+            ("context", context, bounds.MAX_CONTEXT_BYTES),
+        ):
+            size = bounds.json_size(value)
+            if size > limit:
+                raise StepError(where, f"rendered {size} bytes; at most {limit} fit in an action")
+    except StepError as error:
+        return _skipped(step, "template", f"{error.field}: {error.message}", context, error)
+    return StepOutcome(
+        step["id"],
+        FIRED,
+        context=context,
+        command={"packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_},
+    )
+
+
+def _labels(labels: Mapping[str, str]) -> str:
+    return "{" + ", ".join(f"{key}: {value}" for key, value in sorted(labels.items())) + "}" if labels else "none"
 
 
 def render_input(value: Any, variables: Mapping[str, Any], render: Render, where: str) -> Any:
@@ -164,47 +233,57 @@ def _render(render: Render, source: str, variables: Mapping[str, Any], field: st
         raise StepError(field, message) from None
 
 
-def plan(
-    execution: Execution, event: Event, render: Render, parse_bool: ParseBool
-) -> tuple[list[PlannedAction], list[StepFailure]]:
-    """The actions an event creates in an execution, and the steps that failed to evaluate."""
+@dataclass(frozen=True)
+class Plan:
+    """An event in one execution: every step's outcome, and what the pipeline makes of them."""
+
+    outcomes: list[StepOutcome]
+    actions: list[PlannedAction]
+    failures: list[StepFailure]
+
+
+def outcomes(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> list[StepOutcome]:
+    """Every step of the execution's flow against the event, in flow order: no side effects."""
+    return [
+        evaluate(step, event, execution.step_states, execution.context, render, parse_bool) for step in execution.flow["steps"]
+    ]
+
+
+def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> Plan:
+    """The actions an event creates in an execution (its fired steps), and the steps whose templates
+    failed (recorded for the audit)."""
     flow = execution.flow
-    actions: list[PlannedAction] = []
-    failures: list[StepFailure] = []
-    for step in candidate_steps(flow, event, execution.step_states):
-        try:
-            evaluated = evaluate_step(step, event, execution.context, render, parse_bool)
-        except StepError as error:
-            failures.append(
-                StepFailure(
-                    id=failure_id_for(execution.correlation_id, step["id"], event.id),
-                    step_id=step["id"],
-                    field=error.field,
-                    message=error.message,
-                    correlation_id=execution.correlation_id,
-                    flow_name=flow["name"],
-                    flow_uuid=execution.flow_uuid,
-                    trigger=event.as_json(),
-                    time=event.received_at,
-                )
-            )
-            continue
-        if evaluated is None:
-            continue
-        context, labels, input_ = evaluated
-        actions.append(
-            PlannedAction(
-                id=action_id_for(execution.correlation_id, step["id"]),
-                step_id=step["id"],
-                name=step["command"]["name"],
-                pack_name=step["command"]["packName"],
-                pack_labels=labels,
-                input=input_,
-                context=context,
-                correlation_id=execution.correlation_id,
-                flow_name=flow["name"],
-                flow_uuid=execution.flow_uuid,
-                trigger=event,
-            )
+    evaluated = outcomes(execution, event, render, parse_bool)
+    actions = [
+        PlannedAction(
+            id=action_id_for(execution.correlation_id, o.id),
+            step_id=o.id,
+            name=o.command["name"],
+            pack_name=o.command["packName"],
+            pack_labels=o.command["packLabels"],
+            input=o.command["input"],
+            context=o.context or {},
+            correlation_id=execution.correlation_id,
+            flow_name=flow["name"],
+            flow_uuid=execution.flow_uuid,
+            trigger=event,
         )
-    return actions, failures
+        for o in evaluated
+        if o.fired and o.command
+    ]
+    failures = [
+        StepFailure(
+            id=failure_id_for(execution.correlation_id, o.id, event.id),
+            step_id=o.id,
+            field=o.error.field,
+            message=o.error.message,
+            correlation_id=execution.correlation_id,
+            flow_name=flow["name"],
+            flow_uuid=execution.flow_uuid,
+            trigger=event.as_json(),
+            time=event.received_at,
+        )
+        for o in evaluated
+        if o.error is not None
+    ]
+    return Plan(evaluated, actions, failures)

@@ -10,6 +10,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput
+from .events import FATAL
 from .links import item_link, link, segment, with_next
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
@@ -314,10 +315,14 @@ def trigger_key(pack_name: str, event_name: str) -> str:
     return json.dumps([pack_name, event_name], ensure_ascii=False)
 
 
+def trigger_pairs(flow: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (pack name, event name) pairs that start a new execution of this flow: steps without dependsOn."""
+    return sorted({(s["event"]["packName"], s["event"]["name"]) for s in flow["steps"] if not s.get("dependsOn")})
+
+
 def triggers(flow: dict[str, Any]) -> list[str]:
-    """The (pack, event) pairs that start a new execution of this flow: steps without dependsOn."""
-    keys = {trigger_key(s["event"]["packName"], s["event"]["name"]) for s in flow["steps"] if not s.get("dependsOn")}
-    return sorted(keys)
+    """Keys of the trigger index for this flow."""
+    return [trigger_key(pack_name, event_name) for pack_name, event_name in trigger_pairs(flow)]
 
 
 def flow_url(base: str, name: str) -> str:
@@ -355,3 +360,64 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
             following,
         ),
     }
+
+
+def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:
+    """What a flow expects of packs that no registered pack offers: a step waiting for an event no pack
+    of that name declares, or a command its pack does not declare. Warnings, not errors: packs may
+    register later. `registered` maps each pack name of the flow to the packs registered with it."""
+    warnings = []
+    for index, step in enumerate(flow["steps"]):
+        where, event, command = f"steps[{index}]", step["event"], step["command"]
+        senders = registered.get(event["packName"], [])
+        declared_events = (
+            {FATAL}
+            | {e["name"] for p in senders for e in p.events}
+            | {name for p in senders for c in p.commands for name in c["events"]}
+        )
+        if not senders:
+            warnings.append(
+                _warning(
+                    f"{where}.event.packName",
+                    step,
+                    f"No pack named {event['packName']!r} is registered: "
+                    f"the step waits for its event until one registers and sends {event['name']!r}.",
+                )
+            )
+        elif event["name"] not in declared_events:
+            warnings.append(
+                _warning(
+                    f"{where}.event.name",
+                    step,
+                    f"No registered pack named {event['packName']!r} declares "
+                    f"event {event['name']!r} (they declare {_names(declared_events - {FATAL})}).",
+                )
+            )
+        takers = registered.get(command["packName"], [])
+        if not takers:
+            warnings.append(
+                _warning(
+                    f"{where}.command.packName",
+                    step,
+                    f"No pack named {command['packName']!r} is registered: its actions wait until one registers.",
+                )
+            )
+        elif command["name"] not in {c["name"] for p in takers for c in p.commands}:
+            commands = {c["name"] for p in takers for c in p.commands}
+            warnings.append(
+                _warning(
+                    f"{where}.command.name",
+                    step,
+                    f"No registered pack named {command['packName']!r} declares "
+                    f"command {command['name']!r} (they declare {_names(commands)}).",
+                )
+            )
+    return warnings
+
+
+def _warning(field: str, step: dict[str, Any], detail: str) -> dict[str, str]:
+    return {"field": field, "stepId": step["id"], "detail": detail}
+
+
+def _names(names: set[str]) -> str:
+    return ", ".join(repr(name) for name in sorted(names)) or "none"

@@ -114,6 +114,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "TestRequest": {"type": "object", "description": "a dry run's or replay's request (see the README's explainability section)"},
     "PostedEvent": {
         "type": "object",
         "description": "An event or an action's result; a `pack` key is ignored (the sender is the pack in the URL).",
@@ -211,6 +212,24 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
 }
 
+
+_WARNINGS = {
+    "type": "object",
+    "required": ["warnings"],
+    "properties": {"warnings": {"type": "array", "items": {"type": "object", "required": ["field", "stepId", "detail"]}}},
+}
+_OUTCOMES = {
+    "type": "object",
+    "required": ["flow", "steps"],
+    "properties": {
+        "flow": {"type": "string"},
+        "steps": {
+            "type": "array",
+            "items": {"type": "object", "required": ["id", "outcome", "reason", "detail", "context", "command"]},
+        },
+    },
+}
+_OBJECT_NAME = "TestRequest"
 
 # --- building blocks -------------------------------------------------------------------------------
 
@@ -312,7 +331,16 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [PACK_ID],
         "requestBody": json_or_yaml_body("PostedEvent", "an event the pack observed"),
         "responses": {
-            "202": no_body("stored; the flows it starts or continues run from here"),
+            "202": {
+                **no_body("stored; the flows it starts or continues run from here"),
+                "headers": {
+                    "Location": {
+                        "description": "the event's trace (GET): what became of it",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
             **dict([problem(400, "not a valid event"), NOT_REGISTERED]),
         },
     },
@@ -337,7 +365,16 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [PACK_ID, path("actionId", "the action, from the link of the take")],
         "requestBody": json_or_yaml_body("PostedEvent", "the outcome of the action, an event of its command"),
         "responses": {
-            "202": no_body("the action ended; the flow continues with this event"),
+            "202": {
+                **no_body("the action ended; the flow continues with this event"),
+                "headers": {
+                    "Location": {
+                        "description": "the result's trace (GET): what became of it",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
             **dict(
                 [
                     problem(400, "not a valid event"),
@@ -353,7 +390,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "requestBody": json_or_yaml_body("Flow", "the flow; a flow of the same name is replaced"),
         "responses": {
             "201": {
-                **no_body("stored as the flow's current version"),
+                **representation(
+                    _WARNINGS,
+                    "stored as the flow's current version; `warnings` name steps "
+                    "whose event or command no registered pack declares",
+                ),
                 "headers": LOCATION,
                 "links": {"GetFlow": link("getFlow", flowName="$request.body#/name")},
             },
@@ -428,6 +469,57 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("Execution", "the execution, every action with its state history"),
             **dict([problem(404, "no such execution")]),
+        },
+    },
+    "testFlow": {
+        "requestBody": json_or_yaml_body(
+            _OBJECT_NAME, "{flow, event: {packName, packLabels, event, payload}, states?, context?}"
+        ),
+        "responses": {
+            "200": representation(_OUTCOMES, "every step's outcome, in flow order; nothing stored or queued"),
+            **dict([problem(400, "not a valid flow (as POST /v1/flows) or test request (the field is named)")]),
+        },
+    },
+    "testStoredFlow": {
+        "parameters": [path("flowName", "the flow's name")],
+        "requestBody": json_or_yaml_body(_OBJECT_NAME, "{event: {packName, packLabels, event, payload}, states?, context?}"),
+        "responses": {
+            "200": representation(_OUTCOMES, "every step's outcome of the current version"),
+            **dict([problem(400, "not a valid test request (the field is named)"), problem(404, "no such flow")]),
+        },
+    },
+    "replayFlow": {
+        "requestBody": json_or_yaml_body(_OBJECT_NAME, "{flow: the candidate, since: P7D or an RFC 3339 time, limit: 1..1000}"),
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["flow", "eventsConsidered", "changes", "unchanged"]},
+                "the steps whose outcome or command would change; nothing stored or queued",
+            ),
+            **dict([problem(400, "not a valid flow, `since` or `limit`")]),
+        },
+    },
+    "findEvents": {
+        "parameters": [
+            query("packName", "events of this pack name"),
+            query("event", "events of this name"),
+            query("start", "events to skip (newest first)", {"type": "integer", "minimum": 0, "default": 0}),
+            query("limit", "events to show", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        ],
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["events", "links"]}, "events newest first, with the steps each fired"
+            ),
+            **dict([problem(400, "`start` negative or `limit` outside its bounds")]),
+        },
+    },
+    "getEventTrace": {
+        "parameters": [path("eventId", "the event's id (the Location of its 202)")],
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["id", "event", "pack", "status", "flows", "links"]},
+                "the event and every step of every flow it concerned, with its outcome",
+            ),
+            **dict([problem(404, "no such event (or it expired)")]),
         },
     },
 }

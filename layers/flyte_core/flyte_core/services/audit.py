@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from ..adapters import Adapters
-from ..domain.audit import ExecutionRecord, Query
+from ..domain.audit import EventQuery, ExecutionRecord, Query
 from ..domain.errors import found
+from ..domain.events import StoredEvent
 
 
 def find(adapters: Adapters, query: Query) -> list[ExecutionRecord]:
@@ -34,3 +35,14 @@ def _execution(adapters: Adapters, correlation_id: str) -> ExecutionRecord | Non
     if flow is None:
         return None
     return ExecutionRecord(correlation_id, flow, flow_uuid, actions=actions, step_failures=step_failures)
+
+
+def find_events(adapters: Adapters, query: EventQuery) -> list[StoredEvent]:
+    """Events newest first, paged."""
+    newest = adapters.events_table.newest_first(query.pack_name, query.event, query.start + query.limit)
+    return list(newest)[query.start : query.start + query.limit]
+
+
+def event_trace(adapters: Adapters, event_id: str) -> StoredEvent:
+    """An event and, once the step matcher processed it, its trace; NotFound when it is gone."""
+    return found(adapters.events_table.get(event_id), f"No event {event_id!r} (events are kept for TtlInSeconds).")

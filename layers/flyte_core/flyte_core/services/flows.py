@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..adapters import Adapters
+from ..domain import flows
 from ..domain.errors import NotFound, found
 
 
-def save(adapters: Adapters, flow: dict[str, Any]) -> str:
-    """Store a validated flow as its new current version; returns the version's uuid."""
-    return adapters.flows_table.save(flow)
+def save(adapters: Adapters, flow: dict[str, Any]) -> list[dict[str, str]]:
+    """Store a validated flow as its new current version; returns the warnings about the packs and
+    commands it expects that no registered pack offers (yet)."""
+    adapters.flows_table.save(flow)
+    names = {name for step in flow["steps"] for name in (step["event"]["packName"], step["command"]["packName"])}
+    return flows.upload_warnings(flow, {name: adapters.packs_table.with_name(name) for name in sorted(names)})
 
 
 def all_flows(adapters: Adapters) -> list[dict[str, Any]]:

@@ -36,9 +36,13 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
     return pack, pipeline.take(adapters, pack, wait_seconds, command)
 
 
-def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent]) -> Action:
+def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent]) -> str:
+    """Record a pack's result for an action; returns the id of the result event, whose trace will say
+    which steps it started."""
     pack = _seen_pack(adapters, pack_id)
-    return pipeline.complete(adapters, pack, action_id, *read_body())
+    finished = pipeline.complete(adapters, pack, action_id, *read_body())
+    assert finished.result is not None  # a finished action holds its result event
+    return str(finished.result["id"])
 
 
 def _seen_pack(adapters: Adapters, pack_id: str) -> Pack:

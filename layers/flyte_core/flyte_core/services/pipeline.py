@@ -43,6 +43,8 @@ def receive_event(adapters: Adapters, pack: Pack, name: str, payload: Any, creat
 class MatchOutcome:
     created: list[str]
     failed_steps: list[str]
+    trace: list[dict[str, Any]]  # every flow considered, with every step's outcome
+    fired_steps: int = 0
 
 
 def match_stored_event(adapters: Adapters, new_image: dict[str, Any]) -> tuple[Event, MatchOutcome]:
@@ -53,12 +55,15 @@ def match_stored_event(adapters: Adapters, new_image: dict[str, Any]) -> tuple[E
 
 
 def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
-    """Run every execution this event concerns: the one a result continues and new ones it starts."""
-    render = _renderer(adapters)
-    outcome = MatchOutcome(created=[], failed_steps=[])
+    """Run every execution this event concerns: the one a result continues and new ones it starts;
+    then write on the event what became of each of their steps (its trace)."""
+    render = renderer(adapters)
+    outcome = MatchOutcome(created=[], failed_steps=[], trace=[])
     for run in _executions_for(adapters, event):
-        planned, failures = execution.plan(run, event, *render)
-        for failure in failures:
+        planned = execution.plan(run, event, *render)
+        outcome.trace.append(trace_of(run, planned.outcomes))
+        outcome.fired_steps += len(planned.actions)
+        for failure in planned.failures:
             logger.warning(
                 "step skipped: template failed",
                 extra={
@@ -71,7 +76,7 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
             )
             adapters.actions_table.record_step_failure(failure)
             outcome.failed_steps.append(failure.step_id)
-        for action in planned:
+        for action in planned.actions:
             stored, created = adapters.actions_table.create(action)
             if created:
                 outcome.created.append(stored.id)
@@ -79,7 +84,12 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
             if stored is not None and stored.state == "NEW":
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(adapters, stored.id, stored.name, stored.pack_name, stored.pack_labels)
+    adapters.events_table.record_trace(event.id, outcome.trace, outcome.fired_steps, times.now())
     return outcome
+
+
+def trace_of(run: Execution, outcomes: list[execution.StepOutcome]) -> dict[str, Any]:
+    return {"name": run.flow["name"], "correlationId": run.correlation_id, "steps": [o.as_json() for o in outcomes]}
 
 
 def _executions_for(adapters: Adapters, event: Event) -> list[Execution]:
@@ -109,7 +119,8 @@ def _created_by(action: Action, event: Event) -> bool:
     return action.trigger is not None and action.trigger.get("id") == event.id
 
 
-def _renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
+def renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
+    """Templates as the pipeline renders them (datastore reads included), and Go's ParseBool."""
     from ..domain import templating  # jinja2 and re2: for the step matcher (and flow validation) only
 
     def read_datastore(key: str) -> tuple[str, bytes]:
