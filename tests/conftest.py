@@ -115,6 +115,18 @@ def stack(shared_stack: LocalStack) -> Iterator[LocalStack]:
     shared_stack.pause()
 
 
+@pytest.fixture(scope="module")
+def secure_stack(backend: Backend) -> Iterator[LocalStack]:
+    """A stack as `sam deploy` leaves it by default: the built-in token issuer on, no anonymous access."""
+    from flyte_local.stack import LocalStack
+
+    backend.reset()
+    overrides = {**QUIET, "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"}
+    local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=overrides).start()
+    yield local
+    local.stop()
+
+
 @pytest.fixture(scope="session")
 def sample_event():
     """Loads a sample Lambda event from events/ (the same files `sam local invoke -e` takes)."""

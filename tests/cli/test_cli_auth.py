@@ -9,24 +9,11 @@ from pathlib import Path
 import pytest
 
 from flyte_local.application import physical_name
-from flyte_local.stack import LocalStack
 
 from .conftest import run_flyte
 
 pytestmark = pytest.mark.e2e
 QUICK_START = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
-
-
-@pytest.fixture(scope="module")
-def secure_stack(backend):
-    backend.reset()
-    local = LocalStack(
-        port=0,
-        endpoint=backend.endpoint,
-        parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"},
-    ).start()
-    yield local
-    local.stop()
 
 
 def test_minted_tokens_let_the_cli_in_and_refusals_say_why(secure_stack):

@@ -8,21 +8,8 @@ import requests
 
 from flyte_core import tokens
 from flyte_local.application import physical_name
-from flyte_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def secure_stack(backend):
-    backend.reset()
-    local = LocalStack(
-        port=0,
-        endpoint=backend.endpoint,
-        parameter_overrides={"LogLevel": "WARNING", "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"},
-    ).start()
-    yield local
-    local.stop()
 
 
 @pytest.fixture
