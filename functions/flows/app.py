@@ -4,7 +4,7 @@ from flyte_core.adapters import Adapters
 from flyte_core.domain.errors import InvalidInput
 from flyte_core.domain.flows import authored, flow_url, list_representation, parse_flow, representation
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
-from flyte_core.services import explain, flows
+from flyte_core.services import flows
 from flyte_core.settings import Settings
 
 app = create_app()
@@ -38,7 +38,7 @@ def create_flow():
 )
 def test_flow():
     request = Request(app)
-    return request.respond(explain.test_flow(adapters, _object_body(request, "test request")))
+    return request.respond(_explain().test_flow(adapters, _object_body(request, "test request")))
 
 
 @app.post(
@@ -50,7 +50,7 @@ def test_flow():
 )
 def replay_flow():
     request = Request(app)
-    return request.respond(explain.replay(adapters, _object_body(request, "replay request"), request.base))
+    return request.respond(_explain().replay(adapters, _object_body(request, "replay request"), request.base))
 
 
 @app.post(
@@ -62,7 +62,15 @@ def replay_flow():
 def test_stored_flow(flowName: str):
     request = Request(app)
     name = path_value(flowName, "flowName")
-    return request.respond(explain.test_stored_flow(adapters, name, _object_body(request, "test request")))
+    return request.respond(_explain().test_stored_flow(adapters, name, _object_body(request, "test request")))
+
+
+def _explain():
+    """The dry-run service, imported by the first dry run or replay: it brings the step rules, which
+    listing, reading and saving flows never use (a cold start of this function stays smaller)."""
+    from flyte_core.services import explain
+
+    return explain
 
 
 def _object_body(request: Request, what: str) -> dict:

@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from flyte_core.adapters import Adapters
 from flyte_core.observability import logger, metrics, tracer
-from flyte_core.services import pipeline
+from flyte_core.services import matching
 from flyte_core.settings import Settings
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -17,7 +17,7 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 def record_handler(record: DynamoDBRecord) -> None:
     if record.event_name is not DynamoDBRecordEventName.INSERT:
         return  # events are written once; TTL deletions need nothing
-    event, outcome = pipeline.match_stored_event(adapters, record.raw_event["dynamodb"]["NewImage"])
+    event, outcome = matching.match_stored_event(adapters, record.raw_event["dynamodb"]["NewImage"])
     logger.info(
         "event matched",
         extra={"event": event.name, "packName": event.pack_name, "actions": outcome.created, "failedSteps": outcome.failed_steps},

@@ -7,7 +7,7 @@ import pytest
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain import flows, packs, times
-from flyte_core.services import maintenance, pipeline, registry
+from flyte_core.services import maintenance, matching, pipeline, registry
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_new_actions_of_a_removed_pack_wait_for_the_next_matching_pack(removing)
     age(removing, "Gone", 8)
     maintenance.run(removing)
     event = pipeline.receive_event(removing, register(removing, "Src"), "E", {}, None)
-    pipeline.match_event(removing, event)
+    matching.match_event(removing, event)
     successor = register(removing, "Gone")
     assert pipeline.take(removing, successor, 0).name == "Do"
 
@@ -70,7 +70,7 @@ def test_an_action_whose_last_lease_expired_ends_fatal(settings, aws):
         )
     )
     destination = register(adapters, "Dst")
-    pipeline.match_event(adapters, pipeline.receive_event(adapters, register(adapters, "Src"), "E", {}, None))
+    matching.match_event(adapters, pipeline.receive_event(adapters, register(adapters, "Src"), "E", {}, None))
     taken = pipeline.take(adapters, destination, 0)
     actions = adapters.models.actions
     actions(taken.id).update(actions=[actions.leaseExpiresAt.set(times.now() - timedelta(seconds=1))])

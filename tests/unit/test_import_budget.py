@@ -136,6 +136,23 @@ def test_the_packs_function_loads_the_pipeline_with_the_first_registration_only(
     )
 
 
+STEP_RULES = ("flyte_core.services.matching", "flyte_core.services.explain", "flyte_core.domain.execution")
+
+
+@pytest.mark.parametrize("function", ["audit", "flows"])
+def test_the_step_rules_wait_for_a_dry_run(function, at_import):
+    """Reading the audit and listing, reading, saving or deleting flows evaluate no step: only the flows
+    function's dry runs and replays do, and they load the rules when the first one comes."""
+    assert loaded(at_import[function], STEP_RULES) == []
+
+
+@pytest.mark.parametrize("function", ["pack_runtime", "packs", "pack_reaper", "datastore", "info"])
+def test_functions_that_evaluate_no_step_do_not_load_the_step_rules(function, at_import):
+    """An action's life (take, result, expiry, delivery to a new pack) evaluates no step: the pack
+    runtime stores events, and the step matcher, reading the stream, decides what they fire."""
+    assert loaded(at_import[function], STEP_RULES) == []
+
+
 def test_with_auth_on_the_token_libraries_wait_for_the_first_token(tmp_path):
     """Auth on (a policy and an OIDC issuer): the policy is read at cold start, PyJWT is not."""
     policy = tmp_path / "policy.yaml"

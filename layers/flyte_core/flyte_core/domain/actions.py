@@ -1,5 +1,5 @@
-"""An action as stored: the command a step created for a pack, and where it is in its life
-(NEW -> PENDING -> SUCCESS | FATAL)."""
+"""What a step leaves in an execution: an action as stored - the command it created for a pack, and
+where that is in its life (NEW -> PENDING -> SUCCESS | FATAL) - or the failure to evaluate it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 MAX_TAKE_WAIT_SECONDS = 20  # a take's long poll; SQS waits at most 20 s
+TERMINAL = frozenset({"SUCCESS", "FATAL"})  # an action in one of these is finished
 
 
 @dataclass
@@ -31,3 +32,18 @@ class Action:
     lease_expires_at: datetime | None = None
     claim_queue_url: str | None = None
     claim_receipt: str | None = None
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """A step whose templates could not be evaluated: skipped, and kept in the execution's audit."""
+
+    id: str
+    step_id: str
+    field: str
+    message: str
+    correlation_id: str
+    flow_name: str
+    flow_uuid: str
+    trigger: dict[str, Any]  # the event that reached the step, as the audit shows events
+    time: datetime  # the trigger's arrival: a redelivered event records the very same failure

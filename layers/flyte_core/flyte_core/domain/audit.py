@@ -8,10 +8,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from . import bounds
-from .actions import Action
+from .actions import Action, StepFailure
 from .errors import InvalidInput
 from .events import ZERO_EVENT_JSON, StoredEvent, trace_location
-from .execution import StepFailure
 from .links import link, segment
 from .times import format_time
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from . import bounds, ids
+from .actions import TERMINAL, StepFailure
 from .events import Event
 from .packs import labels_include
 
-TERMINAL = frozenset({"SUCCESS", "FATAL"})
 Render = Callable[[str, Mapping[str, Any]], str]
 ParseBool = Callable[[str], bool]
 
@@ -41,21 +40,6 @@ class PlannedAction:
     flow_name: str
     flow_uuid: str
     trigger: Event
-
-
-@dataclass(frozen=True)
-class StepFailure:
-    """A step whose templates could not be evaluated: skipped, and kept in the execution's audit."""
-
-    id: str
-    step_id: str
-    field: str
-    message: str
-    correlation_id: str
-    flow_name: str
-    flow_uuid: str
-    trigger: dict[str, Any]  # the event that reached the step, as the audit shows events
-    time: datetime  # the trigger's arrival: a redelivered event records the very same failure
 
 
 class StepError(Exception):

@@ -8,7 +8,7 @@ from typing import Any
 from ..adapters import Adapters
 from ..domain import explain, flows, times
 from ..domain.errors import found
-from . import pipeline
+from . import matching
 
 
 def test_flow(adapters: Adapters, body: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def test_stored_flow(adapters: Adapters, name: str, body: dict[str, Any]) -> dic
 
 
 def _dry_run(adapters: Adapters, flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    outcomes = explain.dry_run(flow, explain.parse_test_input(body), *pipeline.renderer(adapters))
+    outcomes = explain.dry_run(flow, explain.parse_test_input(body), *matching.renderer(adapters))
     return explain.outcomes_representation(flow, outcomes)
 
 
@@ -44,4 +44,4 @@ def replay(adapters: Adapters, body: dict[str, Any], base: str) -> dict[str, Any
         for event in adapters.events_table.received_since(pack_name, names, since, limit)
     ]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
-    return explain.replay(candidate, current, events, *pipeline.renderer(adapters), base)
+    return explain.replay(candidate, current, events, *matching.renderer(adapters), base)

@@ -1,5 +1,9 @@
 """The execution pipeline: event -> actions -> pack queues -> take -> result -> next steps.
 
+This module is the life of an action, which the pack runtime, the registry and the reaper drive:
+events in, delivery to pack queues, take, result, expiry. Which actions an event creates - the step
+rules - is `matching`, which only the step matcher (and dry runs) load.
+
 Every step is idempotent, so a stream record or a request processed twice changes nothing more:
 execution and action ids are derived from their causes, records are created with conditional
 writes, and duplicate queue messages are resolved when an action is taken.
@@ -8,24 +12,21 @@ writes, and duplicate queue messages are resolved when an action is taken.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..adapters import Adapters
-from ..domain import execution, times
-from ..domain.actions import Action
+from ..domain import times
+from ..domain.actions import TERMINAL, Action
 from ..domain.errors import NotAllowed, StateConflict, found
 from ..domain.events import FATAL, Event, new_event
-from ..domain.execution import Execution
 from ..domain.packs import Pack, labels_include
-from ..observability import logger, metrics
+from ..observability import logger
 
 if TYPE_CHECKING:
     from ..adapters.action_queues import Message
 
-# --- events in ---------------------------------------------------------------------------------
+# --- events in and actions out to pack queues ---------------------------------------------------------------------------------
 
 
 def receive_event(adapters: Adapters, pack: Pack, name: str, payload: Any, created_at: datetime | None) -> Event:
@@ -34,102 +35,6 @@ def receive_event(adapters: Adapters, pack: Pack, name: str, payload: Any, creat
     adapters.events_table.put(event)
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
     return event
-
-
-# --- events -> actions (the stream consumer) ----------------------------------------------------
-
-
-@dataclass
-class MatchOutcome:
-    created: list[str]
-    failed_steps: list[str]
-    trace: list[dict[str, Any]]  # every flow considered, with every step's outcome
-    fired_steps: int = 0
-
-
-def match_stored_event(adapters: Adapters, new_image: dict[str, Any]) -> tuple[Event, MatchOutcome]:
-    """Match the event a stream record carries (its NewImage); ValueError when it is not a whole event."""
-    event = adapters.events_table.from_stream_image(new_image)
-    logger.append_keys(eventId=event.id)
-    return event, match_event(adapters, event)
-
-
-def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
-    """Run every execution this event concerns: the one a result continues and new ones it starts;
-    then write on the event what became of each of their steps (its trace)."""
-    render = renderer(adapters)
-    outcome = MatchOutcome(created=[], failed_steps=[], trace=[])
-    for run in _executions_for(adapters, event):
-        planned = execution.plan(run, event, *render)
-        outcome.trace.append(trace_of(run, planned.outcomes))
-        outcome.fired_steps += len(planned.actions)
-        for failure in planned.failures:
-            logger.warning(
-                "step skipped: template failed",
-                extra={
-                    "stepId": failure.step_id,
-                    "field": failure.field,
-                    "error": failure.message,
-                    "flow": failure.flow_name,
-                    "correlationId": failure.correlation_id,
-                },
-            )
-            adapters.actions_table.record_step_failure(failure)
-            outcome.failed_steps.append(failure.step_id)
-        for action in planned.actions:
-            stored, created = adapters.actions_table.create(action)
-            if created:
-                outcome.created.append(stored.id)
-                metrics.add_metric(name="ActionsCreated", unit="Count", value=1)
-            if stored is not None and stored.state == "NEW":
-                # also after a redelivery: the first attempt may have stopped before sending
-                deliver(adapters, stored.id, stored.name, stored.pack_name, stored.pack_labels)
-    adapters.events_table.record_trace(event.id, outcome.trace, outcome.fired_steps, times.now())
-    return outcome
-
-
-def trace_of(run: Execution, outcomes: list[execution.StepOutcome]) -> dict[str, Any]:
-    return {"name": run.flow["name"], "correlationId": run.correlation_id, "steps": [o.as_json() for o in outcomes]}
-
-
-def _executions_for(adapters: Adapters, event: Event) -> list[Execution]:
-    runs = []
-    if event.action_id:
-        completed = adapters.actions_table.get(event.action_id)
-        flow = adapters.flows_table.version(completed.flow_uuid) if completed else None
-        if completed and flow:
-            states = {
-                a.step_id: a.state
-                for a in adapters.actions_table.in_execution(completed.correlation_id)
-                if not _created_by(a, event)
-            }
-            states[completed.step_id] = completed.state  # the index may lag; the table read may not
-            runs.append(Execution(completed.correlation_id, completed.flow_uuid, flow, completed.context, states))
-    for flow_name, uuid in adapters.flows_table.triggered_by(event.pack_name, event.name):
-        flow = adapters.flows_table.version(uuid)
-        if flow is None:
-            logger.error("trigger names a missing flow version", extra={"flow": flow_name, "uuid": uuid})
-            continue
-        runs.append(Execution(execution.correlation_id_for(event, uuid), uuid, flow, {}, {}))
-    return runs
-
-
-def _created_by(action: Action, event: Event) -> bool:
-    """Actions this very event created in an earlier delivery do not count as already there."""
-    return action.trigger is not None and action.trigger.get("id") == event.id
-
-
-def renderer(adapters: Adapters) -> tuple[Callable[[str, Any], str], Callable[[str], bool]]:
-    """Templates as the pipeline renders them (datastore reads included), and Go's ParseBool."""
-    from ..domain import templating  # jinja2 and re2: for the step matcher (and flow validation) only
-
-    def read_datastore(key: str) -> tuple[str, bytes]:
-        item = adapters.datastore_table.get(key)
-        if item is None:
-            raise KeyError(key)
-        return item.content_type, item.value
-
-    return (lambda source, variables: templating.render(source, variables, datastore=read_datastore)), templating.parse_bool
 
 
 def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pack_labels: dict[str, str]) -> int:
@@ -192,7 +97,7 @@ def _claim(adapters: Adapters, pack: Pack, message: Message, command: str | None
     except StateConflict:
         pass
     action = adapters.actions_table.get(message.action_id)
-    if action is None or action.state in execution.TERMINAL:
+    if action is None or action.state in TERMINAL:
         adapters.action_queues.delete(pack.queue_url, message.receipt)
         return None
     if command and action.name != command:
