@@ -12,10 +12,9 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
-from ..domain.actions import Action, StepFailure
+from ..domain.actions import Action, PlannedAction, StepFailure
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
-from ..domain.execution import PlannedAction
 from ..settings import Settings
 from .aws import Aws
 from .conditions import written

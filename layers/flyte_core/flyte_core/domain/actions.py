@@ -1,14 +1,35 @@
-"""What a step leaves in an execution: an action as stored - the command it created for a pack, and
-where that is in its life (NEW -> PENDING -> SUCCESS | FATAL) - or the failure to evaluate it."""
+"""What a step leaves in an execution: the action it plans, that action as stored - the command for a
+pack, and where it is in its life (NEW -> PENDING -> SUCCESS | FATAL) - or the failure to evaluate it.
+The records only: the rules that make them are `execution`'s."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: settings import this module, and need no event parsing
+    from .events import Event
 
 MAX_TAKE_WAIT_SECONDS = 20  # a take's long poll; SQS waits at most 20 s
 TERMINAL = frozenset({"SUCCESS", "FATAL"})  # an action in one of these is finished
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """An action a step fired, before it is stored (its id derives from the execution and the step)."""
+
+    id: str
+    step_id: str
+    name: str
+    pack_name: str
+    pack_labels: dict[str, str]
+    input: Any
+    context: dict[str, str]
+    correlation_id: str
+    flow_name: str
+    flow_uuid: str
+    trigger: Event
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import bounds, ids
-from .actions import TERMINAL, StepFailure
+from .actions import TERMINAL, PlannedAction, StepFailure
 from .events import Event
 from .packs import labels_include
 
@@ -25,21 +25,6 @@ class Execution:
     flow: dict[str, Any]
     context: dict[str, str]
     step_states: dict[str, str]  # step id -> state of the action that step created
-
-
-@dataclass(frozen=True)
-class PlannedAction:
-    id: str
-    step_id: str
-    name: str
-    pack_name: str
-    pack_labels: dict[str, str]
-    input: Any
-    context: dict[str, str]
-    correlation_id: str
-    flow_name: str
-    flow_uuid: str
-    trigger: Event
 
 
 class StepError(Exception):
