@@ -7,7 +7,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput, TooLarge, UnsupportedFormat
-from .links import item_link, link, segment, with_next
+from .links import item_link, paged_list, segment
 
 DEFAULT_CONTENT_TYPE = "text/plain; charset=us-ascii"
 # A DynamoDB item holds at most 400 KB, key, type and description included.
@@ -80,12 +80,4 @@ def list_representation(items: list[Item], base: str, start: int = 0) -> dict[st
             entry["updatedBy"] = item.updated_by
         entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
-    entries, following = bounds.page(entries, start)
-    return {
-        "links": with_next(
-            [link(f"{base}v1/datastore", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/datastore", "help")],
-            f"{base}v1/datastore",
-            following,
-        ),
-        "datastore": entries,
-    }
+    return paged_list(base, "datastore", "datastore", entries, start)

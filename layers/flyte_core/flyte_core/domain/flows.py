@@ -11,7 +11,7 @@ from typing import Any
 from . import bounds
 from .errors import InvalidInput
 from .events import FATAL
-from .links import item_link, link, segment, with_next
+from .links import item_link, link, paged_list, segment
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -351,15 +351,7 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
             item["description"] = flow["description"]
         item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
-    items, following = bounds.page(items, start)
-    return {
-        "flows": items,
-        "links": with_next(
-            [link(f"{base}v1/flows", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/flow", "help")],
-            f"{base}v1/flows",
-            following,
-        ),
-    }
+    return paged_list(base, "flows", "flow", items, start)
 
 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:

@@ -4,7 +4,10 @@ every link leads back to its resource (the original wrote names raw: `a#b` or `æ
 from __future__ import annotations
 
 import posixpath
+from typing import Any
 from urllib.parse import quote
+
+from . import bounds
 
 # Characters a path segment may hold as they are (RFC 3986 pchar), less those some servers read
 # specially (`;`, `=`, `&`, `+`): names of letters, digits and `-._~:@!$'()*,` keep the original's form.
@@ -20,9 +23,15 @@ def query_value(value: str) -> str:
     return quote(value, safe=_SEGMENT_SAFE)
 
 
-def with_next(links: list[dict[str, str]], url: str, following: int | None) -> list[dict[str, str]]:
-    """A list's links, with `next` when a page stopped before the end (responses are bounded)."""
-    return links if following is None else [*links, link(f"{url}?start={following}", "next")]
+def paged_list(base: str, collection: str, help_tag: str, entries: list, start: int) -> dict[str, Any]:
+    """`GET /v1/<collection>`: the entries from `start` that fit in a response, under the collection's
+    name, with self, up and help links, and `next` when a page stopped before the end."""
+    page, following = bounds.page(entries, start)
+    url = f"{base}v1/{collection}"
+    links = [link(url, "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/{help_tag}", "help")]
+    if following is not None:
+        links.append(link(f"{url}?start={following}", "next"))
+    return {collection: page, "links": links}
 
 
 def clean_path(path: str) -> str:

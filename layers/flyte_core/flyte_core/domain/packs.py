@@ -10,7 +10,7 @@ from typing import Any
 
 from . import bounds
 from .errors import InvalidInput
-from .links import item_link, link, query_value, segment, with_next
+from .links import item_link, link, paged_list, query_value, segment
 
 TAKE_ACTION_REL = "swagger#!/action/takeAction"
 EVENT_REL = "swagger#/event"
@@ -209,12 +209,4 @@ def list_representation(packs: list[Pack], base: str, now: datetime, start: int 
             lastSeen=pack.last_seen, status=status(pack.last_seen, now), links=[item_link(base, f"v1/packs/{segment(pack.id)}")]
         )
         items.append(item)
-    items, following = bounds.page(items, start)
-    return {
-        "links": with_next(
-            [link(f"{base}v1/packs", "self"), link(f"{base}v1", "up"), link(f"{base}swagger#/pack", "help")],
-            f"{base}v1/packs",
-            following,
-        ),
-        "packs": items,
-    }
+    return paged_list(base, "packs", "pack", items, start)
