@@ -11,8 +11,6 @@ key rule lists PUT only (405 for DELETE).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import requests
 
 from flyte_local.stack import LocalStack, auth_environment
 from flyte_pack import Command, Event, EventDef, Pack
+from tests.e2e.pack_programs import start_pack_program
 from tests.oidc import CLIENT_ID, OidcProvider
 
 pytestmark = pytest.mark.e2e
@@ -183,9 +182,7 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
     assert requests.post(f"{url}/v1/flows", json=FLOW, headers=bearer(tokens["admin"])).status_code == 201
 
     env = {**os.environ, "FLYTE_API": url, "FLYTE_JWT": tokens["pack"], "FLYTE_PACK_POLL_WAIT": "1"}
-    shell = subprocess.Popen(
-        [sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    shell = start_pack_program(url, "flyte_shell_pack", "Shell", env, headers=bearer(tokens["reader"]))
     chat = Pack(
         "Chat",
         events=[EventDef("Said")],
@@ -197,12 +194,6 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
     try:
         chat.start(block=False)
         assert chat.wait_registered(15)
-        deadline = time.monotonic() + 30
-        while not any(
-            p["name"] == "Shell" for p in requests.get(f"{url}/v1/packs", headers=bearer(tokens["reader"])).json()["packs"]
-        ):
-            assert shell.poll() is None and time.monotonic() < deadline, "the Shell pack did not register"
-            time.sleep(0.2)
         chat.send_event(Event("Said", {"who": "auth"}))
         deadline = time.monotonic() + 30
         while True:

@@ -14,7 +14,6 @@ import os
 import queue
 import shutil
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 import requests
 
 from flyte_pack import Command, Event, EventDef, Pack
+from tests.e2e.pack_programs import start_pack_program, stop_pack_program
 
 pytestmark = pytest.mark.e2e
 FLOW = Path(__file__).resolve().parents[2] / "examples" / "uk-bank-holidays.flow.yaml"
@@ -89,19 +89,9 @@ def start_shell_pack(stack, tmp_path, **extra_env: str):
         "LOGLEVEL": "info",
         **extra_env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flyte_shell_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    deadline = time.monotonic() + 30
-    while not any(p["name"] == "Shell" for p in requests.get(f"{stack.url}/v1/packs").json()["packs"]):
-        assert process.poll() is None and time.monotonic() < deadline, (
-            process.stdout.read() if process.poll() is not None else "not registered"
-        )
-        time.sleep(0.2)
+    process = start_pack_program(stack.url, "flyte_shell_pack", "Shell", env)
     yield process
-    process.terminate()
-    output = process.communicate(timeout=15)[0]
-    assert process.returncode == 0, output  # a graceful stop
+    stop_pack_program(process, timeout=15)
 
 
 @pytest.fixture

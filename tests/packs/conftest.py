@@ -21,6 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.packs.waiting import wait_until
+
 PREFIX = "/some/prefix"
 
 
@@ -121,14 +123,7 @@ class FakeFlyteAPI:
             self.cond.notify_all()
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(min(left, 0.1))
-            return True
+        return wait_until(self.cond, predicate, timeout)
 
     def result_of(self, action_id: str, timeout: float = 10.0) -> dict[str, Any]:
         assert self.wait_for(lambda: self.actions[action_id].result is not None, timeout), (

@@ -25,6 +25,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.packs.waiting import wait_until
+
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -111,14 +113,7 @@ class FakeSlack:
             return [c for c in self.calls if c.method == method]
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(min(left, 0.1))
-            return True
+        return wait_until(self.cond, predicate, timeout)
 
     def wait_connected(self, timeout: float = 10.0) -> bool:
         return self.wait_for(lambda: bool(self._sockets), timeout)

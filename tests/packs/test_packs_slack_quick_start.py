@@ -9,13 +9,12 @@ posted with curl. The flow, Shell pack and gov.uk stand-in are the ones of tests
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
+from tests.e2e.pack_programs import start_pack_program, stop_pack_program
 from tests.e2e.test_quick_start import EXPECTED_LIST, flow_posted, shell_pack  # noqa: F401 (fixtures)
 from tests.packs.fake_slack import FakeSlack, fake_slack, slack_user  # noqa: F401 (fixture)
 
@@ -37,21 +36,10 @@ def slack_pack(stack, fake_slack: FakeSlack):
         "FLYTE_PACK_POLL_WAIT": "1",
         "LOGLEVEL": "info",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flyte_slack_pack"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    deadline = time.monotonic() + 30
-    while not any(p["name"] == "Slack" for p in requests.get(f"{stack.url}/v1/packs").json()["packs"]):
-        assert process.poll() is None and time.monotonic() < deadline, (
-            process.stdout.read() if process.poll() is not None else "not registered"
-        )
-        time.sleep(0.2)
+    process = start_pack_program(stack.url, "flyte_slack_pack", "Slack", env)
     assert fake_slack.wait_connected(), "no Socket Mode connection"
     yield process
-    process.terminate()
-    output = process.communicate(timeout=30)[0]
-    assert process.returncode == 0, output  # a graceful stop
-    assert "could not send event" not in output
+    assert "could not send event" not in stop_pack_program(process, timeout=30)
 
 
 def test_quick_start_replies_in_the_messages_thread(stack, flow_posted, shell_pack, slack_pack, fake_slack):
