@@ -127,6 +127,16 @@ def secure_stack(backend: Backend) -> Iterator[LocalStack]:
     local.stop()
 
 
+@pytest.fixture(scope="module")
+def provider():
+    """A local OIDC issuer (tests/oidc.py): discovery document, JWKS and a signing key, on a free port."""
+    from tests.oidc import OidcProvider
+
+    provider = OidcProvider().start()
+    yield provider
+    provider.stop()
+
+
 @pytest.fixture(scope="session")
 def sample_event():
     """Loads a sample Lambda event from events/ (the same files `sam local invoke -e` takes)."""

@@ -20,7 +20,7 @@ import requests
 from flyte_local.stack import LocalStack, auth_environment
 from flyte_pack import Command, Event, EventDef, Pack
 from tests.e2e.pack_programs import start_pack_program
-from tests.oidc import CLIENT_ID, OidcProvider
+from tests.oidc import CLIENT_ID
 
 pytestmark = pytest.mark.e2e
 EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "auth-policy.yaml"
@@ -35,13 +35,6 @@ def e2e_policy() -> str:
     )
     assert edited.count("\n") == text.count("\n") - 2 and "[PUT]\n" in edited
     return edited
-
-
-@pytest.fixture(scope="module")
-def provider():
-    provider = OidcProvider().start()
-    yield provider
-    provider.stop()
 
 
 @pytest.fixture(scope="module")

@@ -31,13 +31,6 @@ POLICY = """
 
 
 @pytest.fixture(scope="module")
-def provider():
-    provider = OidcProvider().start()
-    yield provider
-    provider.stop()
-
-
-@pytest.fixture(scope="module")
 def guard(provider):
     verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
     policy = parse_policy(POLICY)

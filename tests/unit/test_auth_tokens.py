@@ -20,13 +20,6 @@ from flyte_core.http.auth.tokens import (
 from tests.oidc import CLIENT_ID, OidcProvider, ec_key, rsa_key
 
 
-@pytest.fixture(scope="module")
-def provider():
-    provider = OidcProvider().start()
-    yield provider
-    provider.stop()
-
-
 @pytest.fixture
 def verifier(provider):
     return TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
