@@ -90,6 +90,19 @@ class Api:
     def get_json(self, url: str, **kwargs: Any) -> Any:
         return self.call("GET", url, **kwargs)
 
+    def get_list(self, url: str, key: str) -> dict[str, Any]:
+        """A collection's whole listing: the API pages long lists by size and links the rest as
+        `next`, so every page is read and the entries joined (the links kept are the first page's,
+        without `next`)."""
+        body = self.get_json(url)
+        entries = list(body.get(key, []))
+        following = find_link(body.get("links", []), "next")
+        while following:
+            page = self.get_json(following)
+            entries += page.get(key, [])
+            following = find_link(page.get("links", []), "next")
+        return {**body, key: entries, "links": [entry for entry in body.get("links", []) if entry.get("rel") != "next"]}
+
     # --- discovery -------------------------------------------------------------------------------
 
     def links(self) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ def _names(resource: Callable[[Api], str], collection: str, field: str) -> Calla
         options = ctx.find_root().params
         try:
             api = profiles.connect(options.get("api"), options.get("token"), options.get("profile"), TIMEOUT_SECONDS)
-            entries = api.get_json(resource(api)).get(collection, [])
+            entries = api.get_list(resource(api), collection)[collection]
         except (CliFailure, ValueError, AttributeError):
             return []
         return [str(entry[field]) for entry in entries if str(entry.get(field, "")).startswith(incomplete)]

@@ -1,6 +1,7 @@
 """The commands whose endpoints the server does not have yet (issue 12's dry run, traces and replay),
 run as a user would against a fake API that answers with the issue's exact shapes; also the token
-issuer of issue 11 (real, over moto), profiles and the bearer token. The fake puts resources at
+issuer of issue 11 (real, over moto), profiles, the bearer token, and lists the API sends in pages.
+The fake puts resources at
 unusual paths, so a URL the CLI built by hand instead of from a link would miss; where it advertises
 the new endpoints, it does so only by their `/v1` rels.
 """
@@ -387,3 +388,27 @@ def test_profiles_choose_the_api_and_token_and_options_win(serve, invoke, tmp_pa
 
     missing = invoke(None, "--profile", "staging", "packs", "list", env=with_config)
     assert missing.code == 1 and "No profile 'staging'" in missing.stderr and "(it has: other, prod)" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "key", "shown", "entry"),
+    [
+        ("flows", "/x/flows", "flows", "name", lambda n: {"name": f"flow-{n}"}),
+        ("packs", "/x/packs", "packs", "id", lambda n: {"id": f"pack-{n}", "name": "Shell", "status": "live"}),
+        ("datastore", "/x/store", "datastore", "key", lambda n: {"key": f"key-{n}", "contentType": "text/plain"}),
+    ],
+)
+def test_a_list_in_pages_is_read_to_its_end(plain, flyte, command, path, key, shown, entry):
+    """The API pages long lists by size (2 MB) and links the rest as `next`: `list` follows it, and
+    neither a table nor -o json leaves the later pages out (or shows a `next` it already followed)."""
+    self_link = {"href": f"{plain.url}{path}", "rel": "self"}
+    plain.answer("GET", path, {key: [entry(1), entry(2)], "links": [self_link, {"href": f"{plain.url}/pages/2", "rel": "next"}]})
+    plain.answer("GET", "/pages/2", {key: [entry(3)], "links": [{"href": f"{plain.url}/pages/3", "rel": "next"}]})
+    plain.answer("GET", "/pages/3", {key: [entry(4)], "links": []})
+
+    listed = flyte(plain, command, "list", "-o", "json")
+    assert listed.code == 0, listed.stderr
+    assert json.loads(listed.stdout) == {key: [entry(1), entry(2), entry(3), entry(4)], "links": [self_link]}
+    table = flyte(plain, command, "list", "-o", "table")
+    assert table.code == 0, table.stderr
+    assert all(entry(n)[shown] in table.stdout for n in (1, 2, 3, 4))

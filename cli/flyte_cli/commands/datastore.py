@@ -22,7 +22,7 @@ app = typer.Typer(help="The datastore: reference data flows read with the datast
 def list_items(ctx: typer.Context, output: OutputOption = None) -> None:
     """List items (keys, content types, descriptions; not values)."""
     api: Api = ctx.obj
-    emit(api.get_json(api.datastore()), output, _items_table)
+    emit(api.get_list(api.datastore(), "datastore"), output, _items_table)
 
 
 def _items_table(body: dict[str, Any]):

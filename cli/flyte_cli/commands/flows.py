@@ -46,7 +46,7 @@ def _upload_warnings(response) -> list[dict[str, Any]]:
 def list_flows(ctx: typer.Context, output: OutputOption = None) -> None:
     """List the flows (their current versions)."""
     api: Api = ctx.obj
-    emit(api.get_json(api.flows()), output, _flows_table)
+    emit(api.get_list(api.flows(), "flows"), output, _flows_table)
 
 
 def _flows_table(body: dict[str, Any]):

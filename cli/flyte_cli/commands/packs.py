@@ -20,7 +20,7 @@ app = typer.Typer(help="Registered packs.", no_args_is_help=True)
 def list_packs(ctx: typer.Context, output: OutputOption = None) -> None:
     """List registered packs with their status and when they were last seen."""
     api: Api = ctx.obj
-    emit(api.get_json(api.packs()), output, _packs_table)
+    emit(api.get_list(api.packs(), "packs"), output, _packs_table)
 
 
 def _packs_table(body: dict[str, Any]):
