@@ -90,7 +90,7 @@ def templated(step: dict) -> list[str]:
 def evaluate_step(
     step: dict, event: dict, parent: dict, render: Callable[[str, dict], str], parse_bool: Callable[[str], bool]
 ) -> Any:
-    """Spec 5.4 in miniature: context, pack labels, criteria, command labels, input."""
+    """api-contract §5.4 in miniature: context, pack labels, criteria, command labels, input."""
     variables = {"Event": event, "Context": parent}
     context = dict(parent)
     for key, source in step.get("context", {}).items():

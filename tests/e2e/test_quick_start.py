@@ -191,7 +191,7 @@ FLOW_COMMAND = (
 
 
 def test_quick_start_with_the_go_flyte_client_call_sequence(stack, flow_posted, shell_pack):
-    """Spec 12.1, step by step, as an unchanged flyte-client pack (the Slack pack) makes its calls."""
+    """api-contract §12.1, step by step, as an unchanged flyte-client pack (the Slack pack) makes its calls."""
     http = requests.Session()
     api = f"{stack.url}"
     links = http.get(f"{api}/v1", headers={"Accept": "application/json"}).json()["links"]

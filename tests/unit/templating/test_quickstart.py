@@ -40,7 +40,7 @@ def shell(exit_code: int, stdout: str) -> dict:
 
 
 def evaluate(step: dict, event: dict, parent: dict):
-    """Spec 5.4: context with the parent context, then criteria, then input."""
+    """api-contract §5.4: context with the parent context, then criteria, then input."""
     context = dict(parent)
     for key, source in step.get("context", {}).items():
         context[key] = render(source, {"Event": event, "Context": parent})

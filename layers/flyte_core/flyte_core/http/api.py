@@ -33,7 +33,7 @@ def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = N
 
 
 def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
-    """Spec 9: the policy and token check, for every request of every API function, before its route
+    """api-contract §9: the policy and token check, for every request of every API function, before its route
     runs; the caller's identity (when the rule asked for a token) goes to the handlers (item 7)."""
     guard = environment_guard()
     if guard is not None:
