@@ -38,7 +38,7 @@ def put_item(key: str):
 
 @app.delete("/v1/datastore/<key>", summary="Delete an item", tags=["datastore"], operation_id="deleteDatastoreItem")
 def delete_item(key: str):
-    datastore.delete(adapters, path_value(key, "key"))
+    datastore.delete(adapters, path_value(key, "key"), Request(app).caller.record())
     return empty(204)
 
 

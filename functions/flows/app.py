@@ -88,7 +88,7 @@ def get_flow(flowName: str):
 
 @app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"], operation_id="deleteFlow")
 def delete_flow(flowName: str):
-    flows.delete(adapters, path_value(flowName, "flowName"))
+    flows.delete(adapters, path_value(flowName, "flowName"), Request(app).actor)
     return empty(204)
 
 

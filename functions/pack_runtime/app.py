@@ -15,7 +15,9 @@ adapters = Adapters(Settings.from_environ())  # once per environment (cold start
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
     request = Request(app)
-    event = pack_runtime.post_event(adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")))
+    event = pack_runtime.post_event(
+        adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")), request.caller
+    )
     return _accepted(request, event.id)
 
 
@@ -33,7 +35,11 @@ def _accepted(request: Request, event_id: str):
 def take_action(packId: str):
     request = Request(app)
     pack, action = pack_runtime.take(
-        adapters, path_value(packId, "packId"), request.query("wait"), request.query("actionName") or request.query("commandName")
+        adapters,
+        path_value(packId, "packId"),
+        request.query("wait"),
+        request.query("actionName") or request.query("commandName"),
+        request.caller,
     )
     if action is None:
         return empty(204)
@@ -56,6 +62,7 @@ def post_result(packId: str, actionId: str):
         path_value(packId, "packId"),
         path_value(actionId, "actionId"),
         lambda: parse_posted(request.json_body("result")),
+        request.caller,
     )
     return _accepted(request, result_id)
 

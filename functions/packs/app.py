@@ -1,7 +1,5 @@
 """Packs: register, list, get, delete (api-contract §3)."""
 
-from dataclasses import replace
-
 from flyte_core.adapters import Adapters
 from flyte_core.domain import times
 from flyte_core.domain.packs import list_representation, pack_url, parse_registration, representation
@@ -22,9 +20,7 @@ def list_packs():
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
-    pack = registry.register(
-        adapters, replace(parse_registration(request.json_body("pack registration")), registered_by=request.actor)
-    )
+    pack = registry.register(adapters, parse_registration(request.json_body("pack registration")), request.caller)
     return request.respond(
         representation(pack, request.base, times.now()), 201, headers={"Location": pack_url(request.base, pack.id)}
     )
@@ -38,7 +34,7 @@ def get_pack(packId: str):
 
 @app.delete("/v1/packs/<packId>", summary="Delete a pack and its action queue", tags=["pack"], operation_id="deletePack")
 def delete_pack(packId: str):
-    registry.remove(adapters, path_value(packId, "packId"))
+    registry.remove(adapters, path_value(packId, "packId"), Request(app).caller)
     return empty(204)
 
 

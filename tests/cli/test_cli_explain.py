@@ -358,7 +358,7 @@ def test_token_mint_signs_with_the_stacks_secret(aws, settings):
     identity = TokenVerifier([BuiltInIssuer.from_secret(AuthStore(Aws(settings.aws)).secret_string(arn))]).verify(
         minted.stdout.strip()
     )
-    assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
+    assert identity.caller().subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
     assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
     unreadable = run_flyte("http://127.0.0.1:9", "token", "mint", "--secret-id", "no-such-secret", env=shell)

@@ -49,7 +49,7 @@ def test_mint_prints_a_token_the_stack_accepts(aws, store, cli_environment, caps
     )
     token = capsys.readouterr().out.strip()
     identity = TokenVerifier([BuiltInIssuer.from_secret(store.secret_string(arn))]).verify(token)
-    assert identity.subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
+    assert identity.caller().subject == "deploy-bot" and identity.claims["groups"] == ["sre", "dev"]
     assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
 
@@ -74,4 +74,4 @@ def test_mint_without_a_subject_names_who_minted_it(aws, store, cli_environment,
     monkeypatch.setattr("getpass.getuser", lambda: "ops-admin")
     assert tokens.main(["mint", "--claim", "groups=sre", "--ttl", "30d"]) == 0  # the issue's own example
     identity = TokenVerifier([BuiltInIssuer.from_secret(store.secret_string(arn))]).verify(capsys.readouterr().out.strip())
-    assert identity.subject == "ops-admin" and identity.claims["groups"] == "sre"
+    assert identity.caller().subject == "ops-admin" and identity.claims["groups"] == "sre"

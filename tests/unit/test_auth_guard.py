@@ -50,12 +50,12 @@ def test_an_open_rule_needs_no_token_and_ignores_a_bad_one(guard):
 
 def test_a_valid_token_with_a_matching_claim_passes_and_names_the_caller(guard, provider):
     identity = guard.check("POST", "/v1/flows", f"Bearer {provider.token(sub='alice', groups=['flow-admins'])}")
-    assert identity.subject == "alice"
+    assert identity.caller().subject == "alice"
 
 
 @pytest.mark.parametrize("prefix", ["Bearer ", "bearer ", "BEARER ", ""])
 def test_the_bearer_prefix_is_optional_and_case_insensitive(guard, provider, prefix):
-    assert guard.check("GET", "/v1/flows", prefix + provider.token(groups="flow-admins")).subject == "user-1"
+    assert guard.check("GET", "/v1/flows", prefix + provider.token(groups="flow-admins")).caller().subject == "user-1"
 
 
 def test_no_rule_is_401_without_a_challenge(guard):
@@ -183,8 +183,8 @@ def test_the_built_in_issuer_secret_is_read_once_on_the_first_token(provider, tm
     guard = build_guard(settings, read_parameter=lambda name: "", read_secret=lambda arn: reads.append(arn) or secret)
     assert reads == []
     token = BuiltInIssuer.from_secret(secret).mint("ops", {"groups": "sre"}, 60)
-    assert guard.check("GET", "/v1/flows", f"Bearer {token}").subject == "ops"
-    assert guard.check("GET", "/v1/packs", f"Bearer {token}").subject == "ops"
+    assert guard.check("GET", "/v1/flows", f"Bearer {token}").caller().subject == "ops"
+    assert guard.check("GET", "/v1/packs", f"Bearer {token}").caller().subject == "ops"
     assert reads == ["arn:s"]
 
 

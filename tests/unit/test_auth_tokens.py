@@ -27,12 +27,16 @@ def verifier(provider):
 
 def test_a_valid_id_token_verifies_with_rsa_and_ec_keys(provider, verifier):
     identity = verifier.verify(provider.token(sub="alice", email="alice@example.com", groups=["sre"]))
-    assert (identity.subject, identity.email, identity.claims["groups"]) == ("alice", "alice@example.com", ["sre"])
-    assert verifier.verify(provider.token(key=provider.keys[1])).subject == "user-1"
+    assert (identity.caller().subject, identity.caller().email, identity.claims["groups"]) == (
+        "alice",
+        "alice@example.com",
+        ["sre"],
+    )
+    assert verifier.verify(provider.token(key=provider.keys[1])).caller().subject == "user-1"
 
 
 def test_audience_may_be_a_list_containing_the_client_id(provider, verifier):
-    assert verifier.verify(provider.token(aud=["other", CLIENT_ID])).subject == "user-1"
+    assert verifier.verify(provider.token(aud=["other", CLIENT_ID])).caller().subject == "user-1"
 
 
 def test_keys_are_discovered_once_and_cached(provider):
@@ -71,8 +75,8 @@ def test_forged_and_unusable_tokens_are_refused(provider, verifier, forge):
 
 def test_a_small_clock_skew_is_tolerated(provider, verifier):
     now = int(time.time())
-    assert verifier.verify(provider.token(exp=now - 20)).subject == "user-1"
-    assert verifier.verify(provider.token(nbf=now + 20, iat=now + 20)).subject == "user-1"
+    assert verifier.verify(provider.token(exp=now - 20)).caller().subject == "user-1"
+    assert verifier.verify(provider.token(nbf=now + 20, iat=now + 20)).caller().subject == "user-1"
 
 
 def test_a_key_declaring_rs256_refuses_a_token_claiming_another_rsa_algorithm():
@@ -92,7 +96,7 @@ def test_a_key_without_alg_accepts_only_what_the_issuer_advertises_for_its_type(
     provider = OidcProvider(keys=[key], algorithms=("RS256",)).start()
     try:
         verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
-        assert verifier.verify(provider.token()).subject == "user-1"
+        assert verifier.verify(provider.token()).caller().subject == "user-1"
         ps256 = jwt.encode(provider.claims(), key.private, algorithm="PS256", headers={"kid": key.kid})
         with pytest.raises(InvalidToken):
             verifier.verify(ps256)
@@ -121,7 +125,7 @@ def test_a_rotated_key_is_fetched_when_its_kid_first_appears_but_at_most_once_a_
         assert provider.jwks_requests == 2
         # ...then the unknown kid fetches the keys again and the token verifies.
         clock[0] += 60
-        assert verifier.verify(provider.token(key=new)).subject == "user-1"
+        assert verifier.verify(provider.token(key=new)).caller().subject == "user-1"
         assert provider.jwks_requests == 3
     finally:
         provider.stop()
@@ -197,10 +201,10 @@ def test_built_in_tokens_carry_the_chosen_claims_and_verify_like_oidc_ones(provi
     verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID), built_in])
     token = built_in.mint("deploy-bot", claims_from_pairs(["groups=sre", "groups=dev", "admin=true"]), parse_ttl("30d"))
     identity = verifier.verify(token)
-    assert identity.subject == "deploy-bot"
+    assert identity.caller().subject == "deploy-bot"
     assert identity.claims["groups"] == ["sre", "dev"] and identity.claims["admin"] == "true"
     assert identity.claims["exp"] - identity.claims["iat"] == 30 * 86400
-    assert verifier.verify(provider.token()).subject == "user-1"  # the OIDC issuer still works beside it
+    assert verifier.verify(provider.token()).caller().subject == "user-1"  # the OIDC issuer still works beside it
 
 
 def test_built_in_tokens_are_refused_when_expired_forged_or_signed_with_another_key():
@@ -255,6 +259,6 @@ def test_ec_keys_are_pinned_to_their_curve():
     provider = OidcProvider(keys=[key], algorithms=("ES256", "ES384")).start()
     try:
         verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
-        assert verifier.verify(provider.token()).subject == "user-1"
+        assert verifier.verify(provider.token()).caller().subject == "user-1"
     finally:
         provider.stop()

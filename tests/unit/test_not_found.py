@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from flyte_core.domain.callers import ANONYMOUS
 from flyte_core.domain.errors import NotFound, found
 from flyte_core.services import audit, datastore, flows, registry
 
@@ -37,9 +38,9 @@ def test_found_returns_what_exists_and_names_what_does_not():
     "call, detail",
     [
         (lambda: flows.current(EMPTY, "deploy"), "No flow named 'deploy'."),
-        (lambda: flows.delete(EMPTY, "deploy"), "No flow named 'deploy'."),
+        (lambda: flows.delete(EMPTY, "deploy", ANONYMOUS.record()), "No flow named 'deploy'."),
         (lambda: datastore.item(EMPTY, "teams"), "No datastore item 'teams'."),
-        (lambda: datastore.delete(EMPTY, "teams"), "No datastore item 'teams'."),
+        (lambda: datastore.delete(EMPTY, "teams", ANONYMOUS.record()), "No datastore item 'teams'."),
         (lambda: registry.pack(EMPTY, "Slack"), "No pack 'Slack' is registered."),
         (lambda: audit.execution(EMPTY, "c0ffee"), "No flow execution 'c0ffee'."),
     ],

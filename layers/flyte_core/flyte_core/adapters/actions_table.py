@@ -46,6 +46,7 @@ def _to_action(model: ActionModel) -> Action:
         lease_expires_at=model.leaseExpiresAt,
         claim_queue_url=model.claimQueueUrl,
         claim_receipt=model.claimReceipt,
+        taken_by=model.takenBy,
     )
 
 
@@ -170,6 +171,7 @@ class ActionsTable:
         pack_id: str,
         queue_url: str,
         receipt: str,
+        taker: dict[str, str],
         command: str | None = None,
         expired: Action | None = None,
     ) -> Action:
@@ -192,7 +194,10 @@ class ActionsTable:
                     actions.state.set("PENDING"),
                     actions.stateTime.set(now),
                     actions.attempts.set(attempt),
-                    actions.states.set(actions.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id)])),
+                    actions.states.set(
+                        actions.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id, by=taker)])
+                    ),
+                    actions.takenBy.set(taker),
                     actions.leaseExpiresAt.set(now + self._lease),
                     actions.claimQueueUrl.set(queue_url),
                     actions.claimReceipt.set(receipt),
@@ -209,6 +214,7 @@ class ActionsTable:
         transaction: the action never ends without the event that continues its execution."""
         now = result.received_at
         state = FATAL if result.name == FATAL else "SUCCESS"
+        ended = _state(state, now, **({"by": result.actor} if result.actor else {}))
         actions, events = self.model, self._events_table.model
 
         def transact() -> None:
@@ -219,7 +225,7 @@ class ActionsTable:
                         actions.state.set(state),
                         actions.stateTime.set(now),
                         actions.result.set(result.as_json()),
-                        actions.states.set(actions.states.append([_state(state, now)])),
+                        actions.states.set(actions.states.append([ended])),
                         actions.waitingPack.remove(),
                         actions.leaseExpiresAt.remove(),
                         actions.expiresAt.set(self._expiry(now)),
@@ -236,7 +242,7 @@ class ActionsTable:
             state_time=now,
             result=result.as_json(),
             lease_expires_at=None,
-            states=[*action.states, _state(state, now)],
+            states=[*action.states, ended],
         )
 
     def pending_with_expired_lease(self, now: datetime) -> Iterable[Action]:

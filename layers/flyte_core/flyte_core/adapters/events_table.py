@@ -35,6 +35,7 @@ class EventsTable:
             createdAt=event.created_at,
             receivedAt=event.received_at,
             actionId=event.action_id,
+            actor=event.actor,
             expiresAt=event.received_at + self._retention,
         )
 
@@ -115,6 +116,7 @@ def _from_model(model: EventModel) -> Event:
         created_at=model.createdAt,
         received_at=model.receivedAt,
         action_id=model.actionId,
+        actor=model.actor,
     )
 
 

@@ -56,7 +56,7 @@ class PackModel(Model):
     links = JSONAttribute(default=list)
     lastSeen = UTCDateTimeAttribute()
     queueUrl = UnicodeAttribute()
-    registeredBy = JSONAttribute(null=True)  # who registered it: {"sub", "email"?} when auth is on
+    registeredBy = JSONAttribute(null=True)  # who registered it: {iss, sub, email?} or {sub: anonymous}
     by_name = PackNameIndex()
 
 
@@ -93,7 +93,7 @@ class DatastoreItemModel(Model):
     contentType = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     updatedAt = UTCDateTimeAttribute()
-    updatedBy = JSONAttribute(null=True)  # who stored it: {"sub", "email"?} when auth is on
+    updatedBy = JSONAttribute(null=True)  # who stored it: {iss, sub, email?} or {sub: anonymous}
 
 
 class EventsByPackIndex(GlobalSecondaryIndex):
@@ -118,6 +118,7 @@ class EventModel(Model):
     createdAt = UTCDateTimeAttribute()
     receivedAt = UTCDateTimeAttribute()
     actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
+    actor = JSONAttribute(null=True)  # who posted it: {iss, sub} or {sub: anonymous}
     expiresAt = TTLAttribute()
     trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
     firedSteps = NumberAttribute(null=True)
@@ -176,6 +177,7 @@ class ActionModel(Model):
     leaseExpiresAt = UTCDateTimeAttribute(null=True)
     claimQueueUrl = UnicodeAttribute(null=True)
     claimReceipt = UnicodeAttribute(null=True)
+    takenBy = JSONAttribute(null=True)  # who holds the current claim: {iss, sub} or {sub: anonymous}
     waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()

@@ -64,9 +64,13 @@ class PacksTable:
             return None
         return pack
 
-    def touch(self, pack_id: str, at: datetime) -> Pack | None:
-        """Refresh lastSeen of an existing pack and return it (None when the pack is not registered)."""
+    def touch(self, pack_id: str, at: datetime, only_named: str | None = None) -> Pack | None:
+        """Refresh lastSeen of an existing pack and return it; None when the pack is not registered
+        (or, with `only_named`, has another name: then nothing is written)."""
         model = self.model(pack_id)
-        if not written(lambda: model.update(actions=[self.model.lastSeen.set(at)], condition=self.model.id.exists())):
+        condition = self.model.id.exists()
+        if only_named is not None:
+            condition &= self.model.name == only_named
+        if not written(lambda: model.update(actions=[self.model.lastSeen.set(at)], condition=condition)):
             return None
         return _to_pack(model)

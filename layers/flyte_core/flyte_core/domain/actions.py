@@ -53,6 +53,7 @@ class Action:
     lease_expires_at: datetime | None = None
     claim_queue_url: str | None = None
     claim_receipt: str | None = None
+    taken_by: dict[str, str] | None = None  # who holds (or last held) the claim
 
 
 @dataclass(frozen=True)

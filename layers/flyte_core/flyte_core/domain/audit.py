@@ -109,6 +109,7 @@ def action_representation(action: Action) -> dict[str, Any]:
         "context": action.context,
         "trigger": action.trigger or ZERO_EVENT_JSON,
         "attempts": action.attempts,
+        **({"takenBy": action.taken_by} if action.taken_by else {}),
     }
     # No result until the action ends (the original showed a zero event; no client of its audit reads one).
     if action.result:

@@ -24,6 +24,7 @@ class Event:
     created_at: datetime = ZERO_TIME
     received_at: datetime = ZERO_TIME
     action_id: str | None = None  # a result event: the action it completes
+    actor: dict[str, str] | None = None  # who posted it ({iss, sub} or anonymous); None: the engine itself
 
     def as_json(self) -> dict[str, Any]:
         """The event as the audit and actions show it (api-contract §4.2)."""
@@ -37,6 +38,7 @@ class Event:
             "payload": self.payload,
             "createdAt": times.format_time(self.created_at) if self.created_at > ZERO_TIME else "0001-01-01T00:00:00Z",
             "receivedAt": times.format_time(self.received_at) if self.received_at > ZERO_TIME else "0001-01-01T00:00:00Z",
+            **({"actor": self.actor} if self.actor else {}),
         }
 
     def template_value(self) -> dict[str, Any]:
@@ -58,6 +60,7 @@ def new_event(
     payload: Any,
     created_at: datetime | None = None,
     action_id: str | None = None,
+    actor: dict[str, str] | None = None,
 ) -> Event:
     """An event received now: a fresh time-ordered id, createdAt defaulting to the time received."""
     now = times.now()
@@ -71,6 +74,7 @@ def new_event(
         created_at=created_at or now,
         received_at=now,
         action_id=action_id,
+        actor=actor,
     )
 
 

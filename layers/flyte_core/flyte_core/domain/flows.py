@@ -329,10 +329,10 @@ def flow_url(base: str, name: str) -> str:
     return f"{base}v1/flows/{segment(name)}"
 
 
-def authored(flow: dict[str, Any], actor: dict[str, str] | None) -> dict[str, Any]:
-    """The flow version with who posted it (when auth is on); `createdBy` is never taken from the
-    posted document, whose unknown keys parse_flow drops."""
-    return {**flow, "createdBy": actor} if actor else flow
+def authored(flow: dict[str, Any], actor: dict[str, str]) -> dict[str, Any]:
+    """The flow version with who posted it (`{iss, sub}`, or anonymous); `createdBy` is never taken
+    from the posted document, whose unknown keys parse_flow drops."""
+    return {**flow, "createdBy": actor}
 
 
 def representation(flow: dict[str, Any], base: str) -> dict[str, Any]:

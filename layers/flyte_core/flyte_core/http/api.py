@@ -17,6 +17,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from ..adapters import aws
 from ..domain import bounds
+from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import DomainError, InvalidInput, NotFound
 from ..observability import logger, metrics, tracer
 from . import web
@@ -146,10 +147,16 @@ class Request:
         return self._app.context.get("identity")
 
     @property
-    def actor(self) -> dict[str, str] | None:
-        """Who to record with a change (None when the auth policy asked no token for the request)."""
+    def caller(self) -> Caller:
+        """Who made the request as the engine checks and records it; anonymous when the auth policy
+        asked no token for the request (or auth is off)."""
         identity = self.identity
-        return identity.actor() if identity else None
+        return identity.caller() if identity else ANONYMOUS
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """What is recorded with a change this request makes (issue 19, item 5)."""
+        return self.caller.record()
 
     def query(self, name: str) -> str | None:
         return (self.event.query_string_parameters or {}).get(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..adapters import Adapters
 from ..domain.datastore import Item
 from ..domain.errors import NotFound, found
+from ..observability import logger
 
 
 def all_items(adapters: Adapters) -> list[Item]:
@@ -21,6 +22,8 @@ def store(adapters: Adapters, item: Item) -> bool:
     return adapters.datastore_table.put(item)
 
 
-def delete(adapters: Adapters, key: str) -> None:
+def delete(adapters: Adapters, key: str, actor: dict[str, str]) -> None:
+    """Delete an item, logging who did (the item, and with it its `updatedBy`, is gone)."""
     if not adapters.datastore_table.delete(key):
         raise NotFound(f"No datastore item {key!r}.")
+    logger.info("datastore item deleted", extra={"key": key, "by": actor})

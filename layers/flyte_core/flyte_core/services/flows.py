@@ -7,6 +7,7 @@ from typing import Any
 from ..adapters import Adapters
 from ..domain import flows
 from ..domain.errors import NotFound, found
+from ..observability import logger
 
 
 def save(adapters: Adapters, flow: dict[str, Any]) -> list[dict[str, str]]:
@@ -25,7 +26,9 @@ def current(adapters: Adapters, name: str) -> dict[str, Any]:
     return found(adapters.flows_table.current(name), f"No flow named {name!r}.")
 
 
-def delete(adapters: Adapters, name: str) -> None:
-    """Remove the flow (running executions finish on their version); NotFound when there is none."""
+def delete(adapters: Adapters, name: str, actor: dict[str, str]) -> None:
+    """Remove the flow (running executions finish on their version); NotFound when there is none.
+    Who deleted it is logged: the versions stay, each with its own `createdBy`."""
     if not adapters.flows_table.delete(name):
         raise NotFound(f"No flow named {name!r}.")
+    logger.info("flow deleted", extra={"flowName": name, "by": actor})

@@ -2,6 +2,7 @@
 
 Every call needs the pack to be registered and refreshes its lastSeen first, even when the body is
 then refused (the original's contract): so the body is read, through `read_body`, only after that.
+A caller whose token is bound to another pack is refused before anything is written (issue 19).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from ..adapters import Adapters
 from ..domain import times
 from ..domain.actions import Action
+from ..domain.callers import Caller
 from ..domain.errors import InvalidInput, found
 from ..domain.events import Event
 from ..domain.packs import Pack
@@ -23,34 +25,38 @@ from . import pipeline
 PostedEvent = tuple[str, Any, datetime | None]
 
 
-def post_event(adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent]) -> Event:
-    pack = _seen_pack(adapters, pack_id)
-    return pipeline.receive_event(adapters, pack, *read_body())
+def post_event(adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent], caller: Caller) -> Event:
+    pack = _seen_pack(adapters, pack_id, caller, "post events as")
+    return pipeline.receive_event(adapters, pack, *read_body(), caller=caller)
 
 
-def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None) -> tuple[Pack, Action | None]:
+def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None, caller: Caller) -> tuple[Pack, Action | None]:
     """Long-poll for the pack's next action (`wait` seconds as sent; absent: the configured default).
     Returns the pack and the action, None when none came."""
-    pack = _seen_pack(adapters, pack_id)
+    pack = _seen_pack(adapters, pack_id, caller, "take the actions of")
     wait_seconds = _wait_seconds(wait, adapters.settings.take_wait_seconds)
-    return pack, pipeline.take(adapters, pack, wait_seconds, command)
+    return pack, pipeline.take(adapters, pack, wait_seconds, command, caller)
 
 
-def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent]) -> str:
+def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent], caller: Caller) -> str:
     """Record a pack's result for an action; returns the id of the result event, whose trace will say
     which steps it started."""
-    pack = _seen_pack(adapters, pack_id)
-    finished = pipeline.complete(adapters, pack, action_id, *read_body())
+    pack = _seen_pack(adapters, pack_id, caller, "post the results of")
+    finished = pipeline.complete(adapters, pack, action_id, *read_body(), caller=caller)
     assert finished.result is not None  # a finished action holds its result event
     return str(finished.result["id"])
 
 
-def _seen_pack(adapters: Adapters, pack_id: str) -> Pack:
-    """The registered pack, its lastSeen refreshed; NotFound when it is not registered."""
-    return found(
-        adapters.packs_table.touch(pack_id, times.now()),
-        f"No pack {pack_id!r} is registered; register it with POST /v1/packs first.",
-    )
+def _seen_pack(adapters: Adapters, pack_id: str, caller: Caller, doing: str) -> Pack:
+    """The registered pack, its lastSeen refreshed; NotFound when it is not registered, NotAllowed
+    (and nothing written) when the caller's token is bound to another pack."""
+    bound = caller.bound_pack or "" if caller.pack_bound else None
+    pack = adapters.packs_table.touch(pack_id, times.now(), only_named=bound)
+    if pack is None and bound is not None:
+        other = adapters.packs_table.get(pack_id)  # refused for its name, or not there at all?
+        if other is not None:
+            caller.check_acts_as(other.name, doing)
+    return found(pack, f"No pack {pack_id!r} is registered; register it with POST /v1/packs first.")
 
 
 def _wait_seconds(raw: str | None, default: int) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..adapters import Adapters
 from ..domain import times
 from ..domain.actions import TERMINAL, Action
+from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import NotAllowed, StateConflict, found
 from ..domain.events import FATAL, Event, new_event
 from ..domain.packs import Pack, labels_include
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
 # --- events in and actions out to pack queues ---------------------------------------------------------------------------------
 
 
-def receive_event(adapters: Adapters, pack: Pack, name: str, payload: Any, created_at: datetime | None) -> Event:
-    """Store a posted event; the events table's stream takes it from there."""
-    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at)
+def receive_event(
+    adapters: Adapters, pack: Pack, name: str, payload: Any, created_at: datetime | None, caller: Caller = ANONYMOUS
+) -> Event:
+    """Store a posted event, with who posted it; the events table's stream takes it from there."""
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=caller.record())
     adapters.events_table.put(event)
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
     return event
@@ -70,7 +73,9 @@ def enqueue_waiting(adapters: Adapters, pack: Pack) -> int:
 # --- take ----------------------------------------------------------------------------------------
 
 
-def take(adapters: Adapters, pack: Pack, wait_seconds: int, command: str | None = None) -> Action | None:
+def take(
+    adapters: Adapters, pack: Pack, wait_seconds: int, command: str | None = None, caller: Caller = ANONYMOUS
+) -> Action | None:
     """Long-poll the pack's queue for an action it may run, claim it and return it (None: nothing came).
 
     Messages of other commands (when filtering) are held during this poll and released at its end.
@@ -81,7 +86,7 @@ def take(adapters: Adapters, pack: Pack, wait_seconds: int, command: str | None 
         while True:
             remaining = deadline - time.monotonic()
             for message in adapters.action_queues.receive(pack.queue_url, max(0, int(remaining))):
-                action = _claim(adapters, pack, message, command, held)
+                action = _claim(adapters, pack, message, command, held, caller)
                 if action is not None:
                     return action
             if remaining < 1:
@@ -91,9 +96,14 @@ def take(adapters: Adapters, pack: Pack, wait_seconds: int, command: str | None 
             adapters.action_queues.hide(pack.queue_url, receipt, 0)
 
 
-def _claim(adapters: Adapters, pack: Pack, message: Message, command: str | None, held: list[str]) -> Action | None:
+def _claim(
+    adapters: Adapters, pack: Pack, message: Message, command: str | None, held: list[str], caller: Caller
+) -> Action | None:
+    taker = caller.record()
     try:  # the common case: a NEW action, claimed without reading it first
-        return _taken(adapters.actions_table.claim(message.action_id, pack.id, pack.queue_url, message.receipt, command), pack)
+        return _taken(
+            adapters.actions_table.claim(message.action_id, pack.id, pack.queue_url, message.receipt, taker, command), pack
+        )
     except StateConflict:
         pass
     action = adapters.actions_table.get(message.action_id)
@@ -116,7 +126,9 @@ def _claim(adapters: Adapters, pack: Pack, message: Message, command: str | None
         adapters.action_queues.delete(pack.queue_url, message.receipt)
         return None
     try:
-        return _taken(adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, expired=action), pack)
+        return _taken(
+            adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, taker, expired=action), pack
+        )
     except StateConflict:
         return None  # another taker won; its message copy settles the action
 
@@ -144,7 +156,15 @@ def expire(adapters: Adapters, action: Action, pack_id: str) -> None:
 # --- results ----------------------------------------------------------------------------------------
 
 
-def complete(adapters: Adapters, pack: Pack, action_id: str, name: str, payload: Any, created_at: datetime | None) -> Action:
+def complete(
+    adapters: Adapters,
+    pack: Pack,
+    action_id: str,
+    name: str,
+    payload: Any,
+    created_at: datetime | None,
+    caller: Caller = ANONYMOUS,
+) -> Action:
     """Record a pack's result for an action it may complete.
 
     Raises NotFound when there is no such action, NotAllowed when the pack's name or labels do not
@@ -156,7 +176,7 @@ def complete(adapters: Adapters, pack: Pack, action_id: str, name: str, payload:
             f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
             f"pack {pack.id!r} may not complete it."
         )
-    result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id)
+    result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id, actor=caller.record())
     try:
         if action.state != "PENDING":
             raise StateConflict(action_id)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from ..adapters import Adapters
 from ..domain import times
+from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import found
 from ..domain.packs import Pack
 from ..observability import logger
 
 
-def register(adapters: Adapters, pack: Pack) -> Pack:
-    """Create (or keep) the pack's queue, then store the registration; re-registering replaces it."""
+def register(adapters: Adapters, pack: Pack, caller: Caller = ANONYMOUS) -> Pack:
+    """Create (or keep) the pack's queue, then store the registration; re-registering replaces it.
+    A token bound to another pack may not register this one (issue 19)."""
+    caller.check_acts_as(pack.name, "register")
+    pack.registered_by = caller.record()
     pack.queue_url = adapters.pack_queues.ensure_queue(pack.id)
     pack.last_seen = times.now()
     adapters.packs_table.save(pack)
@@ -40,6 +44,9 @@ def all_packs(adapters: Adapters) -> list[Pack]:
     return list(adapters.packs_table.list_all())
 
 
-def remove(adapters: Adapters, pack_id: str) -> None:
-    """Unregister a pack the caller names; NotFound when there is none."""
+def remove(adapters: Adapters, pack_id: str, caller: Caller) -> None:
+    """Unregister a pack the caller names; NotFound when there is none, NotAllowed when the caller's
+    token is bound to another pack."""
+    caller.check_acts_as(pack(adapters, pack_id).name, "remove")
     found(unregister(adapters, pack_id), f"No pack {pack_id!r} is registered.")
+    logger.info("pack removed by request", extra={"packId": pack_id, "by": caller.record()})

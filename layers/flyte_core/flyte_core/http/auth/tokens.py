@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from ...domain.callers import Caller
+
 # PyJWT (and with it cryptography, the larger part of an API function's imports) is imported where a
 # token is verified, not here: with auth off, or for a request an open rule lets through, it is not.
 
@@ -59,22 +61,9 @@ class Identity:
 
     claims: Mapping[str, Any]
 
-    @property
-    def subject(self) -> str:
-        return str(self.claims.get("sub", ""))
-
-    @property
-    def email(self) -> str | None:
-        email = self.claims.get("email")
-        return email if isinstance(email, str) and email else None
-
-    @property
-    def issuer(self) -> str:
-        return str(self.claims.get("iss", ""))
-
-    def actor(self) -> dict[str, str]:
-        """What is recorded with a change this caller made (issue 11, item 7)."""
-        return {"sub": self.subject, **({"email": self.email} if self.email else {})}
+    def caller(self) -> Caller:
+        """The caller as the engine checks and records it (issue 19: issuer and subject, pack binding)."""
+        return Caller.from_claims(self.claims)
 
 
 class Issuer(Protocol):
