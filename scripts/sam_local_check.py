@@ -332,6 +332,8 @@ def invoke_pipeline(env_file: Path) -> None:
 def invoke_the_others(env_file: Path) -> None:
     expect_status(invoke("InfoFunction", EVENTS / "info-get-v1.json", env_file), 200, "GET /v1")
     expect_status(invoke("DatastoreFunction", EVENTS / "datastore-put.json", env_file), 201, "PUT a datastore item")
+    revoked = expect_status(invoke("TokensFunction", EVENTS / "tokens-revoke.json", env_file), 201, "revoke a token")
+    expect(revoked.get("jti") == "0f8e2c1d9b7a4e6f8a1b2c3d4e5f6a7b", "the revocation names the token id", revoked)
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

@@ -144,6 +144,9 @@ class Api:
     def flow_replay(self) -> str:
         return self.link("replayFlow", "replayFlows") or f"{self.flows()}/replay"
 
+    def revocations(self) -> str:
+        return self.link("listRevocations") or f"{self.base_url}/v1/tokens/revocations"
+
     def audit_events(self) -> str:
         return self.link("findEvents", "listEvents") or f"{parent(self.audit_flows())}/events"
 

@@ -60,7 +60,7 @@ def test_mint_explains_what_is_missing(aws, cli_environment, capsys, monkeypatch
     assert tokens.main(["mint", "--subject", "x", "--ttl", "1w", "--secret-id", "s"]) == 2
     assert "ttl" in capsys.readouterr().err
     assert tokens.main(["mint", "--subject", "x", "--secret-id", "no-such-secret"]) == 1
-    assert "cannot read the token secret" in capsys.readouterr().err
+    assert "cannot use the token secret" in capsys.readouterr().err
 
 
 def test_the_policy_parameter_is_read_from_ssm(aws, store):

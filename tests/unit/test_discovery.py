@@ -33,4 +33,5 @@ def test_v1_links_are_the_originals_in_its_order_then_this_apis_additions():
         {"href": "http://example.com/v1/audit/events", "rel": "http://example.com/swagger#!/eventAudit/findEvents"},
         {"href": "http://example.com/v1/flows/test", "rel": "http://example.com/swagger#!/flowTest/testFlow"},
         {"href": "http://example.com/v1/flows/replay", "rel": "http://example.com/swagger#!/flowTest/replayFlow"},
+        {"href": "http://example.com/v1/tokens/revocations", "rel": "http://example.com/swagger#!/token/listRevocations"},
     ]

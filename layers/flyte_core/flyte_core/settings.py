@@ -81,6 +81,7 @@ NUMBER_VARIABLES = {
     "pack_grace_period_seconds": ("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 1, None),
 }
 FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
+REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Settings:
     action_max_attempts: int = 3
     should_delete_dead_packs: bool = False
     pack_grace_period_seconds: int = 604800
+    revocations_table: str = ""  # the deny list of revoked tokens (FLYTE_REVOCATIONS_TABLE); "" with auth off
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +117,7 @@ class Settings:
         return cls(
             tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
             pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
+            revocations_table=env.get(REVOCATIONS_VARIABLE, ""),
             aws=AwsAccess.from_environ(env),
             **values,
         )

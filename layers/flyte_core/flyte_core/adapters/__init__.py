@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .models import TableModels
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
+    from .revocations_table import RevocationsTable
 
 
 class Adapters:
@@ -90,3 +91,9 @@ class Adapters:
         from .health import Health
 
         return Health(self.aws.dynamodb, self.settings)
+
+    @cached_property
+    def revocations_table(self) -> RevocationsTable:
+        from .revocations_table import RevocationsTable
+
+        return RevocationsTable(self.aws, self.settings.revocations_table)

@@ -186,6 +186,21 @@ class ActionModel(Model):
     by_flow = ByFlowIndex()
 
 
+class RevocationModel(Model):
+    """A revoked token id or subject (issue 19). One partition holds the whole deny list, so a
+    function reads it with one Query; it stays small, as entries expire after the longest token life."""
+
+    partition = UnicodeAttribute(hash_key=True, attr_name="list")  # always the one list
+    id = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()  # jti | sub
+    value = UnicodeAttribute()
+    issuer = UnicodeAttribute(null=True)
+    revokedAt = UTCDateTimeAttribute()
+    revokedBy = JSONAttribute()
+    reason = UnicodeAttribute(default="")
+    expiresAt = TTLAttribute()
+
+
 _RECORDS = {
     "packs": PackModel,
     "flows": FlowModel,

@@ -28,5 +28,7 @@ def v1_links(base: str) -> dict[str, Any]:
             link(f"{base}v1/audit/events", f"{doc}#!/eventAudit/findEvents"),
             link(f"{base}v1/flows/test", f"{doc}#!/flowTest/testFlow"),
             link(f"{base}v1/flows/replay", f"{doc}#!/flowTest/replayFlow"),
+            # and trust between parties (issue 19)
+            link(f"{base}v1/tokens/revocations", f"{doc}#!/token/listRevocations"),
         ]
     }

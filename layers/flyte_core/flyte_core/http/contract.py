@@ -147,6 +147,32 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             },
         },
     },
+    "RevocationRequest": {
+        "type": "object",
+        "description": "one token (`jti`), or every token of a subject issued until now (`sub`, optionally for one `iss`)",
+        "properties": {
+            "jti": {"type": "string"},
+            "sub": {"type": "string"},
+            "iss": {"type": "string"},
+            "reason": {"type": "string", "maxLength": 500},
+        },
+        "additionalProperties": False,
+    },
+    "Revocation": {
+        "type": "object",
+        "required": ["id", "revokedAt", "revokedBy", "expiresAt", "links"],
+        "properties": {
+            "id": {"type": "string"},
+            "jti": {"type": "string"},
+            "sub": {"type": "string"},
+            "iss": {"type": "string"},
+            "reason": {"type": "string"},
+            "revokedAt": {"type": "string", "format": "date-time"},
+            "revokedBy": _STRING_MAP,
+            "expiresAt": {"type": "string", "format": "date-time"},
+            "links": _LINKS,
+        },
+    },
     "DatastoreUpload": {
         "type": "object",
         "required": ["value"],
@@ -278,6 +304,7 @@ def query(name: str, description: str, schema: dict[str, Any] | None = None) -> 
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
+OTHER_PACK = problem(403, "the caller's token is bound to another pack (its `flyte_pack` claim)")
 
 
 def link(operation_id: str, **parameters: str) -> dict[str, Any]:
@@ -319,13 +346,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     "TakeAction": link("takeAction", packId="$response.body#/id"),
                 },
             },
-            **dict([problem(400, "not a valid registration (the field is named)")]),
+            **dict([problem(400, "not a valid registration (the field is named)"), OTHER_PACK]),
         },
     },
     "getPack": {"parameters": [PACK_ID], "responses": {"200": representation("Pack", "the pack"), **dict([NOT_REGISTERED])}},
     "deletePack": {
         "parameters": [PACK_ID],
-        "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED])},
+        "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED, OTHER_PACK])},
     },
     "postEvent": {
         "parameters": [PACK_ID],
@@ -341,7 +368,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            **dict([problem(400, "not a valid event"), NOT_REGISTERED]),
+            **dict([problem(400, "not a valid event"), NOT_REGISTERED, OTHER_PACK]),
         },
     },
     "takeAction": {
@@ -358,7 +385,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
             "204": no_body("no action within the wait"),
-            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED]),
+            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED, OTHER_PACK]),
         },
     },
     "postActionResult": {
@@ -378,7 +405,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             **dict(
                 [
                     problem(400, "not a valid event"),
-                    problem(403, "the pack may not complete this action"),
+                    problem(403, "the pack may not complete this action, or the caller's token is bound to another pack"),
                     problem(404, "no such pack or action"),
                     problem(409, "the action is not PENDING"),
                 ]
@@ -520,6 +547,38 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 "the event and every step of every flow it concerned, with its outcome",
             ),
             **dict([problem(404, "no such event (or it expired)")]),
+        },
+    },
+    "listRevocations": {
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["revocations", "links"],
+                    "properties": {"revocations": {"type": "array", "items": _ref("Revocation")}, "links": _LINKS},
+                },
+                "revocations in force, newest first",
+            ),
+            **dict([problem(503, "this deployment keeps no list of revoked tokens")]),
+        }
+    },
+    "revokeToken": {
+        "requestBody": json_or_yaml_body("RevocationRequest", "what to revoke, and why"),
+        "responses": {
+            "201": {**representation("Revocation", "revoked: every function refuses it within a minute"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "not exactly one of `jti` or `sub`, or a member that is not a string"),
+                    problem(503, "this deployment keeps no list of revoked tokens"),
+                ]
+            ),
+        },
+    },
+    "liftRevocation": {
+        "parameters": [path("revocationId", "the revocation's id")],
+        "responses": {
+            "204": no_body("lifted: the tokens it refused work again (within a minute)"),
+            **dict([problem(404, "no such revocation"), problem(503, "this deployment keeps no list of revoked tokens")]),
         },
     },
 }

@@ -6,11 +6,13 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from ...domain import times
 from ...settings import AwsAccess
 from .guard import Guard, auth_settings, build_guard
 
 if TYPE_CHECKING:
     from ...adapters.auth_store import AuthStore
+    from ...domain.revocations import Revocation
 
 
 @lru_cache(maxsize=1)
@@ -30,8 +32,14 @@ def _read_secret(secret_id: str) -> str:
     return _auth_store().secret_string(secret_id)
 
 
+def _read_revocations(table_name: str) -> list[Revocation]:
+    from ...adapters.revocations_table import RevocationsTable
+
+    return RevocationsTable(_auth_store().aws, table_name).all(times.now())
+
+
 @lru_cache(maxsize=1)
 def environment_guard() -> Guard | None:
     """None when auth is off; raises ConfigurationError (stopping the cold start) when it cannot work."""
     settings = auth_settings()
-    return None if settings is None else build_guard(settings, _read_parameter, _read_secret)
+    return None if settings is None else build_guard(settings, _read_parameter, _read_secret, _read_revocations)

@@ -6,6 +6,7 @@ Outcomes, as the original answered them (issue 11 item 4); every refusal has a p
 - a rule with claims and no usable `Authorization` header: 401, `WWW-Authenticate: Bearer realm="token"`;
 - a token that does not verify: 401, `WWW-Authenticate: Bearer realm="token", error="invalid_token"`;
 - a valid token whose claims do not satisfy the rule: 401 without the header;
+- a revoked token (its `jti`, or its subject up to a time): 401 with error="invalid_token" (issue 19);
 - OPTIONS: never checked.
 Tokens are read from the `Authorization` header only; a token in the query string is ignored.
 """
@@ -14,17 +15,21 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ...domain.revocations import Revocation, denying
 from .policy import Granted, MethodNotAllowed, NoRule, Policy, PolicyError, claims_satisfied, parse_policy
 from .tokens import ConfigurationError, Identity, InvalidToken, Issuer, IssuerUnavailable, OidcIssuer, TokenVerifier
 
 CHALLENGE = 'Bearer realm="token"'
 INVALID_TOKEN_CHALLENGE = 'Bearer realm="token", error="invalid_token"'
 POLICY_REFRESH_SECONDS = 60  # a policy kept in SSM applies within a minute of a change
+REVOCATIONS_REFRESH_SECONDS = 30  # plus up to 20 s of jitter: a revocation applies within the minute
+REVOCATIONS_RETRY_SECONDS = 5  # after a failed read (plus jitter), while the last list read stays in force
 SSM_PREFIX = "ssm:"
 
 log = logging.getLogger(__name__)
@@ -54,6 +59,7 @@ class AuthSettings:
     oidc_issuer_url: str
     oidc_client_id: str
     token_secret_id: str  # Secrets Manager id of the built-in issuer's secret
+    revocations_table: str = ""  # the deny list (DynamoDB); "" checks none
 
 
 def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
@@ -65,6 +71,7 @@ def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
         oidc_issuer_url=env.get("FLYTE_OIDC_ISSUER_URL", "").strip(),
         oidc_client_id=env.get("FLYTE_OIDC_ISSUER_CLIENT_ID", "").strip(),
         token_secret_id=env.get("FLYTE_TOKEN_SECRET_ARN", "").strip(),
+        revocations_table=env.get("FLYTE_REVOCATIONS_TABLE", "").strip(),
     )
     if not any((settings.policy_source, settings.oidc_issuer_url, settings.oidc_client_id, settings.token_secret_id)):
         return None
@@ -125,9 +132,40 @@ class PolicySource:
             return self._policy
 
 
+class RevocationSource:
+    """The deny list, read at the first token checked and again every 30-50 s (jittered, so warm
+    environments do not read together). A read that fails keeps the list already read and is tried
+    again a few seconds later; with no list read yet, tokens cannot be checked (503)."""
+
+    def __init__(self, read: Callable[[], list[Revocation]], monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._read, self._monotonic = read, monotonic
+        self._entries: list[Revocation] | None = None
+        self._next_read = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> list[Revocation]:
+        with self._lock:
+            now = self._monotonic()
+            if self._entries is None or now >= self._next_read:
+                try:
+                    self._entries = self._read()
+                    self._next_read = now + REVOCATIONS_REFRESH_SECONDS + random.uniform(0, 20)
+                except Exception as error:
+                    if self._entries is None:
+                        raise IssuerUnavailable(f"the list of revoked tokens cannot be read: {error}") from None
+                    log.warning("the list of revoked tokens cannot be read again; the last one read stays: %s", error)
+                    self._next_read = now + REVOCATIONS_RETRY_SECONDS + random.uniform(0, REVOCATIONS_RETRY_SECONDS)
+            return self._entries
+
+
 class Guard:
-    def __init__(self, policy: Callable[[], Policy], verifier: Callable[[], TokenVerifier]) -> None:
-        self._policy, self._verifier = policy, verifier
+    def __init__(
+        self,
+        policy: Callable[[], Policy],
+        verifier: Callable[[], TokenVerifier],
+        revocations: Callable[[], list[Revocation]] = list,
+    ) -> None:
+        self._policy, self._verifier, self._revocations = policy, verifier, revocations
 
     def check(self, method: str, raw_path: str, authorization: str | None) -> Identity | None:
         """The caller's identity when the rule needed a token, None when it did not; raises Refused."""
@@ -147,6 +185,7 @@ class Guard:
             raise Refused(401, "This request needs a bearer token in the Authorization header.", {"WWW-Authenticate": CHALLENGE})
         try:
             identity = self._verifier().verify(token)
+            revoked = denying(self._revocations(), identity.claims)
         except InvalidToken as error:
             raise Refused(
                 401, f"The bearer token is not valid: {error}.", {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}
@@ -155,14 +194,23 @@ class Guard:
             raise Refused(
                 503, f"The token issuer cannot be reached to verify the token: {error}.", {"Retry-After": "5"}
             ) from None
+        if revoked is not None:
+            raise Refused(
+                401, f"The bearer token is revoked: {revoked.describe()}.", {"WWW-Authenticate": INVALID_TOKEN_CHALLENGE}
+            )
         if not claims_satisfied(decision.rule.claims, identity.claims, decision.params):
             raise Refused(401, f"The token's claims do not satisfy the auth policy for {method} {raw_path}.")
         return identity
 
 
-def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str], read_secret: Callable[[str], str]) -> Guard:
-    """A guard whose policy and issuers are loaded as late as possible and then kept for the
-    execution environment (the JWKS, the secret and the policy are fetched once, not per request)."""
+def build_guard(
+    settings: AuthSettings,
+    read_parameter: Callable[[str], str],
+    read_secret: Callable[[str], str],
+    read_revocations: Callable[[str], list[Revocation]] | None = None,
+) -> Guard:
+    """A guard whose policy, issuers and deny list are loaded as late as possible and then kept for
+    the execution environment (refreshed on their own clocks, not read per request)."""
     from .issuer import BuiltInIssuer
 
     policy = PolicySource(settings.policy_source, read_parameter)
@@ -179,8 +227,12 @@ def build_guard(settings: AuthSettings, read_parameter: Callable[[str], str], re
                         secret = read_secret(settings.token_secret_id)
                     except Exception as error:
                         raise IssuerUnavailable(f"the token secret cannot be read: {error}") from None
-                    issuers.append(BuiltInIssuer.from_secret(secret))
+                    issuers.append(BuiltInIssuer.from_secret(secret, reload=lambda: read_secret(settings.token_secret_id)))
                 verifier.append(TokenVerifier(issuers))
             return verifier[0]
 
+    if settings.revocations_table and read_revocations is not None:
+        table = settings.revocations_table
+        revocations = RevocationSource(lambda: read_revocations(table))
+        return Guard(policy.current, current_verifier, revocations.current)
     return Guard(policy.current, current_verifier)

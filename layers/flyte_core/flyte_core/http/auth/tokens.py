@@ -47,6 +47,10 @@ class InvalidToken(Exception):
     """The token does not verify, or its claims cannot be used: 401 with error="invalid_token"."""
 
 
+class BadSignature(InvalidToken):
+    """The signature does not verify with the key tried (perhaps one this environment does not know yet)."""
+
+
 class IssuerUnavailable(Exception):
     """The identity provider's discovery document or keys could not be fetched: 503, retry later."""
 
@@ -228,6 +232,8 @@ def decode(token: str, key: Any, algorithm: str, *, issuer: str, audience: str) 
             leeway=LEEWAY_SECONDS,
             options={"require": list(REQUIRED_CLAIMS), "verify_iat": True},
         )
+    except jwt.InvalidSignatureError as error:
+        raise BadSignature(str(error)) from None
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from None
     return claims
