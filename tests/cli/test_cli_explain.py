@@ -362,7 +362,7 @@ def test_token_mint_signs_with_the_stacks_secret(aws, settings):
     assert identity.claims["exp"] - identity.claims["iat"] == 3600
 
     unreadable = run_flyte("http://127.0.0.1:9", "token", "mint", "--secret-id", "no-such-secret", env=shell)
-    assert unreadable.code == 1 and "cannot read the token secret no-such-secret" in unreadable.stderr
+    assert unreadable.code == 1 and "cannot use the token secret no-such-secret" in unreadable.stderr
     assert run_flyte("http://127.0.0.1:9", "token", "mint", "--claim", "groups").code == 2  # not K=V
 
 

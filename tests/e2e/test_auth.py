@@ -135,7 +135,7 @@ def test_a_valid_token_without_the_claims_is_401_without_a_challenge(auth_stack,
     assert_problem(response, 401, None)
 
 
-def test_tokens_with_the_claims_pass_with_any_case_of_bearer_or_none(auth_stack, tokens):
+def test_tokens_with_the_claims_pass_with_any_case_of_bearer_or_none(auth_stack, tokens, provider):
     for authorization in (f"Bearer {tokens['reader']}", f"bearer {tokens['reader']}", tokens["reader"]):
         response = requests.get(f"{auth_stack.url}/v1/flows", headers={"Authorization": authorization})
         assert response.status_code == 200, response.text
@@ -146,14 +146,16 @@ def test_tokens_with_the_claims_pass_with_any_case_of_bearer_or_none(auth_stack,
     )
     assert put.status_code in (201, 204), put.text
     listed = requests.get(f"{auth_stack.url}/v1/datastore", headers=bearer(tokens["reader"])).json()["datastore"]
-    assert [item["updatedBy"] for item in listed if item["key"] == "teams"] == [{"sub": "ana", "email": "ana@example.com"}]
+    assert [item["updatedBy"] for item in listed if item["key"] == "teams"] == [
+        {"iss": provider.issuer, "sub": "ana", "email": "ana@example.com"}
+    ]
 
 
-def test_a_posted_created_by_is_not_believed(auth_stack, tokens):
+def test_a_posted_created_by_is_not_believed(auth_stack, tokens, provider):
     flow = {**FLOW, "name": "spoofed", "createdBy": {"sub": "someone-else"}}
     assert requests.post(f"{auth_stack.url}/v1/flows", json=flow, headers=bearer(tokens["admin"])).status_code == 201
     shown = requests.get(f"{auth_stack.url}/v1/flows/spoofed", headers=bearer(tokens["reader"])).json()
-    assert shown["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
+    assert shown["createdBy"] == {"iss": provider.issuer, "sub": "ana", "email": "ana@example.com"}
 
 
 FLOW = {
@@ -168,7 +170,7 @@ FLOW = {
 }
 
 
-def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
+def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens, provider):
     """A chat pack written with the SDK and the Shell pack program, both given FLYTE_JWT, run a flow
     an admin posted; without the token neither gets anywhere."""
     url = auth_stack.url
@@ -200,12 +202,12 @@ def test_the_sdk_and_the_shell_pack_send_flyte_jwt(auth_stack, tokens):
             time.sleep(0.3)
         assert action["result"]["payload"]["stdout"] == "hello auth\n"
         # Who did it (item 7): the flow version's author in the audit and on the flow, the packs' registrants.
-        assert executions[0]["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
+        assert executions[0]["createdBy"] == {"iss": provider.issuer, "sub": "ana", "email": "ana@example.com"}
         flow = requests.get(f"{url}/v1/flows/say_hello", headers=bearer(tokens["reader"])).json()
-        assert flow["createdBy"] == {"sub": "ana", "email": "ana@example.com"}
+        assert flow["createdBy"] == {"iss": provider.issuer, "sub": "ana", "email": "ana@example.com"}
         for pack_id in ("Shell", "Chat"):
             pack = requests.get(f"{url}/v1/packs/{pack_id}", headers=bearer(tokens["reader"])).json()
-            assert pack["registeredBy"] == {"sub": "shell-pack"}
+            assert pack["registeredBy"] == {"iss": provider.issuer, "sub": "shell-pack"}
     finally:
         chat.stop(timeout=15)
         shell.terminate()

@@ -27,7 +27,7 @@ def test_the_default_stack_refuses_anonymous_writes_and_accepts_minted_tokens(se
     url = secure_stack.url
     admin = {"Authorization": f"Bearer {mint(capsys, '--subject', 'ana', '--claim', 'flyte_role=admin', '--ttl', '1h')}"}
     reader = {"Authorization": f"Bearer {mint(capsys, '--subject', 'rui', '--ttl', '1h')}"}
-    pack = {"Authorization": f"Bearer {mint(capsys, '--subject', 'bot', '--claim', 'flyte_role=pack')}"}
+    pack = {"Authorization": f"Bearer {mint(capsys, '--subject', 'bot', '--pack', 'Chat')}"}
     flow = {
         "name": "hello",
         "steps": [

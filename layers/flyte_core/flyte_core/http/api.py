@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -33,6 +35,11 @@ def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = N
     )
 
 
+# Who the current request's token says the caller is, for the access log written after the resolver
+# has answered (and cleared its own context). One request at a time per execution environment.
+_request_caller: ContextVar[Caller] = ContextVar("request_caller", default=ANONYMOUS)
+
+
 def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     """api-contract §9: the policy and token check, for every request of every API function, before its route
     runs; the caller's identity (when the rule asked for a token) goes to the handlers (item 7)."""
@@ -43,7 +50,28 @@ def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
             event.request_context.http.method, event.raw_path or event.path, web.header(event.headers or {}, "authorization")
         )
         app.append_context(identity=identity)
+        if identity is not None:
+            _request_caller.set(identity.caller())
     return next_middleware(app)
+
+
+def access_log(event: Mapping[str, Any], response: Mapping[str, Any], seconds: float, caller: Caller) -> dict[str, Any]:
+    """One JSON line per request (issue 19 item 5): what API Gateway's own access log cannot say, the
+    caller, beside what joins it to that log (the request id)."""
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    entry = {
+        "requestId": context.get("requestId"),
+        "route": event.get("routeKey") or context.get("routeKey"),
+        "method": http.get("method"),
+        "path": event.get("rawPath") or http.get("path"),
+        "status": response.get("statusCode"),
+        "latencyMs": round(seconds * 1000, 1),
+        "sourceIp": http.get("sourceIp"),
+        **{key: value for key, value in caller.record().items() if key in ("iss", "sub")},
+    }
+    logger.info("access", extra={"access": entry})
+    return entry
 
 
 def allowed_methods(path: str, routes: Mapping[str, Iterable[str]]) -> list[str]:
@@ -105,7 +133,11 @@ def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def lambda_handler(event: dict, context: Any) -> dict:
-        return app.resolve(event, context)
+        started = time.perf_counter()
+        _request_caller.set(ANONYMOUS)
+        response = app.resolve(event, context)
+        access_log(event, response, time.perf_counter() - started, _request_caller.get())
+        return response
 
     return lambda_handler
 
