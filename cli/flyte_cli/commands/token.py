@@ -135,7 +135,7 @@ def unrevoke(ctx: typer.Context, revocation_id: Annotated[str, typer.Argument(me
     done(f"Lifted revocation {revocation_id}")
 
 
-def _revocations_table(body: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _revocations_table(body: dict[str, Any]) -> Any:
     table = new_table("ID", "REVOKES", "ISSUER", "REVOKED AT", "BY", "REASON")
     for entry in body.get("revocations", [body] if "id" in body else []):
         what = f"token {entry['jti']}" if "jti" in entry else f"subject {entry.get('sub')}"

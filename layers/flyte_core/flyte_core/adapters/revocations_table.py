@@ -27,7 +27,7 @@ def _to_revocation(model: RevocationModel) -> Revocation:
 class RevocationsTable:
     def __init__(self, aws: Aws, table_name: str) -> None:
         meta = aws.pynamodb_meta(table_name)
-        self.model = type("Revocation", (RevocationModel,), {"Meta": meta, "__module__": __name__})
+        self.model: type[RevocationModel] = type("Revocation", (RevocationModel,), {"Meta": meta, "__module__": __name__})
 
     def put(self, entry: Revocation) -> None:
         """Store (or renew) an entry: revoking again moves its time forward, so a subject's tokens

@@ -196,7 +196,11 @@ class BuiltInIssuer:
                 raise
             claims = self._verify_with(self._keys, token, header)
         issued, expires = claims.get("iat"), claims.get("exp")
-        if not isinstance(issued, int | float) or expires - issued > MAX_TOKEN_LIFETIME_SECONDS + LEEWAY_SECONDS:
+        if (
+            not isinstance(issued, int | float)
+            or not isinstance(expires, int | float)
+            or expires - issued > MAX_TOKEN_LIFETIME_SECONDS + LEEWAY_SECONDS
+        ):
             raise InvalidToken(
                 f"the token lives longer than the {MAX_TOKEN_LIFETIME_SECONDS // 86400} days allowed; mint a new one"
             )
