@@ -114,7 +114,6 @@ def test_a_revoked_and_a_rotated_out_token_are_refused_within_the_minute_on_a_wa
                 del pending[what]
         time.sleep(1)  # a poll interval, not a wait for a condition: the loop checks the condition
     assert not pending, f"still accepted after {WITHIN_THE_MINUTE} s: {sorted(pending)}"
-    print(f"refused after (s): {refused_after}")
     fresh = mint(capsys, "--subject", "rui")  # signed with the new key
     assert requests.get(f"{url}/v1/flows", headers=fresh).status_code == 200
     listed = requests.get(f"{url}/v1/tokens/revocations", headers=fresh)
