@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jwt
 import pytest
 
 from flyte_local.application import physical_name
@@ -35,3 +36,32 @@ def test_minted_tokens_let_the_cli_in_and_refusals_say_why(secure_stack):
 
     listed = run_flyte(url, "--token", reader.stdout.strip(), "flows", "list")
     assert listed.code == 0 and [flow["name"] for flow in json.loads(listed.stdout)["flows"]] == ["next_uk_bank_holidays"]
+
+
+def test_pack_tokens_are_bound_and_revocations_are_managed_from_the_cli(secure_stack):
+    url, secret = secure_stack.url, physical_name("TokenSecret")
+    shell = {"AWS_ENDPOINT_URL": secure_stack.backend.endpoint}
+    unbound = run_flyte(url, "token", "mint", "--claim", "flyte_role=pack", "--secret-id", secret, env=shell)
+    assert unbound.code == 2 and "mint it with --pack NAME" in unbound.stderr
+    too_long = run_flyte(url, "token", "mint", "--pack", "Shell", "--ttl", "100000d", "--secret-id", secret, env=shell)
+    assert too_long.code == 2 and "90 days" in too_long.stderr
+    pack = run_flyte(url, "token", "mint", "--pack", "Shell", "--ttl", "1h", "--secret-id", secret, env=shell)
+    assert pack.code == 0, pack.stderr
+    claims = jwt.decode(pack.stdout.strip(), options={"verify_signature": False})
+    assert (claims["flyte_pack"], claims["flyte_role"], claims["sub"]) == ("Shell", "pack", "Shell")
+    admin = run_flyte(url, "token", "mint", "--claim", "flyte_role=admin", "--ttl", "1h", "--secret-id", secret, env=shell)
+    as_admin = {"FLYTE_JWT": admin.stdout.strip()}
+
+    revoked = run_flyte(url, "token", "revoke", "--jti", claims["jti"], "--reason", "host rebuilt", "-o", "json", env=as_admin)
+    assert revoked.code == 0, revoked.stderr
+    entry = json.loads(revoked.stdout)
+    assert (entry["jti"], entry["reason"]) == (claims["jti"], "host rebuilt")
+    listed = run_flyte(url, "token", "revocations", env=as_admin)
+    assert listed.code == 0 and entry["id"] in listed.stdout and "host rebuilt" in listed.stdout
+    both = run_flyte(url, "token", "revoke", "--jti", "a", "--sub", "b", env=as_admin)
+    assert both.code == 2 and "exactly one of --jti or --sub" in both.stderr
+    as_pack = run_flyte(url, "token", "revocations", env={"FLYTE_JWT": pack.stdout.strip()})
+    assert as_pack.code == 1 and "401" in as_pack.stderr
+    lifted = run_flyte(url, "token", "unrevoke", entry["id"], env=as_admin)
+    assert lifted.code == 0, lifted.stderr
+    assert json.loads(run_flyte(url, "token", "revocations", "-o", "json", env=as_admin).stdout)["revocations"] == []
