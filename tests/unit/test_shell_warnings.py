@@ -75,6 +75,12 @@ def test_every_unsafe_tag_of_a_script_is_a_warning_of_its_own():
     assert [w["detail"].split(" (")[0] for w in warnings] == ["{{ Event.Payload.a }}", "{{ Context.c }}"]
 
 
+def test_a_flow_full_of_unquoted_values_gets_a_bounded_answer():
+    warnings = flows.shell_warnings(flow_with(" ".join(f"{{{{ Event.Payload.a{i} }}}}" for i in range(500))))
+    assert len(warnings) == flows.MAX_SHELL_WARNINGS + 1
+    assert warnings[-1]["detail"].startswith(f"{500 - flows.MAX_SHELL_WARNINGS} more values of Shell scripts")
+
+
 def test_only_the_shell_pack_runs_its_input_as_a_script():
     assert flows.shell_warnings(flow_with(UNSAFE, pack="Slack")) == []
     assert flows.shell_warnings(flow_with({"message": UNSAFE})) == []  # no script key: not a script

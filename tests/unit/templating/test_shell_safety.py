@@ -118,6 +118,21 @@ def test_positions_survive_carriage_returns_comments_and_raw_blocks():
     assert (found.expression, found.line, found.column) == ("{{ Event.a }}", 2, 6)
 
 
+def test_a_long_chain_of_names_set_in_reverse_order_is_followed_to_the_end():
+    chain = "".join(f"{{% set a{i} = a{i + 1} %}}" for i in range(1000)) + "{% set a1000 = Event.x %}echo {{ a0 }}"
+    assert tags(chain) == ["{{ a0 }}"]  # each set is evaluated again only when the name it reads changes
+
+
+def test_when_following_names_runs_out_of_work_every_bound_name_counts_as_unquoted(monkeypatch):
+    from flyte_core.domain.templating import shellsafety
+
+    source = "{% set q = Event.a|shellquote %}{% macro m(x) %}{{ x|shellquote }}{% endmacro %}echo {{ q }} {{ m(Event.b) }}"
+    assert tags(source) == []
+    monkeypatch.setattr(shellsafety, "WORK_PER_NODE", 0)
+    monkeypatch.setattr(shellsafety, "WORK_BASE", 0)
+    assert tags(source) == ["{{ q }}", "{{ m(Event.b) }}"]  # the cautious answer
+
+
 def test_a_template_that_does_not_compile_is_an_error():
     with pytest.raises(TemplateError):
         unquoted_interpolations("echo {{ Event.a|nosuchfilter }}")

@@ -417,6 +417,8 @@ def _pack_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> li
 
 # The original Shell pack's name: it runs its command input as `bash -c <script>`.
 SHELL_PACK = "Shell"
+# Warnings about Shell scripts in one answer; one more says how many were left out.
+MAX_SHELL_WARNINGS = 20
 
 
 def shell_script(command: dict[str, Any]) -> tuple[str, str] | None:
@@ -436,14 +438,28 @@ def shell_warnings(flow: dict[str, Any]) -> list[dict[str, str]]:
     Such flows still upload (the original's flows keep working); the warning names the fix."""
     from .templating import unquoted_interpolations
 
-    warnings = []
+    warnings: list[dict[str, str]] = []
+    more = 0
     for index, step in enumerate(flow["steps"]):
         script = shell_script(step["command"]) if step["command"]["packName"] == SHELL_PACK else None
         if script is None:
             continue
         where, source = script
         for found in unquoted_interpolations(source):
-            warnings.append(_warning(f"steps[{index}].{where}", step, _shell_detail(found)))
+            if len(warnings) < MAX_SHELL_WARNINGS:
+                warnings.append(_warning(f"steps[{index}].{where}", step, _shell_detail(found)))
+            else:
+                more += 1
+    if more:
+        last = warnings[-1]
+        warnings.append(
+            {
+                "field": last["field"],
+                "stepId": last["stepId"],
+                "detail": f"{more} more value{'s' if more > 1 else ''} of Shell scripts (here or in later steps) "
+                "write event or context text unquoted: quote them too.",
+            }
+        )
     return warnings
 
 

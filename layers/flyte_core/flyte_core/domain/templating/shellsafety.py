@@ -25,7 +25,8 @@ outputs on the compiled Jinja2 syntax tree (the one the engine runs), not on the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from jinja2 import nodes
@@ -60,6 +61,11 @@ _FORLOOP_COUNTERS = ("Counter", "Counter0", "Revcounter", "Revcounter0", "First"
 _LOOP_COUNTERS = frozenset(
     (*_FORLOOP_COUNTERS, "index", "index0", "revindex", "revindex0", "first", "last", "length", "depth", "depth0")
 )
+
+# Work allowed to follow names, in nodes visited: a few evaluations of each binding node, far more
+# than real templates need (a chain of 4,000 sets takes one evaluation each)
+WORK_PER_NODE, WORK_BASE = 20, 10_000
+_BINDERS = (nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With, nodes.Macro)
 
 # What an output can bring into a script, from harmless to dangerous
 CLEAN, TYPED, QUOTED, RAW = 0, 1, 2, 3
@@ -233,15 +239,20 @@ class _Analysis:
             else:  # any other filter may undo a quoting
                 yield child, RAW if kind or filter_refers else CLEAN
 
-    def _bind(self, target: nodes.Node, kind: int) -> None:
+    def _bind(self, target: nodes.Node, kind: int) -> set[str]:
+        """Record what the names of ``target`` now hold; returns the names that changed."""
+        changed = set()
         names = [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
         for name in names:
-            if name.name == "forloop":  # counters only
+            if name.name == "forloop" or name.name in self.tainted or kind == CLEAN:  # forloop: counters only
                 continue
             if kind == RAW:
                 self.tainted.add(name.name)
-            elif kind != CLEAN:
+                changed.add(name.name)
+            elif name.name not in self.quoted:
                 self.quoted.add(name.name)
+                changed.add(name.name)
+        return changed
 
     def _captured(self, body: list[nodes.Node]) -> int:
         return max((kind for _, kind in self.outputs(body)), default=CLEAN)
@@ -255,33 +266,70 @@ class _Analysis:
             self.tainted -= params
 
     def bind_names(self, tree: nodes.Template) -> None:
-        """Follow event text through assignments until nothing changes. Names only ever join
-        ``tainted`` and ``quoted``; a macro's quoting may change with them, so the rounds are bounded,
-        and if they run out no macro counts as quoting (the cautious answer)."""
-        binders = list(tree.find_all((nodes.Assign, nodes.AssignBlock, nodes.For, nodes.With, nodes.Macro)))
-        macros = [node for node in binders if isinstance(node, nodes.Macro)]
-        for _ in range(2 * len(binders) + 2):
-            before = (len(self.tainted), len(self.quoted), frozenset(self.quoting_macros))
-            self.quoting_macros = {macro.name for macro in macros if self._quotes_its_arguments(macro)}
-            for node in binders:
-                if isinstance(node, nodes.Assign):
-                    self._bind(node.target, self.kind(node.node))
-                elif isinstance(node, nodes.AssignBlock):
-                    kind = self._captured(node.body)
-                    if node.filter is not None and (kind or self.refers(node.filter)):
-                        kind = RAW
-                    self._bind(node.target, kind)
-                elif isinstance(node, nodes.For):
-                    if self.refers(node.iter):
-                        self._bind(node.target, RAW)
-                        self.tainted.add("loop")  # loop.previtem, loop.nextitem
-                elif isinstance(node, nodes.With):
-                    for target, value in zip(node.targets, node.values, strict=False):
-                        self._bind(target, self.kind(value))
-                elif isinstance(node, nodes.Macro):
-                    self._bind(nodes.Name(node.name, "store"), self._captured(node.body))
-                    for param, default in zip(reversed(node.args), reversed(node.defaults), strict=False):
-                        self._bind(param, self.kind(default))
-            if (len(self.tainted), len(self.quoted), frozenset(self.quoting_macros)) == before:
+        """Follow event text through assignments until nothing changes: a work list of the binding
+        nodes, each evaluated again when a name it reads changes. Names only ever join ``tainted``
+        or ``quoted``, and macros only ever leave ``quoting_macros`` (all start there: a macro that
+        outputs its arguments unquoted is found on its first evaluation), so it ends; its work is
+        bounded too, and when that bound is reached every bound name counts as tainted."""
+        binders = list(tree.find_all(_BINDERS))
+        self.quoting_macros = {node.name for node in binders if isinstance(node, nodes.Macro)}
+        readers: dict[str, list[int]] = {}
+        sizes = []
+        for index, node in enumerate(binders):
+            inner = list(node.find_all(nodes.Node))
+            sizes.append(len(inner) + 1)
+            for name in {n.name for n in inner if isinstance(n, nodes.Name) and n.ctx == "load"}:
+                readers.setdefault(name, []).append(index)
+        budget = WORK_PER_NODE * sum(sizes) + WORK_BASE
+        pending = deque(range(len(binders)))
+        queued = set(pending)
+        while pending:
+            index = pending.popleft()
+            queued.discard(index)
+            budget -= sizes[index]
+            if budget < 0:
+                self._give_up(binders)
                 return
+            for name in self._evaluate(binders[index]):
+                for reader in readers.get(name, ()):
+                    if reader not in queued:
+                        queued.add(reader)
+                        pending.append(reader)
+
+    def _evaluate(self, node: nodes.Node) -> set[str]:
+        if isinstance(node, nodes.Assign):
+            return self._bind(node.target, self.kind(node.node))
+        if isinstance(node, nodes.AssignBlock):
+            kind = self._captured(node.body)
+            if node.filter is not None and (kind or self.refers(node.filter)):
+                kind = RAW
+            return self._bind(node.target, kind)
+        if isinstance(node, nodes.For):
+            if not self.refers(node.iter):
+                return set()
+            changed = self._bind(node.target, RAW)
+            return changed | self._bind(nodes.Name("loop", "store"), RAW)  # loop.previtem, loop.nextitem
+        if isinstance(node, nodes.With):
+            changed = set()
+            for target, value in zip(node.targets, node.values, strict=False):
+                changed |= self._bind(target, self.kind(value))
+            return changed
+        assert isinstance(node, nodes.Macro)
+        changed = set()
+        if node.name in self.quoting_macros and not self._quotes_its_arguments(node):
+            self.quoting_macros.discard(node.name)
+            changed.add(node.name)
+        changed |= self._bind(nodes.Name(node.name, "store"), self._captured(node.body))
+        for param, default in zip(reversed(node.args), reversed(node.defaults), strict=False):
+            changed |= self._bind(param, self.kind(default))
+        return changed
+
+    def _give_up(self, binders: Sequence[nodes.Node]) -> None:
         self.quoting_macros = set()
+        self.tainted.add("loop")
+        for node in binders:
+            if isinstance(node, nodes.Macro):
+                self.tainted.add(node.name)
+            for target in (getattr(node, "target", None), *getattr(node, "targets", ()), *getattr(node, "args", ())):
+                if target is not None:
+                    self._bind(target, RAW)
