@@ -29,8 +29,8 @@ def test_script_runs_in_bash_with_no_stdin():
     assert out == {"stdout": "bash\nend\n", "stderr": "", "exit_code": 0}
 
 
-@pytest.mark.parametrize("value, kind", [({"script": "ls"}, "object"), (["ls"], "array"), (42, "number"), (True, "bool")])
-def test_input_that_is_not_a_string_gives_exit_code_1_and_the_error(value, kind):
+@pytest.mark.parametrize("value, kind", [(["ls"], "array"), (42, "number"), (True, "bool")])
+def test_input_that_is_neither_a_string_nor_an_object_gives_exit_code_1_and_the_error(value, kind):
     assert payload(shell_handler(value)) == {
         "stdout": "",
         "stderr": f"json: cannot unmarshal {kind} into Go value of type string",

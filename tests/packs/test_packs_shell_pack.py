@@ -48,6 +48,18 @@ def test_the_quick_start_script_shape_works(fake_api, run_pack, fast):
     assert result["payload"] == {"stdout": "2099-01-01 - New Year\n", "stderr": "", "exit_code": 0}
 
 
+def test_an_env_mode_action_runs_its_script_with_the_values_as_variables(fake_api, run_pack, fast, tmp_path):
+    run_pack(build_pack(env=shell_env(fake_api), **fast))
+    message = f"hi; touch {tmp_path / 'pwned'}"
+    action = fake_api.enqueue("Shell", {"script": 'echo "$MESSAGE"', "env": {"MESSAGE": message}})
+    bad = fake_api.enqueue("Shell", {"script": "echo", "env": {"BASH_ENV": "/tmp/x"}})
+    result = fake_api.result_of(action)
+    assert (result["event"], result["payload"]) == ("Output", {"stdout": message + "\n", "stderr": "", "exit_code": 0})
+    assert not (tmp_path / "pwned").exists()
+    assert fake_api.result_of(bad)["payload"]["exit_code"] == 1
+    assert "env name 'BASH_ENV' is reserved" in fake_api.result_of(bad)["payload"]["stderr"]
+
+
 def test_bash_missing_completes_the_action_as_fatal(fake_api, run_pack, fast):
     pack = build_pack(env=shell_env(fake_api), settings=ShellSettings(bash="/nonexistent/bash"), **fast)
     run_pack(pack)

@@ -32,7 +32,8 @@ def apply_flow(ctx: typer.Context, file: FileOption) -> None:
 
 
 def _upload_warnings(response) -> list[dict[str, Any]]:
-    """The 201's `{"warnings": [...]}` (issue 12): steps whose event or command no registered pack declares."""
+    """The 201's `{"warnings": [...]}` (issues 12, 19): steps whose event or command no registered pack declares,
+    Shell scripts that write event text unquoted."""
     if "json" not in response.headers.get("content-type", "") or not response.content:
         return []
     try:

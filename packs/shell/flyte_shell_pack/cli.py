@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="flyte-shell-pack",
         description="Flyte Shell pack: runs the input of 'Shell' actions as 'bash -c <script>' "
-        "and answers with an 'Output' event {stdout, stderr, exit_code}.",
+        "and answers with an 'Output' event {stdout, stderr, exit_code}. An input "
+        '{"script": ..., "env": {"NAME": value}} runs the script with those environment '
+        "variables: the safe way to hand it text from events.",
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,5 +1,10 @@
 """The Shell command: run the action's input as ``bash -c <script>`` (contract of flyte-shell).
 
+The input is the script (a JSON string, as in flyte-shell), or, an addition, the **env mode**
+``{"script": "...", "env": {"NAME": "value"}}``: the script runs with those values as environment
+variables, so text from an event never becomes part of the script (``echo "$MESSAGE"`` prints
+whatever the message holds; ``echo {{ Event.Payload.message }}`` would run it).
+
 Output event ``Output`` with ``{"stdout": str, "stderr": str, "exit_code": int}``, raw streams
 (trailing newline kept), whatever the exit code. Additions over flyte-shell, both configurable:
 
@@ -19,6 +24,7 @@ from __future__ import annotations
 import codecs
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -35,6 +41,13 @@ log = logging.getLogger("flyte_shell_pack")
 COMMAND_NAME = "Shell"
 OUTPUT_EVENT = EventDef("Output")
 NO_SCRIPT = "No script supplied to handler"
+ENV_MODE_KEYS = ("script", "env")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Variables bash or the dynamic loader act on when they start (BASH_ENV and ENV are files to source,
+# PS4 is expanded under xtrace, SHELLOPTS/BASHOPTS turn options on, LD_PRELOAD loads a library...):
+# an event's text must not choose them, whatever name a flow gives it.
+RESERVED_ENV_NAMES = frozenset(("ENV", "SHELLOPTS", "PS4", "IFS", "PATH", "PROMPT_COMMAND", "GLOBIGNORE", "CDPATH"))
+RESERVED_ENV_PREFIXES = ("BASH", "LD_")
 TIMEOUT_EXIT_CODE = 124
 
 ENV_TIMEOUT = "FLYTE_SHELL_TIMEOUT"
@@ -155,8 +168,9 @@ def _terminate(proc: subprocess.Popen[bytes], captures: tuple[_Capture, ...], gr
     proc.wait()
 
 
-def run_script(script: str, settings: ShellSettings = ShellSettings()) -> ShellResult:
-    """Run ``bash -c script`` with no stdin, capturing stdout and stderr.
+def run_script(script: str, settings: ShellSettings = ShellSettings(), env: Mapping[str, str] | None = None) -> ShellResult:
+    """Run ``bash -c script`` with no stdin, capturing stdout and stderr; ``env`` adds variables
+    to the pack's own environment (the script's value of those names).
 
     Raises ``OSError`` if bash cannot be started. Waits for the script *and* for its output
     pipes to close (a background child that keeps them open keeps the script running, as in
@@ -168,6 +182,7 @@ def run_script(script: str, settings: ShellSettings = ShellSettings()) -> ShellR
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        env={**os.environ, **env} if env else None,
     )
     assert proc.stdout is not None and proc.stderr is not None
     out = _Capture(proc.stdout, settings.max_output, "stdout")
@@ -232,14 +247,57 @@ def output_event(stdout: str, stderr: str, exit_code: int) -> Event:
     return Event(OUTPUT_EVENT.name, {"stdout": stdout, "stderr": stderr, "exit_code": exit_code})
 
 
+class InputError(ValueError):
+    """An env-mode input the pack cannot run; the message says what is wrong."""
+
+
+def env_mode_input(input: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
+    """The script and the variables of ``{"script": "...", "env": {"NAME": "value"}}``; raises
+    :class:`InputError` for anything else (unknown keys, a script or a value that is not a string,
+    a name that is not ``[A-Za-z_][A-Za-z0-9_]*`` or is one bash or the loader act on)."""
+    unknown = [str(key) for key in input if key not in ENV_MODE_KEYS]
+    if unknown:
+        raise InputError(
+            f"Shell input: unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            'expected {"script": "...", "env": {"NAME": "value"}}'
+        )
+    script = input.get("script")
+    if script is None:
+        script = ""
+    if not isinstance(script, str):
+        raise InputError(f"Shell input: script must be a string, not {_json_type(script)}")
+    env = input.get("env")
+    if env is None:
+        env = {}
+    if not isinstance(env, dict):
+        raise InputError(f'Shell input: env must be an object {{"NAME": "value"}}, not {_json_type(env)}')
+    for name, value in env.items():
+        if not ENV_NAME.fullmatch(name):
+            raise InputError(f"Shell input: env name {name!r} is not a variable name ([A-Za-z_][A-Za-z0-9_]*)")
+        if name in RESERVED_ENV_NAMES or name.startswith(RESERVED_ENV_PREFIXES):
+            raise InputError(f"Shell input: env name {name!r} is reserved (bash or the loader act on it); choose another name")
+        if not isinstance(value, str):
+            raise InputError(f"Shell input: env value of {name} must be a string, not {_json_type(value)} (quote it in the flow)")
+        if "\x00" in value:
+            raise InputError(f"Shell input: env value of {name} contains a NUL character, which no environment variable can hold")
+    return script, dict(env)
+
+
 def make_handler(settings: ShellSettings = ShellSettings()) -> Callable[[Any], Event]:
     """The Shell command handler for the given settings."""
 
     def shell_handler(input: Any) -> Event:
+        env: dict[str, str] = {}
         if input is None:  # JSON null decodes to an empty string in flyte-shell
             script = ""
         elif isinstance(input, str):
             script = input
+        elif isinstance(input, dict):
+            try:
+                script, env = env_mode_input(input)
+            except InputError as exc:
+                log.warning("%s", exc)
+                return output_event("", str(exc), 1)
         else:
             message = f"json: cannot unmarshal {_json_type(input)} into Go value of type string"
             log.warning("Shell input is not a string: %s", message)
@@ -250,12 +308,13 @@ def make_handler(settings: ShellSettings = ShellSettings()) -> Callable[[Any], E
 
         started = time.monotonic()
         try:
-            result = run_script(script, settings)
+            result = run_script(script, settings, env)
         except OSError as exc:
             raise RuntimeError(f"cannot run {settings.bash}: {exc}") from exc
         log.info(
-            "script %r -> exit code %d in %.2f s (stdout %d chars, stderr %d chars)%s",
+            "script %r%s -> exit code %d in %.2f s (stdout %d chars, stderr %d chars)%s",
             script,
+            f" with env {', '.join(sorted(env))}" if env else "",
             result.exit_code,
             time.monotonic() - started,
             len(result.stdout),

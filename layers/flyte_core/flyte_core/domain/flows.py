@@ -6,12 +6,15 @@ import difflib
 import json
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import bounds
 from .errors import InvalidInput
 from .events import FATAL
 from .links import item_link, link, paged_list, segment
+
+if TYPE_CHECKING:
+    from .templating.shellsafety import Interpolation
 
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
@@ -357,7 +360,12 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:
     """What a flow expects of packs that no registered pack offers: a step waiting for an event no pack
     of that name declares, or a command its pack does not declare. Warnings, not errors: packs may
-    register later. `registered` maps each pack name of the flow to the packs registered with it."""
+    register later. `registered` maps each pack name of the flow to the packs registered with it.
+    Then the Shell commands whose script writes event or context text unquoted (shell_warnings)."""
+    return _pack_warnings(flow, registered) + shell_warnings(flow)
+
+
+def _pack_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:
     warnings = []
     for index, step in enumerate(flow["steps"]):
         where, event, command = f"steps[{index}]", step["event"], step["command"]
@@ -405,6 +413,74 @@ def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> l
                 )
             )
     return warnings
+
+
+# The original Shell pack's name: it runs its command input as `bash -c <script>`.
+SHELL_PACK = "Shell"
+# Warnings about Shell scripts in one answer; one more says how many were left out.
+MAX_SHELL_WARNINGS = 20
+
+
+def shell_script(command: dict[str, Any]) -> tuple[str, str] | None:
+    """The field and template of the script a Shell command runs: the input itself, or the `script`
+    of the env mode's `{"script", "env"}` (whose `env` values never become shell code)."""
+    input_ = command.get("input")
+    if isinstance(input_, str):
+        return "command.input", input_
+    if isinstance(input_, dict) and isinstance(input_.get("script"), str):
+        return "command.input.script", input_["script"]
+    return None
+
+
+def shell_warnings(flow: dict[str, Any]) -> list[dict[str, str]]:
+    """A warning for each output of a Shell command's script that writes `Event` or `Context` text
+    unquoted (templating.unquoted_interpolations): a chat user's `; rm -rf ~` or `$(id)` would run.
+    Such flows still upload (the original's flows keep working); the warning names the fix."""
+    from .templating import unquoted_interpolations
+
+    warnings: list[dict[str, str]] = []
+    more = 0
+    for index, step in enumerate(flow["steps"]):
+        script = shell_script(step["command"]) if step["command"]["packName"] == SHELL_PACK else None
+        if script is None:
+            continue
+        where, source = script
+        for found in unquoted_interpolations(source):
+            if len(warnings) < MAX_SHELL_WARNINGS:
+                warnings.append(_warning(f"steps[{index}].{where}", step, _shell_detail(found)))
+            else:
+                more += 1
+    if more:
+        last = warnings[-1]
+        warnings.append(
+            {
+                "field": last["field"],
+                "stepId": last["stepId"],
+                "detail": f"{more} more value{'s' if more > 1 else ''} of Shell scripts (here or in later steps) "
+                "write event or context text unquoted: quote them too.",
+            }
+        )
+    return warnings
+
+
+def _shell_detail(found: Interpolation) -> str:
+    at = f"line {found.line}" + (f", column {found.column}" if found.column is not None else "")
+    what = f"{found.expression} ({at})" if found.expression else f"The value at {at}"
+    env_mode = (
+        "or use the Shell pack's env mode, which passes values as environment variables: "
+        f'"input": {{"script": "... \\"$VALUE\\" ...", "env": {{"VALUE": "{found.expression if found.quoted else "{{ ... }}"}"}}}}.'
+    )
+    if found.inside:
+        return (
+            f"{what} is quoted with shellquote but sits inside {found.inside} in the Shell script, where its own "
+            "quotes are plain characters (and a newline or, inside double quotes, '$(id)' runs as shell code). "
+            f"Fix: remove the quotes around the tag (shellquote makes one word by itself), {env_mode}"
+        )
+    fix = f"write {found.quoted}" if found.quoted else "output the value as {{ value|shellquote }}"
+    return (
+        f"{what} writes event or context text into the Shell script unquoted: a value such as "
+        f"'; id' or '$(id)' would run as shell code. Fix: {fix}, {env_mode}"
+    )
 
 
 def _warning(field: str, step: dict[str, Any], detail: str) -> dict[str, str]:

@@ -420,7 +420,8 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 **representation(
                     _WARNINGS,
                     "stored as the flow's current version; `warnings` name steps "
-                    "whose event or command no registered pack declares",
+                    "whose event or command no registered pack declares, and Shell commands "
+                    "whose script writes Event or Context text without `|shellquote`",
                 ),
                 "headers": LOCATION,
                 "links": {"GetFlow": link("getFlow", flowName="$request.body#/name")},

@@ -6,10 +6,11 @@ Public API (everything else in this package is internal)::
     DatastoreReader                     Callable[[str], tuple[str, bytes]]; raises KeyError if missing
     render(source, variables, datastore=None) -> str
     check(source) -> None               compile only; raises TemplateError with a position
+    unquoted_interpolations(source)     outputs writing Event/Context text unquoted (for shell scripts)
     parse_bool(text) -> bool            Go strconv.ParseBool; raises ValueError
 
-``TemplateError``, ``DatastoreReader`` and ``parse_bool`` are cheap to import. ``render`` and
-``check`` load the engine (jinja2, re2) on first access, so a handler that never renders a template
+``TemplateError``, ``DatastoreReader`` and ``parse_bool`` are cheap to import. ``render``,
+``check`` and ``unquoted_interpolations`` load the engine (jinja2, re2) on first access, so a handler that never renders a template
 does not pay for them.
 """
 
@@ -23,7 +24,7 @@ from .parsebool import parse_bool
 
 DatastoreReader = Callable[[str], tuple[str, bytes]]
 
-__all__ = ["DatastoreReader", "TemplateError", "check", "parse_bool", "render"]
+__all__ = ["DatastoreReader", "TemplateError", "check", "parse_bool", "render", "unquoted_interpolations"]
 
 
 def __getattr__(name: str) -> Any:
@@ -33,4 +34,9 @@ def __getattr__(name: str) -> Any:
         value = getattr(engine, name)
         globals()[name] = value  # later lookups are plain attribute reads
         return value
+    if name == "unquoted_interpolations":
+        from . import shellsafety
+
+        globals()[name] = shellsafety.unquoted_interpolations
+        return shellsafety.unquoted_interpolations
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

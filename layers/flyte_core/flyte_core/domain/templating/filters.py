@@ -108,6 +108,17 @@ def f_safecopypaste(value: Any, argument: Any = None) -> str:
     return to_str(value).replace("\u00a0", " ")
 
 
+def f_shellquote(value: Any, argument: Any = None) -> str:
+    """POSIX single-quote quoting: the rendered value as one shell word, taken literally.
+
+    The whole text goes inside ``'...'``, where a POSIX shell gives no character a meaning
+    (no ``$``, backtick, backslash, ``;`` or newline is special there); a ``'`` itself closes
+    the quote, so it becomes ``'\\''`` (close, an escaped quote, reopen). The empty string
+    (and nil) is ``''``, an empty word, not no word at all.
+    """
+    return "'" + to_str(value).replace("'", "'\\''") + "'"
+
+
 # -- pongo2 built-ins (api-contract §10.7) ------------------------------------------------------
 
 
@@ -532,6 +543,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "matchesCron": f_matches_cron,
     "removedupwhitespaces": f_removedupwhitespaces,
     "safecopypaste": f_safecopypaste,
+    # added here (not in the original): quoting event text for the Shell pack's bash -c
+    "shellquote": f_shellquote,
     # pongo2
     "add": f_add,
     "addslashes": f_addslashes,

@@ -73,6 +73,12 @@ class Translation:
     regexes: list[tuple[str, int]] = field(default_factory=list)  # literal patterns, offsets
     crons: list[tuple[str, int]] = field(default_factory=list)
     tags: list[int] = field(default_factory=list)  # offsets of every tag, for error positions
+    # one (start, end) per {{ }} of the Jinja2 source, in order: the span of the tag it came from,
+    # or NO_SPAN for a constant the translator adds itself (a "\r", a whitespace-trim marker)
+    outputs: list[tuple[int, int]] = field(default_factory=list)
+
+
+NO_SPAN = (-1, -1)
 
 
 @dataclass
@@ -149,6 +155,7 @@ class Translator:
         middle = chunk[lead : len(chunk) - trail]
         self.out.append(chunk[:lead])
         self.out.append(middle.replace("\r", "{{ '\\r' }}"))
+        self.result.outputs.extend([NO_SPAN] * middle.count("\r"))
         self.out.append(chunk[len(chunk) - trail :])
 
     @staticmethod
@@ -163,6 +170,7 @@ class Translator:
         self.out.append(self._open(tag) + content + self._close(tag))
 
     def emit_var(self, tag: Tag, expression: str) -> None:
+        self.result.outputs.append((tag.start, tag.end))
         self.out.append(self._open(tag, True) + expression + self._close(tag, True))
 
     def emit_parts(self, tag: Tag, parts: list[tuple[str, str]]) -> None:
@@ -174,6 +182,8 @@ class Translator:
             closing = " " + ("-" if index == len(parts) - 1 and tag.trim_right else "") + ("}}" if var else "%}")
             if index == len(parts) - 1:
                 closing = "\n" * tag.newlines + closing
+            if var:
+                self.result.outputs.append((tag.start, tag.end))
             texts.append(opening + content + closing)
         self.out.append("".join(texts))
 
@@ -181,15 +191,18 @@ class Translator:
         content = self.source[segment.content_start : segment.content_end]
         if segment.kind == "comment":
             if segment.open_tag.trim_left:
+                self.result.outputs.append(NO_SPAN)
                 self.out.append("{{- '' }}")
             self.out.append("{#" + "\n" * (segment.open_tag.newlines + content.count("\n") + segment.close_tag.newlines) + "#}")
             if segment.close_tag.trim_right:
+                self.result.outputs.append(NO_SPAN)
                 self.out.append("{{ '' -}}")
             return
         # the content as one string value: nothing in it can end the block early
         newlines = segment.open_tag.newlines + content.count("\n") + segment.close_tag.newlines
         opening = "{{" + ("-" if segment.open_tag.trim_left else "") + " "
         closing = "\n" * newlines + " " + ("-" if segment.close_tag.trim_right else "") + "}}"
+        self.result.outputs.append((segment.open_tag.start, segment.close_tag.end))
         self.out.append(opening + repr(content) + closing)
 
     def fresh(self, stem: str) -> str:
