@@ -29,6 +29,15 @@ def test_script_runs_in_bash_with_no_stdin():
     assert out == {"stdout": "bash\nend\n", "stderr": "", "exit_code": 0}
 
 
+def test_a_script_cannot_read_the_packs_token_but_sees_the_rest_of_its_environment(monkeypatch):
+    monkeypatch.setenv("FLYTE_JWT", "the-packs-own-token")
+    monkeypatch.setenv("TEAM_SETTING", "kept")
+    out = payload(shell_handler('echo "${FLYTE_JWT:-none} $TEAM_SETTING"'))
+    assert out["stdout"] == "none kept\n"
+    env_mode = payload(shell_handler({"script": 'echo "${FLYTE_JWT:-none} $M"', "env": {"M": "hi"}}))
+    assert env_mode["stdout"] == "none hi\n"
+
+
 @pytest.mark.parametrize("value, kind", [(["ls"], "array"), (42, "number"), (True, "bool")])
 def test_input_that_is_neither_a_string_nor_an_object_gives_exit_code_1_and_the_error(value, kind):
     assert payload(shell_handler(value)) == {

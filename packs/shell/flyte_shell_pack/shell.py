@@ -168,9 +168,20 @@ def _terminate(proc: subprocess.Popen[bytes], captures: tuple[_Capture, ...], gr
     proc.wait()
 
 
+# The pack's own credentials: a command it runs (perhaps built from event text) must not be able to
+# act as the pack, so they are not passed on (the original flyte-shell passed its whole environment).
+WITHHELD_FROM_SCRIPTS = ("FLYTE_JWT",)
+
+
+def script_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The pack's environment less its credentials, plus ``env``."""
+    return {**{k: v for k, v in os.environ.items() if k not in WITHHELD_FROM_SCRIPTS}, **(env or {})}
+
+
 def run_script(script: str, settings: ShellSettings = ShellSettings(), env: Mapping[str, str] | None = None) -> ShellResult:
     """Run ``bash -c script`` with no stdin, capturing stdout and stderr; ``env`` adds variables
-    to the pack's own environment (the script's value of those names).
+    to the pack's own environment (the script's value of those names), which never includes the
+    pack's token.
 
     Raises ``OSError`` if bash cannot be started. Waits for the script *and* for its output
     pipes to close (a background child that keeps them open keeps the script running, as in
@@ -182,7 +193,7 @@ def run_script(script: str, settings: ShellSettings = ShellSettings(), env: Mapp
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, **env} if env else None,
+        env=script_environment(env),
     )
     assert proc.stdout is not None and proc.stderr is not None
     out = _Capture(proc.stdout, settings.max_output, "stdout")
