@@ -19,7 +19,7 @@ ACCOUNT = "123456789012"
 # A developer's machine is not the internet: the local stack is open, as the original without its
 # auth variables, unless FLYTE_AUTH_POLICY_PATH and an issuer are given (stack.AUTH_VARIABLES) or
 # these are overridden (--parameter BuiltInTokenIssuer=true).
-LOCAL_PARAMETERS = {"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true"}
+LOCAL_PARAMETERS = {"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true", "DeliveryAllowLoopback": "true"}
 
 
 @dataclass
@@ -47,6 +47,18 @@ class StreamSource:
 
 
 @dataclass
+class QueueSource:
+    """An SQS event source mapping: the function gets batches of the queue's messages; those it does
+    not report as failed (or all, when it succeeds without reporting) are deleted."""
+
+    function: str
+    queue: str  # the queue's logical id
+    batch_size: int = 10
+    report_item_failures: bool = False
+    batching_window_seconds: int = 0
+
+
+@dataclass
 class Schedule:
     function: str
     name: str
@@ -71,6 +83,7 @@ class Application:
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     streams: list[StreamSource] = field(default_factory=list)
+    queue_sources: list[QueueSource] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -168,6 +181,8 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
     for logical_id, resource in resources.items():
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
+        if resource.get("Condition") and not resolver.condition(resource["Condition"]):
+            continue  # an optional function the parameters leave out
         props = resolver.resolve(_merge(globals_, resource.get("Properties", {})))
         environment = {k: "" if v is None else str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()}
         if "AWS_ENDPOINT_URL" in environment:  # empty in the template (AWS); here, the local endpoint
@@ -204,6 +219,16 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                         on_failure_queue=arn_to_queue.get(destination) if destination else None,
                         batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
                         filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
+                    )
+                )
+            elif kind == "SQS":
+                app.queue_sources.append(
+                    QueueSource(
+                        function=logical_id,
+                        queue=arn_to_queue[event_props["Queue"]],
+                        batch_size=int(event_props.get("BatchSize", 10)),
+                        report_item_failures="ReportBatchItemFailures" in (event_props.get("FunctionResponseTypes") or []),
+                        batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
                     )
                 )
             elif kind in ("Schedule", "ScheduleV2"):

@@ -1,5 +1,5 @@
-"""Event sources of the local stack: DynamoDB stream pollers with Lambda's event source mapping
-semantics, and EventBridge schedules."""
+"""Event sources of the local stack: DynamoDB stream and SQS queue pollers with Lambda's event source
+mapping semantics, and EventBridge schedules."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .application import ACCOUNT, REGION, Application, Schedule, StreamSource
+from .application import ACCOUNT, REGION, Application, QueueSource, Schedule, StreamSource
 
 log = logging.getLogger("flyte_local")
 IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
@@ -197,6 +197,117 @@ class StreamPoller:
         if self.failure_queue:
             url = self.sqs.get_queue_url(QueueName=self.failure_queue)["QueueUrl"]
             self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(failure))
+
+
+# --- SQS queues ---------------------------------------------------------------------------------
+
+QUEUE_POLL_SECONDS = 1  # each receive waits this long for a message; moto answers at once when one comes
+QUEUE_POLLERS = 3  # Lambda starts five pollers per queue; three keep a slow batch from holding up the next
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    """A received message as Lambda hands it to the function."""
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "binaryValue": value.get("BinaryValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType", "String"),
+            }
+            for name, value in (message.get("MessageAttributes") or {}).items()
+        },
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
+
+
+class QueuePoller:
+    """Reads an SQS queue for a function like Lambda's SQS event source mapping: several pollers
+    long-poll for batches, invoke the function, and delete the messages it handled - all of them
+    when it succeeds, all but its reported batch item failures when it reports them, none when it
+    fails. What is not deleted comes back when its visibility timeout ends (the function may have
+    changed it)."""
+
+    def __init__(
+        self, source: QueueSource, app: Application, backend: Any, invoke: Callable[[str, Any], Any], pollers: int = QUEUE_POLLERS
+    ) -> None:
+        self.source = source
+        self.invoke = invoke
+        self.queue_name = app.queue_names[source.queue]
+        self.queue_arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{self.queue_name}"
+        self.sqs = backend.client("sqs")
+        self.queue_url = ""
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"sqs-{source.function}-{n}", daemon=True) for n in range(pollers)
+        ]
+
+    def start(self) -> None:
+        self.queue_url = self.sqs.get_queue_url(QueueName=self.queue_name)["QueueUrl"]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=QUEUE_POLL_SECONDS + 5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:
+                if self._stop.is_set():
+                    break
+                log.exception("queue poller of %s failed; retrying", self.source.function)
+                self._stop.wait(1)
+
+    def poll_once(self) -> int:
+        """Receive one batch (waiting up to a second) and hand it to the function; how many came."""
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(10, self.source.batch_size),
+            WaitTimeSeconds=QUEUE_POLL_SECONDS,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if messages:
+            self.deliver(messages)
+        return len(messages)
+
+    def deliver(self, messages: list[dict[str, Any]]) -> None:
+        records = [_sqs_record(message, self.queue_arn) for message in messages]
+        try:
+            response = self.invoke(self.source.function, {"Records": records})
+        except Exception:
+            if self._stop.is_set():
+                raise
+            log.exception(
+                "%s failed on a batch of %d queue messages; they come back after their visibility timeout",
+                self.source.function,
+                len(records),
+            )
+            return
+        handled = set(range(len(records)))
+        if self.source.report_item_failures and isinstance(response, dict):
+            failed = {f.get("itemIdentifier") for f in response.get("batchItemFailures") or []}
+            ids = {record["messageId"] for record in records}
+            if failed - ids:  # an identifier that names no message fails the whole batch, as Lambda does
+                return
+            handled = {index for index, record in enumerate(records) if record["messageId"] not in failed}
+        if handled:
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(index), "ReceiptHandle": records[index]["receiptHandle"]} for index in sorted(handled)],
+            )
 
 
 # --- schedules ---------------------------------------------------------------------------------

@@ -158,14 +158,18 @@ class LocalStack:
         return environment
 
     def _start_event_sources(self) -> None:
-        """Stream pollers and schedules, for the template's DynamoDB and Schedule events."""
-        from .event_sources import SchedulePoller, StreamPoller
+        """Stream and queue pollers and schedules, for the template's DynamoDB, SQS and Schedule events."""
+        from .event_sources import QueuePoller, SchedulePoller, StreamPoller
 
         app, backend = self._running()
         for source in app.streams:
             poller = StreamPoller(source, app, backend, self.invoke, self._request_done)
             poller.start()
             self._background.append(poller)
+        for queue_source in app.queue_sources:
+            queue_poller = QueuePoller(queue_source, app, backend, self.invoke)
+            queue_poller.start()
+            self._background.append(queue_poller)
         for schedule in app.schedules:
             if schedule.enabled:
                 scheduler = SchedulePoller(schedule, self.invoke)
@@ -173,7 +177,7 @@ class LocalStack:
                 self._background.append(scheduler)
 
     def pause(self) -> None:
-        """Stop the stream pollers and schedules (the functions stay warm, the gateway keeps serving)."""
+        """Stop the stream and queue pollers and schedules (the functions stay warm, the gateway keeps serving)."""
         for poller in self._background:
             poller.stop()
         self._background.clear()

@@ -2,6 +2,7 @@
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain import times
+from flyte_core.domain.delivery import parse_registration as parse_delivery
 from flyte_core.domain.packs import list_representation, pack_url, parse_registration, representation
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import registry
@@ -20,7 +21,10 @@ def list_packs():
 @app.post("/v1/packs", summary="Register a pack (creates its action queue)", tags=["pack"], operation_id="registerPack")
 def register_pack():
     request = Request(app)
-    pack = registry.register(adapters, parse_registration(request.json_body("pack registration")), request.caller)
+    body = request.json_body("pack registration")
+    pack = parse_registration(body)
+    delivery = parse_delivery(body.get("delivery"), adapters.settings.delivery_bounds)  # issue 20: a push pack
+    pack = registry.register(adapters, pack, request.caller, delivery, request.base)
     return request.respond(
         representation(pack, request.base, times.now()), 201, headers={"Location": pack_url(request.base, pack.id)}
     )

@@ -76,3 +76,45 @@ def test_a_late_result_within_a_later_attempt_is_accepted_once(make_pack, post_f
     again = slow.take_until(timeout=LEASE + 5)
     assert slow.post_result(first, "Done").status_code == 202  # any matching instance may complete it
     assert slow.post_result(again, "Done").status_code == 409
+
+
+def test_a_push_pack_that_answers_202_and_never_posts_is_delivered_again_then_the_action_ends_fatal(api, make_pack, post_flow):
+    """Push delivery (issue 20) on the same state machine: the 202's lease runs out, the action is
+    delivered again as attempt 2, and after that lease it ends FATAL with the lease's reason."""
+    import requests
+
+    from tests.push_pack import FakePushPack, Reply
+
+    push = FakePushPack()
+    try:
+        push.script(Reply(202), Reply(202))
+        post_flow(
+            {
+                "name": "push-lease",
+                "steps": [
+                    {
+                        "id": "work",
+                        "event": {"packName": "Src", "name": "Push"},
+                        "command": {"packName": "Pushed", "name": "Work"},
+                    },
+                    {
+                        "id": "alert",
+                        "dependsOn": ["work"],
+                        "event": {"packName": "Pushed", "name": "FATAL"},
+                        "command": {"packName": "Src", "name": "Alert", "input": "{{ Event.Payload }}"},
+                    },
+                ],
+            }
+        )
+        registered = requests.post(api.base + "/v1/packs", json={"name": "Pushed", "delivery": {"url": push.url}})
+        assert registered.status_code == 201, registered.text
+        src = make_pack("Src")
+        src.send_event("Push", {})
+        first, second = push.wait_for(2, timeout=LEASE + 15)
+        assert second.at - first.at >= LEASE - 0.5 and second.headers["X-Flyte-Attempt"] == "2"
+        alert = src.take_until(timeout=LEASE + 15)
+        assert alert.command == "Alert" and "No result after 2 attempt(s)" in alert.input
+        assert requests.post(first.result_url, json={"event": "Done"}).status_code == 409  # too late
+        assert len(push.deliveries) == 2
+    finally:
+        push.close()

@@ -60,7 +60,8 @@ def test_the_functions_get_the_policy_parameter_and_the_secret_when_the_built_in
 def test_the_local_stack_is_open_unless_told_otherwise():
     app = application.load("http://moto")
     assert auth_settings(app.functions["FlowsFunction"].environment) is None
-    assert not app.secrets and not app.ssm_parameters
+    # no token secret nor policy parameter; the one secret is push delivery's key (issue 20)
+    assert set(app.secrets) == {f"{application.STACK_NAME}-DeliveryKey"} and not app.ssm_parameters
 
 
 def test_the_readme_shows_the_starting_policy_as_shipped():

@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .domain.actions import MAX_TAKE_WAIT_SECONDS  # the longest long poll SQS allows (a take's wait)
+
+if TYPE_CHECKING:
+    from .domain.delivery import Bounds as DeliveryBounds
 
 # Limits of SQS, which every layer and the template must respect (the take wait is a domain rule).
 MAX_LEASE_SECONDS = 43200  # the longest visibility timeout SQS allows (12 hours)
@@ -80,8 +83,15 @@ NUMBER_VARIABLES = {
     "action_max_attempts": ("FLYTE_ACTION_MAX_ATTEMPTS", 1, None),
     "pack_grace_period_seconds": ("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 1, None),
 }
-FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
+FLAG_VARIABLES = {
+    "should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS",
+    "delivery_allow_loopback": "FLYTE_DELIVERY_ALLOW_LOOPBACK",
+    "delivery_allow_private_networks": "FLYTE_DELIVERY_ALLOW_PRIVATE_NETWORKS",
+}
 REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
+# Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
+# that seals the packs' signing secrets in the packs table.
+DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,16 @@ class Settings:
     should_delete_dead_packs: bool = False
     pack_grace_period_seconds: int = 604800
     revocations_table: str = ""  # the deny list of revoked tokens (FLYTE_REVOCATIONS_TABLE); "" with auth off
+    delivery_queue_url: str = ""
+    delivery_key_secret: str = ""
+    delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
+    delivery_allow_private_networks: bool = False
+
+    @property
+    def delivery_bounds(self) -> DeliveryBounds:
+        from .domain.delivery import Bounds  # only registrations and deliveries need the address rules
+
+        return Bounds(allow_loopback=self.delivery_allow_loopback, allow_private=self.delivery_allow_private_networks)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -118,6 +138,8 @@ class Settings:
             tables=TableNames(**{field: env[variable] for field, variable in TABLE_VARIABLES.items()}),
             pack_queue_prefix=env["FLYTE_PACK_QUEUE_PREFIX"],
             revocations_table=env.get(REVOCATIONS_VARIABLE, ""),
+            delivery_queue_url=env.get(DELIVERY_VARIABLES["delivery_queue_url"], ""),
+            delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
             aws=AwsAccess.from_environ(env),
             **values,
         )

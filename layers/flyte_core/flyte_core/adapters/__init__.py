@@ -17,10 +17,14 @@ if TYPE_CHECKING:
     from .actions_table import ActionsTable
     from .aws import Aws
     from .datastore_table import DatastoreTable
+    from .delivery_leases import DeliveryLeases
+    from .delivery_queue import DeliveryQueue
+    from .delivery_secrets import DeliverySecrets
     from .events_table import EventsTable
     from .flows_table import FlowsTable
     from .health import Health
     from .models import TableModels
+    from .pack_endpoints import PackEndpoints
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
@@ -97,3 +101,29 @@ class Adapters:
         from .revocations_table import RevocationsTable
 
         return RevocationsTable(self.aws, self.settings.revocations_table)
+
+    # --- push delivery (issue 20) ---
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        from .delivery_queue import DeliveryQueue
+
+        return DeliveryQueue(self.aws.sqs, self.settings)
+
+    @cached_property
+    def delivery_secrets(self) -> DeliverySecrets:
+        from .delivery_secrets import DeliverySecrets
+
+        return DeliverySecrets(self.aws.client("secretsmanager"), self.settings.delivery_key_secret)
+
+    @cached_property
+    def delivery_leases(self) -> DeliveryLeases:
+        from .delivery_leases import DeliveryLeases
+
+        return DeliveryLeases(self.models.actions)
+
+    @cached_property
+    def pack_endpoints(self) -> PackEndpoints:
+        from .pack_endpoints import PackEndpoints
+
+        return PackEndpoints(self.settings.delivery_bounds)

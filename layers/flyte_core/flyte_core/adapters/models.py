@@ -57,6 +57,7 @@ class PackModel(Model):
     lastSeen = UTCDateTimeAttribute()
     queueUrl = UnicodeAttribute()
     registeredBy = JSONAttribute(null=True)  # who registered it: {iss, sub, email?} or {sub: anonymous}
+    delivery = JSONAttribute(null=True)  # push delivery: {url, secret (sealed), apiBase}; absent: long poll
     by_name = PackNameIndex()
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
-from ..domain.packs import Pack
+from ..domain.packs import Delivery, Pack
 from .conditions import written
 from .models import PackModel
 
@@ -23,7 +23,20 @@ def _to_pack(model: PackModel) -> Pack:
         last_seen=model.lastSeen,
         queue_url=model.queueUrl,
         registered_by=model.registeredBy,
+        delivery=_to_delivery(model.delivery),
     )
+
+
+def _to_delivery(stored: dict | None) -> Delivery | None:
+    if not stored:
+        return None
+    return Delivery(url=stored["url"], sealed_secret=stored["secret"], api_base=stored.get("apiBase", ""))
+
+
+def _from_delivery(delivery: Delivery | None) -> dict | None:
+    if delivery is None:
+        return None
+    return {"url": delivery.url, "secret": delivery.sealed_secret, "apiBase": delivery.api_base}
 
 
 class PacksTable:
@@ -42,6 +55,7 @@ class PacksTable:
             lastSeen=pack.last_seen,
             queueUrl=pack.queue_url,
             registeredBy=pack.registered_by,
+            delivery=_from_delivery(pack.delivery),
         ).save()
 
     def get(self, pack_id: str) -> Pack | None:

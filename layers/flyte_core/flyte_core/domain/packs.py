@@ -22,6 +22,17 @@ WARNING_FOR = timedelta(hours=24)
 
 
 @dataclass
+class Delivery:
+    """Where a push pack's actions go (issue 20): its URL, its signing secret as stored (sealed:
+    encrypted, never shown), and the API URL it registered through, where its result links point."""
+
+    url: str
+    sealed_secret: str
+    api_base: str
+    new_secret: str | None = None  # a secret the engine made in this registration: shown once, in the 201
+
+
+@dataclass
 class Pack:
     id: str
     name: str
@@ -32,6 +43,7 @@ class Pack:
     last_seen: datetime | None = None
     queue_url: str = ""
     registered_by: dict[str, str] | None = None  # who registered it, when auth is on
+    delivery: Delivery | None = None  # push delivery; None: the pack long-polls its queue
 
 
 def pack_id(name: str, labels: Mapping[str, str]) -> str:
@@ -188,6 +200,8 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     rep["lastSeen"] = pack.last_seen
     if pack.registered_by:
         rep["registeredBy"] = pack.registered_by
+    if pack.delivery:
+        rep["delivery"] = {"url": pack.delivery.url, **({"secret": pack.delivery.new_secret} if pack.delivery.new_secret else {})}
     rep["links"] = [
         *pack.links,
         link(pack_url(base, pack.id), "self"),

@@ -17,6 +17,7 @@ from ..domain.actions import MAX_TAKE_WAIT_SECONDS
 from ..domain.audit import DEFAULT_LIMIT, MAX_LIMIT
 from ..domain.bounds import MAX_DOCUMENT_BYTES, MAX_RESPONSE_BYTES
 from ..domain.datastore import MAX_VALUE_BYTES
+from ..domain.delivery import MAX_SECRET_CHARACTERS, MIN_SECRET_CHARACTERS
 from ..domain.flows import FLOW_SCHEMA
 from .problems import PROBLEM_CONTENT_TYPE, STATUS
 from .web import YAML_TYPE
@@ -77,6 +78,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 },
             },
             "events": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}, "links": _LINKS}}},
+            "delivery": {
+                "type": "object",
+                "description": "Push delivery (issue 20): the pack's actions are POSTed, signed, to `url` instead of "
+                "waiting to be taken. `secret` (the HMAC key, 16-256 printable ASCII characters) is made by the "
+                "engine when left out, and shown once in the 201.",
+                "required": ["url"],
+                "additionalProperties": False,
+                "properties": {
+                    "url": {"type": "string", "description": "https (plain http only to loopback on the local stack)"},
+                    "secret": {"type": "string", "minLength": MIN_SECRET_CHARACTERS, "maxLength": MAX_SECRET_CHARACTERS},
+                },
+            },
         },
     },
     "Pack": {
@@ -89,6 +102,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "commands": {"type": "array", "items": {"type": "object"}},
             "events": {"type": "array", "items": {"type": "object"}},
             "lastSeen": {"type": "string"},
+            "delivery": {
+                "type": "object",
+                "description": "a push pack's delivery URL; `secret` only in the 201 of the registration that made it",
+                "required": ["url"],
+                "properties": {"url": {"type": "string"}, "secret": {"type": "string"}},
+            },
             "links": _LINKS,
         },
     },
@@ -385,7 +404,14 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
             "204": no_body("no action within the wait"),
-            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED, OTHER_PACK]),
+            **dict(
+                [
+                    problem(400, "a `wait` outside its bounds"),
+                    NOT_REGISTERED,
+                    OTHER_PACK,
+                    problem(409, "the pack receives its actions by push delivery: there is nothing to take"),
+                ]
+            ),
         },
     },
     "postActionResult": {

@@ -15,7 +15,7 @@ from ..adapters import Adapters
 from ..domain import times
 from ..domain.actions import Action
 from ..domain.callers import Caller
-from ..domain.errors import InvalidInput, found
+from ..domain.errors import InvalidInput, StateConflict, found
 from ..domain.events import Event
 from ..domain.packs import Pack
 from ..settings import MAX_TAKE_WAIT_SECONDS
@@ -34,6 +34,11 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
     """Long-poll for the pack's next action (`wait` seconds as sent; absent: the configured default).
     Returns the pack and the action, None when none came."""
     pack = _seen_pack(adapters, pack_id, caller, "take the actions of")
+    if pack.delivery:  # issue 20: its actions are POSTed to it; it has no queue to take from
+        raise StateConflict(
+            f"Pack {pack.id!r} receives its actions by push delivery; it has no queue to take from. "
+            "Register it without 'delivery' to long-poll."
+        )
     wait_seconds = _wait_seconds(wait, adapters.settings.take_wait_seconds)
     return pack, pipeline.take(adapters, pack, wait_seconds, command, caller)
 

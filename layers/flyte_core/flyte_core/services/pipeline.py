@@ -47,7 +47,10 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
     """
     sent = 0
     for pack in adapters.packs_table.with_name(pack_name):
-        if labels_include(pack.labels, pack_labels) and pack.queue_url:
+        if labels_include(pack.labels, pack_labels) and pack.delivery:  # a push pack (issue 20): the delivery queue
+            adapters.delivery_queue.send_many(pack.id, [action_id])
+            sent += 1
+        elif labels_include(pack.labels, pack_labels) and pack.queue_url:
             adapters.action_queues.send(pack.queue_url, action_id, command)
             sent += 1
     if not sent:
@@ -64,8 +67,11 @@ def enqueue_waiting(adapters: Adapters, pack: Pack) -> int:
         for a in adapters.actions_table.waiting_for(pack.name)
         if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)
     ]
-    if waiting:
+    if waiting and pack.delivery:  # a push pack (issue 20): the delivery queue
+        adapters.delivery_queue.send_many(pack.id, [action_id for action_id, _ in waiting])
+    elif waiting:
         adapters.action_queues.send_many(pack.queue_url, waiting)
+    if waiting:
         logger.info("offered waiting actions to a new pack", extra={"packId": pack.id, "count": len(waiting)})
     return len(waiting)
 

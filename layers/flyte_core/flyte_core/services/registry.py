@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..adapters import Adapters
 from ..domain import times
 from ..domain.callers import ANONYMOUS, Caller
@@ -9,16 +11,31 @@ from ..domain.errors import found
 from ..domain.packs import Pack
 from ..observability import logger
 
+if TYPE_CHECKING:
+    from ..domain.delivery import Registration as DeliveryRegistration
 
-def register(adapters: Adapters, pack: Pack, caller: Caller = ANONYMOUS) -> Pack:
+
+def register(
+    adapters: Adapters, pack: Pack, caller: Caller = ANONYMOUS, delivery: DeliveryRegistration | None = None, base: str = ""
+) -> Pack:
     """Create (or keep) the pack's queue, then store the registration; re-registering replaces it.
-    A token bound to another pack may not register this one (issue 19)."""
+    A token bound to another pack may not register this one (issue 19). A push pack (`delivery`,
+    issue 20) gets no queue: its actions are POSTed to its URL, and its result links start at `base`."""
     caller.check_acts_as(pack.name, "register")
     pack.registered_by = caller.record()
-    pack.queue_url = adapters.pack_queues.ensure_queue(pack.id)
+    previous = None
+    if delivery is not None:
+        from . import delivery as push
+
+        previous = adapters.packs_table.get(pack.id)
+        push.prepare(adapters, pack, delivery, base, previous)
+    else:
+        pack.queue_url = adapters.pack_queues.ensure_queue(pack.id)
     pack.last_seen = times.now()
     adapters.packs_table.save(pack)
-    logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url})
+    logger.info("pack registered", extra={"packId": pack.id, "queueUrl": pack.queue_url, "push": delivery is not None})
+    if previous is not None and previous.queue_url:  # it long-polled until now: its queue goes
+        adapters.pack_queues.delete_queue(previous.queue_url)
     from . import pipeline  # a registration offers waiting actions; listing or deleting packs needs none of it
 
     pipeline.enqueue_waiting(adapters, pack)
