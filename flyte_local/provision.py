@@ -33,11 +33,15 @@ LOCAL_AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
 def sam_local_environment(app: application.Application, endpoint: str) -> dict:
     """The --env-vars document for sam local: the names the provisioner created, the local stack's
     open auth, and the endpoint."""
+    merged = merged_environment(app)
     shared = {
         k: v
-        for k, v in merged_environment(app).items()
+        for k, v in merged.items()
         if k.startswith("FLYTE_") and (k.endswith("_TABLE") or k == "FLYTE_PACK_QUEUE_PREFIX" or k in LOCAL_AUTH_VARIABLES)
     }
+    # push delivery (issue 20): the queue as the containers reach it, and the key's name in moto
+    shared["FLYTE_DELIVERY_QUEUE_URL"] = container_endpoint(merged["FLYTE_DELIVERY_QUEUE_URL"])
+    shared["FLYTE_DELIVERY_KEY_SECRET_ARN"] = merged["FLYTE_DELIVERY_KEY_SECRET_ARN"]
     return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 

@@ -334,6 +334,8 @@ def invoke_the_others(env_file: Path) -> None:
     expect_status(invoke("DatastoreFunction", EVENTS / "datastore-put.json", env_file), 201, "PUT a datastore item")
     revoked = expect_status(invoke("TokensFunction", EVENTS / "tokens-revoke.json", env_file), 201, "revoke a token")
     expect(revoked.get("jti") == "0f8e2c1d9b7a4e6f8a1b2c3d4e5f6a7b", "the revocation names the token id", revoked)
+    kept = invoke("DeliveryFunction", EVENTS / "delivery-sqs-batch.json", env_file)  # issue 20: push delivery
+    expect(kept == {"batchItemFailures": []}, "a delivery for an action that is gone is done with", kept)
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

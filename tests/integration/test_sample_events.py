@@ -59,3 +59,33 @@ def test_pipeline_samples_run_the_quick_start_first_step(invoke_handler, sample_
 
     report = invoke_handler("PackReaperFunction", sample_event("pack-reaper-schedule.json"))
     assert report == {"deadPacksRemoved": [], "actionsExpired": []}
+
+
+def test_delivery_sample_delivers_an_action_to_a_push_pack(invoke_handler, sample_event, aws, template_app):
+    """The delivery function's sample batch (issue 20): a message for an action that is gone is done
+    with; the same message for a live action of a push pack delivers it (here to nobody listening: a
+    failed attempt: no such host -, kept for the retry)."""
+    assert invoke_handler("DeliveryFunction", sample_event("delivery-sqs-batch.json")) == {"batchItemFailures": []}
+
+    invoke_handler("FlowsFunction", sample_event("flows-post-yaml.json"))
+    register = sample_event("packs-register.json")
+    register["body"] = json.dumps({"name": "Slack"})
+    assert invoke_handler("PacksFunction", register)["statusCode"] == 201
+    register["body"] = json.dumps({"name": "Shell", "labels": {"env": "dev"}, "delivery": {"url": "https://10.0.0.1/flyte"}})
+    refused = invoke_handler("PacksFunction", register)  # the template's default: no private networks
+    assert refused["statusCode"] == 400 and "private" in json.loads(refused["body"])["detail"]
+    register["body"] = json.dumps({"name": "Shell", "labels": {"env": "dev"}, "delivery": {"url": "https://pack.invalid/flyte"}})
+    assert json.loads(invoke_handler("PacksFunction", register)["body"])["delivery"]["secret"]
+    assert invoke_handler("PackRuntimeFunction", sample_event("pack-runtime-post-event.json"))["statusCode"] == 202
+    invoke_handler("StepMatcherFunction", sample_event("step-matcher-stream-batch.json"))
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=template_app.queue_names["DeliveryQueue"])["QueueUrl"]
+    (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, WaitTimeSeconds=2)["Messages"]
+    batch = sample_event("delivery-sqs-batch.json")
+    batch["Records"][0].update(body=message["Body"], receiptHandle=message["ReceiptHandle"])
+    kept = invoke_handler("DeliveryFunction", batch)
+    assert kept == {"batchItemFailures": [{"itemIdentifier": batch["Records"][0]["messageId"]}]}
+    found = json.loads(invoke_handler("AuditFunction", sample_event("audit-find-flows.json"))["body"])
+    (execution,) = found["flows"]
+    action = execution["actions"]["receive_uk_bank_holiday_message_send_response"]
+    assert action["state"]["value"] == "PENDING" and action["takenBy"] == {"iss": "urn:flyte:delivery", "sub": "Shell.env.dev"}
