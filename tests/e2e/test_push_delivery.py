@@ -4,11 +4,13 @@ signed, and the pack's answers complete them, have them retried, end them FATAL 
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
 import requests
 
+from flyte_pack import Command, Event, Pack
 from tests.push_pack import FakePushPack, Reply
 
 pytestmark = pytest.mark.e2e
@@ -145,3 +147,53 @@ def test_a_bad_delivery_is_refused_naming_it(stack, delivery, says):
     assert says in answer.json()["detail"] and answer.json()["field"].startswith("delivery")
     assert delivery.get("secret", "\0") not in answer.text  # a refused secret is not repeated
     assert requests.get(f"{stack.url}/v1/packs/Refused").status_code == 404
+
+
+def test_an_sdk_pack_in_push_mode_serves_the_same_commands(stack, post_flow, make_pack):
+    """flyte_pack's push mode (its local server) against the stack: registered with a secret the engine
+    makes, a command answered in the 200, a deferred one posted later through its link."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    post_flow(
+        {
+            "name": "sdk-push",
+            "steps": [
+                {
+                    "id": "now",
+                    "event": {"packName": "SdkSrc", "name": "Now"},
+                    "command": {"packName": "Sdk", "name": "Work", "input": "{{ Event.Payload }}"},
+                },
+                {
+                    "id": "later",
+                    "event": {"packName": "SdkSrc", "name": "Later"},
+                    "command": {"packName": "Sdk", "name": "Slow", "input": "x"},
+                },
+                {
+                    "id": "report",
+                    "dependsOn": ["now", "later"],
+                    "event": {"packName": "Sdk", "name": "Worked"},
+                    "command": {"packName": "SdkSrc", "name": "Report", "input": "{{ Event.Payload.echo }}"},
+                },
+            ],
+        }
+    )
+    pack = Pack(
+        "Sdk",
+        commands=[
+            Command("Work", lambda input: Event("Worked", {"echo": input}), output_events=["Worked"]),
+            Command("Slow", lambda input: Event("Worked", {"echo": "later " + input}), deferred=True),
+        ],
+        api_url=stack.url,
+        delivery_url=f"http://127.0.0.1:{port}/flyte",
+        listen=f"127.0.0.1:{port}",
+        retry_interval=0.2,
+    )
+    src = make_pack("SdkSrc")
+    with pack:
+        assert pack.wait_registered(20) and pack.delivery_secret
+        src.send_event("Now", "hello")
+        assert src.take_until(timeout=20).input == "hello"
+        src.send_event("Later", {})
+        assert src.take_until(timeout=20).input == "later x"
+    assert requests.get(f"{stack.url}/v1/packs/Sdk").json()["delivery"] == {"url": f"http://127.0.0.1:{port}/flyte"}

@@ -52,6 +52,7 @@ class FakeFlyteAPI:
     jwt: str | None = None  # when set, every request must carry "Authorization: Bearer <jwt>"
     register_failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     result_failures: int = 0  # answer this many result posts with 503 first
+    issued_secret: str = "secret-made-by-the-fake-engine"  # what a push registration without a secret gets
 
     def __post_init__(self) -> None:
         self.cond = threading.Condition()
@@ -116,6 +117,19 @@ class FakeFlyteAPI:
             self.cond.notify_all()
             return action.id
 
+    def pending(self, command: str, input: Any = None, pack_id: str | None = None) -> tuple[str, dict[str, Any]]:
+        """An action already PENDING for a push pack, and the delivery the engine would POST for it."""
+        with self.cond:
+            if pack_id is None:
+                assert len(self.packs) == 1, f"which pack? {list(self.packs)}"
+                pack_id = next(iter(self.packs))
+            action = FakeAction(id=f"a{next(self._ids):04d}", pack_id=pack_id, command=command, input=input, state="PENDING")
+            action.result_path = f"{self.prefix}/outcomes/{pack_id}/{action.id}"
+            self.actions[action.id] = action
+            self.outstanding += 1
+        link = {"href": self.base + action.result_path, "rel": f"{self.base}/swagger#/actionResult"}
+        return action.id, {"id": action.id, "command": command, "input": input, "links": [link]}
+
     def forget_pack(self, pack_id: str) -> None:
         """Delete the pack, as the dead-pack reaper would."""
         with self.cond:
@@ -168,6 +182,10 @@ class FakeFlyteAPI:
         if body.get("events"):
             rep["events"] = body["events"]
         rep["lastSeen"] = "2024-01-01T00:00:00Z"
+        if isinstance(body.get("delivery"), dict):  # a push pack (issue 20): a secret is made when none is given
+            rep["delivery"] = {"url": body["delivery"].get("url")}
+            if not body["delivery"].get("secret"):
+                rep["delivery"]["secret"] = self.issued_secret
         rep["links"] = [
             *(body.get("links") or []),
             {"href": f"{p}/v1/registry-of-packs/{pack_id}", "rel": "self"},

@@ -18,6 +18,20 @@ Extensions of this SDK (not in flyte-client):
 | ``FLYTE_PACK_POLL_WAIT``   | seconds the server may hold a take request (long poll), 0..20;   |
 |                          | default half of ``FLYTE_API_TIMEOUT`` (10 -> 5), 20 when it is 0 |
 
+Push mode (issue 20: the engine POSTs each action to the pack instead of the pack long-polling):
+
+| variable                     | rule                                                          |
+|------------------------------|---------------------------------------------------------------|
+| ``FLYTE_PACK_DELIVERY_URL``    | the https URL the engine delivers to; set, the pack is a push |
+|                              | pack (registered with it, serving it instead of polling)      |
+| ``FLYTE_PACK_DELIVERY_SECRET`` | the signing secret (16-256 printable ASCII); unset, the engine |
+|                              | makes one at registration and the pack keeps it in memory     |
+| ``FLYTE_PACK_LISTEN``          | ``host:port`` the local push server listens on, default       |
+|                              | ``127.0.0.1:8090`` (``pack.start()`` in push mode)              |
+| ``FLYTE_PACK_ANSWER_WITHIN``   | seconds a command may take and still answer 200 with its      |
+|                              | result, default 8 (below the engine's 10 s); longer: 202, and |
+|                              | the result is posted to the action's link when done           |
+
 Errors are raised as :class:`ConfigError` (flyte-client logs and exits instead).
 """
 
@@ -40,6 +54,12 @@ ENV_API_TIMEOUT = "FLYTE_API_TIMEOUT"
 ENV_CA_CERT_FILE = "FLYTE_CA_CERT_FILE"
 ENV_CONCURRENCY = "FLYTE_PACK_CONCURRENCY"
 ENV_POLL_WAIT = "FLYTE_PACK_POLL_WAIT"
+ENV_DELIVERY_URL = "FLYTE_PACK_DELIVERY_URL"
+ENV_DELIVERY_SECRET = "FLYTE_PACK_DELIVERY_SECRET"
+ENV_LISTEN = "FLYTE_PACK_LISTEN"
+ENV_ANSWER_WITHIN = "FLYTE_PACK_ANSWER_WITHIN"
+DEFAULT_LISTEN = "127.0.0.1:8090"
+DEFAULT_ANSWER_WITHIN = 8.0  # the engine waits 10 s for an answer
 
 # Go's strconv.Atoi: optional sign, ASCII digits, nothing else (no spaces, no underscores).
 _GO_INT = re.compile(r"[+-]?[0-9]+")
@@ -122,6 +142,19 @@ class Config:
     ca_cert_file: str | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     poll_wait: int | None = None  # None -> default_poll_wait(timeout)
+    delivery_url: str | None = None  # push mode: where the engine POSTs the pack's actions
+    delivery_secret: str | None = field(default=None, repr=False)  # never logged
+    listen: str = DEFAULT_LISTEN
+    answer_within: float = DEFAULT_ANSWER_WITHIN
+
+    @property
+    def push(self) -> bool:
+        return bool(self.delivery_url)
+
+    @property
+    def listen_address(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", parse_api_url(self.api_url, "api_url"))
@@ -134,6 +167,24 @@ class Config:
         for key, value in self.labels.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise ConfigError(f"labels must map strings to strings, got {key!r}: {value!r}")
+        if self.delivery_url is not None:
+            parts = urlsplit(self.delivery_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"the delivery URL must be an https URL, got {self.delivery_url!r}")
+        if self.delivery_secret is not None and not (
+            16 <= len(self.delivery_secret) <= 256 and all("\x21" <= ch <= "\x7e" for ch in self.delivery_secret)
+        ):
+            raise ConfigError("the delivery secret must be 16 to 256 printable ASCII characters without spaces")
+        try:
+            _, port = self.listen_address
+        except ValueError:
+            port = -1
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"the listen address must be host:port, got {self.listen!r}")
+        if not 0 < self.answer_within <= 9.5:
+            raise ConfigError(
+                f"answer_within must be above 0 and at most 9.5 seconds (the engine waits 10), got {self.answer_within!r}"
+            )
 
     @property
     def effective_poll_wait(self) -> int:
@@ -186,4 +237,16 @@ class Config:
         if "poll_wait" not in values:
             raw = env.get(ENV_POLL_WAIT)
             values["poll_wait"] = None if not raw else parse_int(raw, ENV_POLL_WAIT)
+        if "delivery_url" not in values:
+            values["delivery_url"] = env.get(ENV_DELIVERY_URL) or None
+        if "delivery_secret" not in values:
+            values["delivery_secret"] = env.get(ENV_DELIVERY_SECRET) or None
+        if "listen" not in values:
+            values["listen"] = env.get(ENV_LISTEN) or DEFAULT_LISTEN
+        if "answer_within" not in values:
+            raw = env.get(ENV_ANSWER_WITHIN)
+            try:
+                values["answer_within"] = DEFAULT_ANSWER_WITHIN if not raw else float(raw)
+            except ValueError:
+                raise ConfigError(f"{ENV_ANSWER_WITHIN} is not a number of seconds: {raw!r}") from None
         return cls(**values)  # type: ignore[arg-type]

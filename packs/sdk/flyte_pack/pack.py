@@ -64,6 +64,9 @@ class Command:
     handler: Handler
     output_events: Sequence[str | EventDef] = field(default_factory=tuple)
     help_url: str | None = None
+    # push mode: answer the delivery 202 at once and post the result to the action's link when the
+    # handler is done (for commands that may take longer than the engine's 10 s wait)
+    deferred: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -116,6 +119,10 @@ class Pack:
         concurrency: int | None = None,
         poll_wait: int | None = None,
         ca_cert_file: str | None = None,
+        delivery_url: str | None = None,
+        delivery_secret: str | None = None,
+        listen: str | None = None,
+        answer_within: float | None = None,
         env: Mapping[str, str] | None = None,
         api_env_names: tuple[str, ...] = (ENV_API,),
         retry_interval: float = REGISTER_RETRY_INTERVAL,
@@ -145,6 +152,10 @@ class Pack:
             concurrency=concurrency,
             poll_wait=poll_wait,
             ca_cert_file=ca_cert_file,
+            delivery_url=delivery_url,
+            delivery_secret=delivery_secret,
+            listen=listen,
+            answer_within=answer_within,
         )
         self.retry_interval = retry_interval
         self.poll_interval = poll_interval
@@ -164,8 +175,44 @@ class Pack:
         self._in_flight = 0
         self._in_action = threading.local()
         self._error: BaseException | None = None
+        self._issued_secret: str | None = None  # push mode: the secret the engine made at registration
+        self.push_server: Any = None  # push mode: the local HTTP server, once serving (flyte_pack.push)
 
     # -- definition ------------------------------------------------------------------------
+
+    def command(
+        self,
+        name: str | None = None,
+        *,
+        output_events: Sequence[str | EventDef] = (),
+        help_url: str | None = None,
+        deferred: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a command with a decorator, the same for long polling and push mode::
+
+        @pack.command("SendMessage", output_events=["MessageSent"])
+        def send_message(input): ...
+        """
+
+        def declare(handler: Handler) -> Handler:
+            if self._started:
+                raise RuntimeError("commands are declared before the pack starts")
+            command = Command(name or handler.__name__, handler, output_events, help_url, deferred)
+            if command.name in self._handlers:
+                raise ValueError(f"command {command.name!r} is defined twice")
+            self._handlers[command.name] = command
+            self.commands = (*self.commands, command)
+            return handler
+
+        return declare
+
+    def find_command(self, name: str) -> Command | None:
+        return self._handlers.get(name)
+
+    @property
+    def delivery_secret(self) -> str | None:
+        """Push mode: the secret deliveries are signed with (configured, or made by the engine)."""
+        return self.config.delivery_secret or self._issued_secret
 
     @property
     def labels(self) -> dict[str, str]:
@@ -207,6 +254,11 @@ class Pack:
         if commands:
             body["commands"] = commands
         body["links"] = [{"href": self.help_url, "rel": "help"}] if self.help_url else []
+        if self.config.push:
+            delivery: dict[str, Any] = {"url": self.config.delivery_url}
+            if self.config.delivery_secret:
+                delivery["secret"] = self.config.delivery_secret
+            body["delivery"] = delivery
         return body
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -229,14 +281,24 @@ class Pack:
             configure_logging()
         self._executor = ThreadPoolExecutor(max_workers=self.config.concurrency, thread_name_prefix=f"{self.name}-action")
         self._runner = threading.Thread(target=self._run, name=f"{self.name}-poller", daemon=True)
-        log.info(
-            "starting pack %r (API %s, labels %s, concurrency %d, long-poll wait %d s)",
-            self.name,
-            self.config.api_url,
-            self.config.labels or "{}",
-            self.config.concurrency,
-            self.config.effective_poll_wait,
-        )
+        if self.config.push:
+            log.info(
+                "starting pack %r in push mode (API %s, labels %s, delivery %s, listening on %s)",
+                self.name,
+                self.config.api_url,
+                self.config.labels or "{}",
+                self.config.delivery_url,
+                self.config.listen,
+            )
+        else:
+            log.info(
+                "starting pack %r (API %s, labels %s, concurrency %d, long-poll wait %d s)",
+                self.name,
+                self.config.api_url,
+                self.config.labels or "{}",
+                self.config.concurrency,
+                self.config.effective_poll_wait,
+            )
         self._runner.start()
         if block:
             self._block_until_done()
@@ -337,7 +399,9 @@ class Pack:
 
     def _run(self) -> None:
         try:
-            if self._register_until_done():
+            if self.config.push:
+                self._serve_push()
+            elif self._register_until_done():
                 if self.commands:
                     self._poll_loop()
                 else:
@@ -368,9 +432,34 @@ class Pack:
                 if exc.status == 404:  # the packs link moved: discover again next time
                     self.client.packs_url = None
                 raise
+            issued = (reg.body.get("delivery") or {}).get("secret") if isinstance(reg.body, dict) else None
+            if isinstance(issued, str) and issued:
+                self._issued_secret = issued  # shown once by the engine: kept in memory only
             self._registration_count += 1
             self._registered.set()
-            log.info("registered pack %r as %r (take: %s, events: %s)", self.name, reg.pack_id, reg.take_url, reg.events_url)
+            if self.config.push:
+                log.info("registered pack %r as %r (push delivery to %s)", self.name, reg.pack_id, self.config.delivery_url)
+            else:
+                log.info("registered pack %r as %r (take: %s, events: %s)", self.name, reg.pack_id, reg.take_url, reg.events_url)
+
+    def register(self) -> None:
+        """Register the pack now, one attempt (push mode in Lambda registers this way); raises
+        :class:`FlyteAPIError` when the API refuses."""
+        self._register_once(self._registration_count)
+
+    def _serve_push(self) -> None:
+        """Push mode: listen first (the engine may deliver as soon as the pack is registered), then
+        register, then serve until stopped."""
+        from .push import PushServer
+
+        server = PushServer(self)
+        self.push_server = server
+        server.start()
+        try:
+            if self._register_until_done():
+                self._stop.wait()
+        finally:
+            server.stop()
 
     def _register_until_done(self) -> bool:
         """Register, retrying every ``retry_interval`` seconds until it works or the pack stops."""
@@ -444,6 +533,24 @@ class Pack:
             with self._state_lock:
                 self._in_flight -= 1
             self._slots.release()
+
+    def result_body(self, action: Action) -> tuple[str, bytes]:
+        """Run the action's command and return its result event's name and JSON (a FATAL event when the
+        handler fails, returns no Event or a payload that is not JSON), as a result is posted."""
+        event = self._invoke(action)
+        try:
+            return event.name, event_body(event.name, event.payload)
+        except (TypeError, ValueError) as exc:
+            message = (
+                f"command handler for {action.command!r} returned event {event.name!r} "
+                f"whose payload is not JSON-serialisable: {exc}"
+            )
+            log.error(message)
+            return FATAL, event_body(FATAL, message)
+
+    def post_result(self, action: Action, body: bytes, event_name: str, elapsed: float) -> None:
+        """Post a result to the action's link, retrying transient failures (push mode's 202s)."""
+        self._complete(action, body, event_name, elapsed)
 
     def _invoke(self, action: Action) -> Event:
         command = self._handlers.get(action.command)
