@@ -76,6 +76,7 @@ class Function:
     layers: list[Path]
     timeout: int
     reserved_concurrency: int | None = None
+    function_name: str | None = None  # FunctionName, when the template gives one
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Application:
     table_names: dict[str, str] = field(default_factory=dict)
     queue_names: dict[str, str] = field(default_factory=dict)
     ssm_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
+    http_apis: list[str] = field(default_factory=list)  # logical ids of the HttpApi resources
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
 
 
@@ -101,12 +103,21 @@ def queue_url(endpoint: str, name: str) -> str:
     return f"{endpoint.rstrip('/')}/{ACCOUNT}/{name}"
 
 
+def deployed_api_url(logical_id: str) -> str:
+    """What `https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/` resolves to here; the
+    local stack puts its own address in its place in the functions' environment."""
+    return f"https://{physical_name(logical_id)}.execute-api.{REGION}.amazonaws.com/"
+
+
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """SAM Globals semantics: maps merge (the resource wins), lists and scalars are replaced."""
+    """SAM Globals semantics: maps merge (the resource wins), lists are the global list followed by
+    the resource's (a function's own Layers come after the global ones), scalars are replaced."""
     merged = copy.deepcopy(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = _merge(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + copy.deepcopy(value)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
@@ -156,6 +167,9 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             refs[logical_id] = physical_name(logical_id)  # the parameter's Name, once resolved below
         elif kind == "AWS::Serverless::LayerVersion":
             refs[logical_id] = str(ROOT / resource["Properties"]["ContentUri"])
+        elif kind == "AWS::Serverless::HttpApi":
+            refs[logical_id] = physical_name(logical_id)
+            app.http_apis.append(logical_id)
         else:
             refs[logical_id] = physical_name(logical_id)
             attributes[(logical_id, "Arn")] = f"arn:aws:local:{REGION}:{ACCOUNT}:{physical_name(logical_id)}"
@@ -197,6 +211,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             reserved_concurrency=int(props["ReservedConcurrentExecutions"])
             if props.get("ReservedConcurrentExecutions")
             else None,
+            function_name=props.get("FunctionName"),
         )
         for event_name, event in (props.get("Events") or {}).items():
             kind, event_props = event.get("Type"), event.get("Properties", {})

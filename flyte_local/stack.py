@@ -56,6 +56,13 @@ class PortInUse(Exception):
         self.host, self.port = host, port
 
 
+def free_port(host: str) -> int:
+    """A port nothing listens on now, for a stack asked for any port (port 0)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def ensure_port_free(host: str, port: int) -> None:
     """Bind the port as the gateway will (address reuse on), so a busy port fails at once rather than
     after the functions have started."""
@@ -106,6 +113,7 @@ class LocalStack:
         self.backend: Backend | None = None
         self.gateway: Gateway | None = None
         self.runtimes: dict[str, FunctionProcesses] = {}
+        self.lambda_api: Any = None
         self.app: application.Application | None = None
         self._background: list[Any] = []
         self._request_done = threading.Event()
@@ -116,12 +124,18 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         ensure_port_free(self.host, self.port)
+        if self.port == 0:  # the functions are told the API's address (FLYTE_API_URL) before it listens
+            self.port = free_port(self.host)
         if self.endpoint is None:
             for key, value in FAKE_CREDENTIALS.items():
                 os.environ.setdefault(key, value)
         self.backend = Backend(self.endpoint)
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
+        from .lambda_api import LambdaApi
+
+        self.lambda_api = LambdaApi(self.app, self.invoke)
+        self.lambda_api.start()
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
         self.runtimes = {
             name: FunctionProcesses(
@@ -152,8 +166,14 @@ class LocalStack:
     def function_environment(self, function: application.Function) -> dict[str, str]:
         """What the function's environment holds in Lambda: its template variables, the region,
         credentials, and here the endpoint of the local AWS."""
-        environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment, **self.environment}
-        environment["AWS_ENDPOINT_URL"] = self._running()[1].endpoint
+        app, backend = self._running()
+        own = {**function.environment}
+        for api in app.http_apis:  # the deployed API's address, in values such as FLYTE_API_URL: this stack's
+            own = {key: value.replace(application.deployed_api_url(api), self.url + "/") for key, value in own.items()}
+        environment = {**os.environ, **LOCAL_ENVIRONMENT, **own, **self.environment}
+        environment["AWS_ENDPOINT_URL"] = backend.endpoint
+        if self.lambda_api is not None:  # functions invoking functions (lazy listeners) reach this stack's
+            environment["AWS_ENDPOINT_URL_LAMBDA"] = self.lambda_api.url
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
         return environment
 
@@ -210,6 +230,8 @@ class LocalStack:
     def stop(self) -> None:
         if self.gateway is not None:
             self.gateway.stop()
+        if self.lambda_api is not None:
+            self.lambda_api.stop()
         self.pause()
         for runtime in self.runtimes.values():
             runtime.stop()

@@ -144,6 +144,12 @@ class FakeSlack:
         )
         return envelope_id
 
+    def push_interaction(self, payload: dict[str, Any]) -> str:
+        """Send an interactivity payload (a button clicked) over the Socket Mode connection."""
+        envelope_id = f"env-{next(self._envelopes)}"
+        self._send_ws({"envelope_id": envelope_id, "type": "interactive", "payload": payload, "accepts_response_payload": True})
+        return envelope_id
+
     def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> bool:
         return self.wait_for(lambda: envelope_id in self.acks, timeout)
 
@@ -310,3 +316,54 @@ def fake_slack():
     slack = FakeSlack()
     yield slack
     slack.close()
+
+
+# -- Slack's side of the Events API: signed requests to a request URL (issue 20) -----------------------
+
+
+def slack_signature(signing_secret: str, timestamp: str, body: str) -> str:
+    """`X-Slack-Signature`: v0= HMAC-SHA256 of `v0:{timestamp}:{body}` with the app's signing secret."""
+    import hmac
+
+    return "v0=" + hmac.new(signing_secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def event_callback(event: dict[str, Any], event_id: str, event_time: int | None = None) -> str:
+    """An Events API request body, as Slack sends it to the request URL."""
+    return json.dumps(
+        {
+            "token": "verification",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": event_time or int(time.time()),
+            "authorizations": [{"team_id": "T1", "user_id": BOT_USER, "is_bot": True}],
+        }
+    )
+
+
+def send_to_request_url(
+    url: str,
+    body: str,
+    signing_secret: str,
+    *,
+    timestamp: float | None = None,
+    retry: int = 0,
+    content_type: str = "application/json",
+    signature: str | None = None,
+) -> Any:
+    """POST a request as Slack does: signed, with the retry headers of a redelivery."""
+    import requests
+
+    stamp = str(int(time.time() if timestamp is None else timestamp))
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature or slack_signature(signing_secret, stamp, body),
+        "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+    }
+    if retry:
+        headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+    return requests.post(url, data=body.encode(), headers=headers, timeout=30)

@@ -183,12 +183,13 @@ def test_an_unknown_user_still_sends_the_event_with_the_id(slack_pack, fake_api,
     assert "user_not_found" in caplog.text
 
 
-def test_the_pack_registers_both_events_and_every_command(slack_pack, fake_api):
+def test_the_pack_registers_its_events_and_every_command(slack_pack, fake_api):
     (registration,) = fake_api.registrations
     assert registration["name"] == "Slack"
     assert {e["name"] for e in registration["events"]} == {
         "ReceivedMessage",
         "ReactionAdded",
+        "ReceivedInteraction",
         "MessageSent",
         "SendMessageFailed",
         "RichMessageSent",
@@ -304,3 +305,21 @@ def test_a_failed_renewal_keeps_serving_the_cached_channels(gateway, clock, fake
     clock.now += 25 * 3600
     fake_slack.script("conversations.list", 200, {"ok": False, "error": "internal_error"})
     assert gateway.find_channel("general").id == "C1"
+
+
+def test_a_button_clicked_becomes_received_interaction(slack_pack, fake_api, fake_slack):
+    """Interactivity (issue 20), the same listener as the Events API mode's: acknowledged, then sent."""
+    envelope = fake_slack.push_interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": "U42"},
+            "channel": {"id": "C0123"},
+            "message": {"ts": "1700000003.000100", "thread_ts": "1700000001.000100"},
+            "actions": [{"action_id": "env", "block_id": "b", "selected_option": {"value": "prod"}, "action_ts": "1.2"}],
+        }
+    )
+    assert fake_slack.wait_ack(envelope)
+    assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedInteraction"))
+    (payload,) = events_named(fake_api, "ReceivedInteraction")
+    assert payload["value"] == "prod" and payload["threadTimestamp"] == "1700000001.000100"
+    assert payload["user"]["name"] == "ana"

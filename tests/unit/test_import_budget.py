@@ -39,6 +39,8 @@ NOT_AT_IMPORT = {name: (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME) for name in FU
 NEVER = {
     "pack_reaper": (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
     "step_matcher": (YAML, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
+    # push delivery (issue 20): cryptography opens the packs' secrets at the first delivery, never before
+    "delivery": (YAML, *TEMPLATES, SCHEMAS, *TOKENS, MIME, "aws_lambda_powertools.event_handler", "flyte_core.http"),
 }
 
 LIST_MODULES = """
@@ -69,6 +71,9 @@ def lambda_environment(function: str, **extra: str) -> dict[str, str]:
             for name in ("PACKS", "FLOWS", "FLOW_VERSIONS", "FLOW_TRIGGERS", "DATASTORE", "EVENTS", "ACTIONS")
         },
         "FLYTE_PACK_QUEUE_PREFIX": "flyte-pack-",
+        # the Slack function's own (template.yaml, SlackIntegration=true)
+        "FLYTE_API_URL": "https://api.example.com/",
+        "FLYTE_SLACK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:slack",
         **extra,
     }
 
@@ -117,7 +122,9 @@ def test_api_functions_trace_aws_calls_only(function, at_import):
     """X-Ray patches botocore alone: not sqlite3, requests, or PynamoDB's HTTP session a second time."""
     modules = at_import[function]
     assert "aws_xray_sdk.ext.botocore" in modules
-    assert loaded(modules, ("sqlite3", "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.requests")) == []
+    assert loaded(modules, ("aws_xray_sdk.ext.sqlite3", "aws_xray_sdk.ext.pynamodb", "aws_xray_sdk.ext.requests")) == []
+    if function != "slack":  # slack_bolt imports sqlite3 itself (its OAuth stores); X-Ray leaves it alone there too
+        assert loaded(modules, ("sqlite3",)) == []
 
 
 def test_the_packs_function_loads_the_pipeline_with_the_first_registration_only(at_import):

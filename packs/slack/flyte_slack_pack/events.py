@@ -12,6 +12,7 @@ from typing import Any
 
 RECEIVED_MESSAGE = "ReceivedMessage"
 REACTION_ADDED = "ReactionAdded"
+RECEIVED_INTERACTION = "ReceivedInteraction"  # a button or menu of a message was used (issue 20)
 
 # Message subtypes a person produces by writing; every other subtype (edits, deletions, joins,
 # bot messages, ...) is not a message someone typed to the pack.
@@ -77,4 +78,25 @@ def reaction_added(event: Mapping[str, Any], user: UserLookup) -> dict[str, Any]
         "item": {"type": item.get("type") or "", "timestamp": item.get("ts") or "", "channel": item.get("channel") or ""},
         "reaction": event.get("reaction") or "",
         "eventTimestamp": event.get("event_ts") or "",
+    }
+
+
+def received_interaction(body: Mapping[str, Any], user: UserLookup) -> dict[str, Any]:
+    """The ``ReceivedInteraction`` payload of a ``block_actions`` request (a button clicked, an option
+    chosen in a message the pack sent with ``SendRichMessage``'s ``blocks``): which action, its value,
+    who, and where - so a flow can answer in the message's thread."""
+    action = (body.get("actions") or [{}])[0] or {}
+    message = body.get("message") or {}
+    selected = action.get("selected_option") or {}
+    ts = message.get("ts") or ""
+    return {
+        "type": body.get("type") or "block_actions",
+        "actionId": action.get("action_id") or "",
+        "blockId": action.get("block_id") or "",
+        "value": action.get("value") or selected.get("value") or "",
+        "user": user((body.get("user") or {}).get("id")),
+        "channelId": (body.get("channel") or {}).get("id") or "",
+        "messageTimestamp": ts,
+        "threadTimestamp": message.get("thread_ts") or ts,
+        "actionTimestamp": action.get("action_ts") or "",
     }

@@ -20,10 +20,11 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 
-from flyte_pack import Event, EventDef, FlyteAPIError, Pack
+from flyte_pack import Event, FlyteAPIError, Pack
 
 from .commands import commands
-from .events import REACTION_ADDED, RECEIVED_MESSAGE, RecentEvents, is_person_message, reaction_added, received_message
+from .events import RecentEvents
+from .listeners import PACK_EVENTS, SlackListeners
 from .settings import SlackSettings
 from .slack import SlackError, SlackGateway, call, web_client
 
@@ -45,42 +46,21 @@ class SlackPack:
         self.client = client or web_client(settings)
         self.slack = SlackGateway(self.client, settings.renew_conversations_seconds)
         pack_kwargs.setdefault("help_url", HELP_URL)
-        self.pack = Pack(
-            settings.pack_name,
-            commands=commands(self.slack),
-            events=[EventDef(RECEIVED_MESSAGE), EventDef(REACTION_ADDED)],
-            env=env,
-            **pack_kwargs,
-        )
+        self.pack = Pack(settings.pack_name, commands=commands(self.slack), events=PACK_EVENTS, env=env, **pack_kwargs)
         self._listeners = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack-event")
         # auth.test here tells Bolt the bot's own ids, so its middleware drops the bot's own
         # messages and reactions (no reply loops); a bad token fails now, not on first event.
         self.app = App(client=self.client, listener_executor=self._listeners, name=f"flyte-{settings.pack_name}")
-        self.app.event("message")(self._on_message)
-        self.app.event("reaction_added")(self._on_reaction_added)
+        SlackListeners(self.slack, self._send).attach(self.app)
         self._recent = RecentEvents()
         self._socket: SocketModeHandler | None = None
 
-    # -- Slack events -> Flyte events ---------------------------------------------------------
+    # -- Slack events -> Flyte events (listeners.py, shared with the Events API mode) ------------------
 
-    def _on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if not is_person_message(event):
-            log.debug("ignoring message event (subtype %s, bot %s)", event.get("subtype"), event.get("bot_id"))
+    def _send(self, event: Event, body: Mapping[str, Any]) -> None:
+        if not self._recent.first_time(body.get("event_id")):
+            log.info("ignoring event %s: Slack delivered it again", body.get("event_id"))
             return
-        if self._first_delivery(body):
-            self._send(Event(RECEIVED_MESSAGE, received_message(event, self.slack.user)))
-
-    def _on_reaction_added(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if self._first_delivery(body):
-            self._send(Event(REACTION_ADDED, reaction_added(event, self.slack.user)))
-
-    def _first_delivery(self, body: dict[str, Any]) -> bool:
-        if self._recent.first_time(body.get("event_id")):
-            return True
-        log.info("ignoring event %s: Slack delivered it again", body.get("event_id"))
-        return False
-
-    def _send(self, event: Event) -> None:
         try:
             self.pack.send_event(event)
         except FlyteAPIError as exc:  # Slack has had its ack: all we can do is say it is lost

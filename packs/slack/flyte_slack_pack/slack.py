@@ -40,10 +40,14 @@ class SlackError(Exception):
 
 def web_client(settings: SlackSettings) -> WebClient:
     """The bot's Web API client, retrying rate-limited calls after ``Retry-After``."""
+    return make_web_client(settings.bot_token, settings.api_url, settings.rate_limit_retries)
+
+
+def make_web_client(bot_token: str, api_url: str, rate_limit_retries: int) -> WebClient:
     return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=settings.rate_limit_retries)],
+        token=bot_token,
+        base_url=api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=rate_limit_retries)],
     )
 
 

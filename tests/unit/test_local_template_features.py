@@ -1,0 +1,33 @@
+"""What the local stack reads from template.yaml for issue 20: SQS event sources, optional (Condition)
+functions, Globals lists merged as SAM merges them, and the deployed API's address replaced by its own."""
+
+from flyte_local import application
+from flyte_local.lambda_api import function_of
+
+
+def test_optional_functions_follow_their_condition():
+    off = application.load("http://moto")
+    assert "SlackFunction" not in off.functions and not [r for r in off.routes if r.path.startswith("/slack")]
+    on = application.load("http://moto", {"SlackIntegration": "true"})
+    assert {(r.method, r.path) for r in on.routes if r.function == "SlackFunction"} == {
+        ("POST", "/slack/events"),
+        ("POST", "/slack/actions"),
+    }
+
+
+def test_a_functions_own_layers_come_after_the_global_ones_as_sam_merges_lists():
+    layers = application.load("http://moto", {"SlackIntegration": "true"}).functions["SlackFunction"].layers
+    assert [layer.name for layer in layers] == ["flyte_core", "packs"]
+
+
+def test_the_deployed_api_address_is_known_so_the_local_stack_can_put_its_own():
+    app = application.load("http://moto", {"SlackIntegration": "true"})
+    assert app.http_apis == ["FlyteHttpApi"]
+    assert app.functions["SlackFunction"].environment["FLYTE_API_URL"] == application.deployed_api_url("FlyteHttpApi")
+
+
+def test_the_local_lambda_api_finds_a_function_by_name_physical_name_or_arn():
+    app = application.load("http://moto", {"SlackIntegration": "true"})
+    for name in ("SlackFunction", "flyte-local-slack", "arn:aws:lambda:us-east-1:123456789012:function:SlackFunction:$LATEST"):
+        assert function_of(name, app) == "SlackFunction"
+    assert function_of("nope", app) is None
