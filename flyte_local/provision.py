@@ -25,6 +25,11 @@ def container_endpoint(endpoint: str) -> str:
     return urlunsplit(parts)
 
 
+SAM_LOCAL_API = "http://127.0.0.1:3000/"  # `sam local start-api`'s default address
+# Provisioning for sam local includes the optional resources (the Slack pack's secret), so that every
+# function sam local may run finds what it reads.
+SAM_LOCAL_PARAMETERS = {"SlackIntegration": "true"}
+
 # sam local resolves the template's defaults, which turn the built-in token issuer on; these take the
 # local stack's values instead (open, application.LOCAL_PARAMETERS).
 LOCAL_AUTH_VARIABLES = ("FLYTE_AUTH_POLICY_PATH", "FLYTE_TOKEN_SECRET_ARN")
@@ -42,6 +47,9 @@ def sam_local_environment(app: application.Application, endpoint: str) -> dict:
     # push delivery (issue 20): the queue as the containers reach it, and the key's name in moto
     shared["FLYTE_DELIVERY_QUEUE_URL"] = container_endpoint(merged["FLYTE_DELIVERY_QUEUE_URL"])
     shared["FLYTE_DELIVERY_KEY_SECRET_ARN"] = merged["FLYTE_DELIVERY_KEY_SECRET_ARN"]
+    if "FLYTE_SLACK_SECRET_ARN" in merged:  # the Slack pack in the stack: its secret in moto, and the API
+        shared["FLYTE_SLACK_SECRET_ARN"] = merged["FLYTE_SLACK_SECRET_ARN"]  # as `sam local start-api` serves it
+        shared["FLYTE_API_URL"] = SAM_LOCAL_API
     return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 
@@ -56,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     for key, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(key, value)
-    app = application.load(args.endpoint)
+    app = application.load(args.endpoint, SAM_LOCAL_PARAMETERS)
     Backend(args.endpoint).create_resources(app)
     print(f"created {len(app.tables)} tables and {len(app.queues)} queues on {args.endpoint}")
     if args.print_env:

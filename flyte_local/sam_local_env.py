@@ -13,14 +13,14 @@ import sys
 from typing import Any
 
 from . import application
-from .provision import sam_local_environment
+from .provision import SAM_LOCAL_PARAMETERS, sam_local_environment
 
 PATH = application.ROOT / "sam-local-env.json"
 HOST_ENDPOINT = "http://localhost:5000"  # `python -m moto.server -p 5000` on the host
 
 
 def document() -> dict[str, Any]:
-    return sam_local_environment(application.load(HOST_ENDPOINT), HOST_ENDPOINT)
+    return sam_local_environment(application.load(HOST_ENDPOINT, SAM_LOCAL_PARAMETERS), HOST_ENDPOINT)
 
 
 def render() -> str:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from flyte_local import application  # noqa: E402
 from flyte_local.backend import Backend  # noqa: E402
-from flyte_local.provision import sam_local_environment  # noqa: E402
+from flyte_local.provision import SAM_LOCAL_PARAMETERS, sam_local_environment  # noqa: E402
 from flyte_local.stack import FAKE_CREDENTIALS  # noqa: E402
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
@@ -237,7 +237,7 @@ def start_moto(workdir: Path) -> Path:
     endpoint = f"http://127.0.0.1:{int(line.split()[-1])}"
     for key, value in FAKE_CREDENTIALS.items():  # moto takes any; a developer's real ones may stay
         os.environ.setdefault(key, value)
-    app = application.load(endpoint)
+    app = application.load(endpoint, SAM_LOCAL_PARAMETERS)  # the optional Slack pack's secret too
     Backend(endpoint).create_resources(app)
     env_file = workdir / "env.json"
     env_file.write_text(json.dumps(sam_local_environment(app, endpoint)), encoding="utf-8")
@@ -261,7 +261,7 @@ def sam_options(env_file: Path) -> list[str]:
         REGION,
         # a cold start counts in sam local's timeout: room for a busy machine
         "--parameter-overrides",
-        "LogLevel=WARNING FunctionTimeout=28",
+        "LogLevel=WARNING FunctionTimeout=28 SlackIntegration=true",
     ]
 
 
@@ -336,6 +336,10 @@ def invoke_the_others(env_file: Path) -> None:
     expect(revoked.get("jti") == "0f8e2c1d9b7a4e6f8a1b2c3d4e5f6a7b", "the revocation names the token id", revoked)
     kept = invoke("DeliveryFunction", EVENTS / "delivery-sqs-batch.json", env_file)  # issue 20: push delivery
     expect(kept == {"batchItemFailures": []}, "a delivery for an action that is gone is done with", kept)
+    # the Slack pack in the stack: it loads (its layer: slack_bolt, the SDK), reads its secret in
+    # moto, and tells Slack its credentials are not set yet (no Slack to check them against here)
+    waiting = expect_status(invoke("SlackFunction", EVENTS / "slack-events-url-verification.json", env_file), 503, "Slack")
+    expect("credentials" in waiting.get("error", ""), "the Slack function says its credentials are not set", waiting)
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

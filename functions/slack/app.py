@@ -17,11 +17,12 @@ from flyte_slack_pack.events_api import EventsApiPack, SlackCredentials
 adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
 FUNCTION = "slack-function"
 PACK_NAME = os.environ.get("FLYTE_SLACK_PACK_NAME") or "Slack"
+SECRET_ID = os.environ["FLYTE_SLACK_SECRET_ARN"]  # {"botToken", "signingSecret"}, put there after the deploy
 
 
 def credentials() -> SlackCredentials | None:
     """The bot token and signing secret, once someone has put them in the secret."""
-    value = adapters.aws.client("secretsmanager").get_secret_value(SecretId=os.environ["FLYTE_SLACK_SECRET_ARN"])
+    value = adapters.aws.client("secretsmanager").get_secret_value(SecretId=SECRET_ID)
     return SlackCredentials.parse(value.get("SecretString") or "")
 
 

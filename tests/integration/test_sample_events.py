@@ -89,3 +89,42 @@ def test_delivery_sample_delivers_an_action_to_a_push_pack(invoke_handler, sampl
     (execution,) = found["flows"]
     action = execution["actions"]["receive_uk_bank_holiday_message_send_response"]
     assert action["state"]["value"] == "PENDING" and action["takenBy"] == {"iss": "urn:flyte:delivery", "sub": "Shell.env.dev"}
+
+
+def test_slack_sample_asks_for_the_credentials_until_they_are_set_then_is_verified(aws, sample_event, backend):
+    """The Slack function's sample request (issue 20): 503 while the stack's Slack secret holds no
+    credentials; once they are set, Slack's signature is checked (the sample's is stale: 401) and a
+    request signed now gets its challenge back. A fake Slack answers auth.test."""
+    import hashlib
+    import hmac
+    import time
+
+    from flyte_local import application
+    from flyte_local.runtime import FunctionRuntime
+    from tests.packs.fake_slack import FakeSlack
+
+    slack = FakeSlack()
+    try:
+        app = application.load(backend.endpoint, {"SlackIntegration": "true"})
+        backend.create_resources(app)
+        declared = app.functions["SlackFunction"]
+        environment = {**declared.environment, "AWS_ENDPOINT_URL": backend.endpoint, "FLYTE_SLACK_API_URL": slack.api_url}
+        function = FunctionRuntime(declared, environment)
+        event = sample_event("slack-events-url-verification.json")
+        waiting = function.invoke(event)
+        assert waiting["statusCode"] == 503 and "credentials" in json.loads(waiting["body"])["error"]
+
+        backend.client("secretsmanager").put_secret_value(
+            SecretId="flyte-local-SlackCredentials", SecretString=json.dumps({"botToken": "xoxb-1", "signingSecret": "s3cr3t"})
+        )
+        function = FunctionRuntime(declared, environment)  # a new environment: no wait for the recheck
+        assert function.invoke(sample_event("slack-events-url-verification.json"))["statusCode"] == 401
+        stamp = str(int(time.time()))
+        signature = "v0=" + hmac.new(b"s3cr3t", f"v0:{stamp}:{event['body']}".encode(), hashlib.sha256).hexdigest()
+        signed = sample_event("slack-events-url-verification.json")
+        signed["headers"].update({"x-slack-request-timestamp": stamp, "x-slack-signature": signature})
+        answer = function.invoke(signed)
+        assert answer["statusCode"] == 200 and json.loads(answer["body"])["challenge"] == json.loads(event["body"])["challenge"]
+        assert [c.method for c in slack.calls] == ["auth.test"]
+    finally:
+        slack.close()

@@ -110,3 +110,15 @@ def test_manifest_grants_the_scopes_of_every_call_and_event(manifest):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert set(SCOPES_OF_METHODS.values()) <= scopes
     assert {"users:read.email", "reactions:read", "channels:history", "groups:history", "im:history", "mpim:history"} <= scopes
+
+
+def test_the_events_api_manifest_asks_the_same_of_slack_over_the_stacks_request_url(manifest):
+    """packs/slack/manifest-events-api.yaml (issue 20): the same scopes and events, no Socket Mode,
+    Slack's requests (events and interactivity) to the stack's SlackRequestUrl."""
+    events_api = yaml.safe_load((MANIFEST.parent / "manifest-events-api.yaml").read_text(encoding="utf-8"))
+    settings = events_api["settings"]
+    assert settings["socket_mode_enabled"] is False
+    assert settings["event_subscriptions"]["request_url"] == settings["interactivity"]["request_url"] == "<SlackRequestUrl>"
+    assert settings["interactivity"]["is_enabled"] is True and manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert settings["event_subscriptions"]["bot_events"] == manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert events_api["oauth_config"] == manifest["oauth_config"]
