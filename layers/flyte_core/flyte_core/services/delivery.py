@@ -110,10 +110,11 @@ def handle(adapters: Adapters, message: DeliveryMessage) -> bool:
         # unregistered (or long-polling now) meanwhile: the action waits for the next matching pack
         logger.info("delivery dropped: no such push pack now", extra={"actionId": action.id, "packId": message.pack_id})
         return True
+    secret = adapters.delivery_secrets.open(pack.id, pack.delivery.sealed_secret)  # before the claim: a failure burns no attempt
     claimed, done = _claim(adapters, pack, action, message)
     if claimed is None:
         return done
-    return _deliver(adapters, pack, claimed, message)
+    return _deliver(adapters, pack, claimed, message, secret)
 
 
 def _claim(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMessage) -> tuple[Action | None, bool]:
@@ -142,10 +143,9 @@ def _claim(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMess
         return None, True  # another attempt began meanwhile; its message settles the action
 
 
-def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMessage) -> bool:
+def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMessage, secret: str) -> bool:
     assert pack.delivery is not None  # handle() delivers to push packs only
     url, base = pack.delivery.url, pack.delivery.api_base
-    secret = adapters.delivery_secrets.open(pack.id, pack.delivery.sealed_secret)
     result_link = link(f"{pack_url(base, pack.id)}/actions/{segment(action.id)}/result", base + RESULT_REL)
     body = rules.request_body(action.id, action.name, action.input, result_link)
     timestamp = str(int(time.time()))
