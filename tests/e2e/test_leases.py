@@ -94,21 +94,21 @@ def test_a_push_pack_that_answers_202_and_never_posts_is_delivered_again_then_th
                 "steps": [
                     {
                         "id": "work",
-                        "event": {"packName": "Src", "name": "Push"},
+                        "event": {"packName": "PushSrc", "name": "Push"},
                         "command": {"packName": "Pushed", "name": "Work"},
                     },
                     {
                         "id": "alert",
                         "dependsOn": ["work"],
                         "event": {"packName": "Pushed", "name": "FATAL"},
-                        "command": {"packName": "Src", "name": "Alert", "input": "{{ Event.Payload }}"},
+                        "command": {"packName": "PushSrc", "name": "Alert", "input": "{{ Event.Payload }}"},
                     },
                 ],
             }
         )
         registered = requests.post(api.base + "/v1/packs", json={"name": "Pushed", "delivery": {"url": push.url}})
         assert registered.status_code == 201, registered.text
-        src = make_pack("Src")
+        src = make_pack("PushSrc")
         src.send_event("Push", {})
         first, second = push.wait_for(2, timeout=LEASE + 15)
         assert second.at - first.at >= LEASE - 0.5 and second.headers["X-Flyte-Attempt"] == "2"
