@@ -3,9 +3,8 @@ table: every item copied as it is (binary values too), or only the missing ones.
 
 from __future__ import annotations
 
-from scripts.copy_table import main
-
 from flyte_local import application
+from scripts.copy_table import main
 
 DATASTORE = application.physical_name("DatastoreTable")
 RESTORED = f"{DATASTORE}-restored"

@@ -433,7 +433,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     "listFlowVersions": {
         "parameters": [
             path("flowName", "the flow's name (also of a deleted flow: its versions stay)"),
-            query("start", "versions to skip (oldest first); a `next` link continues a long history", {"type": "integer", "minimum": 0}),
+            query(
+                "start",
+                "versions to skip (oldest first); a `next` link continues a long history",
+                {"type": "integer", "minimum": 0},
+            ),
         ],
         "responses": {
             "200": representation("FlowVersions", "every version saved under the name, oldest first, as many as fit a response"),
