@@ -343,7 +343,7 @@ def run(api: Api, chosen: Plan, progress: Progress) -> Outcome:
             try:
                 api.request("POST", api.flows(), json=version)
             except Refused as refused:
-                if refused.status >= 500:
+                if not _refuses_the_item(refused):
                     raise
                 outcome.refused.append(Refusal("flow", flow.name, _reason(refused)))
                 break
@@ -359,7 +359,7 @@ def run(api: Api, chosen: Plan, progress: Progress) -> Outcome:
         try:
             response = api.request("PUT", item(api.datastore(), record.key), files=form)
         except Refused as refused:
-            if refused.status >= 500:
+            if not _refuses_the_item(refused):
                 raise
             outcome.refused.append(Refusal("datastore item", record.key, _reason(refused)))
             continue
@@ -370,3 +370,8 @@ def run(api: Api, chosen: Plan, progress: Progress) -> Outcome:
             f"datastore {record.key}: {'created' if created else 'replaced'} ({record.content_type}, {len(record.value)} bytes)"
         )
     return outcome
+
+
+def _refuses_the_item(refused: Refused) -> bool:
+    """A 4xx about what was sent; not one about who sent it (401, 403: the import stops) or a 5xx."""
+    return 400 <= refused.status < 500 and refused.status not in (401, 403)
