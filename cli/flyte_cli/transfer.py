@@ -302,7 +302,10 @@ def item_refusal(record: ItemRecord) -> str | None:
         return f"the key has {key_bytes} bytes; this API takes keys of at most {MAX_KEY_BYTES}"
     if "/" in record.key or record.key in (".", "..") or not record.key.strip():
         return "this API takes no key that is blank, '.', '..' or holds '/' (a key is one URL path segment)"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in record.key):
+    if any(
+        unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") or (unicodedata.category(c) == "Zs" and c != " ")
+        for c in record.key
+    ):
         return "the key holds control or invisible characters, which this API refuses in keys"
     if not record.value:
         return "the value is empty; this API stores no empty items"
