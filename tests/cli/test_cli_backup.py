@@ -227,7 +227,7 @@ def test_what_the_api_refuses_stops_the_import_before_anything_is_written_unless
     export = tmp_path / "mixed.jsonl"
     hand_made(
         export,
-        [NOTIFY, broken],
+        [NOTIFY, broken, {**NOTIFY, "name": "ops/notify"}],
         [
             ("fine", b"ok", "text/plain"),
             ("big", b"x" * 400_000, "text/plain"),
@@ -242,10 +242,14 @@ def test_what_the_api_refuses_stops_the_import_before_anything_is_written_unless
         "refused: flow broken: dependsOn names step 'ghost', which is not in this flow. (field steps[0].dependsOn[0], stepId ask)"
         in stopped.stderr
     )
+    assert (
+        "refused: flow ops/notify: name must not contain '/' or control characters (it is the flow's URL path). (field name)"
+        in stopped.stderr
+    )
     assert "refused: datastore item big: the value has 400000 bytes; this API holds at most 350000 per item" in stopped.stderr
     assert "refused: datastore item a/b: this API takes no key that is blank, '.', '..' or holds '/'" in stopped.stderr
     assert "refused: datastore item empty: the value is empty" in stopped.stderr
-    assert "refuses 1 flow and 3 datastore items (above), so nothing was imported" in stopped.stderr
+    assert "refuses 2 flows and 3 datastore items (above), so nothing was imported" in stopped.stderr
     assert "flyte flows test -f FLOW.yaml --event EVENT.json" in stopped.stderr
     assert state(stack) == {"flows": {}, "items": {}}
 
@@ -257,7 +261,7 @@ def test_what_the_api_refuses_stops_the_import_before_anything_is_written_unless
     rest = flyte("import", str(export), "--skip-refused", "--save-refused", str(saved))
     assert rest.code == 1, rest.stderr
     assert "1 flow (1 version), 1 datastore item created" in rest.stdout
-    assert "refused, not imported: 1 flow and 3 datastore items" in rest.stdout
+    assert "refused, not imported: 2 flows and 3 datastore items" in rest.stdout
     assert yaml.safe_load((saved / "broken.yaml").read_text(encoding="utf-8")) == broken
     after = state(stack)
     assert list(after["flows"]) == ["notify"] and list(after["items"]) == ["fine"]
