@@ -74,7 +74,7 @@ def populate(stack) -> None:
         "events": [{"name": "ReceivedMessage"}],
     }
     assert requests.post(f"{stack.url}/v1/packs", json=pack, timeout=10).status_code == 201
-    event = {"event": "ReceivedMessage", "payload": {"message": "deploy now"}}
+    event = {"event": "ReceivedMessage", "payload": {"message": "deploy now", "notes": "n" * 10_000}}  # cut in audit lists
     assert requests.post(f"{stack.url}/v1/packs/Slack/events", json=event, timeout=10).status_code == 202
     wait_for(lambda: len(executions(stack)) == 2)
 
@@ -127,6 +127,11 @@ def test_a_backup_restores_into_a_fresh_stack_and_importing_it_again_changes_not
     assert header["source"] == stack.url and header["audit"] is True and header["exportedAt"].endswith("Z")
     assert end == {"kind": "end", "counts": {"flows": 2, "flowVersions": 4, "datastoreItems": 3, "executions": 2}}
     assert not Path(f"{backup}.partial").exists()
+    audited = [line["execution"] for line in lines if line["kind"] == "execution"]
+    assert sorted(execution["name"] for execution in audited) == ["deploy", "notify"]
+    for execution in audited:  # whole, although the audit's list cuts payloads this large
+        (action,) = execution["actions"].values()
+        assert action["trigger"]["payload"]["notes"] == "n" * 10_000
 
     stack.reset()  # a fresh stack: no flows, no items
     assert state(stack) == {"flows": {}, "items": {}}
