@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui sam-local-env sam-check sam-local-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui sam-local-env released-tables sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
+	@echo "make released-tables RELEASE=v1.2.0 - record template.yaml's tables as the release's (tests/fixtures/released-tables.json)"
 	@echo "make bench      - run the benchmarks under bench/"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 
@@ -77,6 +78,12 @@ openapi: $(STAMP)
 
 sam-local-env: $(STAMP)
 	$(PY) -m flyte_local.sam_local_env --write
+
+# When a release is cut: its tables become what later template changes are checked against
+# (tests/unit/test_table_upgrades.py: no replaced table, one global index created or deleted per update).
+released-tables: $(STAMP)
+	@test -n "$(RELEASE)" || { echo "usage: make released-tables RELEASE=<version or tag>"; exit 2; }
+	$(PY) -m flyte_local.released_tables --write --release "$(RELEASE)"
 
 # The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
 # files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.

@@ -143,6 +143,34 @@ def test_flows_post_as_json_replace_and_delete(api):
     assert_problem(api.get(url(api, "/v1/flows/echo")), 404, "echo")
 
 
+def test_every_saved_version_is_listed_oldest_first_even_after_the_flow_is_deleted(api):
+    flow = {
+        "name": "history",
+        "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Q", "name": "C", "input": 1}}],
+    }
+    for number in (1, 2, 3):
+        flow["description"] = f"version {number}"
+        assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
+    listed = api.get(url(api, "/v1/flows/history/versions"))
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert [v["flow"]["description"] for v in body["versions"]] == ["version 1", "version 2", "version 3"]
+    assert [v["current"] for v in body["versions"]] == [False, False, True]
+    assert len({v["uuid"] for v in body["versions"]}) == 3
+    assert body["versions"][0]["createdAt"] <= body["versions"][2]["createdAt"]
+    assert {link["rel"]: link["href"] for link in body["links"]} == {
+        "self": url(api, "/v1/flows/history/versions"),
+        "up": url(api, "/v1/flows/history"),
+        "help": url(api, "/swagger#/flow"),
+    }
+    assert api.delete(url(api, "/v1/flows/history")).status_code == 204
+    after = api.get(url(api, "/v1/flows/history/versions")).json()["versions"]
+    assert [v["flow"]["description"] for v in after] == ["version 1", "version 2", "version 3"]
+    assert not any(v["current"] for v in after)  # deleted: nothing current, the history stays
+    assert_problem(api.get(url(api, "/v1/flows/never-saved/versions")), 404, "never-saved")
+    assert_problem(api.get(url(api, "/v1/flows/history/versions?start=x")), 400, "start")
+
+
 @pytest.mark.parametrize(
     "body, content_type, status, words",
     [

@@ -24,6 +24,18 @@ def test_a_value_without_content_type_is_plain_ascii_text():
     assert item.value == b"hello"
 
 
+@pytest.mark.parametrize(
+    "sent", ["text/plain; charset=us-ascii", 'text/csv; charset="utf-8"; header=present', "application/vnd.acme+json"]
+)
+def test_the_content_type_is_kept_as_sent(sent):
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="value"; filename="v"\r\nContent-Type: '
+        + sent.encode()
+        + b"\r\n\r\nhello\r\n--b--\r\n"
+    )
+    assert datastore.parse_upload("k", body, "multipart/form-data; boundary=b").content_type == sent
+
+
 def test_binary_values_are_kept_byte_for_byte():
     data = bytes(range(256))
     body, content_type = form({"value": ("b.bin", data, "application/octet-stream")})

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..settings import TableNames
@@ -70,6 +70,17 @@ class FlowModel(Model):
     updatedAt = UTCDateTimeAttribute()
 
 
+class FlowVersionsByNameIndex(GlobalSecondaryIndex):
+    """The versions of one flow, oldest first (keys only: the definitions are read by uuid)."""
+
+    class Meta:
+        index_name = "byName"
+        projection = KeysOnlyProjection()
+
+    name = UnicodeAttribute(hash_key=True)
+    createdAt = UTCDateTimeAttribute(range_key=True)
+
+
 class FlowVersionModel(Model):
     """Every flow ever posted, immutable, by uuid: executions finish on the version they started on."""
 
@@ -77,6 +88,7 @@ class FlowVersionModel(Model):
     name = UnicodeAttribute()
     definition = JSONAttribute()
     createdAt = UTCDateTimeAttribute()
+    by_name = FlowVersionsByNameIndex()
 
 
 class FlowTriggerModel(Model):

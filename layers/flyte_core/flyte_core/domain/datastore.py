@@ -47,7 +47,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
             value = payload
             # served back as the Content-Type header of GET: printable ASCII of bounded length
             value_type = bounds.check_header_value(
-                str(part.get("content-type") or DEFAULT_CONTENT_TYPE), "content-type of the value part"
+                _raw_content_type(part) or DEFAULT_CONTENT_TYPE, "content-type of the value part"
             )
         elif name == "description":
             try:
@@ -68,6 +68,15 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
             maxBytes=MAX_VALUE_BYTES,
         )
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
+
+
+def _raw_content_type(part: Any) -> str | None:
+    """The part's Content-Type as sent (unfolded): kept byte for byte, as the original kept it. The
+    parsed header would re-render it (`charset=us-ascii` as `charset="us-ascii"`)."""
+    for name, value in part.raw_items():
+        if name.lower() == "content-type":
+            return " ".join(str(value).split()) or None
+    return None
 
 
 def list_representation(items: list[Item], base: str, start: int = 0) -> dict[str, Any]:

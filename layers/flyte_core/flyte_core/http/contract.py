@@ -173,6 +173,28 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    "FlowVersions": {
+        "type": "object",
+        "required": ["name", "versions", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "versions": {
+                "type": "array",
+                "description": "oldest first",
+                "items": {
+                    "type": "object",
+                    "required": ["uuid", "createdAt", "current", "flow"],
+                    "properties": {
+                        "uuid": {"type": "string", "description": "the version's id (an execution's `uuid` in the audit)"},
+                        "createdAt": {"type": "string", "format": "date-time"},
+                        "current": {"type": "boolean", "description": "the version GET /v1/flows/{flowName} shows"},
+                        "flow": _ref("Flow"),
+                    },
+                },
+            },
+            "links": _LINKS,
+        },
+    },
     "DatastoreUpload": {
         "type": "object",
         "required": ["value"],
@@ -434,6 +456,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("FlowRepresentation", "the flow's current version"),
             **dict([problem(404, "no such flow")]),
+        },
+    },
+    "listFlowVersions": {
+        "parameters": [
+            path("flowName", "the flow's name (also of a deleted flow: its versions stay)"),
+            query(
+                "start",
+                "versions to skip (oldest first); a `next` link continues a long history",
+                {"type": "integer", "minimum": 0},
+            ),
+        ],
+        "responses": {
+            "200": representation("FlowVersions", "every version saved under the name, oldest first, as many as fit a response"),
+            **dict([problem(400, "`start` not a whole number"), problem(404, "no flow of this name was ever saved")]),
         },
     },
     "deleteFlow": {
