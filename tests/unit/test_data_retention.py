@@ -79,8 +79,8 @@ def test_the_resources_holding_user_data_are_the_ones_retained():
         if resource.get("DeletionPolicy") == "Retain" and resource.get("UpdateReplacePolicy") == "Retain"
     }
     tables = {logical_id for logical_id, resource in TEMPLATE["Resources"].items() if resource["Type"] == "AWS::DynamoDB::Table"}
-    assert len(tables) == 7
-    assert tables | {"TokenSecret", "AuthPolicyParameter", "StepMatcherFailures"} <= retained
+    assert len(tables) == 8
+    assert tables | {"TokenSecret", "AuthPolicyParameter", "StepMatcherFailures", "ApiAccessLogs"} <= retained
 
 
 @pytest.mark.parametrize(
