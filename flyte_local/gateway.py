@@ -5,6 +5,9 @@ The gateway's own answers are problem+json (API Gateway's are `{"message": ...}`
 `$default` route every request reaches a function anyway). Like API Gateway it takes any method, limits
 the request body (Lambda's 6 MB invocation payload is the tighter bound) and writes response headers
 as bytes, refusing values a function sends with line breaks instead of letting them split the response.
+Like API Gateway it tells the function the scheme it received the request on (`X-Forwarded-Proto`,
+replacing a client's, unless the stack trusts a proxy in front of it), and it throttles the stage
+(the HttpApi's DefaultRouteSettings) before any function runs.
 """
 
 from __future__ import annotations
@@ -64,8 +67,14 @@ class CompiledRoute:
 
 class Gateway:
     def __init__(
-        self, routes: list[Route], invoke: Callable[[str, dict], dict], after_request: Callable[[], None] | None = None
+        self,
+        routes: list[Route],
+        invoke: Callable[[str, dict], dict],
+        after_request: Callable[[], None] | None = None,
+        *,
+        trust_forwarded: bool = False,
     ) -> None:
+        self.trust_forwarded = trust_forwarded  # keep a proxy's X-Forwarded-Proto (FLYTE_TRUST_FORWARDED_HOST)
         self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
         self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
@@ -182,6 +191,8 @@ class Gateway:
                     key = key.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
                 headers.setdefault("x-forwarded-for", self.client_address[0])
+                if not gateway.trust_forwarded or "x-forwarded-proto" not in headers:
+                    headers["x-forwarded-proto"] = "http"  # API Gateway sets its own (https) in place of a client's
                 headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))  # type: ignore[index]  # TCP: (host, port)
                 path = urlsplit(self.path).path
                 found = gateway.match(self.command, path)
@@ -266,7 +277,8 @@ class Gateway:
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
-    return status, {"content-type": "application/problem+json", **(headers or {})}, json.dumps(body).encode("utf-8")
+    own = {"content-type": "application/problem+json", "x-content-type-options": "nosniff"}
+    return status, {**own, **(headers or {})}, json.dumps(body).encode("utf-8")
 
 
 def _http_response(result: object) -> tuple[int, dict[str, str], bytes]:

@@ -22,6 +22,8 @@ def echo(function: str, event: dict) -> dict:
         return {"statusCode": 201, "headers": {"location": "http://x/a\r\nSet-Cookie: session=evil"}, "body": ""}
     if function == "Unicode":
         return {"statusCode": 201, "headers": {"location": "http://x/v1/flows/\u00e9t\u00e9-\U0001f600"}, "body": ""}
+    if function == "Headers":
+        return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event["headers"])}
     return {
         "statusCode": 200,
         "headers": {"content-type": "application/json"},
@@ -39,6 +41,7 @@ def gateway():
         Route("GET", "/busy", "Busy"),
         Route("GET", "/split", "Splitting"),
         Route("GET", "/unicode", "Unicode"),
+        Route("GET", "/headers", "Headers"),
     ]
     local = Gateway(routes, echo)
     port = local.start("127.0.0.1", 0)
@@ -133,3 +136,33 @@ def test_a_function_whose_environments_are_all_busy_answers_429_problem_json(gat
 def test_a_malformed_request_line_is_answered_with_problem_json(gateway):
     answer = raw_exchange(gateway, b"GET /v1/packs HTTP/9.9 extra\r\n\r\n").decode()
     assert answer.startswith("HTTP/1.1 400") and "application/problem+json" in answer
+
+
+def test_issue19_every_answer_the_gateway_gives_by_itself_says_nosniff(gateway):
+    """Issue 19, item 4: its own refusals, like every function's answers, are never sniffed into another type."""
+    answers = [
+        request(gateway, "GET", "/v1/nowhere"),  # 404
+        request(gateway, "DELETE", "/v1/packs"),  # 405
+        request(gateway, "POST", "/v1/packs", headers={"Content-Length": "lots"}),  # 400
+        request(gateway, "GET", "/busy"),  # 429
+        request(gateway, "GET", "/split"),  # 502
+    ]
+    assert [headers["x-content-type-options"] for _, headers, _ in answers] == ["nosniff"] * len(answers)
+    for raw in (b"POST /v1/packs HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n", b"GET /v1/packs HTTP/9.9 x\r\n\r\n"):
+        assert "x-content-type-options: nosniff\r\n" in raw_exchange(gateway, raw).decode().lower()
+
+
+def test_issue19_the_function_learns_the_scheme_from_the_gateway_not_from_the_client(gateway):
+    _, _, body = request(gateway, "GET", "/headers", headers={"X-Forwarded-Proto": "https"})
+    assert json.loads(body)["x-forwarded-proto"] == "http"  # as API Gateway puts its own (https) in place of a client's
+
+
+def test_issue19_behind_a_trusted_proxy_the_proxys_scheme_is_kept():
+    local = Gateway([Route("GET", "/headers", "Headers")], echo, trust_forwarded=True)
+    port = local.start("127.0.0.1", 0)
+    try:
+        _, _, forwarded = request(port, "GET", "/headers", headers={"X-Forwarded-Proto": "https"})
+        _, _, direct = request(port, "GET", "/headers")
+    finally:
+        local.stop()
+    assert json.loads(forwarded)["x-forwarded-proto"] == "https" and json.loads(direct)["x-forwarded-proto"] == "http"
