@@ -373,7 +373,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
             "204": no_body("no action within the wait"),
-            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED]),
+            **dict(
+                [
+                    problem(400, "a `wait` outside its bounds"),
+                    NOT_REGISTERED,
+                    problem(409, "the pack was registered before an upgrade renamed its queue: register it again"),
+                ]
+            ),
         },
     },
     "postActionResult": {
