@@ -8,6 +8,7 @@ import re
 import pytest
 
 from flyte_core.adapters.pack_queues import MAX_PREFIX, queue_name
+from flyte_core.domain.packs import queue_is_current
 from flyte_local import application
 from flyte_local.cfn import load_template
 
@@ -80,3 +81,16 @@ def test_a_stack_name_too_long_for_queue_names_is_refused_not_truncated_into_one
     assert len(names) == 2 and all(len(name) <= 80 for name in names)
     with pytest.raises(ValueError, match="shorter stack name"):
         queue_name(f"{longest}x_flytepack_", "Shell")
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("https://sqs.eu-west-1.amazonaws.com/123456789012/flyte_flytepack_Shell-0123456789", True),
+        ("https://sqs.eu-west-1.amazonaws.com/123456789012/flyte-pack-Shell-0123456789", False),  # before the upgrade
+        ("https://sqs.eu-west-1.amazonaws.com/123456789012/flyte-x_flytepack_Shell-0123456789", False),  # another stack's
+        ("", False),
+    ],
+)
+def test_a_packs_queue_is_this_deployments_only_under_its_current_prefix(url, current):
+    assert queue_is_current("flyte_flytepack_", url) is current

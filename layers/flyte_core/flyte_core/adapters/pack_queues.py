@@ -3,7 +3,7 @@
 Queue names start with the deployment's prefix, `<stack>_flytepack_` in template.yaml: stack names
 have no `_`, so no other stack's name can share it, and the functions' SQS permissions name exactly
 it. A pack registered under an older prefix (`<stack>-pack-`) keeps that queue's URL until it
-registers again; `owns` tells the two apart.
+registers again; `domain.packs.queue_is_current` tells the two apart.
 """
 
 from __future__ import annotations
@@ -62,11 +62,6 @@ class PackQueues:
                     retryAfterSeconds=60,
                 ) from None
             raise
-
-    def owns(self, queue_url: str) -> bool:
-        """Whether the queue is one of this deployment's, under its current prefix (its functions may
-        use no other); a queue made under an older prefix is not."""
-        return bool(queue_url) and queue_url.rstrip("/").rsplit("/", 1)[-1].startswith(self._prefix)
 
     def delete_queue(self, queue_url: str) -> None:
         try:
