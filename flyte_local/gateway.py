@@ -25,7 +25,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .application import ACCOUNT, Route
+from .application import ACCOUNT, Route, Throttling
 from .runtime import Throttled
 
 log = logging.getLogger("flyte_local")
@@ -65,6 +65,25 @@ class CompiledRoute:
         return (-self.literals, self.greedy, self.route.method == "ANY")
 
 
+class TokenBucket:
+    """API Gateway's throttling of one route: `burst` requests at once, refilled at `rate` per second."""
+
+    def __init__(self, throttling: Throttling, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self._clock = throttling.rate, throttling.burst, clock
+        self._tokens, self._last = float(throttling.burst), clock()
+        self._lock = threading.Lock()
+
+    def admit(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+
 class Gateway:
     def __init__(
         self,
@@ -73,8 +92,12 @@ class Gateway:
         after_request: Callable[[], None] | None = None,
         *,
         trust_forwarded: bool = False,
+        throttling: Throttling | None = None,
     ) -> None:
         self.trust_forwarded = trust_forwarded  # keep a proxy's X-Forwarded-Proto (FLYTE_TRUST_FORWARDED_HOST)
+        self.throttling = throttling
+        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
         self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
         self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
@@ -93,6 +116,14 @@ class Gateway:
         if self.default is not None:
             return self.default, {}
         return None
+
+    def admit(self, route_key: str) -> bool:
+        """Whether the route's bucket has a token for this request (always, without throttling)."""
+        if self.throttling is None:
+            return True
+        with self._buckets_lock:
+            bucket = self._buckets.setdefault(route_key, TokenBucket(self.throttling))
+        return bucket.admit()
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods some route has for this path (for a 405's Allow header)."""
@@ -208,6 +239,11 @@ class Gateway:
                         self._problem(404, f"No route for {self.command} {path}.")
                     return
                 compiled, params = found
+                if not gateway.admit(DEFAULT_ROUTE if compiled is gateway.default else compiled.key):
+                    assert gateway.throttling is not None  # admit refuses only under throttling
+                    limits = f"{gateway.throttling.rate:g} requests/s, bursts of {gateway.throttling.burst}"
+                    self._problem(429, f"Too many requests on this route ({limits}); try again.", {"retry-after": "1"})
+                    return
                 event = gateway.build_event(compiled, params, self.command, self.path, headers, body, self.client_address[0])
                 try:
                     result = gateway.invoke(compiled.route.function, event)

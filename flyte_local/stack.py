@@ -135,7 +135,13 @@ class LocalStack:
         trusted = any(
             self.function_environment(f).get("FLYTE_TRUST_FORWARDED_HOST") == "true" for f in self.app.functions.values()
         )
-        self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set, trust_forwarded=trusted)
+        self.gateway = Gateway(
+            self.app.routes,
+            self.invoke,
+            after_request=self._request_done.set,
+            trust_forwarded=trusted,
+            throttling=self.app.throttling,
+        )
         try:
             self.port = self.gateway.start(self.host, self.port)
         except OSError as error:  # taken while the functions started

@@ -10,8 +10,9 @@ import socket
 
 import pytest
 
-from flyte_local.application import Route
-from flyte_local.gateway import MAX_BODY_BYTES, Gateway
+from flyte_local import application
+from flyte_local.application import Route, Throttling
+from flyte_local.gateway import MAX_BODY_BYTES, Gateway, TokenBucket
 from flyte_local.runtime import Throttled
 
 
@@ -166,3 +167,40 @@ def test_issue19_behind_a_trusted_proxy_the_proxys_scheme_is_kept():
     finally:
         local.stop()
     assert json.loads(forwarded)["x-forwarded-proto"] == "https" and json.loads(direct)["x-forwarded-proto"] == "http"
+
+
+def test_issue19_a_flood_beyond_a_routes_burst_is_answered_429_without_invoking_a_function():
+    """The template's DefaultRouteSettings, as the local stack reads them (here overridden small)."""
+    throttling = application.load("http://moto", {"ThrottlingRateLimit": "0.01", "ThrottlingBurstLimit": "3"}).throttling
+    invoked: list[str] = []
+
+    def count(function: str, event: dict) -> dict:
+        invoked.append(event["routeKey"])
+        return {"statusCode": 401, "headers": {"content-type": "application/problem+json"}, "body": "{}"}
+
+    routes = [Route("GET", "/v1/flows", "Flows"), Route("GET", "/v1/packs", "Packs"), Route("ANY", "/$default", "Info")]
+    local = Gateway(routes, count, throttling=throttling)
+    port = local.start("127.0.0.1", 0)
+    try:
+        flood = [request(port, "GET", "/v1/flows") for _ in range(10)]
+        other_route = request(port, "GET", "/v1/packs")
+        unrouted = [request(port, "GET", f"/nowhere/{n}") for n in range(5)]
+    finally:
+        local.stop()
+    assert [status for status, _, _ in flood].count(401) == 3  # the burst (a token comes back every 100 s)
+    refused = [(headers, body) for status, headers, body in flood if status == 429]
+    assert refused and all(headers["retry-after"] == "1" and problem(body)["status"] == 429 for headers, body in refused)
+    assert "0.01 requests/s, bursts of 3" in problem(refused[0][1])["detail"]
+    assert other_route[0] == 401  # each route has its own bucket
+    assert [status for status, _, _ in unrouted].count(401) == 3  # $default too
+    assert len(invoked) == 3 + 1 + 3
+
+
+def test_issue19_a_routes_bucket_refills_at_the_rate_up_to_the_burst():
+    now = [0.0]
+    bucket = TokenBucket(Throttling(rate=2, burst=3), clock=lambda: now[0])
+    assert [bucket.admit() for _ in range(4)] == [True, True, True, False]
+    now[0] += 0.5  # one token
+    assert [bucket.admit() for _ in range(2)] == [True, False]
+    now[0] += 60  # never more than the burst
+    assert [bucket.admit() for _ in range(4)] == [True, True, True, False]

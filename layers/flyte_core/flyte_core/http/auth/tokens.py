@@ -110,7 +110,7 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
     """The issuer's documents are fetched from the URLs configured or discovered, which were checked
     (https, or http on a loopback address); a redirect would lead elsewhere unchecked: refused."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # urllib's signature
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # urllib's signature
         fp.close()
         raise IssuerUnavailable(f"{req.full_url} redirects ({code}) to {newurl[:200]}; redirects are not followed")
 
