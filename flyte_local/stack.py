@@ -132,7 +132,16 @@ class LocalStack:
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
         self._start_event_sources()
-        self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set)
+        trusted = any(
+            self.function_environment(f).get("FLYTE_TRUST_FORWARDED_HOST") == "true" for f in self.app.functions.values()
+        )
+        self.gateway = Gateway(
+            self.app.routes,
+            self.invoke,
+            after_request=self._request_done.set,
+            trust_forwarded=trusted,
+            throttling=self.app.throttling,
+        )
         try:
             self.port = self.gateway.start(self.host, self.port)
         except OSError as error:  # taken while the functions started

@@ -59,12 +59,22 @@ class OidcProvider:
     jwks_requests: int = 0
     discovery_requests: int = 0
     issuer: str = ""
+    # Misbehaviours: answer a path with a redirect to this URL, or pad the JWKS to this many bytes.
+    redirects: dict[str, str] = field(default_factory=dict)
+    jwks_padding_bytes: int = 0
+    padded_jwks_without_length: bool = False  # sent without Content-Length, as a chunked or closing answer may be
 
     def start(self) -> OidcProvider:
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path in provider.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", provider.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 if self.path == "/.well-known/openid-configuration":
                     provider.discovery_requests += 1
                     body = {
@@ -77,15 +87,23 @@ class OidcProvider:
                 elif self.path == "/keys":
                     provider.jwks_requests += 1
                     body = {"keys": [key.jwk() for key in provider.keys]}
+                    if provider.jwks_padding_bytes:
+                        body["padding"] = "x" * provider.jwks_padding_bytes
                 else:
                     self.send_error(404)
                     return
                 data = json.dumps(body).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
+                if provider.padded_jwks_without_length and "padding" in body:
+                    self.close_connection = True  # the body ends when the connection does
+                else:
+                    self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # a client that stopped reading
 
             def log_message(self, *args: Any) -> None:
                 pass

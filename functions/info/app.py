@@ -25,6 +25,8 @@ SWAGGER_UI_ASSETS = (
     "NOTICE",
     "swagger-ui-bundle.js.LICENSE.txt",
 )
+# The page's own script, beside this file (the assets above are swagger-ui-dist's, refreshed by `make swagger-ui`).
+SWAGGER_UI_START = Path(__file__).with_name("swagger_ui_start.js")
 # Absolute URLs: the page is served at /swagger and /swagger/, where relative ones would differ.
 SWAGGER_UI_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Flyte API</title>
@@ -32,9 +34,17 @@ SWAGGER_UI_PAGE = """<!DOCTYPE html>
 <link rel="stylesheet" href="{base}swagger/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{base}swagger/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({{url: "{base}v1/swagger", dom_id: "#swagger-ui", deepLinking: true}});</script>
+<script src="{base}swagger/{start}" data-openapi="{base}v1/swagger"></script>
 </body></html>
 """
+# What the page may load and run: scripts, the stylesheet and the OpenAPI document (and "Try it out"
+# requests) from the API itself, the images its stylesheet inlines (data:); no inline script or
+# style, no eval, no plugin, no framing by another site. (Swagger UI sets its styles through the
+# DOM, which the policy allows: tests/e2e/test_stored_content.py runs the page in Chromium.)
+SWAGGER_UI_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +52,9 @@ def _openapi() -> dict:
     return json.loads(OPENAPI_DOCUMENT.read_text(encoding="utf-8"))
 
 
-app = create_app(api_routes=lambda: _openapi()["paths"])  # info receives every unrouted request ($default)
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(api_routes=lambda: _openapi()["paths"], settings=settings)  # info receives every unrouted request ($default)
+adapters = Adapters(settings)
 
 
 @app.get("/", summary="Links to the API versions", tags=["info"], operation_id="root")
@@ -73,16 +84,25 @@ def openapi_document():
 @app.get("/swagger", summary="Swagger UI", tags=["info"], operation_id="swaggerUi")
 @app.get("/swagger/", summary="Swagger UI (trailing slash)", tags=["info"], operation_id="swaggerUiSlash")
 def swagger_ui():
-    page = SWAGGER_UI_PAGE.format(base=Request(app).base)
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=page)
+    page = SWAGGER_UI_PAGE.format(base=Request(app).base, start=SWAGGER_UI_START.name)
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=page,
+        headers={"Content-Security-Policy": SWAGGER_UI_CONTENT_SECURITY_POLICY},
+    )
 
 
 @app.get("/swagger/<file>", summary="Swagger UI assets", tags=["info"], operation_id="swaggerUiAsset")
 def swagger_ui_asset(file: str):
-    if file not in SWAGGER_UI_ASSETS:
+    if file == SWAGGER_UI_START.name:
+        path = SWAGGER_UI_START
+    elif file in SWAGGER_UI_ASSETS:
+        path = SWAGGER_UI_DIR / file
+    else:
         raise NotFound(f"No Swagger UI file {file!r}.")
     content_type = mimetypes.guess_type(file)[0] or "text/plain; charset=utf-8"
-    return raw((SWAGGER_UI_DIR / file).read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
+    return raw(path.read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
 
 
 lambda_handler = http_entrypoint(app)

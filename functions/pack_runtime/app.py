@@ -8,8 +8,9 @@ from flyte_core.http.api import Request, create_app, empty, http_entrypoint, pat
 from flyte_core.services import pack_runtime
 from flyte_core.settings import MAX_TAKE_WAIT_SECONDS, Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")

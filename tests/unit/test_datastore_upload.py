@@ -81,3 +81,40 @@ def test_list_is_sorted_by_key_without_values():
         },
         {"key": "b", "contentType": "text/plain", "links": [{"href": "http://h/v1/datastore/b", "rel": "self"}]},
     ]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "inline"),
+    [
+        ("application/json", True),
+        ("Application/JSON; charset=utf-8", True),
+        ("application/x-yaml", True),
+        ("text/plain; charset=us-ascii", True),
+        ("text/csv", True),
+        ("text/html", False),
+        ("image/svg+xml", False),
+        ("application/xhtml+xml", False),
+        ("text/xml", False),
+        ("application/octet-stream", False),
+        ("application/javascript", False),
+    ],
+)
+def test_issue19_only_json_yaml_text_and_csv_are_served_inline_and_every_item_is_sandboxed(content_type, inline):
+    headers = datastore.serving_headers(datastore.Item(key="k.txt", value=b"x", content_type=content_type))
+    assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert ("Content-Disposition" not in headers) is inline
+
+
+@pytest.mark.parametrize(
+    ("key", "disposition"),
+    [
+        ("report.html", 'attachment; filename="report.html"'),
+        ("...", "attachment; filename=\"item\"; filename*=UTF-8''..."),
+        (".hidden", "attachment; filename=\"hidden\"; filename*=UTF-8''.hidden"),
+        ("a\\b", 'attachment; filename="a_b"'),
+        ("日本", "attachment; filename=\"item\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC"),
+        ("x" * 300, f'attachment; filename="{"x" * 100}"'),
+    ],
+)
+def test_issue19_a_download_gets_a_file_name_no_client_can_take_for_a_path(key, disposition):
+    assert datastore.attachment(key) == disposition

@@ -45,7 +45,7 @@ class InMemoryAdapters:
 
 
 def shell() -> Pack:
-    return Pack(id="Shell", name="Shell", queue_url="queue://Shell")
+    return Pack(id="Shell", name="Shell", queue_url="queue://p-Shell")  # under the settings' prefix
 
 
 def unread() -> tuple:

@@ -80,7 +80,10 @@ NUMBER_VARIABLES = {
     "action_max_attempts": ("FLYTE_ACTION_MAX_ATTEMPTS", 1, None),
     "pack_grace_period_seconds": ("FLYTE_PACK_GRACE_PERIOD_UNTIL_MARKED_DEAD_IN_SECONDS", 1, None),
 }
-FLAG_VARIABLES = {"should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS"}
+FLAG_VARIABLES = {
+    "should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS",
+    "trust_forwarded_host": "FLYTE_TRUST_FORWARDED_HOST",
+}
 REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
 
 
@@ -96,6 +99,8 @@ class Settings:
     action_max_attempts: int = 3
     should_delete_dead_packs: bool = False
     pack_grace_period_seconds: int = 604800
+    # Links follow X-Flyte-Host / X-Forwarded-Host (a proxy in front of the API sets them) only when true.
+    trust_forwarded_host: bool = False
     revocations_table: str = ""  # the deny list of revoked tokens (FLYTE_REVOCATIONS_TABLE); "" with auth off
 
     @classmethod

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -27,6 +27,9 @@ from .auth.environment import environment_guard
 from .auth.guard import Refused
 from .auth.tokens import Identity
 from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
@@ -83,12 +86,33 @@ def allowed_methods(path: str, routes: Mapping[str, Iterable[str]]) -> list[str]
     return sorted(allowed)
 
 
-def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None) -> APIGatewayHttpResolver:
+class FlyteResolver(APIGatewayHttpResolver):
+    """Powertools' resolver, with the headers every answer carries (web.EVERY_RESPONSE_HEADERS) added
+    to whatever produced it: a route, a problem of an exception handler, or the not-found handler."""
+
+    def __init__(self, *, trust_forwarded_host: bool = False) -> None:
+        super().__init__()
+        self.trust_forwarded_host = trust_forwarded_host
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        response = super().resolve(event, context)
+        headers = response.setdefault("headers", {})
+        for name, value in web.EVERY_RESPONSE_HEADERS.items():
+            for key in [key for key in headers if key.lower() == name.lower()]:
+                del headers[key]
+            headers[name] = value
+        return response
+
+
+def create_app(
+    api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None, *, settings: Settings | None = None
+) -> FlyteResolver:
     """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s.
 
     `api_routes` (the whole API's routes) lets the function that receives unrouted requests tell a
-    method the path does not have (405, with Allow) from a path that does not exist (404)."""
-    app = APIGatewayHttpResolver()
+    method the path does not have (405, with Allow) from a path that does not exist (404). `settings`
+    say whether links may follow a proxy's X-Forwarded-Host (off without them)."""
+    app = FlyteResolver(trust_forwarded_host=settings.trust_forwarded_host if settings else False)
     environment_guard()  # a broken auth configuration stops the cold start, as it stopped the original
     app.use(middlewares=[_authorize])
 
@@ -126,7 +150,7 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
     return app
 
 
-def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
+def http_entrypoint(app: FlyteResolver) -> Callable[[dict, Any], dict]:
     """The Lambda handler of an API function."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -145,11 +169,13 @@ def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
 class Request:
     """What handlers read from the current HTTP API event."""
 
-    def __init__(self, app: APIGatewayHttpResolver) -> None:
+    def __init__(self, app: FlyteResolver) -> None:
         self._app = app
         self.event = app.current_event
         self.headers: Mapping[str, str] = self.event.headers or {}
-        self.base = web.base_url(self.headers)
+        self.base = web.base_url(
+            self.headers, domain_name=self.event.request_context.domain_name, trust_forwarded_host=app.trust_forwarded_host
+        )
 
     def header(self, name: str) -> str | None:
         return bounds.check_header_value(web.header(self.headers, name), name)

@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.actions import MAX_TAKE_WAIT_SECONDS
 from ..domain.audit import DEFAULT_LIMIT, MAX_LIMIT
 from ..domain.bounds import MAX_DOCUMENT_BYTES, MAX_RESPONSE_BYTES
-from ..domain.datastore import MAX_VALUE_BYTES
+from ..domain.datastore import ITEM_CONTENT_SECURITY_POLICY, MAX_VALUE_BYTES
 from ..domain.flows import FLOW_SCHEMA
 from .problems import PROBLEM_CONTENT_TYPE, STATUS
 from .web import YAML_TYPE
@@ -323,6 +323,17 @@ def query(name: str, description: str, schema: dict[str, Any] | None = None) -> 
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}}
 
 
+SWAGGER_UI_PAGE = {
+    "description": "the Swagger UI page",
+    "headers": {
+        "Content-Security-Policy": {
+            "description": "scripts, styles and the document from this API only; no inline script",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "content": {"text/html": {}},
+}
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
@@ -342,11 +353,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {"200": no_body("the API and its tables answer"), **dict([problem(503, "the tables do not answer")])}
     },
     "swagger": {"responses": {"200": representation({"type": "object"}, "this document")}},
-    "swaggerUi": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
-    "swaggerUiSlash": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
+    "swaggerUi": {"responses": {"200": SWAGGER_UI_PAGE}},
+    "swaggerUiSlash": {"responses": {"200": SWAGGER_UI_PAGE}},
     "swaggerUiAsset": {
         "parameters": [
-            path("file", "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, favicon-32x32.png, LICENSE, NOTICE")
+            path(
+                "file",
+                "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, swagger_ui_start.js, favicon-32x32.png, "
+                "LICENSE, NOTICE",
+            )
         ],
         "responses": {
             "200": {
@@ -407,7 +422,14 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": representation("TakenAction", "the action, now PENDING and leased to this pack"),
             "204": no_body("no action within the wait"),
-            **dict([problem(400, "a `wait` outside its bounds"), NOT_REGISTERED, OTHER_PACK]),
+            **dict(
+                [
+                    problem(400, "a `wait` outside its bounds"),
+                    NOT_REGISTERED,
+                    OTHER_PACK,
+                    problem(409, "the pack was registered before an upgrade renamed its queue: register it again"),
+                ]
+            ),
         },
     },
     "postActionResult": {
@@ -481,7 +503,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [path("key", "the item's key")],
         "responses": {
             "200": {
-                "description": "the value as stored, with the content type it was stored with",
+                "description": "the value as stored, with the content type it was stored with; a download "
+                "(`Content-Disposition: attachment`) unless that type is JSON, YAML, plain text or CSV",
+                "headers": {
+                    "Content-Security-Policy": {
+                        "description": "the value may not run or load anything in a browser",
+                        "required": True,
+                        "schema": {"type": "string", "const": ITEM_CONTENT_SECURITY_POLICY},
+                    },
+                    "Content-Disposition": {
+                        "description": "`attachment` with a file name made from the key, for any other type",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": '^attachment; filename="[A-Za-z0-9._-]+"'},
+                    },
+                },
                 "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             },
             **dict([problem(404, "no such item")]),

@@ -21,7 +21,7 @@ from ..domain.actions import TERMINAL, Action
 from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import NotAllowed, StateConflict, found
 from ..domain.events import FATAL, Event, new_event
-from ..domain.packs import Pack, labels_include
+from ..domain.packs import Pack, labels_include, queue_is_current
 from ..observability import logger
 
 if TYPE_CHECKING:
@@ -48,6 +48,10 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
     sent = 0
     for pack in adapters.packs_table.with_name(pack_name):
         if labels_include(pack.labels, pack_labels) and pack.queue_url:
+            if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+                # registered before the queue prefix changed: offered when it registers again
+                logger.warning("pack's queue is from an older deployment", extra={"packId": pack.id, "actionId": action_id})
+                continue
             adapters.action_queues.send(pack.queue_url, action_id, command)
             sent += 1
     if not sent:
@@ -80,6 +84,11 @@ def take(
 
     Messages of other commands (when filtering) are held during this poll and released at its end.
     """
+    if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+        raise StateConflict(
+            f"Pack {pack.id!r} was registered before this deployment's queues were renamed; register it again "
+            "(restart the pack) and the actions waiting for it are offered on its new queue."
+        )
     deadline = time.monotonic() + wait_seconds
     held: list[str] = []
     try:
