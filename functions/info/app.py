@@ -1,5 +1,6 @@
-"""Discovery links, health, the OpenAPI document and the Swagger UI (api-contract §2)."""
+"""Discovery links, health, the OpenAPI document, the Swagger UI (api-contract §2) and the web console."""
 
+import hashlib
 import json
 import mimetypes
 from functools import lru_cache
@@ -10,7 +11,8 @@ from aws_lambda_powertools.event_handler import Response
 from flyte_core.adapters import Adapters
 from flyte_core.domain import discovery
 from flyte_core.domain.errors import NotFound
-from flyte_core.http.api import Request, create_app, http_entrypoint, raw
+from flyte_core.http import web
+from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
 from flyte_core.services import health
 from flyte_core.settings import Settings
 
@@ -45,6 +47,41 @@ SWAGGER_UI_CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+# The web console (issue 23): static files beside this file, served flat at /console/<file>; the page
+# calls the same /v1 API a pack or the CLI does, with the token the user gives it. Its own modules are
+# in console/, Preact, its hooks and htm in console/vendor/ (`make console-assets`, no source maps).
+CONSOLE_DIR = Path(__file__).with_name("console")
+CONSOLE_CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+# Besides the Swagger UI's rules: the page may set no inline style either (styles come from the
+# stylesheet, positions are SVG attributes), load no other document, submit no form to anywhere, and
+# give no string to an HTML sink (Trusted Types required, none allowed): what the API returns, datastore
+# values included, can only ever be text.
+CONSOLE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "
+    "require-trusted-types-for 'script'; trusted-types 'none'"
+)
+
+
+@lru_cache(maxsize=1)
+def _console_files() -> dict[str, Path]:
+    """What /console/<file> serves: the console's files and its vendored libraries, by name."""
+    files = {}
+    for path in sorted(CONSOLE_DIR.iterdir()) + sorted((CONSOLE_DIR / "vendor").iterdir()):
+        if path.is_file() and path.suffix in CONSOLE_CONTENT_TYPES and path.name != "index.html":
+            files[path.name] = path
+    return files
+
+
+@lru_cache(maxsize=1)
+def _console_page() -> str:
+    return (CONSOLE_DIR / "index.html").read_text(encoding="utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -103,6 +140,34 @@ def swagger_ui_asset(file: str):
         raise NotFound(f"No Swagger UI file {file!r}.")
     content_type = mimetypes.guess_type(file)[0] or "text/plain; charset=utf-8"
     return raw(path.read_bytes(), content_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
+@app.get("/console", summary="The web console", tags=["info"], operation_id="console")
+@app.get("/console/", summary="The web console (trailing slash)", tags=["info"], operation_id="consoleSlash")
+def console():
+    # Absolute URLs, as the Swagger UI's: the page answers at /console and /console/.
+    page = _console_page().replace("{base}", Request(app).base)
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=page,
+        headers={"Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache"},
+    )
+
+
+@app.get("/console/<file>", summary="The web console's scripts, stylesheet and icon", tags=["info"], operation_id="consoleAsset")
+def console_asset(file: str):
+    path = _console_files().get(file)
+    if path is None:
+        raise NotFound(f"No console file {file!r}.")
+    # Revalidated at each visit (the names carry no version): an upgrade shows at once, and an
+    # unchanged file costs an empty 304.
+    body = path.read_bytes()
+    tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"Cache-Control": "no-cache", "ETag": tag}
+    if tag in (web.header(app.current_event.headers, "if-none-match") or "").split(", "):
+        return empty(304, headers)
+    return raw(body, CONSOLE_CONTENT_TYPES[path.suffix], headers=headers)
 
 
 lambda_handler = http_entrypoint(app)

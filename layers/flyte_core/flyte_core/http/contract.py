@@ -334,6 +334,17 @@ SWAGGER_UI_PAGE = {
     },
     "content": {"text/html": {}},
 }
+CONSOLE_PAGE = {
+    "description": "the web console's page (its data comes from this API, with the user's token)",
+    "headers": {
+        "Content-Security-Policy": {
+            "description": "scripts, styles and requests to this API only; no inline script or style, no HTML sinks",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "content": {"text/html": {}},
+}
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
@@ -369,6 +380,19 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 "content": {"text/javascript": {}, "text/css": {}, "image/png": {}, "text/plain": {}},
             },
             **dict([problem(404, "no such asset")]),
+        },
+    },
+    "console": {"responses": {"200": CONSOLE_PAGE}},
+    "consoleSlash": {"responses": {"200": CONSOLE_PAGE}},
+    "consoleAsset": {
+        "parameters": [path("file", "a file of the console: its modules (app.js, ...), Preact, htm, console.css, favicon.svg")],
+        "responses": {
+            "200": {
+                "description": "the file (with an ETag)",
+                "content": {"text/javascript": {}, "text/css": {}, "image/svg+xml": {}},
+            },
+            "304": {"description": "unchanged since the ETag sent in If-None-Match"},
+            **dict([problem(404, "no such file")]),
         },
     },
     "listPacks": {"responses": {"200": representation("PackList", "every registered pack, sorted by name")}},
