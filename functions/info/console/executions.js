@@ -4,7 +4,7 @@ import { path, query as toQuery, useApi } from './api.js';
 import { FlowGraph } from './graph.js';
 import { Legend } from './flows.js';
 import {
-  Badge, Json, LiveStatus, Loading, PageTitle, Problem, Time, executionOutcome, firstChange, href, hrefWithQuery, lastChange, reasonOf, short,
+  Badge, Json, LiveStatus, useRenderedMark, Loading, PageTitle, Problem, Time, executionOutcome, firstChange, href, hrefWithQuery, lastChange, reasonOf, short,
 } from './ui.js';
 
 const FILTERS = [
@@ -115,6 +115,7 @@ export function ExecutionPage({ id }) {
     return marked;
   }, [data]);
   const entries = useMemo(() => (data ? timeline(data) : []), [data]);
+  useRenderedMark(Boolean(data));
   const from = data ? Date.parse(firstChange(data)) : 0;
   const outcome = data ? executionOutcome(data) : null;
   const to = data ? (outcome === 'running' ? Math.max(Date.now(), Date.parse(lastChange(data))) : Date.parse(lastChange(data))) : 0;

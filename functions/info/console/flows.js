@@ -4,7 +4,7 @@ import { path, request, useApi } from './api.js';
 import { FlowGraph } from './graph.js';
 import { Yaml } from './yaml.js';
 import { ExecutionTable } from './executions.js';
-import { Badge, Json, Loading, PageTitle, Problem, href } from './ui.js';
+import { Badge, Json, Loading, PageTitle, Problem, href, short, useRenderedMark } from './ui.js';
 
 export function FlowList({ query }) {
   const flows = useApi('v1/flows');
@@ -39,6 +39,7 @@ export function FlowPage({ name }) {
   const executions = useApi(`v1/audit/flows?flowName=${encodeURIComponent(name)}&limit=10`);
   const [dryRun, setDryRun] = useState(null);
   const steps = flow.data ? flow.data.steps : null;
+  useRenderedMark(Boolean(steps));
   const marks = useMemo(() => {
     if (!dryRun) return null;
     return new Map(dryRun.steps.map((outcome, index) => [index, { state: outcome.outcome, label: outcome.outcome === 'fired' ? 'fired' : `skipped: ${outcome.reason}` }]));
@@ -97,8 +98,12 @@ function useRecentEvents(flow) {
           .flatMap((answer) => answer.events)
           .filter((event) => wanted.has(`${event.pack.name}\u0000${event.event}`))
           .sort((a, b) => (a.receivedAt < b.receivedAt ? 1 : -1))
-          .slice(0, 20);
-        setEvents(found);
+          .slice(0, 10);
+        // the list has no payloads: each picked event's payload is shown in its option
+        return Promise.all(found.map((event) => request(path`v1/audit/events/${event.id}`).catch(() => event)));
+      })
+      .then((found) => {
+        if (!cancelled && found) setEvents(found);
       });
     return () => {
       cancelled = true;
@@ -164,7 +169,7 @@ function DryRun({ flow, onResult, result }) {
         <label for="dry-run-pick">Pick a recent event</label>
         <select id="dry-run-pick" onChange=${(e) => pick(e.currentTarget.value)}>
           <option value="">${recent.length ? `— ${recent.length} recent events this flow listens to —` : '— no recent event this flow listens to —'}</option>
-          ${recent.map((event) => html`<option key=${event.id} value=${event.id}>${event.pack.id} · ${event.event} · ${new Date(event.receivedAt).toLocaleString()}</option>`)}
+          ${recent.map((event) => html`<option key=${event.id} value=${event.id}>${new Date(event.receivedAt).toLocaleString()} · ${event.pack.id} · ${event.event}${event.payload !== undefined ? ` · ${short(JSON.stringify(event.payload), 60)}` : ''}</option>`)}
         </select>
       </div>
       <div class="field">

@@ -2,7 +2,7 @@
 import { html } from './lib.js';
 import { useApi } from './api.js';
 import {
-  LiveStatus, Loading, PackState, PageTitle, Problem, Time, executionOutcome, href, lastChange, packLive, reasonOf, short,
+  LiveStatus, Loading, useRenderedMark, PackState, PageTitle, Problem, Time, executionOutcome, href, lastChange, packLive, reasonOf, short,
 } from './ui.js';
 
 const HOUR_MS = 3600 * 1000;
@@ -56,6 +56,7 @@ export function Overview() {
   const error = packs.error || audit.error;
   const summary = audit.data ? summarize(audit.data.flows) : null;
   const packList = packs.data ? packs.data.packs : null;
+  useRenderedMark(Boolean(summary && packList));
   return html`<${PageTitle}>Overview<//>
     <${LiveStatus} state=${audit} />
     ${error && html`<${Problem} error=${error} what="the overview" />`}

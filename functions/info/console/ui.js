@@ -179,6 +179,13 @@ export function LiveStatus({ state }) {
   return html`<p class="live" data-live=${state.live}>${text}</p>`;
 }
 
+/** Marks (once per visit) when a page first shows its data: the browser tests read it as the time to first render. */
+export function useRenderedMark(ready) {
+  useEffect(() => {
+    if (ready && !performance.getEntriesByName('flyte:rendered').length) performance.mark('flyte:rendered');
+  }, [ready]);
+}
+
 let focusPending = false;
 /** After a navigation, the next page heading takes the focus. */
 export function focusNextTitle() {
