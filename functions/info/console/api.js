@@ -41,7 +41,7 @@ export class ApiError extends Error {
     this.status = status;
     this.problem = problem || {};
     this.method = method;
-    this.path = path;
+    this.path = `/${path}`;
   }
 }
 
@@ -59,6 +59,7 @@ export function query(params) {
 
 /** One API call; resolves to the JSON body (null for 204), or {text, contentType, size} with as: 'text'. */
 export async function request(where, { method = 'GET', body, as = 'json' } = {}) {
+  where = where.replace(/^\//, '');
   const headers = { Accept: 'application/json' };
   const bearer = token.get();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -66,7 +67,7 @@ export async function request(where, { method = 'GET', body, as = 'json' } = {})
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(body);
   }
-  const url = API + where.replace(/^\//, '');
+  const url = API + where;
   let response;
   try {
     response = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store', redirect: 'error' });

@@ -96,18 +96,19 @@ export function Problem({ error, what }) {
   const status = error.status;
   const detail = error.problem.detail || error.problem.title || error.message;
   const request = `${error.method} ${error.path}`;
+  const doing = { GET: 'read', DELETE: 'delete', POST: 'run', PUT: 'change' }[error.method] || 'use';
   if (status === 401) {
     const had = Boolean(token.get());
     return html`<section class="problem" role="alert" aria-labelledby="problem-title">
       <h2 id="problem-title">${had ? 'Your token is not accepted for this' : 'This API needs a token'}</h2>
-      <p>${had ? 'The API refused the token this tab holds' : 'The API asks for a token'} to read ${what} (<code>${request}</code>: 401, “${detail}”).</p>
-      <${TokenForm} />
+      <p>${had ? 'The API refused the token this tab holds' : 'The API asks for a token'} to ${doing} ${what} (<code>${request}</code>: 401, “${detail}”).</p>
+      <${TokenForm} again=${had} />
     </section>`;
   }
   if (status === 403) {
     return html`<section class="problem" role="alert" aria-labelledby="problem-title">
       <h2 id="problem-title">Not allowed</h2>
-      <p>The API's policy does not let this token do that (<code>${request}</code>: 403): ${detail}</p>
+      <p>The API's policy does not let this token ${doing} ${what} (<code>${request}</code>: 403): ${detail}</p>
       <${TokenForm} again=${true} />
     </section>`;
   }
