@@ -57,6 +57,7 @@ export function Overview() {
   const summary = audit.data ? summarize(audit.data.flows) : null;
   const packList = packs.data ? packs.data.packs : null;
   useRenderedMark(Boolean(summary && packList));
+  if (error && !summary && !packList) return html`<${PageTitle}>Overview<//><${Problem} error=${error} what="the overview" />`;
   return html`<${PageTitle}>Overview<//>
     <${LiveStatus} state=${audit} />
     ${error && html`<${Problem} error=${error} what="the overview" />`}
