@@ -40,15 +40,15 @@ $(STAMP): $(REQUIREMENTS)
 
 venv: $(STAMP)
 
-# The quick start's Shell command pipes through jq. Chromium runs the Swagger UI under its CSP in the
-# tests; without it (no apt-get, not root) that one test skips and says why.
+# The quick start's Shell command pipes through jq. Chromium runs the Swagger UI and the web console
+# under their CSP in the tests; without it (no apt-get, not root) those tests skip and say why.
 system-deps:
 	@command -v jq >/dev/null || { \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null; \
 	  else echo "Please install jq (e.g. sudo apt-get install jq)"; exit 1; fi; }
 	@command -v chromium >/dev/null || { \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "No chromium (sudo apt-get install chromium): the Swagger UI browser test will skip"; fi; }
+	  else echo "No chromium (sudo apt-get install chromium): the Swagger UI and web console browser tests will skip"; fi; }
 
 run: $(STAMP)
 	$(PY) -m flyte_local
