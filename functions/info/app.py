@@ -1,10 +1,12 @@
 """Discovery links, health, the OpenAPI document, the Swagger UI (api-contract §2) and the web console."""
 
 import hashlib
+import html
 import json
 import mimetypes
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -13,6 +15,7 @@ from flyte_core.domain import discovery
 from flyte_core.domain.errors import NotFound
 from flyte_core.http import web
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, raw
+from flyte_core.http.auth.guard import auth_settings
 from flyte_core.services import health
 from flyte_core.settings import Settings
 
@@ -63,10 +66,19 @@ CONSOLE_CONTENT_TYPES = {
 # give no string to an HTML sink (Trusted Types required, none allowed): what the API returns, datastore
 # values included, can only ever be text.
 CONSOLE_CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'{issuer}; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; "
     "require-trusted-types-for 'script'; trusted-types 'none'"
 )
+
+
+@lru_cache(maxsize=1)
+def _console_oidc() -> tuple[str, str] | None:
+    """The OIDC issuer and client id the console signs in with (authorization code + PKCE), if any."""
+    configured = auth_settings()
+    if configured is None or not configured.oidc_issuer_url:
+        return None
+    return configured.oidc_issuer_url.rstrip("/"), configured.oidc_client_id
 
 
 @lru_cache(maxsize=1)
@@ -145,13 +157,23 @@ def swagger_ui_asset(file: str):
 @app.get("/console", summary="The web console", tags=["info"], operation_id="console")
 @app.get("/console/", summary="The web console (trailing slash)", tags=["info"], operation_id="consoleSlash")
 def console():
-    # Absolute URLs, as the Swagger UI's: the page answers at /console and /console/.
-    page = _console_page().replace("{base}", Request(app).base)
+    # Absolute URLs, as the Swagger UI's: the page answers at /console and /console/ (and at
+    # /console/?code=...&state=... on the way back from the identity provider).
+    oidc = _console_oidc()
+    issuer, client_id = oidc or ("", "")
+    page = (
+        _console_page()
+        .replace("{base}", html.escape(Request(app).base))
+        .replace("{oidc_issuer}", html.escape(issuer))
+        .replace("{oidc_client_id}", html.escape(client_id))
+    )
+    # The page may then also ask the issuer for its discovery document and exchange a code for a token.
+    origin = f" {urlsplit(issuer).scheme}://{urlsplit(issuer).netloc}" if oidc else ""
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",
         body=page,
-        headers={"Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY, "Cache-Control": "no-cache"},
+        headers={"Content-Security-Policy": CONSOLE_CONTENT_SECURITY_POLICY.format(issuer=origin), "Cache-Control": "no-cache"},
     )
 
 

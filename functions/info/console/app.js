@@ -2,6 +2,7 @@
 // ever serves /console and its files, and every view can be bookmarked or shared.
 import { html, render, useEffect, useState } from './lib.js';
 import { token, useTokenVersion } from './api.js';
+import { finishSignIn } from './oidc.js';
 import { focusNextTitle, TokenForm } from './ui.js';
 import { Overview } from './overview.js';
 import { FlowList, FlowPage } from './flows.js';
@@ -56,11 +57,22 @@ function Page({ route }) {
   }
 }
 
+function subjectOf(bearer) {
+  try {
+    const part = bearer.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part + '='.repeat((4 - (part.length % 4)) % 4))).sub || '';
+  } catch {
+    return '';
+  }
+}
+
 function TokenStatus() {
   useTokenVersion();
   const [open, setOpen] = useState(false);
-  if (token.get()) {
-    return html`<div class="token-status"><span>Token set for this tab</span> <button type="button" class="link" onClick=${() => token.clear()}>Forget it</button></div>`;
+  const bearer = token.get();
+  if (bearer) {
+    const subject = subjectOf(bearer);
+    return html`<div class="token-status"><span>${subject ? `Signed in as ${subject}` : 'Token set for this tab'}</span>${' '}<button type="button" class="link" onClick=${() => token.clear()}>Forget it</button></div>`;
   }
   return html`<div class="token-status">
     <button type="button" class="link" aria-expanded=${open} onClick=${() => setOpen(!open)}>Use a token</button>
@@ -68,7 +80,7 @@ function TokenStatus() {
   </div>`;
 }
 
-function App() {
+function App({ signInProblem }) {
   const [route, setRoute] = useState(parseLocation);
   useEffect(() => {
     const onChange = () => {
@@ -96,10 +108,13 @@ function App() {
       <${TokenStatus} />
     </header>
     <main id="main" tabindex="-1">
+      ${signInProblem && html`<section class="problem" role="alert"><h2>Not signed in</h2><p>${signInProblem}</p></section>`}
       <${Page} route=${route} key=${route.parts.join('/')} />
     </main>`;
 }
 
+// Back from the identity provider (?code=...&state=...): the token first, then the page.
+const signInProblem = await finishSignIn().catch((error) => `The sign-in failed: ${error.message}`);
 const root = document.getElementById('app');
 root.textContent = '';
-render(html`<${App} />`, root);
+render(html`<${App} signInProblem=${signInProblem} />`, root);

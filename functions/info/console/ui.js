@@ -1,6 +1,7 @@
 // Pieces every page uses: times, states, errors (with the token form), JSON, confirmations.
 import { html, useState, useEffect, useRef } from './lib.js';
 import { token, request } from './api.js';
+import { OIDC, signIn } from './oidc.js';
 
 export const href = (...parts) => '#/' + parts.map((part) => encodeURIComponent(part)).join('/');
 
@@ -126,12 +127,22 @@ let formCount = 0;
 /** Asks for a token; keeps it for this tab only. */
 export function TokenForm({ again = false }) {
   const [value, setValue] = useState('');
+  const [leaving, setLeaving] = useState(null);
   const id = useRef(`token-${(formCount += 1)}`).current;
   const submit = (event) => {
     event.preventDefault();
     token.set(value);
   };
-  return html`<form class="token-form" onSubmit=${submit}>
+  const login = () => {
+    setLeaving('');
+    signIn().catch((error) => setLeaving(error.message));
+  };
+  return html`${OIDC &&
+    html`<div class="sign-in">
+      <button type="button" onClick=${login} disabled=${leaving === ''}>Sign in with ${OIDC.host}</button>
+      ${leaving && html`<p class="invalid" role="alert">${leaving}</p>`}
+      <p class="hint">or paste a token:</p>
+    </div>`}<form class="token-form" onSubmit=${submit}>
     <label for=${id}>${again ? 'Use another token' : 'Token'} <span class="hint">(a bearer token: an ID token of your identity provider, or one from <code>flyte token mint</code>; kept for this tab only)</span></label>
     <div class="row">
       <input id=${id} type="password" autocomplete="off" spellcheck="false" value=${value} onInput=${(e) => setValue(e.currentTarget.value)} required />
