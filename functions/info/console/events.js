@@ -1,5 +1,5 @@
 // Events: the recent list, and one event's trace: every step of every flow it concerned, and why.
-import { html, useState } from './lib.js';
+import { html, useEffect, useState } from './lib.js';
 import { path, query as toQuery, useApi } from './api.js';
 import { Outcomes } from './flows.js';
 import { Badge, Json, LiveStatus, Loading, PageTitle, Problem, Time, href, hrefWithQuery } from './ui.js';
@@ -52,7 +52,10 @@ export function EventPage({ id }) {
   const [done, setDone] = useState(false);
   const event = useApi(path`v1/audit/events/${id}`, { live: !done });
   const data = event.data;
-  if (data && data.status === 'processed' && !done) setDone(true);
+  const processed = Boolean(data && data.status === 'processed');
+  useEffect(() => {
+    if (processed) setDone(true);
+  }, [processed]);
   return html`<${PageTitle} title=${`Event ${id}`}>Event <code class="name">${id}</code><//>
     ${!done && html`<${LiveStatus} state=${event} />`}
     ${event.error && html`<${Problem} error=${event.error} what=${`event ${id}`} />`}
