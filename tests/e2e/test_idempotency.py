@@ -76,7 +76,7 @@ def test_a_repeated_result_answers_the_first_answer_and_is_recorded_once(stack, 
     assert worker.take(wait=1) is None  # one next action, however many repeats
 
 
-@pytest.mark.parametrize("key", ["", " ", "x" * 256, "caf\u00e9"])
+@pytest.mark.parametrize("key", ["", "x" * 256, "caf\u00e9"])
 def test_a_key_that_cannot_be_one_is_refused(stack, make_pack, key):
     pack = make_pack("IdemBad")
     response = requests.post(pack.events_url, json={"event": "E"}, headers={"Idempotency-Key": key.encode("utf-8")})
