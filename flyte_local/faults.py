@@ -138,7 +138,7 @@ class FaultProxy:
             def do_GET(self) -> None:
                 proxy._handle(self)
 
-            do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET  # noqa: N815 - http.server's names
+            do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_GET
 
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
