@@ -158,12 +158,18 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
+    def set_spec(self, spec: FaultSpec) -> None:
+        """Inject other faults from now on (its own seed starts the sequence again)."""
+        with self._lock:
+            self.spec, self._random = spec, random.Random(spec.seed)
+        log.warning("fault injection now: %s", spec)
+
     def decide(self) -> tuple[str | None, bool]:
         """The fault of the next call (throttle, error, lost-reply or None) and whether it is slowed."""
         with self._lock:
             self.calls += 1
-            draw, slow = self._random.random(), self._random.random() < self.spec.latency
-        spec = self.spec
+            spec = self.spec
+            draw, slow = self._random.random(), self._random.random() < spec.latency
         for kind, share in (("throttle", spec.throttle), ("error", spec.error), ("lost-reply", spec.lost_reply)):
             if draw < share:
                 return kind, slow

@@ -101,7 +101,7 @@ class LocalStack:
         faults: FaultSpec | None = None,
     ) -> None:
         self.host, self.port = host, port
-        self.faults = faults if faults is not None and faults.active else None  # injected between functions and AWS
+        self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
         self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
         self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
