@@ -232,7 +232,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("flyte_local.faults").setLevel(logging.WARNING)
-    print("| faults | events sent | events stored | executions | duplicates | lost | stuck | errors seen by packs | event->action p50 / p90 |")
+    print(
+        "| faults | events sent | events stored | executions | duplicates | lost | stuck | errors seen by packs | event->action p50 / p90 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for kind in args.kinds.split(","):
         for rate in [0.0] if kind == "none" else [float(r) for r in args.rates.split(",")]:
