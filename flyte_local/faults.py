@@ -147,7 +147,7 @@ class FaultProxy:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> FaultProxy:
         self._thread.start()
@@ -185,7 +185,7 @@ class FaultProxy:
         connection = getattr(self._local, "connection", None)
         for attempt in (1, 2):  # a kept-alive connection moto closed meanwhile: once more on a new one
             if connection is None:
-                connection = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
+                connection = http.client.HTTPConnection(self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=60)
                 self._local.connection = connection
             try:
                 connection.request(method, path, body=body, headers=headers)
