@@ -139,7 +139,9 @@ def test_moving_in_from_another_running_stack_reads_it_through_its_api(flyte, st
     assert moved.code == 0, moved.stderr
     assert "1 flow (1 version), 1 datastore item created" in moved.stdout
     assert state(stack) == {
-        "flows": {"relay": [({**flow, "description": "second", "createdBy": {"sub": "anonymous"}}, True)]},  # only the current version
+        "flows": {
+            "relay": [({**flow, "description": "second", "createdBy": {"sub": "anonymous"}}, True)]
+        },  # only the current version
         "items": {"bytes": (value, "application/octet-stream", "raw")},
     }
     assert requests.get(f"{source}/v1/flows/relay/versions", timeout=10).json()["versions"][0]["flow"]["description"] == "first"
