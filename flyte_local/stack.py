@@ -12,6 +12,7 @@ from typing import Any
 
 from . import application
 from .backend import Backend
+from .faults import FaultProxy, FaultSpec
 from .gateway import Gateway
 from .runtime import Capacity, FunctionProcesses
 
@@ -97,8 +98,11 @@ class LocalStack:
         parameter_overrides: dict[str, str] | None = None,
         environment: dict[str, str] | None = None,
         count_aws_requests: bool = False,
+        faults: FaultSpec | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
+        self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
         self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
         self.endpoint = endpoint
@@ -122,6 +126,8 @@ class LocalStack:
         self.backend = Backend(self.endpoint)
         self.app = application.load(self.backend.endpoint, self.parameter_overrides)
         self.backend.create_resources(self.app)
+        if self.faults is not None:
+            self.fault_proxy = FaultProxy(self.backend.endpoint, self.faults).start()
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
         self.runtimes = {
             name: FunctionProcesses(
@@ -162,7 +168,7 @@ class LocalStack:
         """What the function's environment holds in Lambda: its template variables, the region,
         credentials, and here the endpoint of the local AWS."""
         environment = {**os.environ, **LOCAL_ENVIRONMENT, **function.environment, **self.environment}
-        environment["AWS_ENDPOINT_URL"] = self._running()[1].endpoint
+        environment["AWS_ENDPOINT_URL"] = self.fault_proxy.url if self.fault_proxy else self._running()[1].endpoint
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
         return environment
 
@@ -218,6 +224,9 @@ class LocalStack:
         self.pause()
         for runtime in self.runtimes.values():
             runtime.stop()
+        if self.fault_proxy is not None:
+            self.fault_proxy.stop()
+            self.fault_proxy = None
         if self.backend is not None:
             self.backend.stop()
 

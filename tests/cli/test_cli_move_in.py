@@ -67,6 +67,7 @@ def test_what_the_original_holds_comes_across_as_it_was_and_a_second_run_changes
     for name in ("next_uk_bank_holidays", "deploy app"):
         here = requests.get(f"{stack.url}/v1/flows/{name}", timeout=10).json()
         here.pop("links")
+        assert here.pop("createdBy") == {"sub": "anonymous"}  # who imported it: nobody, on an open stack
         expected = original_flow(name)
         if name == "deploy app":
             expected["steps"][0]["id"] = ""  # the original's step without an id has the id "" here too
@@ -138,7 +139,9 @@ def test_moving_in_from_another_running_stack_reads_it_through_its_api(flyte, st
     assert moved.code == 0, moved.stderr
     assert "1 flow (1 version), 1 datastore item created" in moved.stdout
     assert state(stack) == {
-        "flows": {"relay": [({**flow, "description": "second"}, True)]},  # the original shows only its current version
+        "flows": {
+            "relay": [({**flow, "description": "second", "createdBy": {"sub": "anonymous"}}, True)]
+        },  # only the current version
         "items": {"bytes": (value, "application/octet-stream", "raw")},
     }
     assert requests.get(f"{source}/v1/flows/relay/versions", timeout=10).json()["versions"][0]["flow"]["description"] == "first"

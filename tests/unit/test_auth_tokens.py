@@ -304,6 +304,6 @@ def test_a_jwks_beyond_the_size_bound_is_not_read(declared):
 def test_a_jwks_within_the_bound_is_read_whatever_else_it_carries():
     provider = OidcProvider(jwks_padding_bytes=MAX_FETCH_BYTES // 2, padded_jwks_without_length=True).start()
     try:
-        assert TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)]).verify(provider.token()).subject == "user-1"
+        assert TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)]).verify(provider.token()).caller().subject == "user-1"
     finally:
         provider.stop()

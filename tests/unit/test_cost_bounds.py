@@ -45,6 +45,7 @@ def test_every_api_function_can_have_a_reserved_concurrency_and_none_has_one_by_
         "DatastoreFunction",
         "PackRuntimeFunction",
         "AuditFunction",
+        "TokensFunction",
     }
     for name, properties in functions.items():
         parameter = "PackRuntimeReservedConcurrency" if name == "PackRuntimeFunction" else "ApiReservedConcurrency"

@@ -131,6 +131,7 @@ class EventModel(Model):
     receivedAt = UTCDateTimeAttribute()
     actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
     actor = JSONAttribute(null=True)  # who posted it: {iss, sub} or {sub: anonymous}
+    writeToken = UnicodeAttribute(null=True)  # the write that stored it (a retry recognises its own, issue 30)
     expiresAt = TTLAttribute()
     trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
     firedSteps = NumberAttribute(null=True)
@@ -190,6 +191,8 @@ class ActionModel(Model):
     claimQueueUrl = UnicodeAttribute(null=True)
     claimReceipt = UnicodeAttribute(null=True)
     takenBy = JSONAttribute(null=True)  # who holds the current claim: {iss, sub} or {sub: anonymous}
+    claimToken = UnicodeAttribute(null=True)  # the claim that holds it (a retried claim recognises its own)
+    resultToken = UnicodeAttribute(null=True)  # the result request that finished it (a repeat recognises its own)
     waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()

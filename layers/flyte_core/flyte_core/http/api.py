@@ -125,6 +125,9 @@ def create_app(
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
         body = problem_for(error)
+        if body["status"] == 503:  # a dependency that may answer later: say when to try again
+            logger.warning("dependency unavailable", extra={"detail": error.detail})
+            return problem_response(body, {"Retry-After": str(error.extra.get("retryAfterSeconds", 1))})
         logger.info("request refused", extra={"status": body["status"], "detail": error.detail})
         return problem_response(body)
 
@@ -142,7 +145,7 @@ def create_app(
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         meant = aws.as_domain_error(error)
-        if meant is not None:
+        if isinstance(meant, DomainError):
             return handle_domain_error(meant)
         logger.exception("unexpected failure")
         return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))

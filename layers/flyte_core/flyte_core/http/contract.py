@@ -346,6 +346,15 @@ CONSOLE_PAGE = {
     "content": {"text/html": {}},
 }
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "one key per logical post, sent again on its retries: a repeat with the same body answers the "
+    "first answer and creates nothing; the same key with another body is 422 (api-contract §4.6)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+KEY_REUSED = problem(422, "the Idempotency-Key was sent before with another body")
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
 OTHER_PACK = problem(403, "the caller's token is bound to another pack (its `flyte_pack` claim)")
@@ -416,7 +425,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED, OTHER_PACK])},
     },
     "postEvent": {
-        "parameters": [PACK_ID],
+        "parameters": [PACK_ID, IDEMPOTENCY_KEY],
         "requestBody": json_or_yaml_body("PostedEvent", "an event the pack observed"),
         "responses": {
             "202": {
@@ -429,7 +438,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            **dict([problem(400, "not a valid event"), NOT_REGISTERED, OTHER_PACK]),
+            **dict([problem(400, "not a valid event"), NOT_REGISTERED, OTHER_PACK, KEY_REUSED]),
         },
     },
     "takeAction": {
@@ -457,7 +466,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         },
     },
     "postActionResult": {
-        "parameters": [PACK_ID, path("actionId", "the action, from the link of the take")],
+        "parameters": [PACK_ID, path("actionId", "the action, from the link of the take"), IDEMPOTENCY_KEY],
         "requestBody": json_or_yaml_body("PostedEvent", "the outcome of the action, an event of its command"),
         "responses": {
             "202": {
@@ -476,6 +485,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     problem(403, "the pack may not complete this action, or the caller's token is bound to another pack"),
                     problem(404, "no such pack or action"),
                     problem(409, "the action is not PENDING"),
+                    KEY_REUSED,
                 ]
             ),
         },
