@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui sam-local-env sam-check sam-local-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
@@ -24,8 +24,10 @@ help:
 	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
+	@echo "make released-tables RELEASE=v1.2.0 - record template.yaml's tables as the release's (tests/fixtures/released-tables.json)"
 	@echo "make bench      - run the benchmarks under bench/"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
+	@echo "make console-assets - refresh the web console's vendored Preact and htm, and the tests' axe-core (npm)"
 
 $(STAMP): $(REQUIREMENTS)
 	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
@@ -38,11 +40,15 @@ $(STAMP): $(REQUIREMENTS)
 
 venv: $(STAMP)
 
-# The quick start's Shell command pipes through jq.
+# The quick start's Shell command pipes through jq. Chromium runs the Swagger UI and the web console
+# under their CSP in the tests; without it (no apt-get, not root) those tests skip and say why.
 system-deps:
 	@command -v jq >/dev/null || { \
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq jq >/dev/null; \
 	  else echo "Please install jq (e.g. sudo apt-get install jq)"; exit 1; fi; }
+	@command -v chromium >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "No chromium (sudo apt-get install chromium): the Swagger UI and web console browser tests will skip"; fi; }
 
 run: $(STAMP)
 	$(PY) -m flyte_local
@@ -78,6 +84,12 @@ openapi: $(STAMP)
 sam-local-env: $(STAMP)
 	$(PY) -m flyte_local.sam_local_env --write
 
+# When a release is cut: its tables become what later template changes are checked against
+# (tests/unit/test_table_upgrades.py: no replaced table, one global index created or deleted per update).
+released-tables: $(STAMP)
+	@test -n "$(RELEASE)" || { echo "usage: make released-tables RELEASE=<version or tag>"; exit 2; }
+	$(PY) -m flyte_local.released_tables --write --release "$(RELEASE)"
+
 # The Swagger UI the info function serves, kept in the repository (no build step, no CDN): the two
 # files the page loads and the licence, from npm's swagger-ui-dist, without its 5 MB of source maps.
 SWAGGER_UI_VERSION ?= 5.35.0
@@ -88,6 +100,28 @@ swagger-ui:
 	  cp $$tmp/package/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,LICENSE,NOTICE,favicon-32x32.png} $(SWAGGER_UI_DIR)/ && \
 	  sed '/sourceMappingURL=/d' $$tmp/package/swagger-ui.css > $(SWAGGER_UI_DIR)/swagger-ui.css && \
 	  echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI_DIR)/VERSION && rm -rf $$tmp && echo "swagger-ui $(SWAGGER_UI_VERSION) in $(SWAGGER_UI_DIR)"
+
+# The web console's libraries, kept in the repository like the Swagger UI's (no build step, no CDN):
+# Preact, its hooks and htm as the ES modules npm ships, without source maps, the hooks' bare
+# `preact` import pointed at the file beside it (a browser resolves no bare names without an import
+# map, which the page's CSP would have to allow inline); and axe-core for the browser tests only.
+PREACT_VERSION ?= 11.2.0
+HTM_VERSION ?= 3.1.1
+AXE_CORE_VERSION ?= 4.14.1
+CONSOLE_VENDOR_DIR := functions/info/console/vendor
+AXE_DIR := tests/e2e/vendor
+console-assets:
+	@tmp=$$(mktemp -d) && cd $$tmp && for p in preact@$(PREACT_VERSION) htm@$(HTM_VERSION) axe-core@$(AXE_CORE_VERSION); do \
+	    npm pack --silent $$p >/dev/null && mkdir $${p%@*} && tar xzf $${p%@*}-*.tgz -C $${p%@*}; done && cd - >/dev/null && \
+	  mkdir -p $(CONSOLE_VENDOR_DIR) $(AXE_DIR) && \
+	  sed '/sourceMappingURL=/d' $$tmp/preact/package/dist/preact.mjs > $(CONSOLE_VENDOR_DIR)/preact.mjs && \
+	  sed -e '/sourceMappingURL=/d' -e 's|from"preact"|from"./preact.mjs"|' $$tmp/preact/package/hooks/dist/hooks.mjs > $(CONSOLE_VENDOR_DIR)/hooks.mjs && \
+	  sed '/sourceMappingURL=/d' $$tmp/htm/package/dist/htm.module.js > $(CONSOLE_VENDOR_DIR)/htm.mjs && \
+	  cp $$tmp/preact/package/LICENSE $(CONSOLE_VENDOR_DIR)/LICENSE-preact && cp $$tmp/htm/package/LICENSE $(CONSOLE_VENDOR_DIR)/LICENSE-htm && \
+	  printf 'preact %s\nhtm %s\n' $(PREACT_VERSION) $(HTM_VERSION) > $(CONSOLE_VENDOR_DIR)/VERSIONS && \
+	  cp $$tmp/axe-core/package/axe.min.js $$tmp/axe-core/package/LICENSE $(AXE_DIR)/ && echo $(AXE_CORE_VERSION) > $(AXE_DIR)/AXE_CORE_VERSION && \
+	  grep -q 'from"./preact.mjs"' $(CONSOLE_VENDOR_DIR)/hooks.mjs && ! grep -l 'from"preact"' $(CONSOLE_VENDOR_DIR)/*.mjs && \
+	  rm -rf $$tmp && echo "preact $(PREACT_VERSION), htm $(HTM_VERSION) in $(CONSOLE_VENDOR_DIR); axe-core $(AXE_CORE_VERSION) in $(AXE_DIR)"
 
 # `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
 $(SAM_VENV)/.installed:

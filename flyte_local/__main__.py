@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 
+from .faults import FaultSpec
 from .stack import LocalStack, PortInUse, auth_environment
 
 
@@ -32,7 +33,18 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="override a template parameter, e.g. --parameter ActionLeaseSeconds=30",
     )
+    parser.add_argument(
+        "--faults",
+        default=os.environ.get("FLYTE_LOCAL_FAULTS"),
+        metavar="SPEC",
+        help="inject AWS faults for the functions, e.g. 'throttle=0.05,error=0.05,latency=0.2:300ms,lost-reply=0.05,seed=7' "
+        "(FLYTE_LOCAL_FAULTS; off by default)",
+    )
     args = parser.parse_args()
+    try:
+        faults = FaultSpec.parse(args.faults) if args.faults else None
+    except ValueError as error:
+        sys.exit(f"FLYTE_LOCAL_FAULTS: {error}")
     logging.basicConfig(
         level=os.environ.get("FLYTE_LOCAL_LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -45,6 +57,7 @@ def main() -> None:
         endpoint=args.aws_endpoint,
         parameter_overrides=overrides,
         environment=auth_environment(os.environ),
+        faults=faults,
     )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -20,6 +20,9 @@ ACCOUNT = "123456789012"
 # auth variables, unless FLYTE_AUTH_POLICY_PATH and an issuer are given (stack.AUTH_VARIABLES) or
 # these are overridden (--parameter BuiltInTokenIssuer=true).
 LOCAL_PARAMETERS = {"BuiltInTokenIssuer": "false", "AllowAnonymousAccess": "true", "DeliveryAllowLoopback": "true"}
+# Nor does it throttle like a deployment: API Gateway's account-wide defaults, unless overridden
+# (--parameter ThrottlingRateLimit=5 --parameter ThrottlingBurstLimit=10 tries the deployed kind).
+LOCAL_PARAMETERS.update({"ThrottlingRateLimit": "10000", "ThrottlingBurstLimit": "5000"})
 
 
 @dataclass
@@ -79,6 +82,14 @@ class Function:
     function_name: str | None = None  # FunctionName, when the template gives one
 
 
+@dataclass(frozen=True)
+class Throttling:
+    """An HttpApi's DefaultRouteSettings: each route's token bucket (requests per second, bucket size)."""
+
+    rate: float
+    burst: int
+
+
 @dataclass
 class Application:
     functions: dict[str, Function] = field(default_factory=dict)
@@ -93,6 +104,7 @@ class Application:
     ssm_parameters: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
     http_apis: list[str] = field(default_factory=list)  # logical ids of the HttpApi resources
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
+    throttling: Throttling | None = None  # the HttpApi's route throttling, when it sets one
 
 
 def physical_name(logical_id: str) -> str:
@@ -188,6 +200,13 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
             app.ssm_parameters[refs[logical_id]] = props
         else:
             app.secrets[physical_name(logical_id)] = props
+    for resource in resources.values():
+        if resource.get("Type") == "AWS::Serverless::HttpApi":
+            route_settings = resolver.resolve(resource.get("Properties", {})).get("DefaultRouteSettings") or {}
+            if route_settings.get("ThrottlingRateLimit") is not None:
+                app.throttling = Throttling(
+                    float(route_settings["ThrottlingRateLimit"]), int(route_settings.get("ThrottlingBurstLimit", 0))
+                )
     arn_to_table = {attributes[(lid, "StreamArn")]: lid for lid in app.tables}
     arn_to_queue = {attributes[(lid, "Arn")]: lid for lid in app.queues}
 

@@ -5,6 +5,9 @@ The gateway's own answers are problem+json (API Gateway's are `{"message": ...}`
 `$default` route every request reaches a function anyway). Like API Gateway it takes any method, limits
 the request body (Lambda's 6 MB invocation payload is the tighter bound) and writes response headers
 as bytes, refusing values a function sends with line breaks instead of letting them split the response.
+Like API Gateway it tells the function the scheme it received the request on (`X-Forwarded-Proto`,
+replacing a client's, unless the stack trusts a proxy in front of it), and it throttles the stage
+(the HttpApi's DefaultRouteSettings) before any function runs.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .application import ACCOUNT, Route
+from .application import ACCOUNT, Route, Throttling
 from .runtime import Throttled
 
 log = logging.getLogger("flyte_local")
@@ -62,10 +65,39 @@ class CompiledRoute:
         return (-self.literals, self.greedy, self.route.method == "ANY")
 
 
+class TokenBucket:
+    """API Gateway's throttling of one route: `burst` requests at once, refilled at `rate` per second."""
+
+    def __init__(self, throttling: Throttling, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self._clock = throttling.rate, throttling.burst, clock
+        self._tokens, self._last = float(throttling.burst), clock()
+        self._lock = threading.Lock()
+
+    def admit(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+
 class Gateway:
     def __init__(
-        self, routes: list[Route], invoke: Callable[[str, dict], dict], after_request: Callable[[], None] | None = None
+        self,
+        routes: list[Route],
+        invoke: Callable[[str, dict], dict],
+        after_request: Callable[[], None] | None = None,
+        *,
+        trust_forwarded: bool = False,
+        throttling: Throttling | None = None,
     ) -> None:
+        self.trust_forwarded = trust_forwarded  # keep a proxy's X-Forwarded-Proto (FLYTE_TRUST_FORWARDED_HOST)
+        self.throttling = throttling
+        self._buckets: dict[str, TokenBucket] = {}
+        self._buckets_lock = threading.Lock()
         self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
         self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
@@ -84,6 +116,14 @@ class Gateway:
         if self.default is not None:
             return self.default, {}
         return None
+
+    def admit(self, route_key: str) -> bool:
+        """Whether the route's bucket has a token for this request (always, without throttling)."""
+        if self.throttling is None:
+            return True
+        with self._buckets_lock:
+            bucket = self._buckets.setdefault(route_key, TokenBucket(self.throttling))
+        return bucket.admit()
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods some route has for this path (for a 405's Allow header)."""
@@ -182,6 +222,8 @@ class Gateway:
                     key = key.lower()
                     headers[key] = f"{headers[key]},{value}" if key in headers else value
                 headers.setdefault("x-forwarded-for", self.client_address[0])
+                if not gateway.trust_forwarded or "x-forwarded-proto" not in headers:
+                    headers["x-forwarded-proto"] = "http"  # API Gateway sets its own (https) in place of a client's
                 headers.setdefault("x-forwarded-port", str(self.server.server_address[1]))  # type: ignore[index]  # TCP: (host, port)
                 path = urlsplit(self.path).path
                 found = gateway.match(self.command, path)
@@ -197,6 +239,11 @@ class Gateway:
                         self._problem(404, f"No route for {self.command} {path}.")
                     return
                 compiled, params = found
+                if not gateway.admit(DEFAULT_ROUTE if compiled is gateway.default else compiled.key):
+                    assert gateway.throttling is not None  # admit refuses only under throttling
+                    limits = f"{gateway.throttling.rate:g} requests/s, bursts of {gateway.throttling.burst}"
+                    self._problem(429, f"Too many requests on this route ({limits}); try again.", {"retry-after": "1"})
+                    return
                 event = gateway.build_event(compiled, params, self.command, self.path, headers, body, self.client_address[0])
                 try:
                     result = gateway.invoke(compiled.route.function, event)
@@ -266,7 +313,8 @@ class Gateway:
 
 def _problem(status: int, detail: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
-    return status, {"content-type": "application/problem+json", **(headers or {})}, json.dumps(body).encode("utf-8")
+    own = {"content-type": "application/problem+json", "x-content-type-options": "nosniff"}
+    return status, {**own, **(headers or {})}, json.dumps(body).encode("utf-8")
 
 
 def _http_response(result: object) -> tuple[int, dict[str, str], bytes]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import application
 from .backend import Backend
+from .faults import FaultProxy, FaultSpec
 from .gateway import Gateway
 from .runtime import Capacity, FunctionProcesses
 
@@ -104,8 +105,11 @@ class LocalStack:
         parameter_overrides: dict[str, str] | None = None,
         environment: dict[str, str] | None = None,
         count_aws_requests: bool = False,
+        faults: FaultSpec | None = None,
     ) -> None:
         self.host, self.port = host, port
+        self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
+        self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
         self.count_aws_requests = count_aws_requests  # per function, in runtimes[...].aws_requests (benchmarks)
         self.endpoint = endpoint
@@ -136,6 +140,8 @@ class LocalStack:
 
         self.lambda_api = LambdaApi(self.app, self.invoke)
         self.lambda_api.start()
+        if self.faults is not None:
+            self.fault_proxy = FaultProxy(self.backend.endpoint, self.faults).start()
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
         self.runtimes = {
             name: FunctionProcesses(
@@ -146,7 +152,16 @@ class LocalStack:
         with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
             list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
         self._start_event_sources()
-        self.gateway = Gateway(self.app.routes, self.invoke, after_request=self._request_done.set)
+        trusted = any(
+            self.function_environment(f).get("FLYTE_TRUST_FORWARDED_HOST") == "true" for f in self.app.functions.values()
+        )
+        self.gateway = Gateway(
+            self.app.routes,
+            self.invoke,
+            after_request=self._request_done.set,
+            trust_forwarded=trusted,
+            throttling=self.app.throttling,
+        )
         try:
             self.port = self.gateway.start(self.host, self.port)
         except OSError as error:  # taken while the functions started
@@ -171,7 +186,7 @@ class LocalStack:
         for api in app.http_apis:  # the deployed API's address, in values such as FLYTE_API_URL: this stack's
             own = {key: value.replace(application.deployed_api_url(api), self.url + "/") for key, value in own.items()}
         environment = {**os.environ, **LOCAL_ENVIRONMENT, **own, **self.environment}
-        environment["AWS_ENDPOINT_URL"] = backend.endpoint
+        environment["AWS_ENDPOINT_URL"] = self.fault_proxy.url if self.fault_proxy else backend.endpoint
         if self.lambda_api is not None:  # functions invoking functions (lazy listeners) reach this stack's
             environment["AWS_ENDPOINT_URL_LAMBDA"] = self.lambda_api.url
         environment["AWS_LAMBDA_FUNCTION_NAME"] = function.logical_id
@@ -235,6 +250,9 @@ class LocalStack:
         self.pause()
         for runtime in self.runtimes.values():
             runtime.stop()
+        if self.fault_proxy is not None:
+            self.fault_proxy.stop()
+            self.fault_proxy = None
         if self.backend is not None:
             self.backend.stop()
 

@@ -360,11 +360,14 @@ def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict[str
             status, headers, raw = response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         status, headers, raw = error.code, dict(error.headers), error.read()
-    return status, headers, json.loads(raw) if raw.strip() else None
+    if raw.strip() and "json" in (headers.get("Content-Type") or headers.get("content-type") or ""):
+        return status, headers, json.loads(raw)
+    return status, headers, raw.decode("utf-8", "replace") if raw.strip() else None
 
 
 def start_api_checks(env_file: Path, workdir: Path) -> None:
-    """/v1, /health, registering the sample flow's packs and listing them, through sam local start-api."""
+    """/v1, /health, the web console's page and a module, registering the sample flow's packs and
+    listing them, through sam local start-api."""
     start = time.monotonic()
     port = free_port()
     if CLEANUP.stopping:
@@ -424,6 +427,14 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
         links,
     )
     check("GET", "/health", 200)
+    headers, page = check("GET", "/console/", 200)
+    named = {key.lower(): value for key, value in headers.items()}
+    expect("default-src 'none'" in named.get("content-security-policy", ""), "the console's page has its CSP", headers)
+    expect(f'content="{base}/"' in page, "the console's page names the API it was served from", page[:400])
+    headers, module = check("GET", "/console/app.js", 200)
+    named = {key.lower(): value for key, value in headers.items()}
+    expect(named.get("content-type", "").startswith("text/javascript"), "the console's modules are JavaScript", headers)
+    expect("render(" in module, "the console's module arrives as its text", module[:400])
     for name in ("Slack", "Shell"):  # the sample flow's packs, unlabelled
         headers, _ = check("POST", "/v1/packs", 201, {"name": name})
         expect(headers.get("Location") == f"{base}/v1/packs/{name}", f"{name}'s Location", headers)

@@ -9,6 +9,8 @@ server does not have answers API Gateway's plain 404, which becomes "this API do
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -20,6 +22,10 @@ from . import __version__
 DEFAULT_API = "http://localhost:8080"
 PROBLEM_TYPE = "application/problem+json"
 TIMEOUT_SECONDS = 35  # above the API's own 30 s limit, so the server's answer wins
+IDEMPOTENCY_KEY = "Idempotency-Key"
+RETRIES = 3  # of a post the API could not answer
+RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRY_WAIT_SECONDS = 10.0
 
 
 class CliFailure(Exception):
@@ -40,6 +46,7 @@ class Refused(CliFailure):
     problem: dict[str, Any] = field(default_factory=dict)
     text: str = ""
     reason: str = ""
+    retry_after: float = 1.0  # seconds the API asked to wait before a retry (Retry-After), else 1
 
     def __str__(self) -> str:
         return str(self.problem.get("detail") or self.text or f"HTTP {self.status}")
@@ -76,8 +83,27 @@ class Api:
         if offered_as and response.status_code in (404, 405) and not is_problem:
             raise NotOffered(offered_as, f"{method} {url}")
         raise Refused(
-            response.status_code, _json(response) if is_problem else {}, response.text.strip()[:500], response.reason or ""
+            response.status_code,
+            _json(response) if is_problem else {},
+            response.text.strip()[:500],
+            response.reason or "",
+            _seconds(response.headers.get("Retry-After")),
         )
+
+    def post_once(self, url: str, attempts: int = RETRIES + 1, **kwargs: Any) -> requests.Response:
+        """A POST that creates something, sent with one Idempotency-Key and retried with the same key
+        when the API could not answer (no connection, 429, 502-504, after its Retry-After): the API
+        stores it once however many attempts reach it (issue 30)."""
+        headers = {**kwargs.pop("headers", {}), IDEMPOTENCY_KEY: str(uuid.uuid4())}
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.request("POST", url, headers=headers, **kwargs)
+            except (Unreachable, Refused) as error:
+                status = error.status if isinstance(error, Refused) else None
+                if attempt == attempts or (status is not None and status not in RETRIED_STATUSES):
+                    raise
+                time.sleep(min(MAX_RETRY_WAIT_SECONDS, error.retry_after if isinstance(error, Refused) else 1.0 * attempt))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def call(self, method: str, url: str, **kwargs: Any) -> Any:
         """A request whose answer is a JSON document."""
@@ -170,6 +196,13 @@ def parent(url: str) -> str:
 
 def last_segment(url: str) -> str:
     return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _json(response: requests.Response) -> dict[str, Any]:

@@ -13,8 +13,9 @@ from flyte_core.http.api import Request, create_app, http_entrypoint, path_value
 from flyte_core.services import audit
 from flyte_core.settings import Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.get(

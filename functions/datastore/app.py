@@ -3,13 +3,14 @@
 from dataclasses import replace
 
 from flyte_core.adapters import Adapters
-from flyte_core.domain.datastore import list_representation, parse_upload
+from flyte_core.domain.datastore import list_representation, parse_upload, serving_headers
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value, raw
 from flyte_core.services import datastore
 from flyte_core.settings import Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.get("/v1/datastore", summary="List datastore items (without values)", tags=["datastore"], operation_id="listDatastoreItems")
@@ -21,7 +22,7 @@ def list_items():
 @app.get("/v1/datastore/<key>", summary="Get an item's raw value", tags=["datastore"], operation_id="getDatastoreItem")
 def get_item(key: str):
     item = datastore.item(adapters, path_value(key, "key"))
-    return raw(item.value, item.content_type)
+    return raw(item.value, item.content_type, headers=serving_headers(item))
 
 
 @app.put(

@@ -1,14 +1,23 @@
-"""Flows: post (validated, versioned), list, get, delete (api-contract §6); test one and replay an edit."""
+"""Flows: post (validated, versioned), list, get, delete (api-contract §6), every saved version; test
+one and replay an edit."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain.errors import InvalidInput
-from flyte_core.domain.flows import authored, flow_url, list_representation, parse_flow, representation
+from flyte_core.domain.flows import (
+    authored,
+    flow_url,
+    list_representation,
+    parse_flow,
+    representation,
+    versions_representation,
+)
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import flows
 from flyte_core.settings import Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.get("/v1/flows", summary="List flows", tags=["flow"], operation_id="listFlows")
@@ -84,6 +93,19 @@ def _object_body(request: Request, what: str) -> dict:
 def get_flow(flowName: str):
     request = Request(app)
     return request.respond(representation(flows.current(adapters, path_value(flowName, "flowName")), request.base))
+
+
+@app.get(
+    "/v1/flows/<flowName>/versions",
+    summary="Every saved version of a flow, oldest first (also of a deleted flow); paging: start",
+    tags=["flow"],
+    operation_id="listFlowVersions",
+)
+def list_flow_versions(flowName: str):
+    request = Request(app)
+    name, start = path_value(flowName, "flowName"), request.start()
+    entries, total = flows.versions(adapters, name, start)
+    return request.respond(versions_representation(name, entries, request.base, start, total))
 
 
 @app.delete("/v1/flows/<flowName>", summary="Delete a flow (running executions finish)", tags=["flow"], operation_id="deleteFlow")

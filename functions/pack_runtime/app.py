@@ -1,6 +1,7 @@
 """What packs call while they run: post events, take actions (long poll), post results (api-contract §4)."""
 
 from flyte_core.adapters import Adapters
+from flyte_core.domain import idempotency
 from flyte_core.domain.events import parse_posted, trace_location
 from flyte_core.domain.links import link, segment
 from flyte_core.domain.packs import pack_url
@@ -8,15 +9,20 @@ from flyte_core.http.api import Request, create_app, empty, http_entrypoint, pat
 from flyte_core.services import pack_runtime
 from flyte_core.settings import MAX_TAKE_WAIT_SECONDS, Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.post("/v1/packs/<packId>/events", summary="Post an event from a pack", tags=["event"], operation_id="postEvent")
 def post_event(packId: str):
     request = Request(app)
     event = pack_runtime.post_event(
-        adapters, path_value(packId, "packId"), lambda: parse_posted(request.json_body("event")), request.caller
+        adapters,
+        path_value(packId, "packId"),
+        lambda: parse_posted(request.json_body("event")),
+        request.caller,
+        idempotency.check_key(request.header(idempotency.HEADER)),
     )
     return _accepted(request, event.id)
 
@@ -63,6 +69,7 @@ def post_result(packId: str, actionId: str):
         path_value(actionId, "actionId"),
         lambda: parse_posted(request.json_body("result")),
         request.caller,
+        idempotency.check_key(request.header(idempotency.HEADER)),
     )
     return _accepted(request, result_id)
 

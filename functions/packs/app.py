@@ -8,8 +8,9 @@ from flyte_core.http.api import Request, create_app, empty, http_entrypoint, pat
 from flyte_core.services import registry
 from flyte_core.settings import Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.get("/v1/packs", summary="List packs", tags=["pack"], operation_id="listPacks")

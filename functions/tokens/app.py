@@ -6,8 +6,9 @@ from flyte_core.http.api import Request, create_app, empty, http_entrypoint, pat
 from flyte_core.services import tokens
 from flyte_core.settings import Settings
 
-app = create_app()
-adapters = Adapters(Settings.from_environ())  # once per environment (cold start)
+settings = Settings.from_environ()  # once per environment (cold start)
+app = create_app(settings=settings)
+adapters = Adapters(settings)
 
 
 @app.get("/v1/tokens/revocations", summary="List revoked tokens and subjects", tags=["token"], operation_id="listRevocations")

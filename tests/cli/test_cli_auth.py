@@ -65,3 +65,31 @@ def test_pack_tokens_are_bound_and_revocations_are_managed_from_the_cli(secure_s
     lifted = run_flyte(url, "token", "unrevoke", entry["id"], env=as_admin)
     assert lifted.code == 0, lifted.stderr
     assert json.loads(run_flyte(url, "token", "revocations", "-o", "json", env=as_admin).stdout)["revocations"] == []
+
+
+def test_export_and_import_send_the_token_the_cli_is_given(secure_stack, tmp_path):
+    url, secret = secure_stack.url, physical_name("TokenSecret")
+    shell = {"AWS_ENDPOINT_URL": secure_stack.backend.endpoint}
+    admin = run_flyte(
+        url, "token", "mint", "--claim", "flyte_role=admin", "--ttl", "1h", "--secret-id", secret, env=shell
+    ).stdout.strip()
+    reader = run_flyte(url, "token", "mint", "--claim", "sub=rui", "--ttl", "1h", "--secret-id", secret, env=shell).stdout.strip()
+    assert run_flyte(url, "--token", admin, "flows", "apply", "-f", str(QUICK_START)).code == 0
+    backup = tmp_path / "backup.jsonl"
+
+    anonymous = run_flyte(url, "export", str(backup))
+    assert anonymous.code == 1 and "Unauthorized (401)" in anonymous.stderr
+    assert not backup.exists() and not Path(f"{backup}.partial").exists()  # a failed export leaves no file
+    exported = run_flyte(url, "export", str(backup), env={"FLYTE_JWT": reader})  # reading needs any token of the stack
+    assert exported.code == 0, exported.stderr
+    (flow,) = [json.loads(line) for line in backup.read_text(encoding="utf-8").splitlines() if '"kind":"flow"' in line]
+    assert flow["versions"][-1]["flow"]["createdBy"]["sub"]  # who posted it, kept in the file
+
+    assert run_flyte(url, "--token", admin, "flows", "delete", "next_uk_bank_holidays").code == 0
+    as_reader = run_flyte(url, "--token", reader, "import", str(backup))
+    assert as_reader.code == 1 and "Unauthorized (401)" in as_reader.stderr  # writing flows needs the admin's claim
+    assert run_flyte(url, "--token", reader, "flows", "get", "next_uk_bank_holidays").code == 1
+    as_admin = run_flyte(url, "--token", admin, "import", str(backup))
+    assert as_admin.code == 0, as_admin.stderr
+    assert "1 flow (1 version)" in as_admin.stdout
+    assert run_flyte(url, "--token", reader, "flows", "get", "next_uk_bank_holidays").code == 0

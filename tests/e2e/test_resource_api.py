@@ -44,11 +44,18 @@ def test_v1_links_are_absolute_and_built_from_the_request(api, stack):
     ]
 
 
-def test_forwarded_headers_decide_the_base_url(api):
-    links = api.get(url(api, "/"), headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "flyte.example.com"}).json()
-    assert links["links"][0] == {"href": "https://flyte.example.com/", "rel": "self"}
-    flyte_host = api.get(url(api, "/v1"), headers={"X-Flyte-Host": "f.example", "X-Forwarded-Host": "other"}).json()
-    assert flyte_host["links"][0]["href"] == "http://f.example/v1"
+def test_forged_forwarded_headers_do_not_reach_links_or_location(api, stack):
+    """Issue 19, item 7: links come from the host the request was sent to, not from headers any client
+    may send (the original's X-Flyte-Host and X-Forwarded-Host count only behind a trusted proxy)."""
+    own = f"http://{stack.url.split('://', 1)[1]}/"
+    forged = {"X-Forwarded-Host": "evil.example", "X-Flyte-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    links = api.get(url(api, "/v1"), headers=forged)
+    assert links.json()["links"][0] == {"href": f"{own}v1", "rel": "self"}
+    assert "evil.example" not in links.text
+    registered = api.post(url(api, "/v1/packs"), json={"name": "Forged", "labels": {}}, headers=forged)
+    assert registered.status_code == 201 and registered.headers["Location"].startswith(own)
+    assert "evil.example" not in registered.text
+    assert api.delete(registered.headers["Location"]).status_code == 204
 
 
 def test_health_answers_200_while_the_tables_answer(api):
@@ -143,6 +150,34 @@ def test_flows_post_as_json_replace_and_delete(api):
     assert_problem(api.get(url(api, "/v1/flows/echo")), 404, "echo")
 
 
+def test_every_saved_version_is_listed_oldest_first_even_after_the_flow_is_deleted(api):
+    flow = {
+        "name": "history",
+        "steps": [{"id": "a", "event": {"packName": "P", "name": "E"}, "command": {"packName": "Q", "name": "C", "input": 1}}],
+    }
+    for number in (1, 2, 3):
+        flow["description"] = f"version {number}"
+        assert api.post(url(api, "/v1/flows"), json=flow).status_code == 201
+    listed = api.get(url(api, "/v1/flows/history/versions"))
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert [v["flow"]["description"] for v in body["versions"]] == ["version 1", "version 2", "version 3"]
+    assert [v["current"] for v in body["versions"]] == [False, False, True]
+    assert len({v["uuid"] for v in body["versions"]}) == 3
+    assert body["versions"][0]["createdAt"] <= body["versions"][2]["createdAt"]
+    assert {link["rel"]: link["href"] for link in body["links"]} == {
+        "self": url(api, "/v1/flows/history/versions"),
+        "up": url(api, "/v1/flows/history"),
+        "help": url(api, "/swagger#/flow"),
+    }
+    assert api.delete(url(api, "/v1/flows/history")).status_code == 204
+    after = api.get(url(api, "/v1/flows/history/versions")).json()["versions"]
+    assert [v["flow"]["description"] for v in after] == ["version 1", "version 2", "version 3"]
+    assert not any(v["current"] for v in after)  # deleted: nothing current, the history stays
+    assert_problem(api.get(url(api, "/v1/flows/never-saved/versions")), 404, "never-saved")
+    assert_problem(api.get(url(api, "/v1/flows/history/versions?start=x")), 400, "start")
+
+
 @pytest.mark.parametrize(
     "body, content_type, status, words",
     [
@@ -216,11 +251,11 @@ def test_openapi_document_lists_every_route(api, template_app):
 def test_swagger_ui_5_and_its_assets_are_served_by_the_api_itself(api, page_path):
     page = api.get(url(api, page_path))
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "SwaggerUIBundle" in page.text
     assets = re.findall(r'(?:href|src)="([^"]+)"', page.text)
     assert assets and all(asset.startswith(url(api, "/swagger/")) for asset in assets)  # the API's own, no CDN
     for asset in assets:  # absolute, so they load from /swagger/ as well as /swagger
         assert api.get(asset).status_code == 200, asset
+    assert "SwaggerUIBundle" in api.get(url(api, "/swagger/swagger_ui_start.js")).text  # a file: the CSP allows no inline script
     script = api.get(url(api, "/swagger/swagger-ui-bundle.js")).text
     assert 'PACKAGE_VERSION:"5.' in script  # swagger-ui 5 reads OpenAPI 3.1 (4.x said "Unable to render")
     assert "sourceMappingURL" not in api.get(url(api, "/swagger/swagger-ui.css")).text

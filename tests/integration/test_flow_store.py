@@ -90,3 +90,26 @@ def test_listing_returns_current_flows_only(flows_table):
     flows_table.save(flow("b", description="newer"))
     flows_table.delete("a")
     assert [(f["name"], f.get("description")) for f in flows_table.list_current()] == [("b", "newer")]
+
+
+def test_a_long_history_is_listed_in_pages_that_follow_each_other(adapters, flows_table):
+    from flyte_core.domain.flows import versions_representation
+    from flyte_core.services import flows as flow_service
+
+    big = flow("long")
+    big["steps"][0]["command"]["input"] = "x" * 180_000  # near the largest flow: a page holds about eleven
+    for number in range(14):
+        flows_table.save({**big, "description": f"v{number}"})
+    seen, start, pages = [], 0, 0
+    while True:
+        entries, total = flow_service.versions(adapters, "long", start)
+        page = versions_representation("long", entries, "http://h/", start, total)
+        seen += [version["flow"]["description"] for version in page["versions"]]
+        pages += 1
+        following = [link["href"] for link in page["links"] if link["rel"] == "next"]
+        if not following:
+            break
+        start = int(following[0].rsplit("start=", 1)[1])
+        assert start == len(seen)
+    assert seen == [f"v{number}" for number in range(14)]
+    assert pages == 2 and total == 14

@@ -10,8 +10,9 @@ import socket
 
 import pytest
 
-from flyte_local.application import Route
-from flyte_local.gateway import MAX_BODY_BYTES, Gateway
+from flyte_local import application
+from flyte_local.application import Route, Throttling
+from flyte_local.gateway import MAX_BODY_BYTES, Gateway, TokenBucket
 from flyte_local.runtime import Throttled
 
 
@@ -22,6 +23,8 @@ def echo(function: str, event: dict) -> dict:
         return {"statusCode": 201, "headers": {"location": "http://x/a\r\nSet-Cookie: session=evil"}, "body": ""}
     if function == "Unicode":
         return {"statusCode": 201, "headers": {"location": "http://x/v1/flows/\u00e9t\u00e9-\U0001f600"}, "body": ""}
+    if function == "Headers":
+        return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event["headers"])}
     return {
         "statusCode": 200,
         "headers": {"content-type": "application/json"},
@@ -39,6 +42,7 @@ def gateway():
         Route("GET", "/busy", "Busy"),
         Route("GET", "/split", "Splitting"),
         Route("GET", "/unicode", "Unicode"),
+        Route("GET", "/headers", "Headers"),
     ]
     local = Gateway(routes, echo)
     port = local.start("127.0.0.1", 0)
@@ -133,3 +137,70 @@ def test_a_function_whose_environments_are_all_busy_answers_429_problem_json(gat
 def test_a_malformed_request_line_is_answered_with_problem_json(gateway):
     answer = raw_exchange(gateway, b"GET /v1/packs HTTP/9.9 extra\r\n\r\n").decode()
     assert answer.startswith("HTTP/1.1 400") and "application/problem+json" in answer
+
+
+def test_issue19_every_answer_the_gateway_gives_by_itself_says_nosniff(gateway):
+    """Issue 19, item 4: its own refusals, like every function's answers, are never sniffed into another type."""
+    answers = [
+        request(gateway, "GET", "/v1/nowhere"),  # 404
+        request(gateway, "DELETE", "/v1/packs"),  # 405
+        request(gateway, "POST", "/v1/packs", headers={"Content-Length": "lots"}),  # 400
+        request(gateway, "GET", "/busy"),  # 429
+        request(gateway, "GET", "/split"),  # 502
+    ]
+    assert [headers["x-content-type-options"] for _, headers, _ in answers] == ["nosniff"] * len(answers)
+    for raw in (b"POST /v1/packs HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n", b"GET /v1/packs HTTP/9.9 x\r\n\r\n"):
+        assert "x-content-type-options: nosniff\r\n" in raw_exchange(gateway, raw).decode().lower()
+
+
+def test_issue19_the_function_learns_the_scheme_from_the_gateway_not_from_the_client(gateway):
+    _, _, body = request(gateway, "GET", "/headers", headers={"X-Forwarded-Proto": "https"})
+    assert json.loads(body)["x-forwarded-proto"] == "http"  # as API Gateway puts its own (https) in place of a client's
+
+
+def test_issue19_behind_a_trusted_proxy_the_proxys_scheme_is_kept():
+    local = Gateway([Route("GET", "/headers", "Headers")], echo, trust_forwarded=True)
+    port = local.start("127.0.0.1", 0)
+    try:
+        _, _, forwarded = request(port, "GET", "/headers", headers={"X-Forwarded-Proto": "https"})
+        _, _, direct = request(port, "GET", "/headers")
+    finally:
+        local.stop()
+    assert json.loads(forwarded)["x-forwarded-proto"] == "https" and json.loads(direct)["x-forwarded-proto"] == "http"
+
+
+def test_issue19_a_flood_beyond_a_routes_burst_is_answered_429_without_invoking_a_function():
+    """The template's DefaultRouteSettings, as the local stack reads them (here overridden small)."""
+    throttling = application.load("http://moto", {"ThrottlingRateLimit": "0.01", "ThrottlingBurstLimit": "3"}).throttling
+    invoked: list[str] = []
+
+    def count(function: str, event: dict) -> dict:
+        invoked.append(event["routeKey"])
+        return {"statusCode": 401, "headers": {"content-type": "application/problem+json"}, "body": "{}"}
+
+    routes = [Route("GET", "/v1/flows", "Flows"), Route("GET", "/v1/packs", "Packs"), Route("ANY", "/$default", "Info")]
+    local = Gateway(routes, count, throttling=throttling)
+    port = local.start("127.0.0.1", 0)
+    try:
+        flood = [request(port, "GET", "/v1/flows") for _ in range(10)]
+        other_route = request(port, "GET", "/v1/packs")
+        unrouted = [request(port, "GET", f"/nowhere/{n}") for n in range(5)]
+    finally:
+        local.stop()
+    assert [status for status, _, _ in flood].count(401) == 3  # the burst (a token comes back every 100 s)
+    refused = [(headers, body) for status, headers, body in flood if status == 429]
+    assert refused and all(headers["retry-after"] == "1" and problem(body)["status"] == 429 for headers, body in refused)
+    assert "0.01 requests/s, bursts of 3" in problem(refused[0][1])["detail"]
+    assert other_route[0] == 401  # each route has its own bucket
+    assert [status for status, _, _ in unrouted].count(401) == 3  # $default too
+    assert len(invoked) == 3 + 1 + 3
+
+
+def test_issue19_a_routes_bucket_refills_at_the_rate_up_to_the_burst():
+    now = [0.0]
+    bucket = TokenBucket(Throttling(rate=2, burst=3), clock=lambda: now[0])
+    assert [bucket.admit() for _ in range(4)] == [True, True, True, False]
+    now[0] += 0.5  # one token
+    assert [bucket.admit() for _ in range(2)] == [True, False]
+    now[0] += 60  # never more than the burst
+    assert [bucket.admit() for _ in range(4)] == [True, True, True, False]

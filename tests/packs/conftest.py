@@ -53,6 +53,7 @@ class FakeFlyteAPI:
     register_failures: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     result_failures: int = 0  # answer this many result posts with 503 first
     issued_secret: str = "secret-made-by-the-fake-engine"  # what a push registration without a secret gets
+    event_failures: int = 0  # answer this many event posts with 503 (Retry-After: 0) first
 
     def __post_init__(self) -> None:
         self.cond = threading.Condition()
@@ -279,6 +280,9 @@ class FakeFlyteAPI:
 
     def _event(self, h: BaseHTTPRequestHandler, pack_id: str, body: Any) -> None:
         with self.cond:
+            if self.event_failures:
+                self.event_failures -= 1
+                return self._send(h, 503, {"title": "Service Unavailable", "detail": "DynamoDB throttled"}, {"Retry-After": "0"})
             if pack_id not in self.packs:
                 return self._problem(h, 404, "Not Found", f"pack {pack_id} is not registered")
             self.events.append((pack_id, body))

@@ -59,6 +59,21 @@ def test_a_result_rejected_by_a_transient_error_is_posted_again(fake_api_factory
     action = api.enqueue("Echo", "kept")
     assert api.result_of(action)["payload"] == "kept"
     assert caplog.text.count("503 Service Unavailable: try again") == 2
+    # the three attempts are one logical post: one Idempotency-Key, so the API records it once
+    keys = [r.headers.get("idempotency-key") for r in api.requests if r.path.startswith(f"{api.prefix}/outcomes/")]
+    assert len(keys) == 3 and len(set(keys)) == 1 and keys[0]
+
+
+def test_an_event_rejected_by_a_transient_error_is_sent_again_with_the_same_idempotency_key(fake_api_factory, run_pack, fast):
+    api = fake_api_factory(event_failures=2)
+    pack = run_pack(echo_pack(api, fast, commands=[], events=["Tick"]))
+    pack.send_event(Event("Tick", 1))
+    pack.send_event(Event("Tick", 2))
+    assert [body["payload"] for _, body in api.events] == [1, 2]
+    posts = [r for r in api.requests if r.path.startswith(f"{api.prefix}/inbox/")]
+    keys = [r.headers.get("idempotency-key") for r in posts]
+    assert [r.body["payload"] for r in posts] == [1, 1, 1, 2]
+    assert len(set(keys[:3])) == 1 and keys[3] not in keys[:3]  # one key per event, kept across its retries
 
 
 def test_registration_sends_the_pack_definition_and_labels(fake_api, run_pack, fast):

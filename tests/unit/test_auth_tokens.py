@@ -10,6 +10,7 @@ import pytest
 
 from flyte_core.http.auth.issuer import BuiltInIssuer, claims_from_pairs, parse_ttl
 from flyte_core.http.auth.tokens import (
+    MAX_FETCH_BYTES,
     ConfigurationError,
     InvalidToken,
     IssuerUnavailable,
@@ -260,5 +261,49 @@ def test_ec_keys_are_pinned_to_their_curve():
     try:
         verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
         assert verifier.verify(provider.token()).caller().subject == "user-1"
+    finally:
+        provider.stop()
+
+
+# --- issue 19, item 7: what the issuer's answers may be -------------------------------------------
+
+
+@pytest.fixture
+def stranger():
+    """Another issuer's server: keys the deployment never trusted."""
+    other = OidcProvider().start()
+    yield other
+    other.stop()
+
+
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/keys"])
+def test_a_redirect_from_the_issuer_is_refused_not_followed_to_keys_elsewhere(stranger, path):
+    """Followed, the redirect would verify tokens with the keys of whatever server it names."""
+    provider = OidcProvider(keys=[rsa_key(stranger.keys[0].kid)]).start()  # the same kid: only where the keys are differs
+    provider.redirects[path] = f"{stranger.issuer}{'/keys' if path == '/keys' else path}"
+    try:
+        verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
+        with pytest.raises(IssuerUnavailable, match=f"redirects \\(302\\) to {stranger.issuer}"):
+            verifier.verify(jwt.encode(provider.claims(), stranger.keys[0].private, "RS256", {"kid": stranger.keys[0].kid}))
+        assert stranger.jwks_requests == 0 and stranger.discovery_requests == 0
+    finally:
+        provider.stop()
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_jwks_beyond_the_size_bound_is_not_read(declared):
+    provider = OidcProvider(jwks_padding_bytes=MAX_FETCH_BYTES + 1, padded_jwks_without_length=not declared).start()
+    try:
+        verifier = TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)])
+        with pytest.raises(IssuerUnavailable, match=f"at most {MAX_FETCH_BYTES}"):
+            verifier.verify(provider.token())
+    finally:
+        provider.stop()
+
+
+def test_a_jwks_within_the_bound_is_read_whatever_else_it_carries():
+    provider = OidcProvider(jwks_padding_bytes=MAX_FETCH_BYTES // 2, padded_jwks_without_length=True).start()
+    try:
+        assert TokenVerifier([OidcIssuer(provider.issuer, CLIENT_ID)]).verify(provider.token()).caller().subject == "user-1"
     finally:
         provider.stop()

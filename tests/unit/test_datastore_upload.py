@@ -24,6 +24,18 @@ def test_a_value_without_content_type_is_plain_ascii_text():
     assert item.value == b"hello"
 
 
+@pytest.mark.parametrize(
+    "sent", ["text/plain; charset=us-ascii", 'text/csv; charset="utf-8"; header=present', "application/vnd.acme+json"]
+)
+def test_the_content_type_is_kept_as_sent(sent):
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="value"; filename="v"\r\nContent-Type: '
+        + sent.encode()
+        + b"\r\n\r\nhello\r\n--b--\r\n"
+    )
+    assert datastore.parse_upload("k", body, "multipart/form-data; boundary=b").content_type == sent
+
+
 def test_binary_values_are_kept_byte_for_byte():
     data = bytes(range(256))
     body, content_type = form({"value": ("b.bin", data, "application/octet-stream")})
@@ -69,3 +81,40 @@ def test_list_is_sorted_by_key_without_values():
         },
         {"key": "b", "contentType": "text/plain", "links": [{"href": "http://h/v1/datastore/b", "rel": "self"}]},
     ]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "inline"),
+    [
+        ("application/json", True),
+        ("Application/JSON; charset=utf-8", True),
+        ("application/x-yaml", True),
+        ("text/plain; charset=us-ascii", True),
+        ("text/csv", True),
+        ("text/html", False),
+        ("image/svg+xml", False),
+        ("application/xhtml+xml", False),
+        ("text/xml", False),
+        ("application/octet-stream", False),
+        ("application/javascript", False),
+    ],
+)
+def test_issue19_only_json_yaml_text_and_csv_are_served_inline_and_every_item_is_sandboxed(content_type, inline):
+    headers = datastore.serving_headers(datastore.Item(key="k.txt", value=b"x", content_type=content_type))
+    assert headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert ("Content-Disposition" not in headers) is inline
+
+
+@pytest.mark.parametrize(
+    ("key", "disposition"),
+    [
+        ("report.html", 'attachment; filename="report.html"'),
+        ("...", "attachment; filename=\"item\"; filename*=UTF-8''..."),
+        (".hidden", "attachment; filename=\"hidden\"; filename*=UTF-8''.hidden"),
+        ("a\\b", 'attachment; filename="a_b"'),
+        ("日本", "attachment; filename=\"item\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC"),
+        ("x" * 300, f'attachment; filename="{"x" * 100}"'),
+    ],
+)
+def test_issue19_a_download_gets_a_file_name_no_client_can_take_for_a_path(key, disposition):
+    assert datastore.attachment(key) == disposition

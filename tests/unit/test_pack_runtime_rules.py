@@ -45,7 +45,7 @@ class InMemoryAdapters:
 
 
 def shell() -> Pack:
-    return Pack(id="Shell", name="Shell", queue_url="queue://Shell")
+    return Pack(id="Shell", name="Shell", queue_url="queue://p-Shell")  # under the settings' prefix
 
 
 def unread() -> tuple:
@@ -105,7 +105,7 @@ def test_a_token_bound_to_one_pack_cannot_act_as_another_and_leaves_no_trace(cal
 
 
 def test_a_token_bound_to_a_pack_acts_as_that_pack_whatever_its_labels():
-    labelled = Pack(id="Slack.env.prod", name="Slack", labels={"env": "prod"}, queue_url="queue://Slack")
+    labelled = Pack(id="Slack.env.prod", name="Slack", labels={"env": "prod"}, queue_url="queue://p-Slack")
     pack, action = pack_runtime.take(InMemoryAdapters(labelled), "Slack.env.prod", "0", None, SLACK_TOKEN)
     assert (pack.id, action) == ("Slack.env.prod", None)
 

@@ -14,12 +14,41 @@ from flyte_core.http import web
     [
         ({"host": "example.com"}, "http://example.com/"),
         ({"Host": "example.com:8080"}, "http://example.com:8080/"),
-        ({"host": "internal", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https"}, "https://api.example.com/"),
-        ({"host": "internal", "x-forwarded-host": "fwd", "x-flyte-host": "flyte.example.com"}, "http://flyte.example.com/"),
+        ({"host": "api.example.com", "x-forwarded-proto": "https"}, "https://api.example.com/"),
     ],
 )
 def test_base_url_is_built_from_the_request(headers, base):
     assert web.base_url(headers) == base
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"host": "api.example.com", "x-forwarded-host": "evil.example"},
+        {"host": "api.example.com", "x-flyte-host": "evil.example"},
+        {"host": "api.example.com", "X-Forwarded-Host": "evil.example", "X-Flyte-Host": "evil.example"},
+    ],
+)
+def test_a_forwarded_host_any_client_can_send_does_not_reach_links_by_default(headers):
+    assert web.base_url(headers, domain_name="api.example.com") == "http://api.example.com/"
+
+
+@pytest.mark.parametrize(
+    "headers, base",
+    [
+        ({"host": "internal", "x-forwarded-host": "api.example.com", "x-forwarded-proto": "https"}, "https://api.example.com/"),
+        ({"host": "internal", "x-forwarded-host": "fwd", "x-flyte-host": "flyte.example.com"}, "http://flyte.example.com/"),
+        ({"host": "internal"}, "http://internal/"),
+    ],
+)
+def test_behind_a_trusted_proxy_links_follow_its_forwarded_host_as_the_original_did(headers, base):
+    assert web.base_url(headers, trust_forwarded_host=True) == base
+
+
+def test_without_a_host_header_the_gateway_domain_name_is_the_host():
+    assert web.base_url({"x-forwarded-proto": "https"}, domain_name="abc.execute-api.eu-west-1.amazonaws.com") == (
+        "https://abc.execute-api.eu-west-1.amazonaws.com/"
+    )
 
 
 def test_item_links_are_path_cleaned_like_the_original():

@@ -29,14 +29,15 @@ def send_event(
     ] = None,
     output: OutputOption = None,
 ) -> None:
-    """Post an event as a registered pack; prints the event id and its trace link."""
+    """Post an event as a registered pack; prints the event id and its trace link. When the API cannot
+    answer (503, no connection) it is sent again, with the same Idempotency-Key, so it is stored once."""
     api: Api = ctx.obj
     body = {"event": event, "payload": documents.payload(payload)}
     pack = api.get_json(item(api.packs(), pack_id))
     events_url = next((link["href"] for link in pack.get("links", []) if str(link.get("rel", "")).endswith(EVENT_REL)), None)
     if events_url is None:
         raise CliFailure(f"Pack {pack_id} has no event link.")
-    response = api.request("POST", events_url, json=body)
+    response = api.post_once(events_url, json=body)  # retried with one Idempotency-Key: sent once
     trace = response.headers.get("Location")
     emit({"eventId": last_segment(trace) if trace else None, "trace": trace}, output, _sent_view)
 

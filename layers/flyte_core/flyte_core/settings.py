@@ -87,6 +87,7 @@ FLAG_VARIABLES = {
     "should_delete_dead_packs": "FLYTE_SHOULD_DELETE_DEAD_PACKS",
     "delivery_allow_loopback": "FLYTE_DELIVERY_ALLOW_LOOPBACK",
     "delivery_allow_private_networks": "FLYTE_DELIVERY_ALLOW_PRIVATE_NETWORKS",
+    "trust_forwarded_host": "FLYTE_TRUST_FORWARDED_HOST",
 }
 REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
@@ -106,6 +107,8 @@ class Settings:
     action_max_attempts: int = 3
     should_delete_dead_packs: bool = False
     pack_grace_period_seconds: int = 604800
+    # Links follow X-Flyte-Host / X-Forwarded-Host (a proxy in front of the API sets them) only when true.
+    trust_forwarded_host: bool = False
     revocations_table: str = ""  # the deny list of revoked tokens (FLYTE_REVOCATIONS_TABLE); "" with auth off
     delivery_queue_url: str = ""
     delivery_key_secret: str = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -30,6 +31,7 @@ REL_PACKS = "pack/listPacks"
 REL_EVENT = "event"
 REL_TAKE = "takeAction"
 REL_RESULT = "actionResult"
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 try:  # the distribution version, for the User-Agent
     _VERSION = metadata.version("flyte-pack")
@@ -40,9 +42,15 @@ except metadata.PackageNotFoundError:  # pragma: no cover - used from a source c
 class FlyteAPIError(Exception):
     """The Flyte API could not be reached or answered something unexpected."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds the API asked to wait (Retry-After), if it did
+
+    @property
+    def transient(self) -> bool:
+        """Worth retrying (the same request, with the same Idempotency-Key): no answer, 429 or 5xx."""
+        return self.status is None or self.status == 429 or self.status >= 500
 
 
 class PackNotFoundError(FlyteAPIError):
@@ -115,6 +123,21 @@ def event_body(name: str, payload: Any) -> bytes:
     return json.dumps({"event": name, "payload": payload, "createdAt": now_rfc3339()}, allow_nan=False).encode("utf-8")
 
 
+def new_idempotency_key() -> str:
+    """One key per logical post (an event or a result), sent again on each retry of that post: the API
+    then stores it once however many attempts reach it (issue 30)."""
+    return str(uuid.uuid4())
+
+
+def retry_after(resp: requests.Response) -> float | None:
+    """The Retry-After the API sent, in seconds (only the delta-seconds form is used by Flyte)."""
+    value = resp.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def describe_error(resp: requests.Response) -> str:
     """``"<status> <reason>: <title>: <detail>"`` from a problem+json body, else the body text."""
     text = f"{resp.status_code} {resp.reason or ''}".strip()
@@ -160,11 +183,12 @@ class FlyteClient:
         t = self.config.timeout
         return None if t is None else (t, t + extra)
 
-    def _post(self, url: str, data: bytes, extra_timeout: float = 0.0) -> requests.Response:
+    def _post(self, url: str, data: bytes, extra_timeout: float = 0.0, idempotency_key: str | None = None) -> requests.Response:
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key:
+            headers[IDEMPOTENCY_KEY] = idempotency_key
         try:
-            return self.session.post(
-                url, data=data, timeout=self._timeout(extra_timeout), headers={"Content-Type": "application/json"}
-            )
+            return self.session.post(url, data=data, timeout=self._timeout(extra_timeout), headers=headers)
         except requests.RequestException as exc:
             raise FlyteAPIError(f"POST {url} failed: {exc}") from exc
 
@@ -238,25 +262,31 @@ class FlyteClient:
         except (ValueError, AttributeError, TypeError) as exc:
             raise FlyteAPIError(f"could not decode the action taken from {reg.take_url}: {exc}") from exc
 
-    def post_event(self, body: bytes) -> None:
-        """POST a spontaneous event (already serialised) to the pack's events URL; requires 202."""
+    def post_event(self, body: bytes, idempotency_key: str | None = None) -> None:
+        """POST a spontaneous event (already serialised) to the pack's events URL; requires 202.
+        A retry of the same event sends the same ``idempotency_key``."""
         reg = self._require_registration()
-        resp = self._post(reg.events_url, body)
+        resp = self._post(reg.events_url, body, idempotency_key=idempotency_key)
         if resp.status_code == 404:
             raise PackNotFoundError(
                 f"pack {reg.pack_id!r} not found posting an event to {reg.events_url}: {describe_error(resp)}", 404
             )
         if resp.status_code != 202:
-            raise FlyteAPIError(f"event not accepted by {reg.events_url}: {describe_error(resp)}", resp.status_code)
+            raise FlyteAPIError(
+                f"event not accepted by {reg.events_url}: {describe_error(resp)}", resp.status_code, retry_after(resp)
+            )
 
-    def post_result(self, action: Action, body: bytes) -> None:
-        """POST an action's result event (already serialised) to its ``actionResult`` link."""
+    def post_result(self, action: Action, body: bytes, idempotency_key: str | None = None) -> None:
+        """POST an action's result event (already serialised) to its ``actionResult`` link. A retry
+        of the same result sends the same ``idempotency_key``."""
         url = action.result_url
-        resp = self._post(url, body)
+        resp = self._post(url, body, idempotency_key=idempotency_key)
         if resp.status_code == 404:
             raise PackNotFoundError(f"action result rejected by {url}: {describe_error(resp)}", 404)
         if resp.status_code != 202:
-            raise FlyteAPIError(f"action result not accepted by {url}: {describe_error(resp)}", resp.status_code)
+            raise FlyteAPIError(
+                f"action result not accepted by {url}: {describe_error(resp)}", resp.status_code, retry_after(resp)
+            )
 
     def close(self) -> None:
         self.session.close()

@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import requests
 
-from .client import Action, FlyteAPIError, FlyteClient, PackNotFoundError, event_body
+from .client import Action, FlyteAPIError, FlyteClient, PackNotFoundError, event_body, new_idempotency_key
 from .config import ENV_API, Config
 from .logs import configure_logging
 
@@ -357,20 +357,34 @@ class Pack:
         the payload is not JSON-serialisable, :class:`PackNotRegisteredError` if the pack is not
         registered in time, :class:`FlyteAPIError` if the API does not accept the event (202).
         If the API no longer knows the pack (404), the pack registers again and resends once.
+        Transient failures (no answer, 429, 5xx) are retried ``result_retries`` times, after the
+        ``Retry-After`` the API sent or a doubling delay; every attempt carries the event's one
+        ``Idempotency-Key``, so the API stores the event once however many attempts reach it.
         """
         if not isinstance(event, Event):
             raise TypeError(f"send_event expects an Event, got {type(event).__name__}")
         body = event_body(event.name, event.payload)
+        key = new_idempotency_key()  # one per event, the same on every retry: the API stores it once
         if self._done.is_set():
             raise PackNotRegisteredError(f"pack {self.name!r} is stopped")
         if not self.wait_registered(timeout):
             raise PackNotRegisteredError(f"pack {self.name!r} is not registered; event {event.name!r} not sent")
-        try:
-            self.client.post_event(body)
-        except PackNotFoundError as exc:
-            log.warning("%s; registering pack %r again and resending event %r", exc, self.name, event.name)
-            self._register_once(self._registration_count)
-            self.client.post_event(body)
+        attempts = 1 + max(0, self.result_retries)
+        for attempt in range(1, attempts + 1):
+            try:
+                self.client.post_event(body, key)
+                break
+            except PackNotFoundError as exc:
+                log.warning("%s; registering pack %r again and resending event %r", exc, self.name, event.name)
+                self._register_once(self._registration_count)
+                self.client.post_event(body, key)
+                break
+            except FlyteAPIError as exc:
+                if not exc.transient or attempt == attempts:
+                    raise
+                delay = self._retry_delay(exc, attempt)
+                log.warning("could not send event %r: %s; retrying in %g s", event.name, exc, delay)
+                time.sleep(delay)
         log.info("sent event %r", event.name)
 
     # -- run loop --------------------------------------------------------------------------
@@ -580,6 +594,13 @@ class Pack:
             )
         return result
 
+    def _retry_delay(self, exc: FlyteAPIError, attempt: int) -> float:
+        """The wait before retry `attempt`: what the API asked (Retry-After), else doubling from
+        ``retry_interval``; at most 30 s."""
+        if exc.retry_after is not None:
+            return min(30.0, exc.retry_after)
+        return min(30.0, self.retry_interval * 2 ** (attempt - 1))
+
     def _complete(self, action: Action, body: bytes, event_name: str, elapsed: float) -> None:
         """Post the result to the action's own ``actionResult`` link; transient failures
         (connection errors, 404 while the pack re-registers, 429, 5xx) are retried."""
@@ -589,9 +610,10 @@ class Pack:
             log.error("cannot complete action %r with event %r: %s", action.command, event_name, exc)
             return
         attempts = 1 + max(0, self.result_retries)
+        key = new_idempotency_key()  # one per result, the same on every retry: recorded once
         for attempt in range(1, attempts + 1):
             try:
-                self.client.post_result(action, body)
+                self.client.post_result(action, body, key)
                 log.info("completed action %r with event %r after %.2f s", action.command, event_name, elapsed)
                 return
             except FlyteAPIError as exc:
@@ -599,7 +621,7 @@ class Pack:
                 if not transient or attempt == attempts:
                     log.error("could not complete action %r with event %r: %s", action.command, event_name, exc)
                     return
-                delay = min(30.0, self.retry_interval * 2 ** (attempt - 1))
+                delay = self._retry_delay(exc, attempt)
                 log.warning(
                     "could not complete action %r with event %r: %s; retrying in %g s", action.command, event_name, exc, delay
                 )

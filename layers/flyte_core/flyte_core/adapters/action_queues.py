@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..domain.errors import NotFound
 from ..observability import logger
@@ -86,8 +86,11 @@ class ActionQueues:
 
 
 def _quietly(call: Callable[[], Any], what: str) -> None:
-    """A stale receipt or a queue deleted meanwhile only means someone else handled the message."""
+    """A stale receipt or a queue deleted meanwhile only means someone else handled the message; SQS
+    failing to answer (after the SDK's retries) leaves the message to be settled when next received."""
     try:
         call()
     except ClientError as error:
         logger.info(f"could not {what} a queue message", extra={"error": error.response["Error"]["Code"]})
+    except BotoCoreError as error:
+        logger.warning(f"could not {what} a queue message", extra={"error": str(error)})

@@ -12,12 +12,12 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
-from ..domain.actions import Action, PlannedAction, StepFailure
+from ..domain.actions import TERMINAL, Action, PlannedAction, StepFailure
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
 from ..settings import Settings
 from .aws import Aws
-from .conditions import written
+from .conditions import attempt_token, settled, written
 from .events_table import EventsTable
 from .models import ActionModel
 
@@ -47,6 +47,8 @@ def _to_action(model: ActionModel) -> Action:
         claim_queue_url=model.claimQueueUrl,
         claim_receipt=model.claimReceipt,
         taken_by=model.takenBy,
+        claim_token=model.claimToken,
+        result_token=model.resultToken,
     )
 
 
@@ -63,6 +65,11 @@ def _to_step_failure(model: ActionModel) -> StepFailure:
         trigger=model.trigger,
         time=model.stateTime,
     )
+
+
+def finished_by(action: Action, result_id: str, token: str) -> bool:
+    """Whether the action ended with this result event, posted by the request with this token."""
+    return action.state in TERMINAL and (action.result or {}).get("id") == result_id and action.result_token == token
 
 
 def _plain(entry: Any) -> dict[str, Any]:
@@ -174,12 +181,17 @@ class ActionsTable:
         taker: dict[str, str],
         command: str | None = None,
         expired: Action | None = None,
-    ) -> Action:
+    ) -> tuple[bool, Action | None]:
         """Take an action: NEW -> PENDING, or (`expired` given) PENDING whose lease ran out -> PENDING
         for one more attempt. Conditional on the state (and command, and attempt count), so exactly one
-        taker wins; the common case needs no read first. Raises StateConflict otherwise."""
+        taker wins; the common case needs no read first.
+
+        Returns (won, the action): the claimed action when this claim won - also when its reply was
+        lost and the retry found the action PENDING under this claim's own token, so a lost reply
+        never costs a lease or an attempt; otherwise the action as it is now (None: gone)."""
         now = times.now()
         attempt = expired.attempts + 1 if expired else 1
+        token = attempt_token()
         actions = self.model
         if expired:
             condition = (actions.state == "PENDING") & (actions.attempts == expired.attempts)
@@ -188,7 +200,14 @@ class ActionsTable:
         if command:
             condition &= actions.name == command
         model = actions(action_id)
-        if not written(
+        current: list[Action | None] = []
+
+        def own() -> bool:
+            current.append(self.get(action_id))
+            found = current[0]
+            return found is not None and found.state == "PENDING" and found.claim_token == token
+
+        if settled(
             lambda: model.update(
                 actions=[
                     actions.state.set("PENDING"),
@@ -198,21 +217,28 @@ class ActionsTable:
                         actions.states.append([_state("PENDING", now, attempt=attempt, packId=pack_id, by=taker)])
                     ),
                     actions.takenBy.set(taker),
+                    actions.claimToken.set(token),
                     actions.leaseExpiresAt.set(now + self._lease),
                     actions.claimQueueUrl.set(queue_url),
                     actions.claimReceipt.set(receipt),
                     actions.expiresAt.set(self._expiry(now)),
                 ],
                 condition=condition,
-            )
+            ),
+            own,
         ):
-            raise StateConflict(action_id)
-        return _to_action(model)
+            return True, current[0] if current else _to_action(model)
+        return False, current[0]
 
-    def finish(self, action: Action, result: Event) -> Action:
+    def finish(self, action: Action, result: Event, token: str | None = None) -> Action:
         """PENDING -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
-        transaction: the action never ends without the event that continues its execution."""
+        transaction: the action never ends without the event that continues its execution.
+
+        `token` names the request (a fresh one by default). When the transaction's reply was lost and
+        its retry fails its condition, the action already finished with this very result event and
+        token means it was this transaction: the finished action is returned. StateConflict otherwise."""
         now = result.received_at
+        token = token or attempt_token()
         state = FATAL if result.name == FATAL else "SUCCESS"
         ended = _state(state, now, **({"by": result.actor} if result.actor else {}))
         actions, events = self.model, self._events_table.model
@@ -225,6 +251,7 @@ class ActionsTable:
                         actions.state.set(state),
                         actions.stateTime.set(now),
                         actions.result.set(result.as_json()),
+                        actions.resultToken.set(token),
                         actions.states.set(actions.states.append([ended])),
                         actions.waitingPack.remove(),
                         actions.leaseExpiresAt.remove(),
@@ -232,10 +259,18 @@ class ActionsTable:
                     ],
                     condition=actions.state == "PENDING",
                 )
-                transaction.save(self._events_table.to_model(result), condition=events.id.does_not_exist())
+                transaction.save(self._events_table.to_model(result, token), condition=events.id.does_not_exist())
 
-        if not written(transact):
+        current: list[Action | None] = []
+
+        def own() -> bool:
+            current.append(self.get(action.id))
+            return current[0] is not None and finished_by(current[0], result.id, token)
+
+        if not settled(transact, own):
             raise StateConflict(action.id)
+        if current and current[0] is not None:
+            return current[0]
         return replace(
             action,
             state=state,

@@ -83,9 +83,103 @@ class Aws:
 DYNAMODB_ITEM_BYTES = 400 * 1024
 
 
+# Codes AWS answers when it cannot do a request now but may later (throttling, its own failures).
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "ThrottlingError",  # a transaction's cancellation reason
+        "ProvisionedThroughputExceededException",
+        "ProvisionedThroughputExceeded",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "LimitExceededException",
+        "TransactionConflict",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "AWS.SimpleQueueService.ServiceUnavailable",
+        "KMS.ThrottlingException",
+    }
+)
+SERVICE_NAMES = {"dynamodb": "DynamoDB", "sqs": "SQS", "secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store"}
+RETRY_AFTER_SECONDS = 1
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what caused it (PynamoDB's `cause`, Python's chain), without cycles."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop(0)
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending += [getattr(current, "cause", None), current.__cause__, current.__context__]
+    return seen
+
+
+def _service_of_operation(operation: str) -> str:
+    """Which AWS service has an operation (by the SDK's own models), e.g. SendMessage -> SQS."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    for service, name in SERVICE_NAMES.items():
+        if operation in session.get_service_model(service).operation_names:
+            return name
+    return "AWS"
+
+
+def _unavailable(error: BaseException) -> Exception | None:
+    """Unavailable (503, Retry-After), naming the AWS service, for a failure that outlived the SDK's
+    retries: throttling, AWS's own errors (5xx), no connection or no answer. Anything else (a bug, a
+    refused request) is not one: it stays a 500."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+    from pynamodb.exceptions import PynamoDBException
+
+    from ..domain.errors import Unavailable
+
+    causes = _causes(error)
+    through_pynamodb = any(isinstance(cause, PynamoDBException) for cause in causes)  # PynamoDB talks to DynamoDB only
+    for cause in causes:
+        service, reason = None, None
+        if isinstance(cause, PynamoDBException):
+            codes = [cause.cause_response_code] + [
+                reason.code for reason in getattr(cause, "cancellation_reasons", None) or [] if reason is not None
+            ]
+            hit = next((code for code in codes if code in UNAVAILABLE_CODES), None)
+            if hit:
+                service, reason = "DynamoDB", hit
+        elif isinstance(cause, ClientError):
+            code = cause.response.get("Error", {}).get("Code", "")
+            status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            if code in UNAVAILABLE_CODES or status >= 500:
+                service, reason = _service_of_operation(cause.operation_name), code or f"HTTP {status}"
+        elif isinstance(cause, (ConnectionError, HTTPClientError)):
+            endpoint = str(getattr(cause, "kwargs", {}).get("endpoint_url") or "")
+            host = endpoint.split("://", 1)[-1].split(".", 1)[0]
+            service = "DynamoDB" if through_pynamodb else SERVICE_NAMES.get(host, "AWS")
+            reason = type(cause).__name__
+        if service:
+            return Unavailable(
+                f"{service} did not handle the request ({reason}) after retries; retry after {RETRY_AFTER_SECONDS} s.",
+                dependency=service,
+                retryAfterSeconds=RETRY_AFTER_SECONDS,
+            )
+    return None
+
+
 def as_domain_error(error: BaseException) -> Exception | None:
     """The domain error an AWS failure means, where it has one: an item larger than DynamoDB holds
-    is TooLarge (the last line of defence: the domain bounds each document before it is written)."""
+    is TooLarge (the last line of defence: the domain bounds each document before it is written); a
+    failure that retrying later may cure is Unavailable (503)."""
     from pynamodb.exceptions import PynamoDBException
 
     from ..domain.errors import TooLarge
@@ -101,4 +195,4 @@ def as_domain_error(error: BaseException) -> Exception | None:
             return TooLarge(
                 f"The record is larger than a DynamoDB item holds ({DYNAMODB_ITEM_BYTES} bytes).", maxBytes=DYNAMODB_ITEM_BYTES
             )
-    return None
+    return _unavailable(error)

@@ -1,7 +1,14 @@
-"""The one answer to "did this conditional write happen?" for every table."""
+"""The one answer to "did this conditional write happen?" for every table.
+
+A write whose reply was lost is retried by the SDK (and by PynamoDB) as the same request; its own
+first attempt then makes its condition fail. Every write a retry can repeat therefore carries a
+token of its own attempt (an event's `writeToken`, an action's `claimToken`, a result's id), and
+`settled` asks the item, when the condition failed, whether it holds that token: then the write did
+happen, in the attempt whose reply was lost, and is reported as done rather than as a conflict."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -22,3 +29,16 @@ def written(write: Callable[[], object]) -> bool:
             return False
         raise
     return True
+
+
+def settled(write: Callable[[], object], own: Callable[[], bool]) -> bool:
+    """Run a conditional write that a retry may repeat: True when it happened, now or in an earlier
+    attempt of the same write whose reply was lost (`own()`, asked only when the condition failed,
+    reads the item and says whether it holds this write's token); False when someone else's write
+    stopped it."""
+    return written(write) or own()
+
+
+def attempt_token() -> str:
+    """A token for one logical write, written with the item so that its retries recognise it."""
+    return uuid.uuid4().hex

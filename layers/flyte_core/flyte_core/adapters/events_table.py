@@ -10,8 +10,10 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
 from ..settings import Settings
+from .conditions import attempt_token, settled
 from .models import EventModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
@@ -24,7 +26,7 @@ class EventsTable:
         self.model = model
         self._retention = timedelta(seconds=settings.ttl_seconds)
 
-    def to_model(self, event: Event) -> EventModel:
+    def to_model(self, event: Event, token: str | None = None) -> EventModel:
         return self.model(
             event.id,
             name=event.name,
@@ -36,11 +38,27 @@ class EventsTable:
             receivedAt=event.received_at,
             actionId=event.action_id,
             actor=event.actor,
+            writeToken=token,
             expiresAt=event.received_at + self._retention,
         )
 
-    def put(self, event: Event) -> None:
-        self.to_model(event).save(condition=self.model.id.does_not_exist())
+    def put(self, event: Event, token: str | None = None) -> None:
+        """Store a new event. `token` names this logical write (a fresh one by default): when the
+        put's reply is lost and its retry finds the item there, the item holding this token means it
+        was this write, and the put succeeded. StateConflict when the id holds another write's event."""
+        token = token or attempt_token()
+        if not settled(
+            lambda: self.to_model(event, token).save(condition=self.model.id.does_not_exist()),
+            lambda: self.write_token(event.id) == token,
+        ):
+            raise StateConflict(f"Event {event.id} exists and was written by another request.")
+
+    def write_token(self, event_id: str) -> str | None:
+        """The token of the write that stored an event (None: no such event, or one stored without)."""
+        try:
+            return self.model.get(event_id, consistent_read=True, attributes_to_get=["writeToken"]).writeToken
+        except DoesNotExist:
+            return None
 
     def from_stream_image(self, image: dict[str, Any]) -> Event:
         """The event in a stream record's NewImage (DynamoDB JSON); ValueError if it is not a whole event."""

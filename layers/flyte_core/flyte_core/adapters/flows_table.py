@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -101,6 +102,20 @@ class FlowsTable:
                 self._versions.pop(next(iter(self._versions)))
             self._versions[uuid] = found
         return found
+
+    def version_keys(self, name: str) -> list[tuple[str, datetime]]:
+        """(uuid, createdAt) of every version ever saved under this name, oldest first: one index query
+        (versions stay when the flow is deleted)."""
+        rows = self.version_model.by_name.query(name)
+        return sorted(((row.uuid, row.createdAt) for row in rows), key=lambda key: (key[1], key[0]))
+
+    def versions(self, uuids: list[str]) -> dict[str, tuple[dict[str, Any], datetime]]:
+        """The definitions and times of these versions, by uuid (batch reads of up to 100)."""
+        return {model.uuid: (model.definition, model.createdAt) for model in self.version_model.batch_get(uuids)}
+
+    def current_uuid(self, name: str) -> str | None:
+        model = self._current(name)
+        return model.uuid if model else None
 
     def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
         """(flow name, version uuid) of the current flows that this event starts: one index query."""

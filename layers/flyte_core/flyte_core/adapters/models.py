@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..settings import TableNames
@@ -71,6 +71,17 @@ class FlowModel(Model):
     updatedAt = UTCDateTimeAttribute()
 
 
+class FlowVersionsByNameIndex(GlobalSecondaryIndex):
+    """The versions of one flow, oldest first (keys only: the definitions are read by uuid)."""
+
+    class Meta:
+        index_name = "byName"
+        projection = KeysOnlyProjection()
+
+    name = UnicodeAttribute(hash_key=True)
+    createdAt = UTCDateTimeAttribute(range_key=True)
+
+
 class FlowVersionModel(Model):
     """Every flow ever posted, immutable, by uuid: executions finish on the version they started on."""
 
@@ -78,6 +89,7 @@ class FlowVersionModel(Model):
     name = UnicodeAttribute()
     definition = JSONAttribute()
     createdAt = UTCDateTimeAttribute()
+    by_name = FlowVersionsByNameIndex()
 
 
 class FlowTriggerModel(Model):
@@ -120,6 +132,7 @@ class EventModel(Model):
     receivedAt = UTCDateTimeAttribute()
     actionId = UnicodeAttribute(null=True)  # set on result events: the action they complete
     actor = JSONAttribute(null=True)  # who posted it: {iss, sub} or {sub: anonymous}
+    writeToken = UnicodeAttribute(null=True)  # the write that stored it (a retry recognises its own, issue 30)
     expiresAt = TTLAttribute()
     trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
     firedSteps = NumberAttribute(null=True)
@@ -179,6 +192,8 @@ class ActionModel(Model):
     claimQueueUrl = UnicodeAttribute(null=True)
     claimReceipt = UnicodeAttribute(null=True)
     takenBy = JSONAttribute(null=True)  # who holds the current claim: {iss, sub} or {sub: anonymous}
+    claimToken = UnicodeAttribute(null=True)  # the claim that holds it (a retried claim recognises its own)
+    resultToken = UnicodeAttribute(null=True)  # the result request that finished it (a repeat recognises its own)
     waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()

@@ -1,4 +1,10 @@
-"""The SQS queue of each pack: where its actions wait to be taken."""
+"""The SQS queue of each pack: where its actions wait to be taken.
+
+Queue names start with the deployment's prefix, `<stack>_flytepack_` in template.yaml: stack names
+have no `_`, so no other stack's name can share it, and the functions' SQS permissions name exactly
+it. A pack registered under an older prefix (`<stack>-pack-`) keeps that queue's URL until it
+registers again; `domain.packs.queue_is_current` tells the two apart.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +22,19 @@ MAX_QUEUE_NAME = 80
 FOURTEEN_DAYS = 1209600
 
 
+DIGEST_CHARACTERS = 10
+# The longest prefix that leaves room for one character of the id and its digest (a stack name of 57).
+MAX_PREFIX = MAX_QUEUE_NAME - DIGEST_CHARACTERS - 2
+
+
 def queue_name(prefix: str, pack_id: str) -> str:
     """A valid, unique SQS queue name for any pack id: safe characters plus a hash of the exact id."""
-    digest = hashlib.sha256(pack_id.encode("utf-8")).hexdigest()[:10]
+    if len(prefix) > MAX_PREFIX:
+        raise ValueError(f"The pack queue prefix {prefix!r} is longer than {MAX_PREFIX} characters: use a shorter stack name.")
+    digest = hashlib.sha256(pack_id.encode("utf-8")).hexdigest()[:DIGEST_CHARACTERS]
     room = MAX_QUEUE_NAME - len(prefix) - len(digest) - 1
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", pack_id)[: max(room, 0)]
-    return f"{prefix}{safe}-{digest}"[:MAX_QUEUE_NAME]
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", pack_id)[:room]
+    return f"{prefix}{safe}-{digest}"
 
 
 class PackQueues:

@@ -54,6 +54,8 @@ class Action:
     claim_queue_url: str | None = None
     claim_receipt: str | None = None
     taken_by: dict[str, str] | None = None  # who holds (or last held) the claim
+    claim_token: str | None = None  # the claim that holds (or last held) it: a retried claim recognises its own
+    result_token: str | None = None  # the result request that finished it: a repeat recognises its own
 
 
 @dataclass(frozen=True)

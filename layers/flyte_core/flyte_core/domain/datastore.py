@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from . import bounds
 from .errors import InvalidInput, TooLarge, UnsupportedFormat
@@ -12,6 +14,15 @@ from .links import item_link, paged_list, segment
 DEFAULT_CONTENT_TYPE = "text/plain; charset=us-ascii"
 # A DynamoDB item holds at most 400 KB, key, type and description included.
 MAX_VALUE_BYTES = 350_000
+
+# An item is served as stored, from the API's own origin: whatever its type, a browser may not run it
+# there (a sandboxed document of its own origin, loading nothing). Types a browser shows as text are
+# served inline; any other (HTML, SVG, ...) is a download.
+ITEM_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'"
+INLINE_TYPES = frozenset(
+    {"application/json", "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "text/plain", "text/csv"}
+)
+MAX_FILENAME_CHARACTERS = 100
 
 
 @dataclass
@@ -47,7 +58,7 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
             value = payload
             # served back as the Content-Type header of GET: printable ASCII of bounded length
             value_type = bounds.check_header_value(
-                str(part.get("content-type") or DEFAULT_CONTENT_TYPE), "content-type of the value part"
+                _raw_content_type(part) or DEFAULT_CONTENT_TYPE, "content-type of the value part"
             )
         elif name == "description":
             try:
@@ -70,6 +81,15 @@ def parse_upload(key: str, body: bytes, content_type: str | None) -> Item:
     return Item(key=key, value=value, content_type=str(value_type), description=description or None)
 
 
+def _raw_content_type(part: Any) -> str | None:
+    """The part's Content-Type as sent (unfolded): kept byte for byte, as the original kept it. The
+    parsed header would re-render it (`charset=us-ascii` as `charset="us-ascii"`)."""
+    for name, value in part.raw_items():
+        if name.lower() == "content-type":
+            return " ".join(str(value).split()) or None
+    return None
+
+
 def list_representation(items: list[Item], base: str, start: int = 0) -> dict[str, Any]:
     entries = []
     for item in sorted(items, key=lambda i: i.key):
@@ -81,3 +101,28 @@ def list_representation(items: list[Item], base: str, start: int = 0) -> dict[st
         entry["links"] = [item_link(base, f"v1/datastore/{segment(item.key)}")]
         entries.append(entry)
     return paged_list(base, "datastore", "datastore", entries, start)
+
+
+def media_type(content_type: str) -> str:
+    """`Text/HTML; charset=utf-8` -> `text/html`."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def serving_headers(item: Item) -> dict[str, str]:
+    """The headers a stored item is served with, beside its own content type."""
+    headers = {"Content-Security-Policy": ITEM_CONTENT_SECURITY_POLICY}
+    if media_type(item.content_type) not in INLINE_TYPES:
+        headers["Content-Disposition"] = attachment(item.key)
+    return headers
+
+
+def attachment(key: str) -> str:
+    """`attachment` with a file name made from the key: an ASCII `filename` any client reads (letters,
+    digits, `.`, `-`, `_`; never a path, never hidden) and, for a key beyond that, the key itself as
+    RFC 6266's `filename*` (UTF-8, percent-encoded, separators replaced)."""
+    name = re.sub(r"[/\\]", "_", key)[:MAX_FILENAME_CHARACTERS]
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "item"
+    disposition = f'attachment; filename="{plain}"'
+    if plain != name:
+        disposition += f"; filename*=UTF-8''{quote(name, safe='')}"
+    return disposition

@@ -43,6 +43,10 @@ class UnsupportedFormat(DomainError):
     """Input sent in a form this operation does not read."""
 
 
+class KeyReused(DomainError):
+    """An Idempotency-Key sent again with another request: the key names the first request only."""
+
+
 class Unavailable(DomainError):
     """A backing service cannot do it now; retrying later may work."""
 

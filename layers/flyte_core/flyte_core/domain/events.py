@@ -61,11 +61,13 @@ def new_event(
     created_at: datetime | None = None,
     action_id: str | None = None,
     actor: dict[str, str] | None = None,
+    event_id: str | None = None,
 ) -> Event:
-    """An event received now: a fresh time-ordered id, createdAt defaulting to the time received."""
+    """An event received now: a fresh time-ordered id (or the one given), createdAt defaulting to the
+    time received."""
     now = times.now()
     return Event(
-        id=ids.new_id(now.timestamp()),
+        id=event_id or ids.new_id(now.timestamp()),
         name=name,
         pack_id=pack_id,
         pack_name=pack_name,

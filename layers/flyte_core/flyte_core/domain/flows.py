@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from . import bounds
 from .errors import InvalidInput
 from .events import FATAL
 from .links import item_link, link, paged_list, segment
+from .times import format_time
 
 if TYPE_CHECKING:
     from .templating.shellsafety import Interpolation
@@ -355,6 +357,24 @@ def list_representation(flows: list[dict[str, Any]], base: str, start: int = 0) 
         item["links"] = [item_link(base, f"v1/flows/{segment(flow['name'])}")]
         items.append(item)
     return paged_list(base, "flows", "flow", items, start)
+
+
+def version_entry(uuid: str, created_at: datetime, definition: dict[str, Any], current: bool) -> dict[str, Any]:
+    """One saved version as `GET /v1/flows/{name}/versions` lists it: the flow as posted (normalised,
+    with `createdBy` when auth was on), its uuid (the audit's `flowUUID`), when, and whether current."""
+    return {"uuid": uuid, "createdAt": format_time(created_at), "current": current, "flow": definition}
+
+
+def versions_representation(name: str, entries: list[dict[str, Any]], base: str, start: int, total: int) -> dict[str, Any]:
+    """A page of a flow's versions, oldest first (so pages stay put while new versions are saved):
+    the entries from `start` that fit a response, and `next` when more follow."""
+    page, _ = bounds.page(entries, 0)
+    url = f"{flow_url(base, name)}/versions"
+    links = [link(url, "self"), link(flow_url(base, name), "up"), link(f"{base}swagger#/flow", "help")]
+    following = start + len(page)
+    if following < total:
+        links.append(link(f"{url}?start={following}", "next"))
+    return {"name": name, "versions": page, "links": links}
 
 
 def upload_warnings(flow: dict[str, Any], registered: dict[str, list[Any]]) -> list[dict[str, str]]:

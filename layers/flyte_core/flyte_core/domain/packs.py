@@ -224,3 +224,9 @@ def list_representation(packs: list[Pack], base: str, now: datetime, start: int 
         )
         items.append(item)
     return paged_list(base, "packs", "pack", items, start)
+
+
+def queue_is_current(prefix: str, queue_url: str) -> bool:
+    """Whether a pack's queue is one of this deployment's, under its current queue prefix (its
+    functions may use no other); a queue made under an older prefix is not."""
+    return bool(queue_url) and queue_url.rstrip("/").rsplit("/", 1)[-1].startswith(prefix)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -27,6 +27,9 @@ from .auth.environment import environment_guard
 from .auth.guard import Refused
 from .auth.tokens import Identity
 from .problems import INTERNAL_ERROR, PROBLEM_CONTENT_TYPE, problem, problem_for
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 def problem_response(body: dict[str, Any], headers: Mapping[str, str] | None = None) -> Response:
@@ -83,12 +86,33 @@ def allowed_methods(path: str, routes: Mapping[str, Iterable[str]]) -> list[str]
     return sorted(allowed)
 
 
-def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None) -> APIGatewayHttpResolver:
+class FlyteResolver(APIGatewayHttpResolver):
+    """Powertools' resolver, with the headers every answer carries (web.EVERY_RESPONSE_HEADERS) added
+    to whatever produced it: a route, a problem of an exception handler, or the not-found handler."""
+
+    def __init__(self, *, trust_forwarded_host: bool = False) -> None:
+        super().__init__()
+        self.trust_forwarded_host = trust_forwarded_host
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        response = super().resolve(event, context)
+        headers = response.setdefault("headers", {})
+        for name, value in web.EVERY_RESPONSE_HEADERS.items():
+            for key in [key for key in headers if key.lower() == name.lower()]:
+                del headers[key]
+            headers[name] = value
+        return response
+
+
+def create_app(
+    api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = None, *, settings: Settings | None = None
+) -> FlyteResolver:
     """A resolver whose errors are problem+json bodies and whose unexpected failures are logged 500s.
 
     `api_routes` (the whole API's routes) lets the function that receives unrouted requests tell a
-    method the path does not have (405, with Allow) from a path that does not exist (404)."""
-    app = APIGatewayHttpResolver()
+    method the path does not have (405, with Allow) from a path that does not exist (404). `settings`
+    say whether links may follow a proxy's X-Forwarded-Host (off without them)."""
+    app = FlyteResolver(trust_forwarded_host=settings.trust_forwarded_host if settings else False)
     environment_guard()  # a broken auth configuration stops the cold start, as it stopped the original
     app.use(middlewares=[_authorize])
 
@@ -101,6 +125,9 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
     @app.exception_handler(DomainError)
     def handle_domain_error(error: DomainError) -> Response:
         body = problem_for(error)
+        if body["status"] == 503:  # a dependency that may answer later: say when to try again
+            logger.warning("dependency unavailable", extra={"detail": error.detail})
+            return problem_response(body, {"Retry-After": str(error.extra.get("retryAfterSeconds", 1))})
         logger.info("request refused", extra={"status": body["status"], "detail": error.detail})
         return problem_response(body)
 
@@ -118,7 +145,7 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
     @app.exception_handler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         meant = aws.as_domain_error(error)
-        if meant is not None:
+        if isinstance(meant, DomainError):
             return handle_domain_error(meant)
         logger.exception("unexpected failure")
         return problem_response(problem(*INTERNAL_ERROR, "The server failed to handle the request; it has been logged."))
@@ -126,7 +153,7 @@ def create_app(api_routes: Callable[[], Mapping[str, Iterable[str]]] | None = No
     return app
 
 
-def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
+def http_entrypoint(app: FlyteResolver) -> Callable[[dict, Any], dict]:
     """The Lambda handler of an API function."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -145,11 +172,13 @@ def http_entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
 class Request:
     """What handlers read from the current HTTP API event."""
 
-    def __init__(self, app: APIGatewayHttpResolver) -> None:
+    def __init__(self, app: FlyteResolver) -> None:
         self._app = app
         self.event = app.current_event
         self.headers: Mapping[str, str] = self.event.headers or {}
-        self.base = web.base_url(self.headers)
+        self.base = web.base_url(
+            self.headers, domain_name=self.event.request_context.domain_name, trust_forwarded_host=app.trust_forwarded_host
+        )
 
     def header(self, name: str) -> str | None:
         return bounds.check_header_value(web.header(self.headers, name), name)

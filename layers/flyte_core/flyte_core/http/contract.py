@@ -16,7 +16,7 @@ from typing import Any
 from ..domain.actions import MAX_TAKE_WAIT_SECONDS
 from ..domain.audit import DEFAULT_LIMIT, MAX_LIMIT
 from ..domain.bounds import MAX_DOCUMENT_BYTES, MAX_RESPONSE_BYTES
-from ..domain.datastore import MAX_VALUE_BYTES
+from ..domain.datastore import ITEM_CONTENT_SECURITY_POLICY, MAX_VALUE_BYTES
 from ..domain.delivery import MAX_SECRET_CHARACTERS, MIN_SECRET_CHARACTERS
 from ..domain.flows import FLOW_SCHEMA
 from .problems import PROBLEM_CONTENT_TYPE, STATUS
@@ -192,6 +192,28 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    "FlowVersions": {
+        "type": "object",
+        "required": ["name", "versions", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "versions": {
+                "type": "array",
+                "description": "oldest first",
+                "items": {
+                    "type": "object",
+                    "required": ["uuid", "createdAt", "current", "flow"],
+                    "properties": {
+                        "uuid": {"type": "string", "description": "the version's id (an execution's `uuid` in the audit)"},
+                        "createdAt": {"type": "string", "format": "date-time"},
+                        "current": {"type": "boolean", "description": "the version GET /v1/flows/{flowName} shows"},
+                        "flow": _ref("Flow"),
+                    },
+                },
+            },
+            "links": _LINKS,
+        },
+    },
     "DatastoreUpload": {
         "type": "object",
         "required": ["value"],
@@ -320,7 +342,38 @@ def query(name: str, description: str, schema: dict[str, Any] | None = None) -> 
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}}
 
 
+SWAGGER_UI_PAGE = {
+    "description": "the Swagger UI page",
+    "headers": {
+        "Content-Security-Policy": {
+            "description": "scripts, styles and the document from this API only; no inline script",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "content": {"text/html": {}},
+}
+CONSOLE_PAGE = {
+    "description": "the web console's page (its data comes from this API, with the user's token)",
+    "headers": {
+        "Content-Security-Policy": {
+            "description": "scripts, styles and requests to this API only; no inline script or style, no HTML sinks",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    "content": {"text/html": {}},
+}
 LOCATION = {"Location": {"description": "the URL of the resource", "required": True, "schema": {"type": "string"}}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "one key per logical post, sent again on its retries: a repeat with the same body answers the "
+    "first answer and creates nothing; the same key with another body is 422 (api-contract §4.6)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+KEY_REUSED = problem(422, "the Idempotency-Key was sent before with another body")
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
 OTHER_PACK = problem(403, "the caller's token is bound to another pack (its `flyte_pack` claim)")
@@ -339,11 +392,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {"200": no_body("the API and its tables answer"), **dict([problem(503, "the tables do not answer")])}
     },
     "swagger": {"responses": {"200": representation({"type": "object"}, "this document")}},
-    "swaggerUi": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
-    "swaggerUiSlash": {"responses": {"200": {"description": "the Swagger UI page", "content": {"text/html": {}}}}},
+    "swaggerUi": {"responses": {"200": SWAGGER_UI_PAGE}},
+    "swaggerUiSlash": {"responses": {"200": SWAGGER_UI_PAGE}},
     "swaggerUiAsset": {
         "parameters": [
-            path("file", "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, favicon-32x32.png, LICENSE, NOTICE")
+            path(
+                "file",
+                "an asset of the page: swagger-ui-bundle.js, swagger-ui.css, swagger_ui_start.js, favicon-32x32.png, "
+                "LICENSE, NOTICE",
+            )
         ],
         "responses": {
             "200": {
@@ -351,6 +408,19 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 "content": {"text/javascript": {}, "text/css": {}, "image/png": {}, "text/plain": {}},
             },
             **dict([problem(404, "no such asset")]),
+        },
+    },
+    "console": {"responses": {"200": CONSOLE_PAGE}},
+    "consoleSlash": {"responses": {"200": CONSOLE_PAGE}},
+    "consoleAsset": {
+        "parameters": [path("file", "a file of the console: its modules (app.js, ...), Preact, htm, console.css, favicon.svg")],
+        "responses": {
+            "200": {
+                "description": "the file (with an ETag)",
+                "content": {"text/javascript": {}, "text/css": {}, "image/svg+xml": {}},
+            },
+            "304": {"description": "unchanged since the ETag sent in If-None-Match"},
+            **dict([problem(404, "no such file")]),
         },
     },
     "listPacks": {"responses": {"200": representation("PackList", "every registered pack, sorted by name")}},
@@ -374,7 +444,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {"204": no_body("deleted, with its action queue"), **dict([NOT_REGISTERED, OTHER_PACK])},
     },
     "postEvent": {
-        "parameters": [PACK_ID],
+        "parameters": [PACK_ID, IDEMPOTENCY_KEY],
         "requestBody": json_or_yaml_body("PostedEvent", "an event the pack observed"),
         "responses": {
             "202": {
@@ -387,7 +457,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     }
                 },
             },
-            **dict([problem(400, "not a valid event"), NOT_REGISTERED, OTHER_PACK]),
+            **dict([problem(400, "not a valid event"), NOT_REGISTERED, OTHER_PACK, KEY_REUSED]),
         },
     },
     "takeAction": {
@@ -410,12 +480,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     NOT_REGISTERED,
                     OTHER_PACK,
                     problem(409, "the pack receives its actions by push delivery: there is nothing to take"),
+                    problem(409, "the pack was registered before an upgrade renamed its queue: register it again"),
                 ]
             ),
         },
     },
     "postActionResult": {
-        "parameters": [PACK_ID, path("actionId", "the action, from the link of the take")],
+        "parameters": [PACK_ID, path("actionId", "the action, from the link of the take"), IDEMPOTENCY_KEY],
         "requestBody": json_or_yaml_body("PostedEvent", "the outcome of the action, an event of its command"),
         "responses": {
             "202": {
@@ -434,6 +505,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     problem(403, "the pack may not complete this action, or the caller's token is bound to another pack"),
                     problem(404, "no such pack or action"),
                     problem(409, "the action is not PENDING"),
+                    KEY_REUSED,
                 ]
             ),
         },
@@ -462,6 +534,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             **dict([problem(404, "no such flow")]),
         },
     },
+    "listFlowVersions": {
+        "parameters": [
+            path("flowName", "the flow's name (also of a deleted flow: its versions stay)"),
+            query(
+                "start",
+                "versions to skip (oldest first); a `next` link continues a long history",
+                {"type": "integer", "minimum": 0},
+            ),
+        ],
+        "responses": {
+            "200": representation("FlowVersions", "every version saved under the name, oldest first, as many as fit a response"),
+            **dict([problem(400, "`start` not a whole number"), problem(404, "no flow of this name was ever saved")]),
+        },
+    },
     "deleteFlow": {
         "parameters": [path("flowName", "the flow's name")],
         "responses": {"204": no_body("deleted; running executions finish"), **dict([problem(404, "no such flow")])},
@@ -471,7 +557,20 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [path("key", "the item's key")],
         "responses": {
             "200": {
-                "description": "the value as stored, with the content type it was stored with",
+                "description": "the value as stored, with the content type it was stored with; a download "
+                "(`Content-Disposition: attachment`) unless that type is JSON, YAML, plain text or CSV",
+                "headers": {
+                    "Content-Security-Policy": {
+                        "description": "the value may not run or load anything in a browser",
+                        "required": True,
+                        "schema": {"type": "string", "const": ITEM_CONTENT_SECURITY_POLICY},
+                    },
+                    "Content-Disposition": {
+                        "description": "`attachment` with a file name made from the key, for any other type",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": '^attachment; filename="[A-Za-z0-9._-]+"'},
+                    },
+                },
                 "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             },
             **dict([problem(404, "no such item")]),

@@ -8,6 +8,7 @@ from typing import Any
 from ..domain.errors import (
     DomainError,
     InvalidInput,
+    KeyReused,
     NotAllowed,
     NotFound,
     StateConflict,
@@ -24,6 +25,7 @@ STATUS: dict[type[DomainError], tuple[int, str]] = {
     NotFound: (404, "Not Found"),
     StateConflict: (409, "Conflict"),
     TooLarge: (413, "Payload Too Large"),
+    KeyReused: (422, "Unprocessable Content"),
     UnsupportedFormat: (415, "Unsupported Media Type"),
     Unavailable: (503, "Service Unavailable"),
 }

@@ -35,19 +35,32 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     return None
 
 
+# Every answer of every API function: no browser guesses a type other than the one sent (a stored
+# item declared text/plain is never run as script or rendered as HTML).
+EVERY_RESPONSE_HEADERS = {"X-Content-Type-Options": "nosniff"}
+
 # A host name or address and an optional port: what may stand between `://` and the path of a link.
 _HOST = re.compile(r"(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+# Headers a proxy in front of the API sets; read only when the deployment says it has such a proxy.
+FORWARDED_HOST_HEADERS = ("x-flyte-host", "x-forwarded-host")
 
 
-def base_url(headers: Mapping[str, str] | None) -> str:
-    """`{proto}://{host}/` as the original computes it, from headers a client may set: so only a
-    scheme of http/https and a host name (or address) with a port reach links and `Location`."""
+def base_url(headers: Mapping[str, str] | None, *, domain_name: str | None = None, trust_forwarded_host: bool = False) -> str:
+    """`{proto}://{host}/` (api-contract §1.1): the host the request was sent to (`Host`, else the
+    gateway's `domainName`), and the scheme the gateway in front of the function received it on
+    (`X-Forwarded-Proto`, which API Gateway and the local gateways set themselves).
+
+    The original also took the host from `X-Flyte-Host` and `X-Forwarded-Host`, which any client may
+    send: here only when `trust_forwarded_host` says a proxy in front of the API sets them
+    (FLYTE_TRUST_FORWARDED_HOST). Only a scheme of http/https and a host name (or address) with a port
+    reach links and `Location`."""
     proto = header(headers, "x-forwarded-proto") or "http"
     proto = proto.split(",")[0].strip().lower()
     if proto not in ("http", "https"):
         raise InvalidInput(f"x-forwarded-proto must be http or https, not {proto[:40]!r}.", field="header x-forwarded-proto")
-    for name in ("x-flyte-host", "x-forwarded-host", "host"):
-        value = header(headers, name)
+    names = (*FORWARDED_HOST_HEADERS, "host") if trust_forwarded_host else ("host",)
+    candidates = [(name, header(headers, name)) for name in names] + [("domainName", domain_name)]
+    for name, value in candidates:
         if value:
             host = value.split(",")[0].strip()
             if not _HOST.fullmatch(host):

@@ -122,13 +122,12 @@ def _claim(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMess
     taker = caller_for(pack).record()
     queue = adapters.delivery_queue.url
     if action.state == "NEW":
-        try:
-            return adapters.actions_table.claim(action.id, pack.id, queue, message.receipt, taker), False
-        except StateConflict:
-            current = adapters.actions_table.get(action.id)
-            if current is None or current.state in TERMINAL:
-                return None, True
-            action = current
+        won, current = adapters.actions_table.claim(action.id, pack.id, queue, message.receipt, taker)
+        if won:
+            return current, False
+        if current is None or current.state in TERMINAL:
+            return None, True
+        action = current
     now = times.now()
     if action.lease_expires_at and action.lease_expires_at > now:
         # held: by this pack's answer 202, or a duplicate message's attempt; look again when the lease ends
@@ -137,10 +136,10 @@ def _claim(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMess
     if action.attempts >= adapters.settings.action_max_attempts:
         pipeline.expire(adapters, action, pack.id)
         return None, True
-    try:
-        return adapters.actions_table.claim(action.id, pack.id, queue, message.receipt, taker, expired=action), False
-    except StateConflict:
-        return None, True  # another attempt began meanwhile; its message settles the action
+    won, claimed = adapters.actions_table.claim(action.id, pack.id, queue, message.receipt, taker, expired=action)
+    if won:
+        return claimed, False
+    return None, True  # another attempt began meanwhile; its message settles the action
 
 
 def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMessage, secret: str) -> bool:

@@ -25,9 +25,11 @@ from . import pipeline
 PostedEvent = tuple[str, Any, datetime | None]
 
 
-def post_event(adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent], caller: Caller) -> Event:
+def post_event(
+    adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent], caller: Caller, idempotency_key: str | None = None
+) -> Event:
     pack = _seen_pack(adapters, pack_id, caller, "post events as")
-    return pipeline.receive_event(adapters, pack, *read_body(), caller=caller)
+    return pipeline.receive_event(adapters, pack, *read_body(), caller=caller, idempotency_key=idempotency_key)
 
 
 def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None, caller: Caller) -> tuple[Pack, Action | None]:
@@ -43,11 +45,18 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
     return pack, pipeline.take(adapters, pack, wait_seconds, command, caller)
 
 
-def post_result(adapters: Adapters, pack_id: str, action_id: str, read_body: Callable[[], PostedEvent], caller: Caller) -> str:
+def post_result(
+    adapters: Adapters,
+    pack_id: str,
+    action_id: str,
+    read_body: Callable[[], PostedEvent],
+    caller: Caller,
+    idempotency_key: str | None = None,
+) -> str:
     """Record a pack's result for an action; returns the id of the result event, whose trace will say
-    which steps it started."""
+    which steps it started (the first request's, for a repeat under the same idempotency key)."""
     pack = _seen_pack(adapters, pack_id, caller, "post the results of")
-    finished = pipeline.complete(adapters, pack, action_id, *read_body(), caller=caller)
+    finished = pipeline.complete(adapters, pack, action_id, *read_body(), caller=caller, idempotency_key=idempotency_key)
     assert finished.result is not None  # a finished action holds its result event
     return str(finished.result["id"])
 

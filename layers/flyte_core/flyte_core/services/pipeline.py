@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..adapters import Adapters
-from ..domain import times
+from ..domain import idempotency, times
 from ..domain.actions import TERMINAL, Action
 from ..domain.callers import ANONYMOUS, Caller
-from ..domain.errors import NotAllowed, StateConflict, found
+from ..domain.errors import KeyReused, NotAllowed, StateConflict, found
 from ..domain.events import FATAL, Event, new_event
-from ..domain.packs import Pack, labels_include
+from ..domain.packs import Pack, labels_include, queue_is_current
 from ..observability import logger
 
 if TYPE_CHECKING:
@@ -31,11 +31,30 @@ if TYPE_CHECKING:
 
 
 def receive_event(
-    adapters: Adapters, pack: Pack, name: str, payload: Any, created_at: datetime | None, caller: Caller = ANONYMOUS
+    adapters: Adapters,
+    pack: Pack,
+    name: str,
+    payload: Any,
+    created_at: datetime | None,
+    caller: Caller = ANONYMOUS,
+    idempotency_key: str | None = None,
 ) -> Event:
-    """Store a posted event, with who posted it; the events table's stream takes it from there."""
-    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=caller.record())
-    adapters.events_table.put(event)
+    """Store a posted event, with who posted it; the events table's stream takes it from there.
+
+    With an idempotency key, a repeat of the same post stores nothing and returns the first event
+    (its id); the same key with another body is KeyReused."""
+    event_id = idempotency.event_id(pack.id, idempotency_key) if idempotency_key else None
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=caller.record(), event_id=event_id)
+    token = idempotency.request_token(idempotency_key, name, payload, created_at) if idempotency_key else None
+    try:
+        adapters.events_table.put(event, token)
+    except StateConflict:
+        if idempotency_key is None:
+            raise
+        raise KeyReused(
+            f"The {idempotency.HEADER} {idempotency_key!r} was sent with another event before; send a new key for a new event.",
+            field=idempotency.HEADER,
+        ) from None
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
     return event
 
@@ -51,6 +70,10 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
             adapters.delivery_queue.send_many(pack.id, [action_id])
             sent += 1
         elif labels_include(pack.labels, pack_labels) and pack.queue_url:
+            if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+                # registered before the queue prefix changed: offered when it registers again
+                logger.warning("pack's queue is from an older deployment", extra={"packId": pack.id, "actionId": action_id})
+                continue
             adapters.action_queues.send(pack.queue_url, action_id, command)
             sent += 1
     if not sent:
@@ -86,6 +109,11 @@ def take(
 
     Messages of other commands (when filtering) are held during this poll and released at its end.
     """
+    if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+        raise StateConflict(
+            f"Pack {pack.id!r} was registered before this deployment's queues were renamed; register it again "
+            "(restart the pack) and the actions waiting for it are offered on its new queue."
+        )
     deadline = time.monotonic() + wait_seconds
     held: list[str] = []
     try:
@@ -106,13 +134,11 @@ def _claim(
     adapters: Adapters, pack: Pack, message: Message, command: str | None, held: list[str], caller: Caller
 ) -> Action | None:
     taker = caller.record()
-    try:  # the common case: a NEW action, claimed without reading it first
-        return _taken(
-            adapters.actions_table.claim(message.action_id, pack.id, pack.queue_url, message.receipt, taker, command), pack
-        )
-    except StateConflict:
-        pass
-    action = adapters.actions_table.get(message.action_id)
+    # the common case: a NEW action, claimed without reading it first (a lost claim reads it once)
+    won, action = adapters.actions_table.claim(message.action_id, pack.id, pack.queue_url, message.receipt, taker, command)
+    if won:
+        assert action is not None  # a won claim returns the action
+        return _taken(action, pack)
     if action is None or action.state in TERMINAL:
         adapters.action_queues.delete(pack.queue_url, message.receipt)
         return None
@@ -131,12 +157,10 @@ def _claim(
         expire(adapters, action, pack.id)
         adapters.action_queues.delete(pack.queue_url, message.receipt)
         return None
-    try:
-        return _taken(
-            adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, taker, expired=action), pack
-        )
-    except StateConflict:
-        return None  # another taker won; its message copy settles the action
+    won, claimed = adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, taker, expired=action)
+    if won and claimed is not None:
+        return _taken(claimed, pack)
+    return None  # another taker won; its message copy settles the action
 
 
 def _taken(action: Action, pack: Pack) -> Action:
@@ -170,11 +194,14 @@ def complete(
     payload: Any,
     created_at: datetime | None,
     caller: Caller = ANONYMOUS,
+    idempotency_key: str | None = None,
 ) -> Action:
     """Record a pack's result for an action it may complete.
 
     Raises NotFound when there is no such action, NotAllowed when the pack's name or labels do not
-    match it, StateConflict when it is not PENDING (never taken, or finished already).
+    match it, StateConflict when it is not PENDING (never taken, or finished already). With an
+    idempotency key, a repeat of a recorded result returns the action it finished (nothing new is
+    written) and the same key with another body is KeyReused.
     """
     action = found(adapters.actions_table.get(action_id), f"No action {action_id!r}.")
     if action.pack_name != pack.name or not labels_include(pack.labels, action.pack_labels):
@@ -182,19 +209,32 @@ def complete(
             f"Action {action_id} is for pack {action.pack_name!r} with labels {action.pack_labels}; "
             f"pack {pack.id!r} may not complete it."
         )
-    result = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id, actor=caller.record())
+    key = idempotency_key
+    result_id = idempotency.result_id(pack.id, action.id, key) if key else None
+    token = idempotency.request_token(key, name, payload, created_at) if key else None
+    result = new_event(
+        name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id, actor=caller.record(), event_id=result_id
+    )
     try:
         if action.state != "PENDING":
             raise StateConflict(action_id)
-        finished = adapters.actions_table.finish(action, result)
+        finished = adapters.actions_table.finish(action, result, token)
     except StateConflict:
         current = adapters.actions_table.get(action_id)  # the state that stopped it, read once more to say which
+        if key and current is not None and (current.result or {}).get("id") == result.id:
+            if current.result_token != token:
+                raise KeyReused(
+                    f"The {idempotency.HEADER} {key!r} was sent with another result for action {action_id} before.",
+                    field=idempotency.HEADER,
+                ) from None
+            logger.info("result repeated", extra={"actionId": action.id, "packId": pack.id})
+            return current  # the first request's answer: its result is recorded
         state = current.state if current else None
         raise StateConflict(
             f"Action {action_id} is {state or 'gone'}, not PENDING: only a taken action takes a result, and only once.",
             state=state,
         ) from None
     if action.claim_queue_url and action.claim_receipt:
-        adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)
+        adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)  # else it is settled when next received
     logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})
     return finished

@@ -8,7 +8,7 @@ from ..adapters import Adapters
 from ..domain import times
 from ..domain.callers import ANONYMOUS, Caller
 from ..domain.errors import found
-from ..domain.packs import Pack
+from ..domain.packs import Pack, queue_is_current
 from ..observability import logger
 
 if TYPE_CHECKING:
@@ -47,7 +47,8 @@ def unregister(adapters: Adapters, pack_id: str) -> Pack | None:
     pack = adapters.packs_table.delete(pack_id)
     if pack is not None:
         # Another registration of the same id may have recreated the record meanwhile: keep its queue.
-        if adapters.packs_table.get(pack_id) is None and pack.queue_url:
+        # A queue of an older deployment's prefix is not this one's to delete (README: upgrading).
+        if adapters.packs_table.get(pack_id) is None and queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
             adapters.pack_queues.delete_queue(pack.queue_url)
         logger.info("pack removed", extra={"packId": pack_id})
     return pack

@@ -32,6 +32,8 @@ LEEWAY_SECONDS = 60  # clock skew tolerated on exp/nbf/iat (go-oidc allowed a mi
 REFRESH_INTERVAL_SECONDS = 60  # an unknown kid fetches the JWKS again at most this often
 KEYS_MAX_AGE_SECONDS = 3600
 FETCH_TIMEOUT_SECONDS = 10  # as the original's discovery
+# A discovery document or JWKS is a few KB; what is larger is not read (and would be held per environment).
+MAX_FETCH_BYTES = 1024 * 1024
 REQUIRED_CLAIMS = ("exp", "iss", "aud", "sub")
 
 # Which algorithms a key type can carry when its JWK does not say (`alg` is optional in a JWK).
@@ -97,12 +99,33 @@ def require_secure_url(url: str, what: str) -> None:
     raise ConfigurationError(f"{what} {url!r} must be an https URL (plain http only on a loopback address).")
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """The issuer's documents are fetched from the URLs configured or discovered, which were checked
+    (https, or http on a loopback address); a redirect would lead elsewhere unchecked: refused."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # urllib's signature
+        fp.close()
+        raise IssuerUnavailable(f"{req.full_url} redirects ({code}) to {newurl[:200]}; redirects are not followed")
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
+
+
 def fetch_json(url: str) -> Any:
+    """GET a JSON document of the issuer: no redirect followed, at most MAX_FETCH_BYTES read."""
     require_secure_url(url, "URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
-            return json.loads(response.read())
+        with _OPENER.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > MAX_FETCH_BYTES:
+                raise IssuerUnavailable(f"{url}: the answer has {declared} bytes; at most {MAX_FETCH_BYTES} are read")
+            body = response.read(MAX_FETCH_BYTES + 1)
+            if len(body) > MAX_FETCH_BYTES:
+                raise IssuerUnavailable(
+                    f"{url}: the answer goes on past {MAX_FETCH_BYTES} bytes; at most {MAX_FETCH_BYTES} are read"
+                )
+            return json.loads(body)
     except (OSError, ValueError) as error:
         raise IssuerUnavailable(f"{url}: {error}") from None
 

@@ -1,0 +1,77 @@
+"""Issue 23 with an OIDC issuer configured: the console signs in with the authorization-code flow and
+PKCE (S256) against a local issuer (tests/oidc.py), keeps the ID token for the tab, and the API accepts
+it; the page's CSP lets it reach that issuer and nothing else."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from flyte_local.stack import LocalStack, auth_environment
+from tests.e2e.console_browser import ConsoleTab, chromium, playwright_api
+from tests.e2e.test_auth import e2e_policy
+from tests.oidc import CLIENT_ID
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def oidc_stack(backend, provider, tmp_path_factory):
+    """`FLYTE_AUTH_POLICY_PATH=... FLYTE_OIDC_ISSUER_URL=... FLYTE_OIDC_ISSUER_CLIENT_ID=... make run`."""
+    policy = tmp_path_factory.mktemp("console-oidc") / "policy.yaml"
+    policy.write_text(e2e_policy(), encoding="utf-8")
+    backend.reset()
+    environment = auth_environment(
+        {
+            "FLYTE_AUTH_POLICY_PATH": str(policy),
+            "FLYTE_OIDC_ISSUER_URL": provider.issuer,
+            "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID,
+        }
+    )
+    local = LocalStack(
+        port=0, endpoint=backend.endpoint, parameter_overrides={"LogLevel": "WARNING"}, environment=environment
+    ).start()
+    yield local
+    local.stop()
+
+
+def test_the_console_signs_in_with_the_issuer_by_authorization_code_and_pkce(oidc_stack, provider):
+    expect = playwright_api().expect
+    url = oidc_stack.url
+    admin = {"Authorization": f"Bearer {provider.token(sub='ana', flyte_role='admin')}"}
+    assert requests.post(f"{url}/v1/packs", json={"name": "Chat"}, headers=admin).status_code == 201
+    page_answer = requests.get(f"{url}/console/")
+    policy = dict(d.strip().split(" ", 1) for d in page_answer.headers["content-security-policy"].split(";"))
+    assert policy["connect-src"] == f"'self' {provider.issuer}"  # the issuer's origin, nothing else
+    assert f'content="{provider.issuer}"' in page_answer.text and f'content="{CLIENT_ID}"' in page_answer.text
+
+    with chromium() as browser:
+        tab = ConsoleTab(browser, url)
+        try:
+            page = tab.open("#/packs")
+            alert = page.get_by_role("alert").first
+            expect(alert).to_contain_text("This API needs a token", timeout=15_000)
+            host = provider.issuer.removeprefix("http://")
+            with page.expect_navigation(url=re.compile(re.escape(f"{url}/console/"))):
+                alert.get_by_role("button", name=f"Sign in with {host}").click()
+            expect(page.locator('tr[data-pack="Chat"]')).to_contain_text("live", timeout=15_000)
+            expect(page.locator(".token-status")).to_contain_text("Signed in as user-1")
+            assert page.url == f"{url}/console/#/packs"  # back where the user was, no code left in the address
+            assert page.evaluate("sessionStorage.getItem('flyte.console.signIn')") is None
+
+            [(asked, status)] = provider.exchanges
+            assert status == 200 and asked["grant_type"] == "authorization_code" and len(asked["code_verifier"]) >= 43
+            assert asked["redirect_uri"] == f"{url}/console/" and asked["client_id"] == CLIENT_ID
+            held = page.evaluate("sessionStorage.getItem('flyte.console.token')")
+            assert requests.get(f"{url}/v1/packs", headers={"Authorization": f"Bearer {held}"}).status_code == 200
+
+            # an answer this tab did not ask for (a forged or replayed link) signs nobody in
+            tab.page.goto(f"{url}/console/?code=stolen&state=forged", wait_until="load")
+            expect(page.get_by_role("alert").first).to_contain_text("not for a sign-in this tab started")
+            assert page.url == f"{url}/console/#/" and len(provider.exchanges) == 1
+            assert tab.violations() == []
+            assert [m for m in tab.errors() if "status of 401" not in m] == []
+        finally:
+            tab.close()
