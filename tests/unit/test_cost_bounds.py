@@ -46,6 +46,7 @@ def test_every_api_function_can_have_a_reserved_concurrency_and_none_has_one_by_
         "PackRuntimeFunction",
         "AuditFunction",
         "TokensFunction",
+        "SlackFunction",  # with SlackIntegration=true
     }
     for name, properties in functions.items():
         parameter = "PackRuntimeReservedConcurrency" if name == "PackRuntimeFunction" else "ApiReservedConcurrency"
@@ -58,7 +59,8 @@ def test_every_api_function_can_have_a_reserved_concurrency_and_none_has_one_by_
 
 @pytest.mark.parametrize(("api", "pack_runtime"), [("5", "0"), ("0", "40"), ("3", "30")])
 def test_a_reserved_concurrency_given_reaches_exactly_the_functions_it_names(api, pack_runtime):
-    loaded = application.load("http://moto", {"ApiReservedConcurrency": api, "PackRuntimeReservedConcurrency": pack_runtime})
+    overrides = {"ApiReservedConcurrency": api, "PackRuntimeReservedConcurrency": pack_runtime, "SlackIntegration": "true"}
+    loaded = application.load("http://moto", overrides)
     reserved = {name: function.reserved_concurrency for name, function in loaded.functions.items()}
     for name in http_api_functions():
         wanted = pack_runtime if name == "PackRuntimeFunction" else api

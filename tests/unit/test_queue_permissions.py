@@ -36,16 +36,33 @@ def test_the_functions_are_told_the_prefix_their_permissions_name():
     assert TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["FLYTE_PACK_QUEUE_PREFIX"] == {"Fn::Sub": PREFIX}
 
 
-def test_every_sqs_permission_is_on_this_stacks_pack_queues_only():
-    statements = sqs_statements()
-    assert set(statements) == {"PacksFunction", "PackRuntimeFunction", "StepMatcherFunction", "PackReaperFunction"}
+DELIVERY_QUEUE_ARN = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}  # push delivery's one queue (issue 20)
+
+
+def pack_queue_statements() -> dict[str, list[dict]]:
+    return {
+        function: kept
+        for function, allowed in sqs_statements().items()
+        if (kept := [statement for statement in allowed if statement["Resource"] != DELIVERY_QUEUE_ARN])
+    }
+
+
+def test_every_sqs_permission_is_on_this_stacks_pack_queues_or_its_delivery_queue_only():
+    statements = pack_queue_statements()
+    assert set(statements) == {
+        "PacksFunction",
+        "PackRuntimeFunction",
+        "StepMatcherFunction",
+        "PackReaperFunction",
+        "SlackFunction",
+    }
     for function, allowed in statements.items():
         for statement in allowed:
             assert statement["Resource"] == {"Fn::Sub": PACK_QUEUES_ARN}, function
 
 
 def test_each_function_may_do_with_the_queues_only_what_it_does():
-    actions = {function: {a for s in allowed for a in s["Action"]} for function, allowed in sqs_statements().items()}
+    actions = {function: {a for s in allowed for a in s["Action"]} for function, allowed in pack_queue_statements().items()}
     assert actions == {
         # register: create (tagged) or find and set the lease; offer waiting actions; delete
         "PacksFunction": {
@@ -59,6 +76,7 @@ def test_each_function_may_do_with_the_queues_only_what_it_does():
         "PackRuntimeFunction": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"},
         "StepMatcherFunction": {"sqs:SendMessage"},
         "PackReaperFunction": {"sqs:DeleteQueue"},
+        "SlackFunction": {"sqs:DeleteQueue"},  # the queue it had while it long-polled, when it registers for push
     }
 
 
