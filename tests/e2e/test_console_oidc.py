@@ -9,37 +9,16 @@ import re
 import pytest
 import requests
 
-from flyte_local.stack import LocalStack, auth_environment
 from tests.e2e.console_browser import ConsoleTab, chromium, playwright_api
-from tests.e2e.test_auth import e2e_policy
+from tests.e2e.test_auth import auth_stack  # noqa: F401 (the same stack as `make run` with an OIDC issuer)
 from tests.oidc import CLIENT_ID
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def oidc_stack(backend, provider, tmp_path_factory):
-    """`FLYTE_AUTH_POLICY_PATH=... FLYTE_OIDC_ISSUER_URL=... FLYTE_OIDC_ISSUER_CLIENT_ID=... make run`."""
-    policy = tmp_path_factory.mktemp("console-oidc") / "policy.yaml"
-    policy.write_text(e2e_policy(), encoding="utf-8")
-    backend.reset()
-    environment = auth_environment(
-        {
-            "FLYTE_AUTH_POLICY_PATH": str(policy),
-            "FLYTE_OIDC_ISSUER_URL": provider.issuer,
-            "FLYTE_OIDC_ISSUER_CLIENT_ID": CLIENT_ID,
-        }
-    )
-    local = LocalStack(
-        port=0, endpoint=backend.endpoint, parameter_overrides={"LogLevel": "WARNING"}, environment=environment
-    ).start()
-    yield local
-    local.stop()
-
-
-def test_the_console_signs_in_with_the_issuer_by_authorization_code_and_pkce(oidc_stack, provider):
+def test_the_console_signs_in_with_the_issuer_by_authorization_code_and_pkce(auth_stack, provider):
     expect = playwright_api().expect
-    url = oidc_stack.url
+    url = auth_stack.url
     admin = {"Authorization": f"Bearer {provider.token(sub='ana', flyte_role='admin')}"}
     assert requests.post(f"{url}/v1/packs", json={"name": "Chat"}, headers=admin).status_code == 201
     page_answer = requests.get(f"{url}/console/")
