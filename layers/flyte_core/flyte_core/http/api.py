@@ -47,14 +47,14 @@ def _authorize(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> 
     """api-contract §9: the policy and token check, for every request of every API function, before its route
     runs; the caller's identity (when the rule asked for a token) goes to the handlers (item 7)."""
     guard = environment_guard()
+    identity = None
     if guard is not None:
         event = app.current_event
         identity = guard.check(
             event.request_context.http.method, event.raw_path or event.path, web.header(event.headers or {}, "authorization")
         )
         app.append_context(identity=identity)
-        if identity is not None:
-            _request_caller.set(identity.caller())
+    _request_caller.set(identity.caller() if identity else ANONYMOUS)  # every routed request: no caller outlives its request
     return next_middleware(app)
 
 
@@ -209,10 +209,9 @@ class Request:
 
     @property
     def caller(self) -> Caller:
-        """Who made the request as the engine checks and records it; anonymous when the auth policy
-        asked no token for the request (or auth is off)."""
-        identity = self.identity
-        return identity.caller() if identity else ANONYMOUS
+        """Who made the request as the engine checks and records it (made once, by the auth check);
+        anonymous when the auth policy asked no token for the request (or auth is off)."""
+        return _request_caller.get()
 
     @property
     def actor(self) -> dict[str, str]:

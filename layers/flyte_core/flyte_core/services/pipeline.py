@@ -66,16 +66,19 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
     """
     sent = 0
     for pack in adapters.packs_table.with_name(pack_name):
-        if labels_include(pack.labels, pack_labels) and pack.delivery:  # a push pack (issue 20): the delivery queue
+        if not labels_include(pack.labels, pack_labels):
+            continue
+        if pack.delivery:  # a push pack (issue 20): the delivery queue
             adapters.delivery_queue.send_many(pack.id, [action_id])
-            sent += 1
-        elif labels_include(pack.labels, pack_labels) and pack.queue_url:
-            if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
-                # registered before the queue prefix changed: offered when it registers again
-                logger.warning("pack's queue is from an older deployment", extra={"packId": pack.id, "actionId": action_id})
-                continue
+        elif not pack.queue_url:
+            continue
+        elif not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+            # registered before the queue prefix changed: offered when it registers again
+            logger.warning("pack's queue is from an older deployment", extra={"packId": pack.id, "actionId": action_id})
+            continue
+        else:
             adapters.action_queues.send(pack.queue_url, action_id, command)
-            sent += 1
+        sent += 1
     if not sent:
         logger.info(
             "action waits for a matching pack", extra={"actionId": action_id, "packName": pack_name, "packLabels": pack_labels}
@@ -90,12 +93,13 @@ def enqueue_waiting(adapters: Adapters, pack: Pack) -> int:
         for a in adapters.actions_table.waiting_for(pack.name)
         if a.state in ("NEW", "PENDING") and labels_include(pack.labels, a.pack_labels)
     ]
-    if waiting and pack.delivery:  # a push pack (issue 20): the delivery queue
+    if not waiting:
+        return 0
+    if pack.delivery:  # a push pack (issue 20): the delivery queue
         adapters.delivery_queue.send_many(pack.id, [action_id for action_id, _ in waiting])
-    elif waiting:
+    else:
         adapters.action_queues.send_many(pack.queue_url, waiting)
-    if waiting:
-        logger.info("offered waiting actions to a new pack", extra={"packId": pack.id, "count": len(waiting)})
+    logger.info("offered waiting actions to a new pack", extra={"packId": pack.id, "count": len(waiting)})
     return len(waiting)
 
 
