@@ -34,9 +34,9 @@ REL_RESULT = "actionResult"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 try:  # the distribution version, for the User-Agent
-    _VERSION = metadata.version("flyte-pack")
+    VERSION = metadata.version("flyte-pack")
 except metadata.PackageNotFoundError:  # pragma: no cover - used from a source checkout
-    _VERSION = "0"
+    VERSION = "0"
 
 
 class FlyteAPIError(Exception):
@@ -168,7 +168,7 @@ class FlyteClient:
             adapter = requests.adapters.HTTPAdapter(pool_maxsize=config.concurrency + 2)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = f"flyte-pack-python/{_VERSION}"
+        self.session.headers["User-Agent"] = f"flyte-pack-python/{VERSION}"
         self.session.headers["Accept"] = "application/json"
         if config.jwt:
             self.session.headers["Authorization"] = f"Bearer {config.jwt}"

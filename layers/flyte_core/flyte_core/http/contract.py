@@ -59,6 +59,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Link": _LINK,
     "Links": {"type": "object", "required": ["links"], "properties": {"links": _LINKS}},
+    "V1": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "links": _LINKS,
+            "version": {"type": "string", "description": "the release serving the API (CHANGELOG.md); not in the original"},
+        },
+    },
     "PackRegistration": {
         "type": "object",
         "required": ["name"],
@@ -387,7 +395,11 @@ def link(operation_id: str, **parameters: str) -> dict[str, Any]:
 
 OPERATIONS: dict[str, dict[str, Any]] = {
     "root": {"responses": {"200": representation("Links", "links to the API versions")}},
-    "v1": {"responses": {"200": representation("Links", "links to every v1 resource; packs discover every URL here")}},
+    "v1": {
+        "responses": {
+            "200": representation("V1", "links to every v1 resource (packs discover every URL here) and the release serving them")
+        }
+    },
     "health": {
         "responses": {"200": no_body("the API and its tables answer"), **dict([problem(503, "the tables do not answer")])}
     },
