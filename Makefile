@@ -13,13 +13,15 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv lint lint-fix test test-fast run openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
 	@echo "make test       - install everything, check the SAM template and sam local, run every test"
 	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
+	@echo "make docs       - serve the docs site on http://127.0.0.1:8000 (DOCS_PORT to change), rebuilt on each edit"
+	@echo "make docs-check - build the docs site strictly (broken links, missing pages, reference generation); part of make test"
 	@echo "make lint       - ruff (lint + format check) and mypy; part of make test"
 	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
@@ -72,11 +74,26 @@ lint-fix: $(STAMP)
 # tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
 # depend on the length of pytest's temporary paths there, which xdist makes longer.
 PYTEST_ARGS ?=
-test: $(STAMP) system-deps lint sam-check sam-local-check
+test: $(STAMP) system-deps lint docs-check sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The docs site (mkdocs.yml, docs/): MkDocs and its theme beside the dev tools in .venv, from their own
+# pins; the reference pages are generated from the code by scripts/mkdocs_hooks.py as the site builds.
+DOCS_STAMP := $(VENV)/.docs-installed
+DOCS_PORT ?= 8000
+$(DOCS_STAMP): requirements-docs.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-docs.txt
+	touch $@
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# Strict: a warning (a link to no page or anchor, a page missing from the nav, a failed reference) fails.
+docs-check: $(DOCS_STAMP)
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$out" && echo "docs: built strictly"
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write
