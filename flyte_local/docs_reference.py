@@ -9,7 +9,8 @@ on the site. Each generator reads the source that the running code reads:
   serves each route from template.yaml;
 - `cli`: the `flyte` command's own Click tree, the one `--help` prints;
 - `parameters` and `environment`: template.yaml's parameters and the functions' variables;
-- `bounds`: the constants of flyte_core/domain/bounds.py, with the comment that says why.
+- `bounds`: the constants of flyte_core/domain/bounds.py, with the comment that says why;
+- `template-examples`: an example of every filter and function, rendered by the template engine.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import tokenize
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from flyte_local.cfn import load_template
 
@@ -333,6 +336,9 @@ def generators() -> dict[str, Callable[[], str]]:
         "cli": cli_markdown,
         "parameters": lambda: parameters_markdown(template),
         "environment": lambda: environment_markdown(template),
+        "template-examples": lambda: template_examples_markdown(
+            yaml.safe_load((ROOT / "docs/writing-flows/template-examples.yaml").read_text(encoding="utf-8"))
+        ),
         "bounds": lambda: bounds_markdown((ROOT / "layers/flyte_core/flyte_core/domain/bounds.py").read_text(encoding="utf-8")),
     }
 
@@ -354,3 +360,42 @@ def expand(markdown: str, page: str, anchors: dict[str, str]) -> str:
         return made[name]()
 
     return MARKER.sub(replace, markdown)
+
+
+# --- template examples -------------------------------------------------------------------------
+
+
+def template_examples_markdown(examples: dict[str, Any]) -> str:
+    """Each example of docs/writing-flows/template-examples.yaml with what the engine renders for it.
+
+    An example that fails to render fails the build, with the engine's message."""
+    from flyte_core.domain.events import new_event
+    from flyte_core.domain.templating import engine
+    from flyte_core.domain.times import parse_time
+
+    spec = examples["event"]
+    event = new_event(
+        spec["name"],
+        spec["pack"]["name"],
+        spec["pack"]["name"],
+        spec["pack"].get("labels", {}),
+        spec["payload"],
+        created_at=parse_time(spec["createdAt"]),
+    )
+    variables = {"Event": event.template_value(), "Context": {}}
+    items = {key: (item["contentType"], item["value"].encode()) for key, item in examples.get("datastore", {}).items()}
+
+    def datastore(key: str) -> tuple[str, bytes]:
+        return items[key]
+
+    out = []
+    for section, title in (("filters", "Filter"), ("functions", "Function")):
+        out += ["", f"| {title} | Template | Renders |", "|---|---|---|"]
+        for name, source in sorted(examples[section].items(), key=lambda item: item[0].lower()):
+            try:
+                rendered = engine.render(source, variables, datastore)
+            except Exception as error:
+                raise ValueError(f"template example {name!r} ({source!r}) fails: {error}") from None
+            out.append(f"| `{name}` | {_code(source)} | {_code(rendered.replace(chr(10), '⏎'))} |")
+    payload = json.dumps(spec["payload"], ensure_ascii=False, indent=1)
+    return "\n".join(["The event every example reads (`Event.Payload`):", "", f"```json\n{payload}\n```", *out]) + "\n"

@@ -8,15 +8,25 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `mkdocs` runs from .venv/bin: the repository's packages by path
-    sys.path.insert(0, str(ROOT))
+# `mkdocs` runs from .venv/bin: the repository's packages by path. MkDocs restores sys.path once the
+# hook is loaded, so the paths go in again before each build (the generators import as they run).
+PATHS = (str(ROOT), str(ROOT / "layers" / "flyte_core"))
 
+
+def _importable() -> None:
+    for path in PATHS:
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+_importable()
 from flyte_local import docs_reference  # noqa: E402
 
 _anchors: dict[str, str] = {}
 
 
 def on_pre_build(config: Any) -> None:
+    _importable()
     _anchors.clear()
     _anchors.update(docs_reference.heading_anchors(Path(config["docs_dir"])))
 

@@ -121,3 +121,22 @@ def test_the_readme_quick_start_is_the_tested_one():
     assert len(commands) == 5
     for command in commands[2:]:
         assert command in page, command
+
+
+def test_every_filter_and_function_has_an_example_the_engine_renders():
+    from flyte_core.domain.templating.filters import FILTERS
+    from flyte_core.domain.templating.functions import FUNCTIONS
+
+    examples = yaml.safe_load((DOCS / "writing-flows" / "template-examples.yaml").read_text(encoding="utf-8"))
+    assert set(examples["filters"]) == set(FILTERS)
+    assert set(examples["functions"]) == set(FUNCTIONS)
+    page = docs_reference.template_examples_markdown(examples)
+    assert "| `shellquote` | `echo {{ Event.Payload.note|shellquote }}` | `echo 'it'\\''s \"done\"'` |" in page
+    assert "| `datastore` | `{{ datastore('teams').sre.room }}` | `C-SRE` |" in page
+
+
+def test_an_example_that_no_longer_renders_fails_the_build():
+    examples = yaml.safe_load((DOCS / "writing-flows" / "template-examples.yaml").read_text(encoding="utf-8"))
+    examples["filters"] = {"index": "{{ Event.Payload.tags|index:-1 }}"}
+    with pytest.raises(ValueError, match="template example 'index'"):
+        docs_reference.template_examples_markdown(examples)
