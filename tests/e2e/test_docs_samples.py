@@ -15,8 +15,8 @@ command is checked:
 Every curl fails on a 4xx or 5xx (`--fail-with-body`, through a .curlrc), every command on a
 non-zero exit. Commands that read (no POST, no send or apply) are retried until their output
 matches or a deadline passes, since the pipeline is asynchronous; `<CORRELATION ID>` is the
-reader's to fill in: the last execution's; a command the page says to stop with Ctrl-C runs until
-it prints its first line.
+reader's to fill in: the last execution's; a command the page says to stop with Ctrl-C (it follows
+what happens) runs while the last event sent is sent again, until it prints its first line.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ class Reader:
         self.stack = stack
         self.work = tmp_path
         self.ids: dict[str, str] = {}
+        self.last_send: str | None = None
         self.env = {
             **os.environ,
             "CURL_HOME": str(curlrc),
@@ -150,6 +151,8 @@ class Reader:
             self.first_line(text)
             return
         reads = "POST" not in text and not re.search(r"\b(send|apply|put|import)\b", text)
+        if re.search(r"POST \S*/events |events send", text):
+            self.last_send = text
         deadline = time.monotonic() + DEADLINE
         while True:
             done = subprocess.run(["bash", "-c", text], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60)
@@ -182,13 +185,20 @@ class Reader:
         return f"the answer lacks {sorted(missing)}" if missing else None
 
     def first_line(self, text: str) -> None:
-        process = subprocess.Popen(["bash", "-c", f"exec {text}"], cwd=ROOT, env=self.env, stdout=subprocess.PIPE, text=True)
-        stop = threading.Timer(DEADLINE, process.kill)  # a first line that never comes ends the wait
+        """A command that follows what happens: once it says on stderr that it follows (it has read
+        what was there before and prints only what is new), the last event is sent again."""
+        process = subprocess.Popen(
+            ["bash", "-c", f"exec {text}"], cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        stop = threading.Timer(DEADLINE, process.kill)  # a line that never comes ends the wait
         stop.start()
         try:
-            assert process.stdout is not None
+            assert process.stdout is not None and process.stderr is not None and self.last_send is not None
+            said = process.stderr.readline()
+            assert "Ctrl-C" in said, f"{text} did not start following: {said!r}"
+            subprocess.run(["bash", "-c", self.last_send], cwd=ROOT, env=self.env, capture_output=True, timeout=60, check=True)
             line = process.stdout.readline()
-            assert line.strip(), f"{text} printed nothing within {DEADLINE} s"
+            assert line.strip(), f"{text} printed nothing within {DEADLINE} s of an event"
         finally:
             stop.cancel()
             process.kill()
