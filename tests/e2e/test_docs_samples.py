@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -211,6 +212,8 @@ def shell_pack_started(stack, tmp_path):
 
 
 def test_the_quick_start_and_the_worked_example_run_as_written(stack, shell_pack_started, tmp_path):
+    if not shutil.which("curl"):
+        pytest.skip("the samples are curl commands, and this machine has no curl")
     reader = Reader(stack, tmp_path)
     ran = 0
     for page in PAGES:
