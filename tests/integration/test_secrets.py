@@ -8,8 +8,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
+from flyte_core.adapters import Adapters
+from flyte_core.domain import flows, packs
 from flyte_core.domain.callers import ANONYMOUS
+from flyte_core.domain.delivery import Registration
+from flyte_core.services import delivery, matching, pack_runtime, pipeline, registry
 from flyte_core.services import secrets as service
+from flyte_core.services.secrets import SecretRefused
+from tests.push_pack import FakePushPack
 
 VALUE = "tok-3f9a1c2e7b5d4e60"
 ALICE = replace(ANONYMOUS, issuer="urn:test", subject="alice")
@@ -65,3 +73,124 @@ def test_rotation_is_recorded_with_who_changed_the_value_and_when(adapters):
     first, second = service.history(adapters, "t")
     assert first.changed_by == {"sub": "anonymous"} and second.changed_by == {"iss": "urn:test", "sub": "alice"}
     assert second.description == "rotated" and second.changed_at is not None
+
+
+# --- the pipeline ------------------------------------------------------------------------------------------
+
+
+def save_flow(adapters, input_, pack="Shell"):
+    adapters.flows_table.save(
+        flows.parse_flow(
+            {
+                "name": "deploy",
+                "steps": [
+                    {
+                        "id": "run",
+                        "event": {"packName": "Chat", "name": "Said"},
+                        "command": {"packName": pack, "name": "Shell", "input": input_},
+                    }
+                ],
+            }
+        )
+    )
+
+
+def start(adapters, payload=None):
+    source = registry.register(adapters, packs.parse_registration({"name": "Chat"}))
+    (action_id,) = matching.match_event(adapters, pipeline.receive_event(adapters, source, "Said", payload or {}, None)).created
+    return action_id
+
+
+def shell(adapters, labels=None):
+    return registry.register(adapters, packs.parse_registration({"name": "Shell", "labels": labels or {}}))
+
+
+def test_a_take_receives_the_value_and_nothing_stored_holds_it(adapters):
+    service.put(adapters, "jira", {"value": VALUE, "scope": {"packs": ["Shell"], "flows": ["deploy"]}}, ANONYMOUS)
+    save_flow(adapters, {"script": "curl -H 'Authorization: Bearer {{ secret('jira') }}' -d '{{ Event.Payload.text }}'"})
+    shell(adapters)
+    action_id = start(adapters, {"text": "«secret:jira»"})  # event text that looks like a reference stays text
+
+    stored = adapters.actions_table.get(action_id)
+    assert stored.input == {"script": "curl -H 'Authorization: Bearer «secret:jira»' -d '«secret:jira»'"}
+    _, taken = pack_runtime.take(adapters, "Shell", "0", None, ANONYMOUS)
+    assert taken.input == {"script": f"curl -H 'Authorization: Bearer {VALUE}' -d '«secret:jira»'"}
+
+    pack_runtime.post_result(adapters, "Shell", action_id, lambda: ("Output", {"stdout": f"sent {VALUE}"}, None), ANONYMOUS)
+    finished = adapters.actions_table.get(action_id)
+    assert finished.state == "SUCCESS" and finished.result["payload"] == {"stdout": "sent «secret:jira»"}
+    for table in ("actions", "events"):
+        items = adapters.aws.dynamodb.scan(TableName=getattr(adapters.settings.tables, table))["Items"]
+        assert items and VALUE not in json.dumps(items)
+
+
+def test_rotation_applies_to_actions_taken_afterwards(adapters):
+    service.put(adapters, "jira", {"value": "old-value-1"}, ANONYMOUS)
+    save_flow(adapters, "echo {{ secret('jira') }}")
+    shell(adapters)
+    start(adapters, {"n": 1})
+    service.put(adapters, "jira", {"value": "new-value-2"}, ALICE)  # after the match, before the take
+    _, taken = pack_runtime.take(adapters, "Shell", "0", None, ANONYMOUS)
+    assert taken.input == "echo new-value-2"
+
+
+def test_a_pack_outside_the_scope_is_refused_and_the_action_ends_fatal_naming_the_secret(adapters):
+    service.put(adapters, "prod-db", {"value": VALUE, "scope": {"labels": {"env": "prod"}}}, ANONYMOUS)
+    save_flow(adapters, "psql {{ secret('prod-db') }}")
+    shell(adapters, {"env": "dev"})
+    action_id = start(adapters)
+    with pytest.raises(SecretRefused) as refused:
+        pack_runtime.take(adapters, "Shell.env.dev", "0", None, ANONYMOUS)
+    assert "prod-db" in refused.value.detail and VALUE not in refused.value.detail
+    assert refused.value.extra["actionId"] == action_id
+    action = adapters.actions_table.get(action_id)
+    assert action.state == "FATAL" and "secret 'prod-db' is limited to packs labelled env=prod" in action.result["payload"]
+    assert VALUE not in json.dumps(action.result)
+
+
+def test_a_missing_secret_ends_the_action_fatal_saying_so(adapters):
+    save_flow(adapters, "echo {{ secret('gone') }}")
+    shell(adapters)
+    action_id = start(adapters)
+    with pytest.raises(SecretRefused):
+        pack_runtime.take(adapters, "Shell", "0", None, ANONYMOUS)
+    assert "secret 'gone' does not exist" in adapters.actions_table.get(action_id).result["payload"]
+
+
+@pytest.fixture
+def fake_pack():
+    endpoint = FakePushPack()
+    yield endpoint
+    endpoint.close()
+
+
+def push_setup(settings, fake_pack, scope):
+    adapters = Adapters(replace(settings, delivery_allow_loopback=True))
+    service.put(adapters, "jira", {"value": VALUE, "scope": scope}, ANONYMOUS)
+    save_flow(adapters, {"token": "{{ secret('jira') }}"}, pack="Push")
+    wanted = packs.parse_registration({"name": "Push", "commands": [{"name": "Shell", "events": ["Done"]}]})
+    pack = registry.register(adapters, wanted, delivery=Registration(fake_pack.url, None), base="http://api.test/")
+    fake_pack.secret = pack.delivery.new_secret
+    action_id = start(adapters)
+    raw = adapters.aws.sqs.receive_message(QueueUrl=adapters.delivery_queue.url, MaxNumberOfMessages=1)["Messages"][0]
+    from flyte_core.adapters.delivery_queue import parse_message
+
+    return adapters, action_id, parse_message(raw["Body"], raw["ReceiptHandle"])
+
+
+def test_a_push_delivery_carries_the_value_and_the_echoed_answer_is_stored_masked(settings, aws, fake_pack):
+    adapters, action_id, message = push_setup(settings, fake_pack, {"packs": ["Push"]})
+    assert delivery.handle(adapters, message) is True
+    (sent,) = fake_pack.deliveries
+    assert sent.document["input"] == {"token": VALUE}  # the fake pack answers 200 {"echo": input}
+    action = adapters.actions_table.get(action_id)
+    assert action.state == "SUCCESS" and action.result["payload"] == {"echo": {"token": "«secret:jira»"}}
+    assert action.input == {"token": "«secret:jira»"}
+
+
+def test_a_push_pack_outside_the_scope_gets_nothing_and_the_action_ends_fatal(settings, aws, fake_pack):
+    adapters, action_id, message = push_setup(settings, fake_pack, {"packs": ["Shell"]})
+    assert delivery.handle(adapters, message) is True
+    assert fake_pack.deliveries == []
+    action = adapters.actions_table.get(action_id)
+    assert action.state == "FATAL" and "limited to packs Shell" in action.result["payload"]

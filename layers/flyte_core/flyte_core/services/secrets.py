@@ -8,14 +8,23 @@ packs; nothing this module returns to the API or writes to a table or a log hold
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from ..adapters import Adapters
 from ..domain import secrets as rules
 from ..domain import times
+from ..domain.actions import Action
 from ..domain.callers import Caller
-from ..domain.errors import NotFound
+from ..domain.errors import NotAllowed, NotFound, StateConflict
+from ..domain.events import FATAL, new_event
+from ..domain.packs import Pack
 from ..observability import logger
+
+
+class SecretRefused(NotAllowed):
+    """A pack took an action whose input references a secret it may not receive: the action has
+    ended FATAL with the reason, which names the secret, never its value."""
+
 
 # --- /v1/secrets ----------------------------------------------------------------------------------
 
@@ -51,3 +60,59 @@ def delete(adapters: Adapters, name: str, caller: Caller) -> None:
     if not adapters.secret_values.delete(name):
         raise NotFound(f"No secret {name!r}.")
     logger.info("secret deleted", extra={"secret": name, "by": caller.record()})
+
+
+# --- take and result ------------------------------------------------------------------------------
+
+
+def reveal(adapters: Adapters, pack: Pack, action: Action) -> Any:
+    """The input the pack that took `action` receives: its secret references replaced by their current
+    values. When a secret is missing or outside its scope for this pack and flow, the action ends FATAL
+    with the reason and SecretRefused is raised (the pack gets no command to run)."""
+    names = rules.referenced(action.secret_refs)
+    if not names:
+        return action.input
+    values: dict[str, str] = {}
+    for name in names:
+        stored = adapters.secret_values.get(name)
+        if stored is None:
+            refuse(adapters, pack, action, f"secret {name!r} does not exist (set it with PUT /v1/secrets/{name})")
+        value, scope = rules.open_envelope(stored.value)
+        reason = scope.refusal(name, pack.name, pack.labels, action.flow_name)
+        if reason:
+            refuse(adapters, pack, action, reason)
+        values[name] = value
+    logger.info("secrets handed to a pack", extra={"actionId": action.id, "packId": pack.id, "secrets": names})
+    return rules.substitute(action.input, action.secret_refs, values)
+
+
+def refuse(adapters: Adapters, pack: Pack, action: Action, reason: str) -> NoReturn:
+    detail = f"Action {action.id} was not handed to pack {pack.id!r}: {reason}. The action has ended FATAL."
+    result = new_event(FATAL, pack.id, action.pack_name, action.pack_labels, f"{reason}.", action_id=action.id)
+    try:
+        adapters.actions_table.finish(action, result)
+    except StateConflict:
+        pass  # it ended meanwhile
+    if action.claim_queue_url and action.claim_receipt:
+        adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)
+    logger.warning("action refused: secret out of scope", extra={"actionId": action.id, "packId": pack.id, "reason": reason})
+    raise SecretRefused(detail, actionId=action.id)
+
+
+def mask_result(adapters: Adapters, action: Action, payload: Any) -> Any:
+    """A result payload with every value of the secrets the action was given replaced by its mask.
+    The values are read again now: the current one and the one before it (a value rotated between
+    the take and the result)."""
+    names = rules.referenced(action.secret_refs)
+    if not names:
+        return payload
+    values: list[tuple[str, str]] = []
+    for name in names:
+        stored = adapters.secret_values.get(name)
+        if stored is None:
+            continue
+        values.append((name, rules.open_envelope(stored.value)[0]))
+        previous = adapters.secret_values.get(name, stored.version - 1) if stored.version > 1 else None
+        if previous is not None:
+            values.append((name, rules.open_envelope(previous.value)[0]))
+    return rules.mask_values(payload, values)
