@@ -25,9 +25,6 @@ from typing import Any
 
 from ..domain.errors import Unavailable
 
-MAX_VALUE_BYTES = 4096  # a standard parameter's value
-MAX_DESCRIPTION_CHARS = 1024
-
 
 @dataclass(frozen=True)
 class StoredValue:

@@ -35,9 +35,8 @@ def put(adapters: Adapters, name: str, body: Any, caller: Caller) -> tuple[rules
     rules.check_name(name)
     upload = rules.parse_upload(body)
     actor = caller.record()
-    store = adapters.secret_values
-    new = not any(info.name == name for info in store.describe())
-    version = store.put(name, rules.envelope(upload), rules.describe(upload, actor))
+    version = adapters.secret_values.put(name, rules.envelope(upload), rules.describe(upload, actor))
+    new = version == 1  # SSM numbers a parameter's versions from 1 (again after a delete)
     logger.info("secret set", extra={"secret": name, "version": version, "by": actor, "rotated": not new})
     return rules.Secret(name, upload.description, upload.scope, actor, times.now(), version), new
 
