@@ -47,6 +47,7 @@ def sam_local_environment(app: application.Application, endpoint: str) -> dict:
     # push delivery (issue 20): the queue as the containers reach it, and the key's name in moto
     shared["FLYTE_DELIVERY_QUEUE_URL"] = container_endpoint(merged["FLYTE_DELIVERY_QUEUE_URL"])
     shared["FLYTE_DELIVERY_KEY_SECRET_ARN"] = merged["FLYTE_DELIVERY_KEY_SECRET_ARN"]
+    shared["FLYTE_SECRETS_PREFIX"] = merged["FLYTE_SECRETS_PREFIX"]  # issue 24: the secrets' path in moto's SSM
     if "FLYTE_SLACK_SECRET_ARN" in merged:  # the Slack pack in the stack: its secret in moto, and the API
         shared["FLYTE_SLACK_SECRET_ARN"] = merged["FLYTE_SLACK_SECRET_ARN"]  # as `sam local start-api` serves it
         shared["FLYTE_API_URL"] = SAM_LOCAL_API

@@ -334,6 +334,8 @@ def invoke_the_others(env_file: Path) -> None:
     expect_status(invoke("DatastoreFunction", EVENTS / "datastore-put.json", env_file), 201, "PUT a datastore item")
     revoked = expect_status(invoke("TokensFunction", EVENTS / "tokens-revoke.json", env_file), 201, "revoke a token")
     expect(revoked.get("jti") == "0f8e2c1d9b7a4e6f8a1b2c3d4e5f6a7b", "the revocation names the token id", revoked)
+    stored = expect_status(invoke("SecretsFunction", EVENTS / "secrets-put.json", env_file), 201, "set a secret")  # issue 24
+    expect(stored.get("name") == "jira-token" and "value" not in stored, "the secret is named, its value never shown", stored)
     kept = invoke("DeliveryFunction", EVENTS / "delivery-sqs-batch.json", env_file)  # issue 20: push delivery
     expect(kept == {"batchItemFailures": []}, "a delivery for an action that is gone is done with", kept)
     # the Slack pack in the stack: it loads (its layer: slack_bolt, the SDK), reads its secret in

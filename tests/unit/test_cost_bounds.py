@@ -46,6 +46,7 @@ def test_every_api_function_can_have_a_reserved_concurrency_and_none_has_one_by_
         "PackRuntimeFunction",
         "AuditFunction",
         "TokensFunction",
+        "SecretsFunction",
         "SlackFunction",  # with SlackIntegration=true
     }
     for name, properties in functions.items():

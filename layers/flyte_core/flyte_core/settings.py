@@ -90,6 +90,7 @@ FLAG_VARIABLES = {
     "trust_forwarded_host": "FLYTE_TRUST_FORWARDED_HOST",
 }
 REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
+SECRETS_PREFIX_VARIABLE = "FLYTE_SECRETS_PREFIX"  # issue 24: the SSM path of the values flows reference
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
 # that seals the packs' signing secrets in the packs table.
 DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
@@ -114,6 +115,7 @@ class Settings:
     delivery_key_secret: str = ""
     delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
     delivery_allow_private_networks: bool = False
+    secrets_prefix: str = ""  # where secret values live in SSM (FLYTE_SECRETS_PREFIX, issue 24)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -143,6 +145,7 @@ class Settings:
             revocations_table=env.get(REVOCATIONS_VARIABLE, ""),
             delivery_queue_url=env.get(DELIVERY_VARIABLES["delivery_queue_url"], ""),
             delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
+            secrets_prefix=env.get(SECRETS_PREFIX_VARIABLE, ""),
             aws=AwsAccess.from_environ(env),
             **values,
         )

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
+    from .secret_values import SecretValues
 
 
 class Adapters:
@@ -127,3 +128,11 @@ class Adapters:
         from .pack_endpoints import PackEndpoints
 
         return PackEndpoints(self.settings.delivery_bounds)
+
+    # --- secrets referenced by flows (issue 24) ---
+
+    @cached_property
+    def secret_values(self) -> SecretValues:
+        from .secret_values import SecretValues
+
+        return SecretValues(self.aws.client("ssm"), self.settings.secrets_prefix)

@@ -49,6 +49,7 @@ def _to_action(model: ActionModel) -> Action:
         taken_by=model.takenBy,
         claim_token=model.claimToken,
         result_token=model.resultToken,
+        secret_refs=model.secretRefs,
     )
 
 
@@ -105,6 +106,7 @@ class ActionsTable:
             packName=planned.pack_name,
             packLabels=planned.pack_labels,
             input=planned.input,
+            secretRefs=planned.secret_refs,
             state="NEW",
             stateTime=now,
             states=[_state("NEW", now)],

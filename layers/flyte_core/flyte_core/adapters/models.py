@@ -176,6 +176,7 @@ class ActionModel(Model):
     packName = UnicodeAttribute()
     packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     input = JSONAttribute(null=True)
+    secretRefs = JSONAttribute(null=True)  # where the input holds secret masks, never values (issue 24)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
     states: ListAttribute[dict[str, Any]] = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change

@@ -30,6 +30,7 @@ class PlannedAction:
     flow_name: str
     flow_uuid: str
     trigger: Event
+    secret_refs: list[dict[str, Any]] | None = None  # where the input holds secret masks (issue 24)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Action:
     taken_by: dict[str, str] | None = None  # who holds (or last held) the claim
     claim_token: str | None = None  # the claim that holds (or last held) it: a retried claim recognises its own
     result_token: str | None = None  # the result request that finished it: a repeat recognises its own
+    secret_refs: list[dict[str, Any]] | None = None  # where the input holds secret masks (domain.secrets)
 
 
 @dataclass(frozen=True)

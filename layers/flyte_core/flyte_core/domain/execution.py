@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import bounds, ids
+from . import bounds, ids, secrets
 from .actions import TERMINAL, PlannedAction, StepFailure
 from .events import Event
 from .packs import labels_include
@@ -64,6 +64,8 @@ class StepOutcome:
     context: dict[str, str] | None = None  # the rendered context, once rendering got that far
     command: dict[str, Any] | None = None  # {packName, name, packLabels, input} when fired
     error: StepError | None = field(default=None, compare=False)  # the template failure, for the audit
+    # where the masked input holds secret references (issue 24): [{path, at: [[offset, name]]}]
+    secret_refs: list[dict[str, Any]] | None = field(default=None, compare=False)
 
     @property
     def fired(self) -> bool:
@@ -158,6 +160,10 @@ def evaluate(
             for key, source in command.get("packLabels", {}).items()
         }
         input_ = render_input(command.get("input"), variables, render, "command.input")
+        try:
+            input_, refs = secrets.extract(input_)  # masks, never values, from here on
+        except ValueError as error:
+            raise StepError("command.input", str(error)) from None
         # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
         for where, value, limit in (
             ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
@@ -173,6 +179,7 @@ def evaluate(
         FIRED,
         context=context,
         command={"packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_},
+        secret_refs=refs or None,
     )
 
 
@@ -193,13 +200,16 @@ def render_input(value: Any, variables: Mapping[str, Any], render: Render, where
 
 def _render(render: Render, source: str, variables: Mapping[str, Any], field: str) -> str:
     try:
-        return render(source, variables)
+        output = render(source, variables)
     except Exception as error:  # any template failure is this step's failure, never the batch's
         message = str(getattr(error, "message", None) or error)
         line, column = getattr(error, "line", None), getattr(error, "column", None)
         if line is not None:
             message += f" (line {line}" + (f", column {column})" if column is not None else ")")
         raise StepError(field, message) from None
+    if secrets.holds_marker(output) and not field.startswith("command.input"):
+        raise StepError(field, "secret() may be used only in a command's input")
+    return output
 
 
 @dataclass(frozen=True)
@@ -236,6 +246,7 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
             flow_name=flow["name"],
             flow_uuid=execution.flow_uuid,
             trigger=event,
+            secret_refs=o.secret_refs,
         )
         for o in evaluated
         if o.fired and o.command

@@ -298,15 +298,23 @@ def _input_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 def _check_templates(flow: dict[str, Any]) -> None:
-    from .templating import TemplateError, check
+    from .templating import TemplateError, check, mentions_secret, secret_names
 
     for index, step in enumerate(flow["steps"]):
         for where, source in template_fields(step):
             try:
                 check(source)
+                if where.startswith("command.input"):
+                    secret_names(source)  # written as it is, with a literal name (issue 24)
+                elif mentions_secret(source):
+                    raise TemplateError(
+                        "secret() may be used only in a command's input (the engine hands its value to the pack "
+                        "that runs the command, and nowhere else)"
+                    )
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
-                at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
+                at = f" at line {error.line}" if error.line is not None else ""
+                at += f", column {error.column}" if error.line is not None and error.column is not None else ""
                 raise InvalidInput(
                     f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
                     field=f"steps[{index}].{where}",

@@ -200,6 +200,40 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    "SecretRequest": {
+        "type": "object",
+        "required": ["value"],
+        "description": "a secret's value (never shown again), and who may receive it: every constraint given must hold",
+        "properties": {
+            "value": {"type": "string", "minLength": 1},
+            "description": {"type": "string", "maxLength": 300},
+            "scope": {
+                "type": "object",
+                "properties": {
+                    "packs": {"type": "array", "items": {"type": "string"}},
+                    "labels": _STRING_MAP,
+                    "flows": {"type": "array", "items": {"type": "string"}},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Secret": {
+        "type": "object",
+        "required": ["name", "description", "scope", "version", "changedBy", "links"],
+        "description": "a secret without its value",
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "scope": {"type": "object"},
+            "version": {"type": "integer"},
+            "changedBy": _STRING_MAP,
+            "changedAt": {"type": ["string", "null"], "format": "date-time"},
+            "history": {"type": "array", "items": {"type": "object"}},
+            "links": _LINKS,
+        },
+    },
     "FlowVersions": {
         "type": "object",
         "required": ["name", "versions", "links"],
@@ -384,6 +418,7 @@ IDEMPOTENCY_KEY = {
 KEY_REUSED = problem(422, "the Idempotency-Key was sent before with another body")
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
+SECRET_NAME = path("name", "the secret's name (letters, digits, '_', '.', '-'; at most 128)")
 OTHER_PACK = problem(403, "the caller's token is bound to another pack (its `flyte_pack` claim)")
 
 
@@ -490,7 +525,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 [
                     problem(400, "a `wait` outside its bounds"),
                     NOT_REGISTERED,
-                    OTHER_PACK,
+                    problem(
+                        403,
+                        "the caller's token is bound to another pack (its `flyte_pack` claim), or the action taken "
+                        "references a secret this pack or flow may not receive: the action has ended FATAL (`actionId`)",
+                    ),
                     problem(409, "the pack receives its actions by push delivery: there is nothing to take"),
                     problem(409, "the pack was registered before an upgrade renamed its queue: register it again"),
                 ]
@@ -710,6 +749,43 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                     problem(503, "this deployment keeps no list of revoked tokens"),
                 ]
             ),
+        },
+    },
+    "listSecrets": {
+        "parameters": [query("start", "secrets to skip", {"type": "integer", "minimum": 0, "default": 0})],
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["secrets", "links"],
+                    "properties": {"secrets": {"type": "array", "items": _ref("Secret")}, "links": _LINKS},
+                },
+                "every secret by name: descriptions, scopes, who changed each and when; never values",
+            ),
+            **dict([problem(400, "`start` is not a whole number from 0")]),
+        },
+    },
+    "getSecret": {
+        "parameters": [SECRET_NAME],
+        "responses": {
+            "200": representation("Secret", "the secret and its history: who set each version and when"),
+            **dict([problem(400, "not a valid secret name"), problem(404, "no such secret")]),
+        },
+    },
+    "putSecret": {
+        "parameters": [SECRET_NAME],
+        "requestBody": json_or_yaml_body("SecretRequest", "the value, a description and the scope"),
+        "responses": {
+            "200": representation("Secret", "replaced (rotated): actions taken from now on receive the new value"),
+            "201": {**representation("Secret", "created"), "headers": LOCATION},
+            **dict([problem(400, "not a valid name, value, description or scope (the field is named)")]),
+        },
+    },
+    "deleteSecret": {
+        "parameters": [SECRET_NAME],
+        "responses": {
+            "204": no_body("deleted with its history; actions that reference it end FATAL when taken"),
+            **dict([problem(400, "not a valid secret name"), problem(404, "no such secret")]),
         },
     },
     "liftRevocation": {

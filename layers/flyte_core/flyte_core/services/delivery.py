@@ -23,6 +23,7 @@ import secrets
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
 from ..adapters import Adapters
@@ -114,6 +115,13 @@ def handle(adapters: Adapters, message: DeliveryMessage) -> bool:
     claimed, done = _claim(adapters, pack, action, message)
     if claimed is None:
         return done
+    if claimed.secret_refs:  # issue 24: the values go into this request only
+        from . import secrets  # only actions that reference secrets read them
+
+        try:
+            claimed = replace(claimed, input=secrets.reveal(adapters, pack, claimed))
+        except secrets.SecretRefused:
+            return True  # the action has ended FATAL with the reason
     return _deliver(adapters, pack, claimed, message, secret)
 
 

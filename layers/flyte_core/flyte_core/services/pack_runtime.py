@@ -8,6 +8,7 @@ A caller whose token is bound to another pack is refused before anything is writ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..domain.errors import InvalidInput, StateConflict, found
 from ..domain.events import Event
 from ..domain.packs import Pack
 from ..settings import MAX_TAKE_WAIT_SECONDS
-from . import pipeline
+from . import pipeline, secrets
 
 # What a posted event or result says: (event name, payload, createdAt or None).
 PostedEvent = tuple[str, Any, datetime | None]
@@ -34,7 +35,8 @@ def post_event(
 
 def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None, caller: Caller) -> tuple[Pack, Action | None]:
     """Long-poll for the pack's next action (`wait` seconds as sent; absent: the configured default).
-    Returns the pack and the action, None when none came."""
+    Returns the pack and the action, None when none came; its input holds the values of the secrets
+    it references."""
     pack = _seen_pack(adapters, pack_id, caller, "take the actions of")
     if pack.delivery:  # issue 20: its actions are POSTed to it; it has no queue to take from
         raise StateConflict(
@@ -42,7 +44,11 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
             "Register it without 'delivery' to long-poll."
         )
     wait_seconds = _wait_seconds(wait, adapters.settings.take_wait_seconds)
-    return pack, pipeline.take(adapters, pack, wait_seconds, command, caller)
+    action = pipeline.take(adapters, pack, wait_seconds, command, caller)
+    if action is None or not action.secret_refs:
+        return pack, action
+    # issue 24: the values exist only in this answer (SecretRefused, the action FATAL, when out of scope)
+    return pack, replace(action, input=secrets.reveal(adapters, pack, action))
 
 
 def post_result(

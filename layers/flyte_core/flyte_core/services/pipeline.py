@@ -216,6 +216,10 @@ def complete(
     key = idempotency_key
     result_id = idempotency.result_id(pack.id, action.id, key) if key else None
     token = idempotency.request_token(key, name, payload, created_at) if key else None
+    if action.secret_refs:  # issue 24: a secret's value the pack echoes back is stored masked
+        from .secrets import mask_result
+
+        payload = mask_result(adapters, action, payload)
     result = new_event(
         name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id, actor=caller.record(), event_id=result_id
     )
