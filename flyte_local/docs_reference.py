@@ -369,6 +369,7 @@ def template_examples_markdown(examples: dict[str, Any]) -> str:
     """Each example of docs/writing-flows/template-examples.yaml with what the engine renders for it.
 
     An example that fails to render fails the build, with the engine's message."""
+    from flyte_core.domain import secrets
     from flyte_core.domain.events import new_event
     from flyte_core.domain.templating import engine
     from flyte_core.domain.times import parse_time
@@ -393,7 +394,8 @@ def template_examples_markdown(examples: dict[str, Any]) -> str:
         out += ["", f"| {title} | Template | Renders |", "|---|---|---|"]
         for name, source in sorted(examples[section].items(), key=lambda item: item[0].lower()):
             try:
-                rendered = engine.render(source, variables, datastore)
+                # secret() renders a marker that the engine stores as its mask: show what is stored
+                rendered, _ = secrets.extract(engine.render(source, variables, datastore))
             except Exception as error:
                 raise ValueError(f"template example {name!r} ({source!r}) fails: {error}") from None
             out.append(f"| `{name}` | {_code(source)} | {_code(rendered.replace(chr(10), '⏎'))} |")
