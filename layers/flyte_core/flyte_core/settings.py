@@ -114,6 +114,8 @@ class Settings:
     delivery_key_secret: str = ""
     delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
     delivery_allow_private_networks: bool = False
+    # issue 27: the packs whose bound token may say which person acted in chat (FLYTE_CHAT_PACKS, comma-separated)
+    chat_packs: tuple[str, ...] = ("Slack",)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -144,6 +146,7 @@ class Settings:
             delivery_queue_url=env.get(DELIVERY_VARIABLES["delivery_queue_url"], ""),
             delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
             aws=AwsAccess.from_environ(env),
+            chat_packs=tuple(name.strip() for name in env.get("FLYTE_CHAT_PACKS", "Slack").split(",") if name.strip()),
             **values,
         )
 

@@ -14,6 +14,7 @@ from ..domain.actions import Action
 from ..domain.events import Event
 from ..domain.execution import Execution
 from ..observability import logger, metrics
+from . import chat_identities
 from .pipeline import deliver
 
 
@@ -36,9 +37,10 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
     """Run every execution this event concerns: the one a result continues and new ones it starts;
     then write on the event what became of each of their steps (its trace)."""
     render = renderer(adapters)
+    claims_of = chat_identities.claims_resolver(adapters)  # issue 27: steps with `actor:`
     outcome = MatchOutcome(created=[], failed_steps=[], trace=[])
     for run in _executions_for(adapters, event):
-        planned = execution.plan(run, event, *render)
+        planned = execution.plan(run, event, *render, claims_of)
         outcome.trace.append(trace_of(run, planned.outcomes))
         outcome.fired_steps += len(planned.actions)
         for failure in planned.failures:
