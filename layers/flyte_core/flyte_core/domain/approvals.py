@@ -1,8 +1,8 @@
 """Approvals in chat (issue 27), pure: what the engine asks in chat, how it reads an answer and how
 an answer counts. The step's rules are `chatops`'s; the life of an approval is `services/approvals`.
 
-- A step with `approval` fires into an action stored in state APPROVAL (offered to no pack) and a
-  question for the chat pack (`SendRichMessage` in the requester's thread: the command, its stored
+- A step with `approval` fires into an action stored in state APPROVAL (offered to no pack), and
+  the engine asks the chat pack (`SendRichMessage` in the requester's thread: the command, its stored
   input, who may answer, Approve/Deny buttons whose value is the waiting action's id).
 - A click comes back as the chat pack's `ReceivedInteraction` event, with the clicker as its chat
   actor. It counts when the clicker has the approver claims and is not the requester (unless

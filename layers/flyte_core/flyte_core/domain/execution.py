@@ -276,23 +276,6 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
         if o.command and (o.fired or o.reason == "actor")
         for step_id in [o.id if o.fired else o.id + DENIED_SUFFIX]
     ]
-    actions += [  # a step that waits for approval asks for it in chat (domain/approvals.py)
-        PlannedAction(
-            id=action_id_for(execution.correlation_id, o.id + approvals.ASK_SUFFIX),
-            step_id=o.id + approvals.ASK_SUFFIX,
-            name=approvals.ASK_COMMAND,
-            pack_name=o.approval["packName"],
-            pack_labels={},
-            input=approvals.question(action_id_for(execution.correlation_id, o.id), o.id, flow["name"], o.command, o.approval),
-            context=o.context or {},
-            correlation_id=execution.correlation_id,
-            flow_name=flow["name"],
-            flow_uuid=execution.flow_uuid,
-            trigger=event,
-        )
-        for o in evaluated
-        if o.fired and o.command and o.approval
-    ]
     failures = [
         StepFailure(
             id=failure_id_for(execution.correlation_id, o.id, event.id),

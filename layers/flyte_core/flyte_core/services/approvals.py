@@ -1,7 +1,7 @@
 """The life of an approval in chat (issue 27; the rules are domain/approvals.py).
 
-- `started`: a step with `approval` stored its action in state APPROVAL and planned the question
-  (the chat pack's `SendRichMessage`, delivered as any action). The timer is one message on the
+- `started`: a step with `approval` stored its action in state APPROVAL; the question (the chat
+  pack's `SendRichMessage`, delivered as any action) is made from the stored action. The timer is one message on the
   shared delivery queue, delayed (at most SQS's 15 min) and then hidden until the approval is due,
   as a lease is kept: the delivery function hands it to `due`.
 - `answered`: a click (the chat pack's `ReceivedInteraction` naming the action) is judged and
@@ -20,16 +20,37 @@ from ..domain import approvals, ids, times
 from ..domain.actions import Action, PlannedAction
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event, new_event
-from ..domain.execution import ClaimsOf
+from ..domain.execution import ClaimsOf, action_id_for
 from ..observability import logger
 from .pipeline import deliver
 
 MAX_DELAY_SECONDS = 900  # SQS's longest message delay
 
 
-def started(adapters: Adapters, action: Action) -> None:
-    """Start the approval's timer (again after a redelivered event: a second timer finds it settled)."""
+def started(adapters: Adapters, action: Action, trigger: Event) -> None:
+    """Ask in chat and start the timer (again after a redelivered event: the question's id derives
+    from the action, and a second timer finds the approval settled). The question shows the input
+    as stored, so what the store masks (a `secret()`) is masked in chat too."""
     assert action.approval is not None
+    command = {"packName": action.pack_name, "name": action.name, "input": action.input}
+    step_id = action.step_id + approvals.ASK_SUFFIX
+    asked, _ = adapters.actions_table.create(
+        PlannedAction(
+            id=action_id_for(action.correlation_id, step_id),
+            step_id=step_id,
+            name=approvals.ASK_COMMAND,
+            pack_name=action.approval["packName"],
+            pack_labels={},
+            input=approvals.question(action.id, action.step_id, action.flow_name, command, action.approval),
+            context=action.context,
+            correlation_id=action.correlation_id,
+            flow_name=action.flow_name,
+            flow_uuid=action.flow_uuid,
+            trigger=trigger,
+        )
+    )
+    if asked.state == "NEW":
+        deliver(adapters, asked.id, asked.name, asked.pack_name, asked.pack_labels)
     remaining = (times.parse_time(action.approval["expiresAt"]) - times.now()).total_seconds()
     if not adapters.settings.delivery_queue_url:
         logger.warning("no delivery queue: the approval expires when next answered", extra={"actionId": action.id})

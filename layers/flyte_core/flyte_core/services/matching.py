@@ -67,7 +67,7 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(adapters, stored.id, stored.name, stored.pack_name, stored.pack_labels)
             elif stored is not None and stored.state == WAITING_APPROVAL:  # its timer (again after a redelivery)
-                approvals.started(adapters, stored)
+                approvals.started(adapters, stored, event)
     adapters.events_table.record_trace(event.id, outcome.trace, outcome.fired_steps, times.now())
     return outcome
 
