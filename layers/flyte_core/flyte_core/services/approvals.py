@@ -15,6 +15,8 @@ derived from their cause, so a redelivered event asks and answers once.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from ..adapters import Adapters
 from ..domain import approvals, ids, times
 from ..domain.actions import Action, PlannedAction
@@ -73,13 +75,19 @@ def due(adapters: Adapters, action_id: str) -> float:
 
 
 def answered(adapters: Adapters, event: Event, claims_of: ClaimsOf) -> bool:
-    """If the event is a click on an approval's button, judge and record it; True when it was one."""
+    """If the event is a click on an approval's button, judge and record it; True when it was one.
+
+    A redelivered click (the stream's at-least-once) finds its answer recorded and only finishes
+    what the first attempt may not have: the release and its delivery, or the end after a deny."""
     answer = approvals.parse_answer(event)
     if answer is None:
         return False
     action = adapters.actions_table.get(answer.action_id)
     if action is None or action.approval is None:
         logger.warning("a click names no approval", extra={"actionId": answer.action_id, "eventId": event.id})
+        return True
+    if action.state == "NEW":  # released: offer it again in case that attempt stopped before (a take resolves copies)
+        deliver(adapters, action.id, action.name, action.pack_name, action.pack_labels)
         return True
     if action.state != approvals.WAITING:
         logger.info("a click on an approval already settled", extra={"actionId": action.id, "state": action.state})
@@ -90,10 +98,14 @@ def answered(adapters: Adapters, event: Event, claims_of: ClaimsOf) -> bool:
     reason = approvals.refusal(action.approval, answer, claims_of(event))
     entry = approvals.timeline_entry(answer, event.received_at, reason)
     recorded = adapters.actions_table.record_answer(action.id, answer.user or f"event:{event.id}", entry, reason is None)
+    who = f"<@{answer.user}>" if answer.user else "someone"
     if recorded is None:
         logger.info(
             "an answer recorded before (a retry or a second click)", extra={"actionId": action.id, "chatUser": answer.user}
         )
+        current = adapters.actions_table.get(action.id)
+        if current is not None and current.state == approvals.WAITING:
+            _settle(adapters, current, event, who, fresh=False)
         return True
     logger.info(
         "approval answered",
@@ -105,21 +117,29 @@ def answered(adapters: Adapters, event: Event, claims_of: ClaimsOf) -> bool:
             "reason": reason,
         },
     )
-    who = f"<@{answer.user}>" if answer.user else "someone"
-    needed = int(action.approval["approvers"])
     if reason is not None:
         _say(adapters, recorded, event, f"{who}: your answer does not count ({reason}).")
-    elif not answer.approve:
-        _end(adapters, recorded, approvals.DENIED, f"Denied in chat by {answer.user}.", entry["by"], event)
-    elif recorded.approvals >= needed:
-        if adapters.actions_table.release(recorded):
-            deliver(adapters, recorded.id, recorded.name, recorded.pack_name, recorded.pack_labels)
-            command = f"*{recorded.pack_name}.{recorded.name}*"
-            _say(adapters, recorded, event, f"Approved by {who} ({recorded.approvals} of {needed}): running {command}.")
     else:
-        more = needed - recorded.approvals
-        _say(adapters, recorded, event, f"Approved by {who} ({recorded.approvals} of {needed}); waiting for {more} more.")
+        _settle(adapters, recorded, event, who, fresh=True)
     return True
+
+
+def _settle(adapters: Adapters, action: Action, event: Event, who: str, fresh: bool) -> None:
+    """Decide from the answers recorded: a counted deny ends it, enough approvals release it."""
+    assert action.approval is not None
+    denial = next((s for s in action.states if s.get("value") == "DENIED" and s.get("counts")), None)
+    needed = int(action.approval["approvers"])
+    if denial is not None:
+        by = cast(dict[str, Any], denial.get("by") or {})  # the states' entries hold maps as well as strings
+        _end(adapters, action, approvals.DENIED, f"Denied in chat by {by.get('chatUser')}.", by, event)
+    elif action.approvals >= needed:
+        if adapters.actions_table.release(action):
+            deliver(adapters, action.id, action.name, action.pack_name, action.pack_labels)
+            command = f"*{action.pack_name}.{action.name}*"
+            _say(adapters, action, event, f"Approved by {who} ({action.approvals} of {needed}): running {command}.")
+    elif fresh:
+        more = needed - action.approvals
+        _say(adapters, action, event, f"Approved by {who} ({action.approvals} of {needed}); waiting for {more} more.")
 
 
 def _expire(adapters: Adapters, action: Action) -> None:
