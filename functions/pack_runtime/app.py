@@ -2,6 +2,7 @@
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain import idempotency
+from flyte_core.domain.chat import parse_posted_actor
 from flyte_core.domain.events import parse_posted, trace_location
 from flyte_core.domain.links import link, segment
 from flyte_core.domain.packs import pack_url
@@ -20,11 +21,16 @@ def post_event(packId: str):
     event = pack_runtime.post_event(
         adapters,
         path_value(packId, "packId"),
-        lambda: parse_posted(request.json_body("event")),
+        lambda: _posted_event(request.json_body("event")),
         request.caller,
         idempotency.check_key(request.header(idempotency.HEADER)),
     )
     return _accepted(request, event.id)
+
+
+def _posted_event(body):
+    """The event, and the person a chat pack says acted (issue 27: kept only from that pack's token)."""
+    return (*parse_posted(body), parse_posted_actor(body))
 
 
 def _accepted(request: Request, event_id: str):

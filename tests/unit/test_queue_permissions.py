@@ -55,6 +55,7 @@ def test_every_sqs_permission_is_on_this_stacks_pack_queues_or_its_delivery_queu
         "StepMatcherFunction",
         "PackReaperFunction",
         "SlackFunction",
+        "DeliveryFunction",  # an expired approval's answer in chat (issue 27)
     }
     for function, allowed in statements.items():
         for statement in allowed:
@@ -77,6 +78,7 @@ def test_each_function_may_do_with_the_queues_only_what_it_does():
         "StepMatcherFunction": {"sqs:SendMessage"},
         "PackReaperFunction": {"sqs:DeleteQueue"},
         "SlackFunction": {"sqs:DeleteQueue"},  # the queue it had while it long-polled, when it registers for push
+        "DeliveryFunction": {"sqs:SendMessage"},  # an expired approval's answer to a long-polling chat pack (issue 27)
     }
 
 

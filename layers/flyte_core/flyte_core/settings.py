@@ -116,6 +116,8 @@ class Settings:
     delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
     delivery_allow_private_networks: bool = False
     secrets_prefix: str = ""  # where secret values live in SSM (FLYTE_SECRETS_PREFIX, issue 24)
+    # issue 27: the packs whose bound token may say which person acted in chat (FLYTE_CHAT_PACKS, comma-separated)
+    chat_packs: tuple[str, ...] = ("Slack",)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -147,6 +149,7 @@ class Settings:
             delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
             secrets_prefix=env.get(SECRETS_PREFIX_VARIABLE, ""),
             aws=AwsAccess.from_environ(env),
+            chat_packs=tuple(name.strip() for name in env.get("FLYTE_CHAT_PACKS", "Slack").split(",") if name.strip()),
             **values,
         )
 

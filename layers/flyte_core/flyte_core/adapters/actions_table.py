@@ -13,6 +13,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain import times
 from ..domain.actions import TERMINAL, Action, PlannedAction, StepFailure
+from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
 from ..settings import Settings
@@ -50,6 +51,9 @@ def _to_action(model: ActionModel) -> Action:
         claim_token=model.claimToken,
         result_token=model.resultToken,
         secret_refs=model.secretRefs,
+        approval=model.approval,
+        answered_by=list(model.answeredBy or []),
+        approvals=int(model.approvals or 0),
     )
 
 
@@ -99,6 +103,8 @@ class ActionsTable:
         execution and the step, so the condition is what guarantees one action per step per execution.
         """
         now = times.now()
+        # issue 27: an action waiting for approval in chat is offered to no pack (not in the waiting index)
+        state = WAITING_APPROVAL if planned.approval else "NEW"
         model = self.model(
             planned.id,
             recordType=ACTION,
@@ -107,9 +113,9 @@ class ActionsTable:
             packLabels=planned.pack_labels,
             input=planned.input,
             secretRefs=planned.secret_refs,
-            state="NEW",
+            state=state,
             stateTime=now,
-            states=[_state("NEW", now)],
+            states=[_state(state, now)],
             correlationId=planned.correlation_id,
             flowName=planned.flow_name,
             flowUUID=planned.flow_uuid,
@@ -117,7 +123,10 @@ class ActionsTable:
             context=planned.context,
             trigger=planned.trigger.as_json(),
             attempts=0,
-            waitingPack=planned.pack_name,
+            waitingPack=None if planned.approval else planned.pack_name,
+            approval=planned.approval,
+            answeredBy=[] if planned.approval else None,
+            approvals=0 if planned.approval else None,
             createdAt=now,
             expiresAt=self._expiry(now),
         )
@@ -232,8 +241,42 @@ class ActionsTable:
             return True, current[0] if current else _to_action(model)
         return False, current[0]
 
+    def record_answer(self, action_id: str, chat_user: str, entry: dict[str, Any], counts: bool) -> Action | None:
+        """Keep a chat user's answer to an approval on its action (the states list: audit and timeline),
+        once per chat user: a Slack retry or a second click finds it recorded (None). Counted answers
+        add to `approvals`. Conditional on the action still waiting, so no answer lands after the end."""
+        actions = self.model
+        model = actions(action_id)
+        updates: list[Any] = [
+            actions.states.set(actions.states.append([entry])),
+            actions.answeredBy.set(actions.answeredBy.append([chat_user])),
+        ]
+        if counts:
+            updates.append(actions.approvals.add(1))
+        condition = (actions.state == WAITING_APPROVAL) & ~actions.answeredBy.contains(chat_user)
+        if not written(lambda: model.update(actions=updates, condition=condition)):
+            return None
+        return _to_action(model)
+
+    def release(self, action: Action) -> bool:
+        """APPROVAL -> NEW once approved: into the waiting index, to be offered to its pack. False when
+        it was released (or ended) already."""
+        now = times.now()
+        actions = self.model
+        return written(
+            lambda: actions(action.id).update(
+                actions=[
+                    actions.state.set("NEW"),
+                    actions.stateTime.set(now),
+                    actions.states.set(actions.states.append([_state("NEW", now, approvals=action.approvals)])),
+                    actions.waitingPack.set(action.pack_name),
+                ],
+                condition=actions.state == WAITING_APPROVAL,
+            )
+        )
+
     def finish(self, action: Action, result: Event, token: str | None = None) -> Action:
-        """PENDING -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
+        """PENDING (or APPROVAL, issue 27) -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
         transaction: the action never ends without the event that continues its execution.
 
         `token` names the request (a fresh one by default). When the transaction's reply was lost and
@@ -241,6 +284,7 @@ class ActionsTable:
         token means it was this transaction: the finished action is returned. StateConflict otherwise."""
         now = result.received_at
         token = token or attempt_token()
+        from_state = WAITING_APPROVAL if action.state == WAITING_APPROVAL else "PENDING"  # denied or expired (issue 27)
         state = FATAL if result.name == FATAL else "SUCCESS"
         ended = _state(state, now, **({"by": result.actor} if result.actor else {}))
         actions, events = self.model, self._events_table.model
@@ -259,7 +303,7 @@ class ActionsTable:
                         actions.leaseExpiresAt.remove(),
                         actions.expiresAt.set(self._expiry(now)),
                     ],
-                    condition=actions.state == "PENDING",
+                    condition=actions.state == from_state,
                 )
                 transaction.save(self._events_table.to_model(result, token), condition=events.id.does_not_exist())
 

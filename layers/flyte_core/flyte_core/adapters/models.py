@@ -196,6 +196,9 @@ class ActionModel(Model):
     claimToken = UnicodeAttribute(null=True)  # the claim that holds it (a retried claim recognises its own)
     resultToken = UnicodeAttribute(null=True)  # the result request that finished it (a repeat recognises its own)
     waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
+    approval = JSONAttribute(null=True)  # issue 27: its approval in chat (rules, where asked, who asked)
+    answeredBy: ListAttribute[str] = ListAttribute(null=True)  # the chat users whose answer is recorded (strings)
+    approvals = NumberAttribute(null=True)  # the approvals that count
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()
     by_correlation = ByCorrelationIndex()

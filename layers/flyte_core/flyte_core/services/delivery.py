@@ -27,7 +27,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from ..adapters import Adapters
-from ..adapters.delivery_queue import DeliveryMessage, parse_message
+from ..adapters.delivery_queue import DeliveryMessage, parse_message, parse_timer
 from ..domain import delivery as rules
 from ..domain import times
 from ..domain.actions import TERMINAL, Action
@@ -78,6 +78,9 @@ def handle_batch(adapters: Adapters, records: Iterable[tuple[str, str, str]]) ->
 
     def one(record: tuple[str, str, str]) -> str | None:
         message_id, body, receipt = record
+        timer = parse_timer(body)
+        if timer is not None:  # issue 27: an approval's timer shares the queue
+            return _approval_timer(adapters, message_id, timer, receipt)
         message = parse_message(body, receipt)
         if message is None:
             return None
@@ -93,6 +96,21 @@ def handle_batch(adapters: Adapters, records: Iterable[tuple[str, str, str]]) ->
         with ThreadPoolExecutor(min(PARALLEL_DELIVERIES, len(records))) as pool:
             kept = list(pool.map(one, records))
     return [message_id for message_id in kept if message_id]
+
+
+def _approval_timer(adapters: Adapters, message_id: str, action_id: str, receipt: str) -> str | None:
+    """End the approval `expired` when due; else keep the message hidden until it is."""
+    from . import approvals  # the delivery of actions needs none of it
+
+    try:
+        remaining = approvals.due(adapters, action_id)
+    except Exception:  # this message only: it comes back after the queue's visibility timeout
+        logger.exception("approval timer failed unexpectedly", extra={"actionId": action_id})
+        return message_id
+    if remaining <= 0:
+        return None
+    adapters.delivery_queue.hide(receipt, remaining + 1)
+    return message_id
 
 
 def handle(adapters: Adapters, message: DeliveryMessage) -> bool:

@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from ..adapters import Adapters
-from ..domain import times
+from ..domain import chat, times
 from ..domain.actions import Action
 from ..domain.callers import Caller
+from ..domain.chat import ChatActor
 from ..domain.errors import InvalidInput, StateConflict, found
 from ..domain.events import Event
 from ..domain.packs import Pack
+from ..observability import logger
 from ..settings import MAX_TAKE_WAIT_SECONDS
 from . import pipeline, secrets
 
@@ -27,10 +29,21 @@ PostedEvent = tuple[str, Any, datetime | None]
 
 
 def post_event(
-    adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent], caller: Caller, idempotency_key: str | None = None
+    adapters: Adapters,
+    pack_id: str,
+    read_body: Callable[[], tuple[str, Any, datetime | None, ChatActor | None]],
+    caller: Caller,
+    idempotency_key: str | None = None,
 ) -> Event:
+    """Store a pack's event. The person it says acted in chat (issue 27) is kept only from a token
+    bound to that very chat pack; anyone else's claim is dropped and recorded as dropped."""
     pack = _seen_pack(adapters, pack_id, caller, "post events as")
-    return pipeline.receive_event(adapters, pack, *read_body(), caller=caller, idempotency_key=idempotency_key)
+    name, payload, created_at, claimed = read_body()
+    why_not = chat.may_assert(caller.bound_pack, pack.name, adapters.settings.chat_packs) if claimed else None
+    actor = chat.with_chat_actor(caller.record(), claimed, why_not is None, why_not or "")
+    if why_not:
+        logger.warning("chat actor dropped", extra={"packId": pack.id, "chatUser": claimed and claimed.user, "reason": why_not})
+    return pipeline.receive_event(adapters, pack, name, payload, created_at, caller, idempotency_key, actor=actor)
 
 
 def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None, caller: Caller) -> tuple[Pack, Action | None]:

@@ -38,13 +38,16 @@ def receive_event(
     created_at: datetime | None,
     caller: Caller = ANONYMOUS,
     idempotency_key: str | None = None,
+    actor: dict[str, Any] | None = None,
 ) -> Event:
-    """Store a posted event, with who posted it; the events table's stream takes it from there.
+    """Store a posted event, with who posted it (`actor`: the caller's record, with the chat actor it
+    relays, issue 27); the events table's stream takes it from there.
 
     With an idempotency key, a repeat of the same post stores nothing and returns the first event
     (its id); the same key with another body is KeyReused."""
     event_id = idempotency.event_id(pack.id, idempotency_key) if idempotency_key else None
-    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=caller.record(), event_id=event_id)
+    actor = actor or caller.record()
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=actor, event_id=event_id)
     token = idempotency.request_token(idempotency_key, name, payload, created_at) if idempotency_key else None
     try:
         adapters.events_table.put(event, token)
