@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -13,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .application import ACCOUNT, REGION, Application, QueueSource, Schedule, StreamSource
+from .application import ACCOUNT, REGION, ROOT, Application, QueueSource, Schedule, StreamSource
+from .lambda_api import function_of
 
 log = logging.getLogger("flyte_local")
 IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
@@ -412,3 +414,95 @@ class SchedulePoller:
                     break
                 log.exception("scheduled invocation of %s failed", self.schedule.function)
             due = next_fire(self.schedule.expression, datetime.now(UTC))
+
+
+class ScheduleGroupPoller:
+    """EventBridge Scheduler, locally (issue 22): the schedules of one of the stack's schedule groups
+    in moto, each fired at its second (EventBridge fires within the minute) by invoking its target
+    with its input, `<aws.scheduler.scheduled-time>` and the other context attributes filled in. A
+    failed invocation is retried (as EventBridge retries) a few times. Times missed while the local
+    stack was not running are not fired."""
+
+    RETRIES = 2
+
+    def __init__(self, group: str, app: Application, backend: Any, invoke: Callable[[str, Any], Any]) -> None:
+        self.group = group
+        self.app = app
+        self.client = backend.client("scheduler")
+        self.invoke = invoke
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"scheduler-{group}", daemon=True)
+        # fire times as the engine computes them (flyte_core.domain.schedules, EventBridge's rules), from the layer
+        layer = str(ROOT / "layers" / "flyte_core")
+        if layer not in sys.path:
+            sys.path.append(layer)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _schedules(self) -> list[dict[str, Any]]:
+        names = [
+            s["Name"] for p in self.client.get_paginator("list_schedules").paginate(GroupName=self.group) for s in p["Schedules"]
+        ]
+        found = []
+        for name in names:
+            try:
+                found.append(self.client.get_schedule(Name=name, GroupName=self.group))
+            except self.client.exceptions.ResourceNotFoundException:
+                continue  # deleted meanwhile
+        return found
+
+    def due(self, schedule: dict[str, Any], after: datetime, until: datetime) -> list[datetime]:
+        """The schedule's fire times in (after, until]."""
+        from flyte_core.domain import schedules
+
+        if schedule.get("State") != "ENABLED":
+            return []
+        expression = schedules.parse_expression(schedule["ScheduleExpression"])
+        zone = schedules.zone(schedule.get("ScheduleExpressionTimezone") or "UTC")
+        start = schedule.get("StartDate")
+        return [t for t in schedules.fire_times(expression, zone, after, 100, start) if t <= until]
+
+    def fire(self, schedule: dict[str, Any], at: datetime) -> None:
+        target = schedule["Target"]
+        function = function_of(target["Arn"], self.app)
+        if function is None:
+            log.warning("schedule %s targets %s, not a function of this stack", schedule["Name"], target["Arn"])
+            return
+        for attempt in range(self.RETRIES + 1):
+            text = (target.get("Input") or "{}").replace("<aws.scheduler.scheduled-time>", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            text = text.replace("<aws.scheduler.attempt-number>", str(attempt + 1))
+            text = text.replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
+            text = text.replace("<aws.scheduler.schedule-arn>", schedule.get("Arn", ""))
+            try:
+                self.invoke(function, json.loads(text))
+                log.info("schedule %s fired %s for %s", schedule["Name"], function, at.isoformat())
+                return
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.exception("schedule %s: invocation of %s failed (attempt %d)", schedule["Name"], function, attempt + 1)
+                self._stop.wait(attempt + 1)
+
+    def _run(self) -> None:
+        checked = datetime.now(UTC)
+        while not self._stop.wait(max(0.0, 1 - datetime.now(UTC).microsecond / 1e6) + 0.01):  # just after each second
+            now = datetime.now(UTC)
+            try:
+                schedules = self._schedules()
+            except Exception:
+                log.exception("listing the schedules of %s failed", self.group)
+                continue
+            for schedule in schedules:
+                try:
+                    due = self.due(schedule, checked, now)
+                except Exception:
+                    log.exception("schedule %s has an expression the local stack cannot evaluate", schedule.get("Name"))
+                    continue
+                for at in due:
+                    threading.Thread(target=self.fire, args=(schedule, at), name=f"fire-{schedule['Name']}", daemon=True).start()
+            checked = now

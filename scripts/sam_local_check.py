@@ -340,6 +340,18 @@ def invoke_the_others(env_file: Path) -> None:
     # moto, and tells Slack its credentials are not set yet (no Slack to check them against here)
     waiting = expect_status(invoke("SlackFunction", EVENTS / "slack-events-url-verification.json", env_file), 503, "Slack")
     expect("credentials" in waiting.get("error", ""), "the Slack function says its credentials are not set", waiting)
+    # issue 22: a schedule saved in the stack's EventBridge Scheduler group (moto), and one firing of it
+    # (the input EventBridge Scheduler sends, its scheduled time this minute) stored as one event
+    saved = expect_status(invoke("SchedulesFunction", EVENTS / "schedules-put.json", env_file), 201, "save a schedule")
+    expect(len(saved.get("nextFireTimes", [])) == 5, "a saved schedule shows its next fire times", saved)
+    firing = json.loads((EVENTS / "schedule-fire.json").read_text(encoding="utf-8"))
+    firing["scheduledTime"] = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime())
+    due = env_file.parent / "schedule-fire-now.json"
+    due.write_text(json.dumps(firing), encoding="utf-8")
+    fired = invoke("ScheduleFireFunction", due, env_file)
+    expect(
+        isinstance(fired, dict) and fired.get("fired") is True and bool(fired.get("eventId")), "a firing stores its event", fired
+    )
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

@@ -93,6 +93,13 @@ REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
 # that seals the packs' signing secrets in the packs table.
 DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
+# Schedules (issue 22): the stack's EventBridge Scheduler group, the function its schedules invoke and
+# the role they invoke it with (set on the schedules function only).
+SCHEDULE_VARIABLES = {
+    "schedule_group": "FLYTE_SCHEDULE_GROUP",
+    "schedule_target_arn": "FLYTE_SCHEDULE_TARGET_ARN",
+    "schedule_role_arn": "FLYTE_SCHEDULE_ROLE_ARN",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,9 @@ class Settings:
     delivery_key_secret: str = ""
     delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
     delivery_allow_private_networks: bool = False
+    schedule_group: str = ""
+    schedule_target_arn: str = ""
+    schedule_role_arn: str = ""
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -144,6 +154,9 @@ class Settings:
             delivery_queue_url=env.get(DELIVERY_VARIABLES["delivery_queue_url"], ""),
             delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
             aws=AwsAccess.from_environ(env),
+            schedule_group=env.get(SCHEDULE_VARIABLES["schedule_group"], ""),
+            schedule_target_arn=env.get(SCHEDULE_VARIABLES["schedule_target_arn"], ""),
+            schedule_role_arn=env.get(SCHEDULE_VARIABLES["schedule_role_arn"], ""),
             **values,
         )
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
+    from .schedule_store import ScheduleStore
 
 
 class Adapters:
@@ -127,3 +128,12 @@ class Adapters:
         from .pack_endpoints import PackEndpoints
 
         return PackEndpoints(self.settings.delivery_bounds)
+
+    # --- schedules (issue 22) ---
+
+    @cached_property
+    def schedule_store(self) -> ScheduleStore:
+        from .schedule_store import ScheduleStore
+
+        s = self.settings
+        return ScheduleStore(self.aws.client("scheduler"), s.schedule_group, s.schedule_target_arn, s.schedule_role_arn)

@@ -192,6 +192,61 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    # --- schedules (issue 22) ---
+    "ScheduleRequest": {
+        "type": "object",
+        "description": "a schedule: cron(...) with 6 (EventBridge) or 5 (Unix) fields, rate(N minutes|hours|days) or "
+        "at(yyyy-mm-ddThh:mm:ss), in an IANA time zone; the built-in Ticker takes only `enabled`",
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "description": "POST only"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "payload": {"description": "carried by every firing's event"},
+            "enabled": {"type": "boolean", "default": True},
+            "missed": {"type": "string", "enum": ["fire", "skip"], "default": "fire"},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": True,
+    },
+    "SchedulePreviewRequest": {
+        "type": "object",
+        "required": ["expression"],
+        "properties": {
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "count": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        },
+    },
+    "Schedule": {
+        "type": "object",
+        "required": ["name", "expression", "timezone", "enabled", "missed", "event", "nextFireTimes", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "missed": {"type": "string", "enum": ["fire", "skip"]},
+            "payload": {},
+            "description": {"type": "string"},
+            "builtin": {"type": "boolean"},
+            "event": {
+                "type": "object",
+                "description": "the pack and event name of its firings (what a flow step matches)",
+                "properties": {"packName": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "nextFireTimes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"utc": {"type": "string", "format": "date-time"}, "local": {"type": "string"}},
+                },
+            },
+            "start": {"type": "string", "format": "date-time"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+            "links": _LINKS,
+        },
+    },
     "FlowVersions": {
         "type": "object",
         "required": ["name", "versions", "links"],
@@ -705,6 +760,74 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "204": no_body("lifted: the tokens it refused work again (within a minute)"),
             **dict([problem(404, "no such revocation"), problem(503, "this deployment keeps no list of revoked tokens")]),
+        },
+    },
+    # --- schedules (issue 22) ---
+    "listSchedules": {
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["schedules"],
+                    "properties": {"schedules": {"type": "array", "items": _ref("Schedule")}},
+                },
+                "every schedule by name, the built-in Ticker included, each with its next fire time",
+            ),
+            **dict([problem(503, "this deployment has no schedule group")]),
+        }
+    },
+    "createSchedule": {
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule, with its `name`"),
+        "responses": {
+            "201": {**representation("Schedule", "created, with its next fire times"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(409, "a schedule of that name exists (PUT replaces it)"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "previewSchedule": {
+        "requestBody": json_or_yaml_body("SchedulePreviewRequest", "an expression and time zone to try"),
+        "responses": {
+            "200": representation("Schedule", "what it would be, with its next `count` fire times; nothing is saved"),
+            **dict([problem(400, "a field that breaks the rules (`field` names it)")]),
+        },
+    },
+    "getSchedule": {
+        "parameters": [path("name", "the schedule's name"), query("count", "how many next fire times (1-50, default 5)")],
+        "responses": {
+            "200": representation("Schedule", "the schedule and its next fire times, UTC and local"),
+            **dict(
+                [
+                    problem(400, "a bad count"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "putSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule"),
+        "responses": {
+            "200": {**representation("Schedule", "replaced"), "headers": LOCATION},
+            "201": {**representation("Schedule", "created"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "deleteSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "responses": {
+            "204": no_body("deleted: it fires no more"),
+            **dict([problem(404, "no such schedule"), problem(503, "this deployment has no schedule group")]),
         },
     },
 }
