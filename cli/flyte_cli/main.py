@@ -13,7 +13,7 @@ import typer
 
 from . import __version__, output, profiles
 from .api import DEFAULT_API, CliFailure
-from .commands import audit, backup, datastore, events, flows, packs, token
+from .commands import audit, backup, datastore, events, flows, packs, schedules, token
 
 app = typer.Typer(
     name="flyte",
@@ -28,6 +28,7 @@ app.add_typer(packs.app, name="packs")
 app.add_typer(datastore.app, name="datastore")
 app.add_typer(audit.app, name="audit")
 app.add_typer(token.app, name="token")
+app.add_typer(schedules.app, name="schedules")
 app.command("export")(backup.export_data)
 app.command("import")(backup.import_data)
 
