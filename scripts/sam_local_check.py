@@ -352,6 +352,12 @@ def invoke_the_others(env_file: Path) -> None:
     expect(
         isinstance(fired, dict) and fired.get("fired") is True and bool(fired.get("eventId")), "a firing stores its event", fired
     )
+    # issue 22: a GitHub webhook (its secret set by the admin, as the signed sample needs) and a push
+    # from GitHub's documentation, signed with it: stored as an event (202, its trace's location)
+    hook = expect_status(invoke("HooksFunction", EVENTS / "hooks-create.json", env_file), 201, "create a webhook")
+    expect(hook.get("url", "").endswith("/v1/hooks/github"), "a new hook says where GitHub must post", hook)
+    received = invoke("HooksFunction", EVENTS / "hooks-receive-github-push.json", env_file)
+    expect(summary(received) == "202", "a signed push is accepted", received)
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

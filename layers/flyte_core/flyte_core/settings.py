@@ -93,6 +93,8 @@ REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
 # that seals the packs' signing secrets in the packs table.
 DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
+# Values kept in Secrets Manager under the stack's prefix (webhook secrets, issue 22).
+SECRETS_PREFIX_VARIABLE = "FLYTE_SECRETS_PREFIX"
 # Schedules (issue 22): the stack's EventBridge Scheduler group, the function its schedules invoke and
 # the role they invoke it with (set on the schedules function only).
 SCHEDULE_VARIABLES = {
@@ -124,6 +126,7 @@ class Settings:
     schedule_group: str = ""
     schedule_target_arn: str = ""
     schedule_role_arn: str = ""
+    secrets_prefix: str = ""  # Secrets Manager names of the stack's values (FLYTE_SECRETS_PREFIX, `<stack>/`)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -157,6 +160,7 @@ class Settings:
             schedule_group=env.get(SCHEDULE_VARIABLES["schedule_group"], ""),
             schedule_target_arn=env.get(SCHEDULE_VARIABLES["schedule_target_arn"], ""),
             schedule_role_arn=env.get(SCHEDULE_VARIABLES["schedule_role_arn"], ""),
+            secrets_prefix=env.get(SECRETS_PREFIX_VARIABLE, ""),
             **values,
         )
 

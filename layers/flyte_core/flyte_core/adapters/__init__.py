@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
     from .schedule_store import ScheduleStore
+    from .secret_values import SecretValues
 
 
 class Adapters:
@@ -137,3 +138,9 @@ class Adapters:
 
         s = self.settings
         return ScheduleStore(self.aws.client("scheduler"), s.schedule_group, s.schedule_target_arn, s.schedule_role_arn)
+
+    @cached_property
+    def secret_values(self) -> SecretValues:
+        from .secret_values import SecretValues
+
+        return SecretValues(self.aws.client("secretsmanager"), self.settings.secrets_prefix)

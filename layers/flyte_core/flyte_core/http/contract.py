@@ -247,6 +247,39 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    # --- webhooks (issue 22) ---
+    "HookRequest": {
+        "type": "object",
+        "required": ["name", "scheme"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "scheme": {"type": "string", "enum": ["github", "gitlab", "slack", "hmac", "bearer"]},
+            "secret": {"type": "string", "minLength": 16, "maxLength": 256, "description": "left out: the engine makes one"},
+            "eventHeader": {"type": "string", "description": "the header naming the event (default by scheme)"},
+            "eventField": {"type": "string", "description": "else a dotted field of the JSON body"},
+            "defaultEvent": {"type": "string", "description": "else this name"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": False,
+    },
+    "Hook": {
+        "type": "object",
+        "required": ["name", "scheme", "url", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "scheme": {"type": "string"},
+            "eventHeader": {"type": ["string", "null"]},
+            "eventField": {"type": ["string", "null"]},
+            "defaultEvent": {"type": "string"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}},
+            "description": {"type": "string"},
+            "createdAt": {"type": ["string", "null"]},
+            "url": {"type": "string", "description": "where the sender posts (paste it into GitHub, GitLab...)"},
+            "secret": {"type": "string", "description": "only when just created or rotated: shown once"},
+            "links": _LINKS,
+        },
+    },
     "FlowVersions": {
         "type": "object",
         "required": ["name", "versions", "links"],
@@ -828,6 +861,62 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "204": no_body("deleted: it fires no more"),
             **dict([problem(404, "no such schedule"), problem(503, "this deployment has no schedule group")]),
+        },
+    },
+    # --- webhooks (issue 22) ---
+    "listHooks": {
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["hooks"], "properties": {"hooks": {"type": "array", "items": _ref("Hook")}}},
+                "every hook by name, without secrets",
+            ),
+        }
+    },
+    "createHook": {
+        "requestBody": json_or_yaml_body("HookRequest", "the hook"),
+        "responses": {
+            "201": {**representation("Hook", "created: its URL and its secret, shown this once"), "headers": LOCATION},
+            **dict(
+                [problem(400, "a field that breaks the rules (`field` names it)"), problem(409, "a hook of that name exists")]
+            ),
+        },
+    },
+    "getHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {"200": representation("Hook", "the hook, without its secret"), **dict([problem(404, "no such hook")])},
+    },
+    "rotateHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "200": representation("Hook", "a new secret, shown this once; the old one no longer verifies"),
+            **dict([problem(400, "a secret that breaks the rules"), problem(404, "no such hook")]),
+        },
+    },
+    "deleteHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {"204": no_body("deleted, with its secret"), **dict([problem(404, "no such hook")])},
+    },
+    "receiveHook": {
+        "parameters": [path("name", "the hook's name")],
+        "requestBody": {
+            "required": True,
+            "description": "what the sender posts: JSON (or a form whose `payload` is JSON), signed by the hook's scheme",
+            "content": {JSON_TYPE: {"schema": {}}},
+        },
+        "responses": {
+            "202": {"description": "stored as an event; Location is its trace", "headers": LOCATION},
+            "200": {
+                "description": "a delivery id seen before: nothing more stored; Location is the first event's trace",
+                "headers": LOCATION,
+            },
+            **dict(
+                [
+                    problem(400, "a body that is not JSON, or an event name that breaks the rules"),
+                    problem(401, "not signed with the hook's secret, or a stale timestamp"),
+                    problem(404, "no such hook"),
+                    problem(413, "a body larger than an event's payload may be"),
+                ]
+            ),
         },
     },
 }
