@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from .application import ACCOUNT, REGION, ROOT, Application, QueueSource, Schedule, StreamSource
@@ -314,59 +313,23 @@ class QueuePoller:
 
 # --- schedules ---------------------------------------------------------------------------------
 
-_NAMES = {
-    **{d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)},
-    **{m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)},
-}
-_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
-
-def _field_matches(expression: str, value: int) -> bool:
-    if expression in ("*", "?"):
-        return True
-    for part in expression.split(","):
-        part, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if part in ("*", ""):
-            low, high = 0, 10**6
-        elif "-" in part:
-            low_text, high_text = part.split("-", 1)
-            low, high = int(_NAMES.get(low_text.upper(), low_text)), int(_NAMES.get(high_text.upper(), high_text))
-        else:
-            low = int(_NAMES.get(part.upper(), part))
-            high = low if not step_text else 10**6
-        if low <= value <= high and (value - low) % step == 0:
-            return True
-    return False
-
-
-def cron_matches(expression: str, at: datetime) -> bool:
-    """EventBridge cron (minutes hours day-of-month month day-of-week year) at a UTC minute."""
-    minute, hour, day, month, weekday, *year = expression.split()
-    aws_weekday = (at.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
-    return (
-        _field_matches(minute, at.minute)
-        and _field_matches(hour, at.hour)
-        and _field_matches(day, at.day)
-        and _field_matches(month, at.month)
-        and _field_matches(weekday, aws_weekday)
-        and (not year or _field_matches(year[0], at.year))
-    )
+def _layer_on_path() -> None:
+    """Fire times as the engine computes them (flyte_core.domain.schedules, EventBridge's rules), from the layer."""
+    layer = str(ROOT / "layers" / "flyte_core")
+    if layer not in sys.path:
+        sys.path.append(layer)
 
 
 def next_fire(expression: str, after: datetime) -> datetime:
-    rate = re.fullmatch(r"rate\((\d+)\s+(\w+)\)", expression.strip())
-    if rate:
-        return after + timedelta(seconds=int(rate.group(1)) * _RATE_UNITS[rate.group(2)])
-    cron = re.fullmatch(r"cron\((.+)\)", expression.strip())
-    if not cron:
-        raise ValueError(f"unsupported schedule expression {expression!r}")
-    candidate = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    for _ in range(366 * 24 * 60):
-        if cron_matches(cron.group(1), candidate):
-            return candidate
-        candidate += timedelta(minutes=1)
-    raise ValueError(f"schedule {expression!r} never fires within a year")
+    """The first fire time after `after` of a template schedule's expression (UTC, as EventBridge rules)."""
+    _layer_on_path()
+    from flyte_core.domain import schedules
+
+    upcoming = schedules.fire_times(schedules.parse_expression(expression), schedules.zone("UTC"), after, 1)
+    if not upcoming:
+        raise ValueError(f"schedule {expression!r} never fires again")
+    return upcoming[0]
 
 
 def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
@@ -432,10 +395,7 @@ class ScheduleGroupPoller:
         self.invoke = invoke
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"scheduler-{group}", daemon=True)
-        # fire times as the engine computes them (flyte_core.domain.schedules, EventBridge's rules), from the layer
-        layer = str(ROOT / "layers" / "flyte_core")
-        if layer not in sys.path:
-            sys.path.append(layer)
+        _layer_on_path()
 
     def start(self) -> None:
         self._thread.start()
