@@ -816,6 +816,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             **dict(
                 [
                     problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
                     problem(409, "a schedule of that name exists (PUT replaces it)"),
                     problem(503, "this deployment has no schedule group"),
                 ]
@@ -826,7 +827,12 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "requestBody": json_or_yaml_body("SchedulePreviewRequest", "an expression and time zone to try"),
         "responses": {
             "200": representation("Schedule", "what it would be, with its next `count` fire times; nothing is saved"),
-            **dict([problem(400, "a field that breaks the rules (`field` names it)")]),
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it)"),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                ]
+            ),
         },
     },
     "getSchedule": {
@@ -851,6 +857,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             **dict(
                 [
                     problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
                     problem(503, "this deployment has no schedule group"),
                 ]
             ),
@@ -860,7 +867,13 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [path("name", "the schedule's name")],
         "responses": {
             "204": no_body("deleted: it fires no more"),
-            **dict([problem(404, "no such schedule"), problem(503, "this deployment has no schedule group")]),
+            **dict(
+                [
+                    problem(400, "a name no schedule can have"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
         },
     },
     # --- webhooks (issue 22) ---
@@ -883,7 +896,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "getHook": {
         "parameters": [path("name", "the hook's name")],
-        "responses": {"200": representation("Hook", "the hook, without its secret"), **dict([problem(404, "no such hook")])},
+        "responses": {
+            "200": representation("Hook", "the hook, without its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
     },
     "rotateHook": {
         "parameters": [path("name", "the hook's name")],
@@ -894,7 +910,10 @@ OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "deleteHook": {
         "parameters": [path("name", "the hook's name")],
-        "responses": {"204": no_body("deleted, with its secret"), **dict([problem(404, "no such hook")])},
+        "responses": {
+            "204": no_body("deleted, with its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
     },
     "receiveHook": {
         "parameters": [path("name", "the hook's name")],

@@ -34,7 +34,7 @@ def every(store: ScheduleStore) -> list[schedules.Schedule]:
 
 
 def get(store: ScheduleStore, name: str) -> schedules.Schedule:
-    schedule = store.get(name)
+    schedule = store.get(schedules.check_name(name))
     if schedule is None and name == schedules.TICKER:
         return schedules.ticker(False)
     if schedule is None:
@@ -53,7 +53,7 @@ def put(store: ScheduleStore, name: str, body: Any, create_only: bool = False) -
 
 
 def delete(store: ScheduleStore, name: str) -> None:
-    store.delete(name)
+    store.delete(schedules.check_name(name))
     logger.info("schedule deleted", extra={"schedule": name})
 
 
