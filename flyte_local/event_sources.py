@@ -395,6 +395,7 @@ class ScheduleGroupPoller:
         self.invoke = invoke
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"scheduler-{group}", daemon=True)
+        self._read: dict[tuple[str, Any], dict[str, Any]] = {}
         _layer_on_path()
 
     def start(self) -> None:
@@ -405,15 +406,22 @@ class ScheduleGroupPoller:
         self._thread.join(timeout=5)
 
     def _schedules(self) -> list[dict[str, Any]]:
-        names = [
-            s["Name"] for p in self.client.get_paginator("list_schedules").paginate(GroupName=self.group) for s in p["Schedules"]
-        ]
+        """The group's enabled schedules: listed every second, each read again only when it changed
+        (the listing carries its state and last modification), so a second costs one call at rest."""
+        listed = [s for p in self.client.get_paginator("list_schedules").paginate(GroupName=self.group) for s in p["Schedules"]]
         found = []
-        for name in names:
-            try:
-                found.append(self.client.get_schedule(Name=name, GroupName=self.group))
-            except self.client.exceptions.ResourceNotFoundException:
-                continue  # deleted meanwhile
+        for entry in listed:
+            if entry.get("State") != "ENABLED":
+                continue
+            version = (entry["Name"], entry.get("LastModificationDate"))
+            if version not in self._read:
+                try:
+                    self._read[version] = self.client.get_schedule(Name=entry["Name"], GroupName=self.group)
+                except self.client.exceptions.ResourceNotFoundException:
+                    continue  # deleted meanwhile
+            found.append(self._read[version])
+        current = {(e["Name"], e.get("LastModificationDate")) for e in listed}
+        self._read = {version: schedule for version, schedule in self._read.items() if version in current}
         return found
 
     def due(self, schedule: dict[str, Any], after: datetime, until: datetime) -> list[datetime]:
