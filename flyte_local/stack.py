@@ -194,7 +194,7 @@ class LocalStack:
 
     def _start_event_sources(self) -> None:
         """Stream and queue pollers and schedules, for the template's DynamoDB, SQS and Schedule events."""
-        from .event_sources import QueuePoller, SchedulePoller, StreamPoller
+        from .event_sources import QueuePoller, ScheduleGroupPoller, SchedulePoller, StreamPoller
 
         app, backend = self._running()
         for source in app.streams:
@@ -210,6 +210,10 @@ class LocalStack:
                 scheduler = SchedulePoller(schedule, self.invoke)
                 scheduler.start()
                 self._background.append(scheduler)
+        for group in app.schedule_groups:
+            group_poller = ScheduleGroupPoller(group, app, backend, self.invoke)
+            group_poller.start()
+            self._background.append(group_poller)
 
     def pause(self) -> None:
         """Stop the stream and queue pollers and schedules (the functions stay warm, the gateway keeps serving)."""

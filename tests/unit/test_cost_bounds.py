@@ -48,6 +48,8 @@ def test_every_api_function_can_have_a_reserved_concurrency_and_none_has_one_by_
         "TokensFunction",
         "SecretsFunction",
         "SlackFunction",  # with SlackIntegration=true
+        "SchedulesFunction",  # issue 22
+        "HooksFunction",  # issue 22
     }
     for name, properties in functions.items():
         parameter = "PackRuntimeReservedConcurrency" if name == "PackRuntimeFunction" else "ApiReservedConcurrency"

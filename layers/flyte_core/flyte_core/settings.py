@@ -94,6 +94,15 @@ SECRETS_PREFIX_VARIABLE = "FLYTE_SECRETS_PREFIX"  # issue 24: the SSM path of th
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
 # that seals the packs' signing secrets in the packs table.
 DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
+# Webhooks (issue 22): their definitions and secrets, Secrets Manager values under `<stack>/hooks/`.
+HOOKS_PREFIX_VARIABLE = "FLYTE_HOOKS_PREFIX"
+# Schedules (issue 22): the stack's EventBridge Scheduler group, the function its schedules invoke and
+# the role they invoke it with (set on the schedules function only).
+SCHEDULE_VARIABLES = {
+    "schedule_group": "FLYTE_SCHEDULE_GROUP",
+    "schedule_target_arn": "FLYTE_SCHEDULE_TARGET_ARN",
+    "schedule_role_arn": "FLYTE_SCHEDULE_ROLE_ARN",
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,10 @@ class Settings:
     secrets_prefix: str = ""  # where secret values live in SSM (FLYTE_SECRETS_PREFIX, issue 24)
     # issue 27: the packs whose bound token may say which person acted in chat (FLYTE_CHAT_PACKS, comma-separated)
     chat_packs: tuple[str, ...] = ("Slack",)
+    schedule_group: str = ""
+    schedule_target_arn: str = ""
+    schedule_role_arn: str = ""
+    hooks_prefix: str = ""  # Secrets Manager names of the webhooks (FLYTE_HOOKS_PREFIX, `<stack>/hooks/`, issue 22)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -150,6 +163,10 @@ class Settings:
             secrets_prefix=env.get(SECRETS_PREFIX_VARIABLE, ""),
             aws=AwsAccess.from_environ(env),
             chat_packs=tuple(name.strip() for name in env.get("FLYTE_CHAT_PACKS", "Slack").split(",") if name.strip()),
+            schedule_group=env.get(SCHEDULE_VARIABLES["schedule_group"], ""),
+            schedule_target_arn=env.get(SCHEDULE_VARIABLES["schedule_target_arn"], ""),
+            schedule_role_arn=env.get(SCHEDULE_VARIABLES["schedule_role_arn"], ""),
+            hooks_prefix=env.get(HOOKS_PREFIX_VARIABLE, ""),
             **values,
         )
 

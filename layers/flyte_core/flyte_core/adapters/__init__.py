@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
+    from .managed_secrets import ManagedSecrets
+    from .schedule_store import ScheduleStore
     from .secret_values import SecretValues
 
 
@@ -128,6 +130,23 @@ class Adapters:
         from .pack_endpoints import PackEndpoints
 
         return PackEndpoints(self.settings.delivery_bounds)
+
+    # --- schedules (issue 22) ---
+
+    @cached_property
+    def schedule_store(self) -> ScheduleStore:
+        from .schedule_store import ScheduleStore
+
+        s = self.settings
+        return ScheduleStore(self.aws.client("scheduler"), s.schedule_group, s.schedule_target_arn, s.schedule_role_arn)
+
+    @cached_property
+    def hook_secrets(self) -> ManagedSecrets:
+        """Webhooks' definitions and secrets (issue 22), read on every inbound request: Secrets Manager,
+        whose read rate (thousands a second) suits a public endpoint; SSM's standard 40 a second would not."""
+        from .managed_secrets import ManagedSecrets
+
+        return ManagedSecrets(self.aws.client("secretsmanager"), self.settings.hooks_prefix)
 
     # --- secrets referenced by flows (issue 24) ---
 

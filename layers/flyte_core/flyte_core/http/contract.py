@@ -234,6 +234,94 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "links": _LINKS,
         },
     },
+    # --- schedules (issue 22) ---
+    "ScheduleRequest": {
+        "type": "object",
+        "description": "a schedule: cron(...) with 6 (EventBridge) or 5 (Unix) fields, rate(N minutes|hours|days) or "
+        "at(yyyy-mm-ddThh:mm:ss), in an IANA time zone; the built-in Ticker takes only `enabled`",
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "description": "POST only"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "payload": {"description": "carried by every firing's event"},
+            "enabled": {"type": "boolean", "default": True},
+            "missed": {"type": "string", "enum": ["fire", "skip"], "default": "fire"},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": True,
+    },
+    "SchedulePreviewRequest": {
+        "type": "object",
+        "required": ["expression"],
+        "properties": {
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "count": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        },
+    },
+    "Schedule": {
+        "type": "object",
+        "required": ["name", "expression", "timezone", "enabled", "missed", "event", "nextFireTimes", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "missed": {"type": "string", "enum": ["fire", "skip"]},
+            "payload": {},
+            "description": {"type": "string"},
+            "builtin": {"type": "boolean"},
+            "event": {
+                "type": "object",
+                "description": "the pack and event name of its firings (what a flow step matches)",
+                "properties": {"packName": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "nextFireTimes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"utc": {"type": "string", "format": "date-time"}, "local": {"type": "string"}},
+                },
+            },
+            "start": {"type": "string", "format": "date-time"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+            "links": _LINKS,
+        },
+    },
+    # --- webhooks (issue 22) ---
+    "HookRequest": {
+        "type": "object",
+        "required": ["name", "scheme"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "scheme": {"type": "string", "enum": ["github", "gitlab", "slack", "hmac", "bearer"]},
+            "secret": {"type": "string", "minLength": 16, "maxLength": 256, "description": "left out: the engine makes one"},
+            "eventHeader": {"type": "string", "description": "the header naming the event (default by scheme)"},
+            "eventField": {"type": "string", "description": "else a dotted field of the JSON body"},
+            "defaultEvent": {"type": "string", "description": "else this name"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": False,
+    },
+    "Hook": {
+        "type": "object",
+        "required": ["name", "scheme", "url", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "scheme": {"type": "string"},
+            "eventHeader": {"type": ["string", "null"]},
+            "eventField": {"type": ["string", "null"]},
+            "defaultEvent": {"type": "string"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}},
+            "description": {"type": "string"},
+            "createdAt": {"type": ["string", "null"]},
+            "url": {"type": "string", "description": "where the sender posts (paste it into GitHub, GitLab...)"},
+            "secret": {"type": "string", "description": "only when just created or rotated: shown once"},
+            "links": _LINKS,
+        },
+    },
     "FlowVersions": {
         "type": "object",
         "required": ["name", "versions", "links"],
@@ -793,6 +881,149 @@ OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "204": no_body("lifted: the tokens it refused work again (within a minute)"),
             **dict([problem(404, "no such revocation"), problem(503, "this deployment keeps no list of revoked tokens")]),
+        },
+    },
+    # --- schedules (issue 22) ---
+    "listSchedules": {
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["schedules"],
+                    "properties": {"schedules": {"type": "array", "items": _ref("Schedule")}},
+                },
+                "every schedule by name, the built-in Ticker included, each with its next fire time",
+            ),
+            **dict([problem(503, "this deployment has no schedule group")]),
+        }
+    },
+    "createSchedule": {
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule, with its `name`"),
+        "responses": {
+            "201": {**representation("Schedule", "created, with its next fire times"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                    problem(409, "a schedule of that name exists (PUT replaces it)"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "previewSchedule": {
+        "requestBody": json_or_yaml_body("SchedulePreviewRequest", "an expression and time zone to try"),
+        "responses": {
+            "200": representation("Schedule", "what it would be, with its next `count` fire times; nothing is saved"),
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it)"),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                ]
+            ),
+        },
+    },
+    "getSchedule": {
+        "parameters": [path("name", "the schedule's name"), query("count", "how many next fire times (1-50, default 5)")],
+        "responses": {
+            "200": representation("Schedule", "the schedule and its next fire times, UTC and local"),
+            **dict(
+                [
+                    problem(400, "a bad count"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "putSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule"),
+        "responses": {
+            "200": {**representation("Schedule", "replaced"), "headers": LOCATION},
+            "201": {**representation("Schedule", "created"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "deleteSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "responses": {
+            "204": no_body("deleted: it fires no more"),
+            **dict(
+                [
+                    problem(400, "a name no schedule can have"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    # --- webhooks (issue 22) ---
+    "listHooks": {
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["hooks"], "properties": {"hooks": {"type": "array", "items": _ref("Hook")}}},
+                "every hook by name, without secrets",
+            ),
+        }
+    },
+    "createHook": {
+        "requestBody": json_or_yaml_body("HookRequest", "the hook"),
+        "responses": {
+            "201": {**representation("Hook", "created: its URL and its secret, shown this once"), "headers": LOCATION},
+            **dict(
+                [problem(400, "a field that breaks the rules (`field` names it)"), problem(409, "a hook of that name exists")]
+            ),
+        },
+    },
+    "getHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "200": representation("Hook", "the hook, without its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
+    },
+    "rotateHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "200": representation("Hook", "a new secret, shown this once; the old one no longer verifies"),
+            **dict([problem(400, "a secret that breaks the rules"), problem(404, "no such hook")]),
+        },
+    },
+    "deleteHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "204": no_body("deleted, with its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
+    },
+    "receiveHook": {
+        "parameters": [path("name", "the hook's name")],
+        "requestBody": {
+            "required": True,
+            "description": "what the sender posts: JSON (or a form whose `payload` is JSON), signed by the hook's scheme",
+            "content": {JSON_TYPE: {"schema": {}}},
+        },
+        "responses": {
+            "202": {"description": "stored as an event; Location is its trace", "headers": LOCATION},
+            "200": {
+                "description": "a delivery id seen before: nothing more stored; Location is the first event's trace",
+                "headers": LOCATION,
+            },
+            **dict(
+                [
+                    problem(400, "a body that is not JSON, or an event name that breaks the rules"),
+                    problem(401, "not signed with the hook's secret, or a stale timestamp"),
+                    problem(404, "no such hook"),
+                    problem(413, "a body larger than an event's payload may be"),
+                ]
+            ),
         },
     },
 }
