@@ -104,7 +104,9 @@ def loaded(modules: set[str], names: tuple[str, ...] | str) -> list[str]:
 
 
 def test_every_function_is_measured(at_import):
-    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher", "take"} <= set(at_import)
+    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher", "take"} <= set(
+        at_import
+    )
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
