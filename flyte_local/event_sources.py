@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -19,6 +20,9 @@ from .application import ACCOUNT, REGION, Application, QueueSource, Schedule, St
 
 log = logging.getLogger("flyte_local")
 IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
+# A shard's records are split into ParallelizationFactor lanes run at once, but into at most this many
+# here: each lane needs an environment (a process) of the function, and a small machine cannot start ten.
+MAX_STREAM_LANES = int(os.environ.get("FLYTE_LOCAL_MAX_STREAM_LANES", "2"))
 
 
 def _record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -134,7 +138,7 @@ class StreamPoller:
                 # Lambda drops records that match none of the mapping's filters (and never invokes for them)
                 records = [r for r in records if not self.source.filters or any(matches(f, r) for f in self.source.filters)]
                 if records:
-                    self._deliver_lanes(lanes(records, self.source.parallelization_factor))
+                    self._deliver_lanes(lanes(records, min(self.source.parallelization_factor, MAX_STREAM_LANES)))
                     delivered = True
         return delivered
 
