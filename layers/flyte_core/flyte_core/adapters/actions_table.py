@@ -281,8 +281,10 @@ class ActionsTable:
         )
 
     def pending_with_expired_lease(self, now: datetime) -> Iterable[Action]:
-        """Taken actions whose lease ran out (a scan: the daily sweep only, never a request path)."""
-        scan = self.model.scan((self.model.state == "PENDING") & (self.model.leaseExpiresAt < now))
+        """Taken actions whose lease ran out, for the daily sweep: read from the sparse `waiting` index,
+        which holds the unfinished actions only (issue 21: finished ones, nearly all of the table,
+        are never read; they leave by TTL), never by a scan of the table."""
+        scan = self.model.waiting.scan((self.model.state == "PENDING") & (self.model.leaseExpiresAt < now))
         return (_to_action(model) for model in scan)
 
     def audit_records(
