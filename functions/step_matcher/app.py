@@ -21,7 +21,9 @@ from flyte_core.settings import Settings
 
 MATCHER_AWS_RETRIES = 1  # each AWS call: the first attempt and one retry, then the record is retried by the stream
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# a batch whose first record failed reports every record (the rest without work): item failures, not an
+# error of the whole invocation (the event source retries from the first failed record either way)
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 settings = Settings.from_environ()  # once per environment (cold start)
 adapters = Adapters(replace(settings, aws=replace(settings.aws, retries=MATCHER_AWS_RETRIES)))
 
