@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
 	cli/pyproject.toml
 
-.PHONY: help venv lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench clean
+.PHONY: help venv lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench cost-table clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
@@ -28,6 +28,7 @@ help:
 	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
 	@echo "make released-tables RELEASE=v1.2.0 - record template.yaml's tables as the release's (tests/fixtures/released-tables.json)"
 	@echo "make bench      - run the benchmarks under bench/"
+	@echo "make cost-table - measure AWS requests on the local stack and regenerate docs/scale.md's cost table"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 	@echo "make console-assets - refresh the web console's vendored Preact and htm, and the tests' axe-core (npm)"
 
@@ -94,6 +95,9 @@ docs: $(DOCS_STAMP)
 # Strict: a warning (a link to no page or anchor, a page missing from the nav, a failed reference) fails.
 docs-check: $(DOCS_STAMP)
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$out" && echo "docs: built strictly"
+
+cost-table: $(STAMP)
+	$(PY) bench/cost_table.py
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write

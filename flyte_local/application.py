@@ -47,6 +47,7 @@ class StreamSource:
     on_failure_queue: str | None = None
     batching_window_seconds: int = 0
     filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns: a record must match one
+    parallelization_factor: int = 1  # concurrent batches per shard, records of one partition key in order
 
 
 @dataclass
@@ -261,6 +262,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                         on_failure_queue=arn_to_queue.get(destination) if destination else None,
                         batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
                         filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
+                        parallelization_factor=int(event_props.get("ParallelizationFactor", 1)),
                     )
                 )
             elif kind == "SQS":

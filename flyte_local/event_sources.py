@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .application import ACCOUNT, REGION, ROOT, Application, QueueSource, Schedule, StreamSource
@@ -18,6 +22,9 @@ from .lambda_api import function_of
 
 log = logging.getLogger("flyte_local")
 IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
+# A shard's records are split into ParallelizationFactor lanes run at once, but into at most this many
+# here: each lane needs an environment (a process) of the function, and a small machine cannot start ten.
+MAX_STREAM_LANES = int(os.environ.get("FLYTE_LOCAL_MAX_STREAM_LANES", "2"))
 
 
 def _record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -36,6 +43,18 @@ def _json_default(value: Any) -> Any:
 
         return base64.b64encode(value).decode("ascii")
     raise TypeError(type(value).__name__)
+
+
+def lanes(records: list[dict[str, Any]], factor: int) -> list[list[dict[str, Any]]]:
+    """Records of one shard split as Lambda's ParallelizationFactor splits them: by a hash of the
+    partition key into at most `factor` lanes, each in stream order (so one key's records stay in order)."""
+    if factor <= 1:
+        return [records]
+    by_lane: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        key = json.dumps(record.get("dynamodb", {}).get("Keys", {}), sort_keys=True)
+        by_lane.setdefault(zlib.crc32(key.encode()) % factor, []).append(record)
+    return list(by_lane.values())
 
 
 def matches(pattern: Any, value: Any) -> bool:
@@ -111,7 +130,8 @@ class StreamPoller:
             self._refresh_shards()
         for shard_id, iterator in list(self._iterators.items()):
             while iterator:
-                response = self.streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
+                limit = min(1000, self.source.batch_size * self.source.parallelization_factor)
+                response = self.streams.get_records(ShardIterator=iterator, Limit=limit)
                 iterator = response.get("NextShardIterator")
                 self._iterators[shard_id] = iterator
                 records = [_record_event(r, self.stream_arn) for r in response.get("Records", [])]
@@ -120,9 +140,23 @@ class StreamPoller:
                 # Lambda drops records that match none of the mapping's filters (and never invokes for them)
                 records = [r for r in records if not self.source.filters or any(matches(f, r) for f in self.source.filters)]
                 if records:
-                    self.deliver(records)
+                    self._deliver_lanes(lanes(records, min(self.source.parallelization_factor, MAX_STREAM_LANES)))
                     delivered = True
         return delivered
+
+    def _deliver_lanes(self, by_lane: list[list[dict[str, Any]]]) -> None:
+        """Each lane's records in batches of BatchSize, in order; the lanes at once (ParallelizationFactor)."""
+
+        def run(records: list[dict[str, Any]]) -> None:
+            size = self.source.batch_size
+            for start in range(0, len(records), size):
+                self.deliver(records[start : start + size])
+
+        if len(by_lane) == 1:
+            run(by_lane[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(by_lane), thread_name_prefix=f"stream-{self.source.function}") as pool:
+            list(pool.map(run, by_lane))
 
     def deliver(self, batch: list[dict[str, Any]], attempts: int = 0) -> None:
         while batch:

@@ -166,6 +166,23 @@ def _worker_main(
         return
 
 
+TABLE_COUNT = "table:"  # counted requests by DynamoDB table: "table:PutItem@<table name>" (beside the totals)
+
+
+def _tables_of(body: Any) -> list[str]:
+    """The tables a DynamoDB request names (TableName, or a transaction's items)."""
+    import json
+
+    try:
+        request = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return []
+    if "TableName" in request:
+        return [request["TableName"]]
+    items = request.get("TransactItems") or []
+    return [next(iter(item.values())).get("TableName", "") for item in items if item]
+
+
 def _count_aws_requests() -> None:
     """Count the AWS requests each invocation makes (service.Operation), reported with its result
     (for the benchmark's request counts; botocore's endpoint is patched only when asked)."""
@@ -174,7 +191,11 @@ def _count_aws_requests() -> None:
     make_request = botocore.endpoint.Endpoint.make_request
 
     def counted(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
-        _worker["requests"][f"{operation_model.service_model.service_name}.{operation_model.name}"] += 1
+        service = operation_model.service_model.service_name
+        _worker["requests"][f"{service}.{operation_model.name}"] += 1
+        if service == "dynamodb":  # and by table (TABLE_COUNT keys: the cost table's write units, issue 21)
+            for table in _tables_of(request_dict.get("body")):
+                _worker["requests"][f"{TABLE_COUNT}{operation_model.name}@{table}"] += 1
         return make_request(endpoint, operation_model, request_dict)
 
     botocore.endpoint.Endpoint.make_request = counted
@@ -317,6 +338,7 @@ class FunctionProcesses:
         self._start_seconds = 1.5
         self.count_aws_requests = count_aws_requests
         self.aws_requests: Counter = Counter()  # by service.Operation, over all invocations (when counted)
+        self.invocations = 0  # every invocation answered (the cost table's count, issue 21)
         self.peak_environments = 0
 
     @property
@@ -351,6 +373,7 @@ class FunctionProcesses:
         self._release(environment)
         with self._lock:
             self.aws_requests.update(requests)
+            self.invocations += 1
             self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
         if not ok:
             raise FunctionError(f"{self.function.logical_id} failed: {result}")

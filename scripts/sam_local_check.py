@@ -321,9 +321,7 @@ def invoke_pipeline(env_file: Path) -> None:
     expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202, "post Slack's event")
     matched = invoke("StepMatcherFunction", EVENTS / "step-matcher-stream-batch.json", env_file)
     expect(matched == {"batchItemFailures": []}, "the step matcher must take the stream batch", matched)
-    action = expect_status(
-        invoke("PackRuntimeFunction", EVENTS / "pack-runtime-take.json", env_file), 200, "Shell takes the action the event caused"
-    )
+    action = expect_status(invoke("TakeFunction", EVENTS / "take.json", env_file), 200, "Shell takes the action the event caused")
     expect(action.get("command") == "Shell", "the action is a Shell command", action)
     found = expect_status(invoke("AuditFunction", EVENTS / "audit-find-flows.json", env_file), 200, "audit")
     expect(len(found.get("flows", [])) == 1, "the audit lists the one execution", found)

@@ -50,7 +50,7 @@ def test_the_installed_policy_is_the_readmes_starting_policy():
 
 def test_the_functions_get_the_policy_parameter_and_the_secret_when_the_built_in_issuer_is_on():
     app = application.load("http://moto", {"BuiltInTokenIssuer": "true"})
-    for function in ("FlowsFunction", "PackRuntimeFunction", "InfoFunction"):
+    for function in ("FlowsFunction", "PackRuntimeFunction", "TakeFunction", "InfoFunction"):
         settings = auth_settings(app.functions[function].environment)
         assert settings is not None
         assert settings.policy_source == f"ssm:/{application.STACK_NAME}/auth-policy"

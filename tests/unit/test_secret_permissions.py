@@ -37,7 +37,7 @@ def test_only_the_functions_that_answer_packs_may_read_a_value():
         for statement in statements
         if "ssm:GetParameter" in statement["Action"] or "ssm:GetParameters" in statement["Action"]
     }
-    assert readers == {"PackRuntimeFunction", "DeliveryFunction"}
+    assert readers == {"TakeFunction", "PackRuntimeFunction", "DeliveryFunction"}
     for name in readers:
         (statement,) = ssm_statements()[name]
         assert statement["Action"] == ["ssm:GetParameter"] and statement["Resource"] == {"Fn::Sub": SECRETS_PATH}
@@ -52,4 +52,4 @@ def test_the_secrets_function_writes_and_describes_under_its_path_only():
 
 
 def test_no_other_function_has_ssm_permissions_of_its_own():
-    assert set(ssm_statements()) == {"PackRuntimeFunction", "DeliveryFunction", "SecretsFunction"}
+    assert set(ssm_statements()) == {"TakeFunction", "PackRuntimeFunction", "DeliveryFunction", "SecretsFunction"}

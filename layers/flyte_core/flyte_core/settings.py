@@ -34,6 +34,10 @@ class AwsAccess:
     region: str = "us-east-1"
     endpoint: str | None = None
     service_endpoints: tuple[tuple[str, str], ...] = ()  # (service, endpoint), e.g. ("sqs", "http://...")
+    # Retries of each AWS call after its first attempt (boto3's standard mode and PynamoDB alike:
+    # throttling and 5xx retried after a jittered exponential backoff). The step matcher retries once:
+    # its stream retries a failed record, so the shard does not wait through backoffs (issue 30).
+    retries: int = 3
 
     def endpoint_for(self, service: str) -> str | None:
         return dict(self.service_endpoints).get(service.lower()) or self.endpoint

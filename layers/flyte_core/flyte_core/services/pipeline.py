@@ -11,6 +11,7 @@ writes, and duplicate queue messages are resolved when an action is taken.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -126,11 +127,13 @@ def take(
     try:
         while True:
             remaining = deadline - time.monotonic()
-            for message in adapters.action_queues.receive(pack.queue_url, max(0, int(remaining))):
+            # whole seconds, rounded up: the poll parks its full `wait` and never returns early (issue 21:
+            # a take that gives up a second early costs one more request and invocation per poll)
+            for message in adapters.action_queues.receive(pack.queue_url, min(math.ceil(max(0.0, remaining)), wait_seconds)):
                 action = _claim(adapters, pack, message, command, held, caller)
                 if action is not None:
                     return action
-            if remaining < 1:
+            if time.monotonic() >= deadline:
                 return None
     finally:
         for receipt in held:
