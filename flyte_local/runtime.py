@@ -17,8 +17,11 @@ time (the OpenAPI generator, handler tests with sample events).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import itertools
+import json
 import logging
 import multiprocessing
 import os
@@ -157,13 +160,30 @@ def _worker_main(
         while True:
             event = connection.recv()
             _worker["requests"].clear()
+            printed = io.StringIO()
             try:
-                outcome = True, handler(event, _context(function)), Counter(_worker["requests"])
+                with contextlib.redirect_stdout(printed):
+                    outcome = True, handler(event, _context(function)), Counter(_worker["requests"])
             except Exception as error:  # sent back as text: an exception may not survive pickling
                 outcome = False, f"{type(error).__name__}: {error}\n{traceback.format_exc()}", Counter(_worker["requests"])
-            connection.send(outcome)
+            connection.send((*outcome, _metric_documents(printed.getvalue())))
     except (EOFError, OSError):  # the stack closed the pipe: it is stopping, or gave up on this environment
         return
+
+
+def _metric_documents(printed: str) -> list[dict[str, Any]]:
+    """The EMF documents (what CloudWatch would turn into metrics) among what an invocation printed;
+    any other printed line goes on to this process's output, as it would to the function's log."""
+    documents = []
+    for line in printed.splitlines():
+        if line.startswith('{"_aws"'):
+            try:
+                documents.append(json.loads(line))
+                continue
+            except ValueError:
+                pass
+        print(line, flush=True)
+    return documents
 
 
 def _count_aws_requests() -> None:
@@ -221,7 +241,7 @@ class Environment:
         self.stop()
         raise _Died("its execution environment died")
 
-    def invoke(self, event: Any) -> tuple[bool, Any, Counter]:
+    def invoke(self, event: Any) -> tuple[bool, Any, Counter, list[dict[str, Any]]]:
         self.busy_since = time.monotonic()
         try:
             self.connection.send(event)
@@ -300,8 +320,10 @@ class FunctionProcesses:
         max_concurrency: int | None = None,
         capacity: Capacity | None = None,
         count_aws_requests: bool = False,
+        metrics: Any = None,
     ) -> None:
         self.function = function
+        self.metrics = metrics  # a MetricLog: the EMF documents each invocation printed
         self.environment = environment
         self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
         self.capacity = capacity or Capacity()
@@ -341,7 +363,7 @@ class FunctionProcesses:
         environment = self._acquire()
         began = time.monotonic()
         try:
-            ok, result, requests = environment.invoke(event)
+            ok, result, requests, documents = environment.invoke(event)
         except _Died as died:
             self._discard(environment)
             raise FunctionError(f"{self.function.logical_id}: {died}") from None
@@ -349,6 +371,8 @@ class FunctionProcesses:
             self._discard(environment)
             raise
         self._release(environment)
+        if self.metrics is not None:
+            self.metrics.add(self.function.logical_id, documents)
         with self._lock:
             self.aws_requests.update(requests)
             self._service_seconds = 0.8 * self._service_seconds + 0.2 * (time.monotonic() - began)
