@@ -13,7 +13,7 @@ import typer
 
 from . import __version__, output, profiles
 from .api import DEFAULT_API, CliFailure
-from .commands import audit, backup, datastore, events, flows, packs, token
+from .commands import audit, backup, datastore, events, flows, packs, status, token
 
 app = typer.Typer(
     name="flyte",
@@ -30,6 +30,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(token.app, name="token")
 app.command("export")(backup.export_data)
 app.command("import")(backup.import_data)
+app.command("status")(status.status)
 
 
 def _version(value: bool) -> None:
