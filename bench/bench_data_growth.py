@@ -32,7 +32,7 @@ ITEM_OVERHEAD = 100  # DynamoDB's per-item storage overhead, for table items and
 
 def size(value: dict[str, Any]) -> int:
     """An attribute value's billed bytes (boto3's low-level shape: {"S": ...}, {"M": {...}}, ...)."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind in ("S", "B"):
         return len(inner.encode("utf-8") if isinstance(inner, str) else inner)
     if kind == "N":
@@ -77,7 +77,11 @@ def main() -> None:
                 "id": "reply",
                 "dependsOn": ["run"],
                 "event": {"packName": "Shell", "name": "Output"},
-                "command": {"packName": "Chat", "name": "Send", "input": {"channel": "{{ Context.channel }}", "text": "{{ Event.Payload.stdout }}"}},
+                "command": {
+                    "packName": "Chat",
+                    "name": "Send",
+                    "input": {"channel": "{{ Context.channel }}", "text": "{{ Event.Payload.stdout }}"},
+                },
             },
         ],
     }
@@ -103,8 +107,10 @@ def main() -> None:
         time.sleep(3)  # the last result's trace is written by the step matcher
         assert stack.backend is not None
         dynamodb = boto3.client("dynamodb", endpoint_url=stack.backend.endpoint, region_name="us-east-1")
-        tables = {name: stack.function_environment(stack.app.functions["PackRuntimeFunction"])[variable]  # type: ignore[union-attr]
-                  for name, variable in (("events", "FLYTE_EVENTS_TABLE"), ("actions", "FLYTE_ACTIONS_TABLE"))}
+        tables = {
+            name: stack.function_environment(stack.app.functions["PackRuntimeFunction"])[variable]  # type: ignore[union-attr]
+            for name, variable in (("events", "FLYTE_EVENTS_TABLE"), ("actions", "FLYTE_ACTIONS_TABLE"))
+        }
         per_execution = 0
         for name, table in tables.items():
             items, stored, indexed = table_figures(dynamodb, table)
