@@ -45,7 +45,6 @@ MAX_ENVIRONMENTS = int(os.environ.get("FLYTE_LOCAL_MAX_ENVIRONMENTS", "24"))  # 
 CONCURRENT_STARTS = os.cpu_count() or 2
 START_TIMEOUT_SECONDS = 120
 QUEUE_TIMEOUT_SECONDS = 30  # API Gateway's integration timeout
-LONG_INVOCATION_SECONDS = 1.0  # busy this long: a long poll (API requests answer in milliseconds)
 
 
 @dataclass
@@ -205,6 +204,20 @@ class _Died(Exception):
     pass
 
 
+TAKE_ROUTE_SUFFIX = "/actions/take"  # the pack runtime's long poll
+MAX_PARK_SECONDS = 20
+PARKED_START_SECONDS = 1.0  # a take parked for longer than this gets an environment of its own
+
+
+def parks_for(event: Any) -> float:
+    """How long an invocation may park its environment: a take's `wait` (HTTP API v2 events; the
+    longest wait when it says none), 0 for anything else."""
+    if not isinstance(event, dict) or not str(event.get("routeKey") or "").endswith(TAKE_ROUTE_SUFFIX):
+        return 0.0
+    wait = str((event.get("queryStringParameters") or {}).get("wait", MAX_PARK_SECONDS))
+    return float(min(int(wait), MAX_PARK_SECONDS)) if wait.isdigit() else 0.0
+
+
 # The libraries every handler imports, which are nine tenths of a cold start (2.4 of 2.7 s on a
 # loaded two-core machine): a fork server imports them once, and each environment is a fork of it
 # that imports only its own handler. None of them reads the function's environment variables when
@@ -249,6 +262,7 @@ class Environment:
         self.process.start()
         child.close()
         self.last_used = self.busy_since = time.monotonic()
+        self.parked_until = 0.0  # while it serves a parked take: when that take's wait ends at the latest
         try:
             ok, detail = self._receive(START_TIMEOUT_SECONDS)
         except _Died as died:
@@ -271,12 +285,16 @@ class Environment:
 
     def invoke(self, event: Any) -> tuple[bool, Any, Counter, list[dict[str, Any]]]:
         self.busy_since = time.monotonic()
+        self.parked_until = self.busy_since + parks_for(event)
         try:
             self.connection.send(event)
         except OSError:  # ended meanwhile (the stack stopping, or a crash)
             self.stop()
             raise _Died("its execution environment died") from None
-        outcome = self._receive(self.function.timeout + 2)
+        try:
+            outcome = self._receive(self.function.timeout + 2)
+        finally:
+            self.parked_until = 0.0
         self.last_used = time.monotonic()
         return outcome
 
@@ -439,10 +457,11 @@ class FunctionProcesses:
     def _consider_start(self) -> None:
         """Start one more environment when waiting for a busy one would take longer than a cold
         start: the queue drains slower than a start takes (one start at a time), or every environment
-        has been busy for longer than a cold start or LONG_INVOCATION_SECONDS (long polls, which may
-        hold it for 20 s more: then one start per waiter, the stack's start gate bounding how many run
-        at once). A burst of short invocations is served by the environments there are, instead of
-        spending the CPU it needs on cold starts."""
+        has been busy for longer than a cold start. When every busy environment holds a parked take
+        (a long poll that may last its whole `wait`), one start per waiter, as Lambda gives each
+        concurrent request an environment; the stack's start gate bounds how many run at once. A
+        burst of short invocations is served by the environments there are, instead of spending the
+        CPU it needs on cold starts."""
         with self._lock:
             live = len(self._idle) + len(self._busy)
             if self._stopped or not self._waiters or live + self._starting >= self.max_concurrency:
@@ -450,11 +469,11 @@ class FunctionProcesses:
             now = time.monotonic()
             drain = len(self._waiters) * self._service_seconds / max(1, len(self._busy))
             held = min((now - e.busy_since for e in self._busy), default=0.0)
-            parked = bool(self._busy) and held > min(self._start_seconds, LONG_INVOCATION_SECONDS)
+            parked = bool(self._busy) and all(e.parked_until - now > PARKED_START_SECONDS for e in self._busy)
             if parked:
                 if self._starting >= len(self._waiters):
                     return
-            elif self._starting or (live and drain <= self._start_seconds):
+            elif self._starting or (live and drain <= self._start_seconds and held <= self._start_seconds):
                 return
             self._starting += 1
         threading.Thread(target=self._start_when_room, name=f"start-{self.function.logical_id}", daemon=True).start()
@@ -490,8 +509,7 @@ class FunctionProcesses:
         with self._lock:
             self._starting -= 1
             self._busy.add(environment)
-            if gated:  # the stack's first starts run all at once: no measure of one start
-                self._start_seconds = 0.5 * self._start_seconds + 0.5 * (time.monotonic() - began)
+            self._start_seconds = 0.5 * self._start_seconds + 0.5 * (time.monotonic() - began)
         self._release(environment)
 
     def _release(self, environment: Environment) -> None:
