@@ -13,7 +13,7 @@ import typer
 
 from . import __version__, output, profiles
 from .api import DEFAULT_API, CliFailure
-from .commands import audit, backup, datastore, events, flows, hooks, packs, schedules, secrets, token
+from .commands import audit, backup, datastore, events, flows, hooks, packs, schedules, secrets, status, token
 
 app = typer.Typer(
     name="flyte",
@@ -33,6 +33,7 @@ app.add_typer(schedules.app, name="schedules")
 app.add_typer(hooks.app, name="hooks")
 app.command("export")(backup.export_data)
 app.command("import")(backup.import_data)
+app.command("status")(status.status)
 
 
 def _version(value: bool) -> None:

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBRecordEventName
 
+from flyte_core import observability
 from flyte_core.adapters import Adapters
 from flyte_core.observability import logger, metrics, tracer
 from flyte_core.services import matching
@@ -61,4 +62,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> PartialItemFailureResponse:
     batch.failed = False
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    observability.record_stream_batch(len(event.get("Records") or []), len(response.get("batchItemFailures") or []))
+    return response

@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
+from .. import observability
 from ..adapters import Adapters
 from ..adapters.delivery_queue import DeliveryMessage, parse_message, parse_timer
 from ..domain import delivery as rules
@@ -36,7 +37,7 @@ from ..domain.errors import StateConflict
 from ..domain.events import FATAL, new_event
 from ..domain.links import link, segment
 from ..domain.packs import Delivery, Pack, labels_include, pack_url
-from ..observability import logger, metrics
+from ..observability import logger
 from . import pipeline
 
 DELIVERY_ISSUER = "urn:flyte:delivery"
@@ -188,7 +189,7 @@ def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMe
     answer = adapters.pack_endpoints.post(url, body, headers)
     outcome = rules.outcome(answer)
     seconds = round(time.monotonic() - started, 3)
-    metrics.add_metric(name="Deliveries", unit="Count", value=1)
+    observability.record_delivery(pack.name, failed=False)
     if answer.status is not None:
         adapters.packs_table.touch(pack.id, times.now())  # the pack answered: it is alive
     if isinstance(outcome, rules.Completed):
@@ -211,7 +212,7 @@ def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMe
         registry.unregister(adapters, pack.id)
         adapters.delivery_leases.release(action.id, action.attempts, times.now())  # offered to the next such pack at once
         return True
-    metrics.add_metric(name="DeliveryFailures", unit="Count", value=1)
+    observability.record_delivery(pack.name, failed=True)
     if action.attempts >= adapters.settings.action_max_attempts:
         give_up(adapters, action, pack, rules.failure_reason(url, action.attempts, outcome.reason))
         return True
@@ -232,4 +233,5 @@ def give_up(adapters: Adapters, action: Action, pack: Pack, reason: str) -> None
             "delivery gave up: action FATAL", extra={"actionId": action.id, "attempts": action.attempts, "reason": reason}
         )
     except StateConflict:
-        pass  # a result arrived meanwhile
+        return  # a result arrived meanwhile
+    pipeline.record_finished(action, FATAL)

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import observability
 from ..adapters import Adapters
 from ..domain import execution, times
 from ..domain.actions import Action
 from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.events import Event
 from ..domain.execution import Execution
-from ..observability import logger, metrics
+from ..observability import logger
 from . import approvals, chat_identities
 from .pipeline import deliver
 
@@ -45,6 +46,8 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
         planned = execution.plan(run, event, *render, claims_of)
         outcome.trace.append(trace_of(run, planned.outcomes))
         outcome.fired_steps += len(planned.actions)
+        for step in planned.outcomes:
+            observability.record_step(run.flow["name"], step.fired, step.reason)
         for failure in planned.failures:
             logger.warning(
                 "step skipped: template failed",
@@ -57,12 +60,15 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
                 },
             )
             adapters.actions_table.record_step_failure(failure)
+            observability.record_template_failure(failure.flow_name)
             outcome.failed_steps.append(failure.step_id)
         for action in planned.actions:
             stored, created = adapters.actions_table.create(action)
             if created:
                 outcome.created.append(stored.id)
-                metrics.add_metric(name="ActionsCreated", unit="Count", value=1)
+                observability.record_action_created(
+                    action.flow_name, action.pack_name, action.name, event.received_at, times.now()
+                )
             if stored is not None and stored.state == "NEW":
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(adapters, stored.id, stored.name, stored.pack_name, stored.pack_labels)

@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import observability
 from ..adapters import Adapters
 from ..domain import idempotency, times
 from ..domain.actions import TERMINAL, Action
@@ -60,6 +61,7 @@ def receive_event(
             field=idempotency.HEADER,
         ) from None
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
+    observability.record_event_received(pack.name)
     return event
 
 
@@ -122,8 +124,10 @@ def take(
             f"Pack {pack.id!r} was registered before this deployment's queues were renamed; register it again "
             "(restart the pack) and the actions waiting for it are offered on its new queue."
         )
-    deadline = time.monotonic() + wait_seconds
+    started = time.monotonic()
+    deadline = started + wait_seconds
     held: list[str] = []
+    action: Action | None = None
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -138,6 +142,8 @@ def take(
     finally:
         for receipt in held:
             adapters.action_queues.hide(pack.queue_url, receipt, 0)
+        # the parked time is what a take costs (Lambda bills the whole wait): measured here, not in the handler
+        observability.record_take(pack.name, action is not None, time.monotonic() - started)
 
 
 def _claim(
@@ -169,6 +175,7 @@ def _claim(
         return None
     won, claimed = adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, taker, expired=action)
     if won and claimed is not None:
+        observability.record_lease_expiry(pack.name)  # its last taker's lease ran out: this is a retry
         return _taken(claimed, pack)
     return None  # another taker won; its message copy settles the action
 
@@ -190,7 +197,15 @@ def expire(adapters: Adapters, action: Action, pack_id: str) -> None:
         adapters.actions_table.finish(action, result)
         logger.warning("action expired", extra={"actionId": action.id, "attempts": action.attempts})
     except StateConflict:
-        pass  # a result arrived meanwhile
+        return  # a result arrived meanwhile
+    observability.record_action_expired(action.pack_name)
+    record_finished(action, FATAL)
+
+
+def record_finished(action: Action, state: str) -> None:
+    """The metrics of an action that reached its final state (a result, an expiry, a push delivery given up)."""
+    created = times.parse_time(action.states[0]["time"]) if action.states else None
+    observability.record_action_finished(action.pack_name, action.name, state, created, times.now())
 
 
 # --- results ----------------------------------------------------------------------------------------
@@ -251,4 +266,5 @@ def complete(
     if action.claim_queue_url and action.claim_receipt:
         adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)  # else it is settled when next received
     logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})
+    record_finished(action, finished.state)
     return finished
