@@ -23,12 +23,12 @@ if TYPE_CHECKING:
     from .events_table import EventsTable
     from .flows_table import FlowsTable
     from .health import Health
+    from .managed_secrets import ManagedSecrets
     from .models import TableModels
     from .pack_endpoints import PackEndpoints
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
-    from .managed_secrets import ManagedSecrets
     from .schedule_store import ScheduleStore
     from .secret_values import SecretValues
 

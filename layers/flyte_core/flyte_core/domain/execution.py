@@ -163,16 +163,12 @@ def evaluate(
         refusal = chatops.actor_refusal(step, claims_of(event) if claims_of and step.get("actor") else None)
         if refusal:
             denied, refs = _command(step["denied"], "denied", context, variables, render) if step.get("denied") else (None, [])
-            return StepOutcome(
-                step["id"], SKIPPED, "actor", refusal, dict(context), command=denied, secret_refs=refs or None
-            )
+            return StepOutcome(step["id"], SKIPPED, "actor", refusal, dict(context), command=denied, secret_refs=refs or None)
         command, refs = _command(step["command"], "command", context, variables, render)
         approval = _approval(step["approval"], event, variables, render) if step.get("approval") else None
     except StepError as error:
         return _skipped(step, "template", f"{error.field}: {error.message}", context, error)
-    return StepOutcome(
-        step["id"], FIRED, context=context, command=command, approval=approval, secret_refs=refs or None
-    )
+    return StepOutcome(step["id"], FIRED, context=context, command=command, approval=approval, secret_refs=refs or None)
 
 
 def _command(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..adapters import Adapters
     from ..adapters.managed_secrets import ManagedSecrets
 
+
 def _load(values: ManagedSecrets, name: str) -> tuple[hooks.Hook, str]:
     raw = values.get(name)
     if raw is None:
