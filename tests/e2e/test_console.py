@@ -314,7 +314,8 @@ def test_a_pack_goes_dead_on_the_overview_while_it_is_open(seeded, tab, settings
     row = page.locator('tr[data-pack="Watcher"]')
     expect()(row).to_contain_text("live", timeout=15_000)
     page.evaluate("window.__sameDocument = true")
-    Adapters(settings).packs_table.touch("Watcher", datetime.now(UTC) - timedelta(minutes=11))  # LIVE_FOR is 10 minutes
+    packs = Adapters(settings).models.packs  # last seen 11 minutes ago (LIVE_FOR is 10 minutes)
+    packs("Watcher").update(actions=[packs.lastSeen.set(datetime.now(UTC) - timedelta(minutes=11))])
     expect()(row.locator(".badge")).to_have_text("dead", timeout=40_000)  # the overview polls, backing off up to 30 s
     expect()(row).to_contain_text("11 min ago")
     assert page.evaluate("window.__sameDocument") is True  # updated in place, not reloaded
