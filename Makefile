@@ -90,10 +90,9 @@ lint-fix: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
-# tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
-# depend on the length of pytest's temporary paths there, which xdist makes longer.
-PYTEST_ARGS ?=
+# Two pytest-xdist workers by default: the e2e tests one after another on one of them (tests/conftest.py),
+# the unit, integration, pack and CLI tests shared out over both. PYTEST_ARGS= runs everything in one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP) system-deps lint sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
