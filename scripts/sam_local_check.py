@@ -459,14 +459,13 @@ def main() -> int:
             env_file = start_moto(workdir)
             start = time.monotonic()
 
-            # Three lanes side by side (each invoke is mostly a container starting): the pipeline (its
-            # steps depend on each other), the API over start-api, and the functions no other step needs.
-            lanes = ThreadPoolExecutor(max_workers=3)
-            running = [
-                lanes.submit(invoke_pipeline, env_file),
-                lanes.submit(start_api_checks, env_file, workdir),
-                lanes.submit(invoke_the_others, env_file),
-            ]
+            # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).
+            def api_then_the_others() -> None:
+                start_api_checks(env_file, workdir)
+                invoke_the_others(env_file)
+
+            lanes = ThreadPoolExecutor(max_workers=2)
+            running = [lanes.submit(invoke_pipeline, env_file), lanes.submit(api_then_the_others)]
             lanes.shutdown(wait=False)
             wait(running, return_when=FIRST_EXCEPTION)
             for lane in running:
