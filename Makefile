@@ -21,19 +21,22 @@ LOCK_OPTS := --quiet --universal --python-version 3.11 --custom-compile-command 
 # `make update` refreshes every pin (`--upgrade`); `make lock` only re-resolves after an edit to the inputs.
 UPGRADE ?= --upgrade
 
-.PHONY: help venv update lock lint lint-fix test test-fast run openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench clean
+.PHONY: help venv update lock lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench cost-table clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
 	@echo "make test       - install everything, check the SAM template and sam local, run every test"
 	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
+	@echo "make docs       - serve the docs site on http://127.0.0.1:8000 (DOCS_PORT to change), rebuilt on each edit"
+	@echo "make docs-check - build the docs site strictly (broken links, missing pages, reference generation); part of make test"
 	@echo "make lint       - ruff (lint + format check) and mypy; part of make test"
 	@echo "make lint-fix   - apply ruff's safe fixes and format the tree"
 	@echo "make openapi    - regenerate functions/info/openapi.json from the routes"
 	@echo "make sam-local-env - regenerate sam-local-env.json (sam local's --env-vars) from template.yaml"
 	@echo "make released-tables RELEASE=v1.2.0 - record template.yaml's tables as the release's (tests/fixtures/released-tables.json)"
 	@echo "make bench      - run the benchmarks under bench/"
+	@echo "make cost-table - measure AWS requests on the local stack and regenerate docs/scale.md's cost table"
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 	@echo "make console-assets - refresh the web console's vendored Preact and htm, and the tests' axe-core (npm)"
 
@@ -93,11 +96,24 @@ lint-fix: $(STAMP)
 # Two pytest-xdist workers by default: the e2e tests one after another on one of them (tests/conftest.py),
 # the unit, integration, pack and CLI tests shared out over both. PYTEST_ARGS= runs everything in one process.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
-test: $(STAMP) system-deps lint sam-check sam-local-check
+test: $(STAMP) system-deps lint docs-check sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The docs site (mkdocs.yml, docs/): MkDocs and its theme are dev tools (requirements-docs.txt, in the dev
+# lock); the reference pages are generated from the code by scripts/mkdocs_hooks.py as the site builds.
+DOCS_PORT ?= 8000
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# Strict: a warning (a link to no page or anchor, a page missing from the nav, a failed reference) fails.
+docs-check: $(STAMP)
+	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$out" && echo "docs: built strictly"
+
+cost-table: $(STAMP)
+	$(PY) bench/cost_table.py
 
 openapi: $(STAMP)
 	$(PY) -m flyte_local.openapi --write

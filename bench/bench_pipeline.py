@@ -30,6 +30,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 import requests  # noqa: E402
 
+from flyte_local.runtime import TABLE_COUNT  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
 
@@ -165,7 +166,7 @@ def quick_start_requests(stack: LocalStack) -> None:
     print("\n(d) AWS requests of one quick-start run (2 events, 2 actions taken, 2 results), by function:")
     total = 0
     for name, runtime in sorted(stack.runtimes.items()):
-        counts = runtime.aws_requests - before[name]
+        counts = Counter({op: n for op, n in (runtime.aws_requests - before[name]).items() if not op.startswith(TABLE_COUNT)})
         total += sum(counts.values())
         if counts:
             print(f"  {name:<22} {sum(counts.values()):>3}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))

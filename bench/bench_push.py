@@ -31,6 +31,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 import requests  # noqa: E402
 
+from flyte_local.cfn import load_template  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
 # Published prices, us-east-1, x86, on-demand (AWS pricing pages, read 2026): what a request or a
@@ -41,7 +42,7 @@ HTTP_API_REQUEST = 1.00 / 1_000_000
 SQS_REQUEST = 0.40 / 1_000_000
 DYNAMODB_WRITE = 0.625 / 1_000_000  # on-demand write request unit
 DYNAMODB_READ = 0.125 / 1_000_000
-MEMORY_GB = 0.5  # the template's MemorySize: 512
+MEMORY_GB = load_template(ROOT / "template.yaml")["Parameters"]["TakeMemorySize"]["Default"] / 1024  # the take function's
 DAY = 86_400
 
 
@@ -184,14 +185,16 @@ def idle(stack: LocalStack, takes: int, wait: int) -> None:
     poller = requests.Session()
     pack = poller.post(f"{stack.url}/v1/packs", json={"name": "Idle", "commands": [{"name": "Nothing"}]}).json()
     take_url = next(link["href"] for link in pack["links"] if link["rel"].endswith("takeAction"))
-    runtime = stack.runtimes["PackRuntimeFunction"]
+    runtime = stack.runtimes["TakeFunction"]
     runtime.aws_requests.clear()
     durations = []
     for _ in range(takes):
         started = time.perf_counter()
         assert poller.post(take_url, params={"wait": wait}, timeout=wait + 15).status_code == 204
         durations.append(time.perf_counter() - started)
-    per_take = {operation: count / takes for operation, count in runtime.aws_requests.items()}
+    per_take = {
+        operation: count / takes for operation, count in runtime.aws_requests.items() if not operation.startswith("table:")
+    }
     seconds = statistics.mean(durations)
     takes_per_day = DAY / seconds
     print(f"(h) idle pack, long poll: a take with ?wait={wait} held the function {seconds:.2f} s; AWS requests per take:")

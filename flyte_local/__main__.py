@@ -72,6 +72,7 @@ def main() -> None:
     finally:
         print("Stopping the Flyte API ...", flush=True)
         stack.stop()
+        print(stack.metrics.summary(), flush=True)
 
 
 if __name__ == "__main__":

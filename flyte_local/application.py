@@ -47,6 +47,7 @@ class StreamSource:
     on_failure_queue: str | None = None
     batching_window_seconds: int = 0
     filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns: a record must match one
+    parallelization_factor: int = 1  # concurrent batches per shard, records of one partition key in order
 
 
 @dataclass
@@ -105,6 +106,7 @@ class Application:
     http_apis: list[str] = field(default_factory=list)  # logical ids of the HttpApi resources
     secrets: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> properties
     throttling: Throttling | None = None  # the HttpApi's route throttling, when it sets one
+    schedule_groups: list[str] = field(default_factory=list)  # EventBridge Scheduler groups (issue 22)
 
 
 def physical_name(logical_id: str) -> str:
@@ -182,6 +184,13 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
         elif kind == "AWS::Serverless::HttpApi":
             refs[logical_id] = physical_name(logical_id)
             app.http_apis.append(logical_id)
+        elif kind == "AWS::Serverless::Function":  # an ARN the local Lambda API (lambda_api.function_of) knows
+            refs[logical_id] = physical_name(logical_id)
+            attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
+        elif kind == "AWS::Scheduler::ScheduleGroup":  # created in moto; its schedules fired by the local stack
+            refs[logical_id] = physical_name(logical_id)
+            app.schedule_groups.append(physical_name(logical_id))
+            attributes[(logical_id, "Arn")] = f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule-group/{physical_name(logical_id)}"
         else:
             refs[logical_id] = physical_name(logical_id)
             attributes[(logical_id, "Arn")] = f"arn:aws:local:{REGION}:{ACCOUNT}:{physical_name(logical_id)}"
@@ -253,6 +262,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                         on_failure_queue=arn_to_queue.get(destination) if destination else None,
                         batching_window_seconds=int(event_props.get("MaximumBatchingWindowInSeconds", 0)),
                         filters=[json.loads(f["Pattern"]) for f in (event_props.get("FilterCriteria") or {}).get("Filters", [])],
+                        parallelization_factor=int(event_props.get("ParallelizationFactor", 1)),
                     )
                 )
             elif kind == "SQS":

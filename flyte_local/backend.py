@@ -91,6 +91,12 @@ def create_resources(app: Application, client: Any) -> None:
         client("ssm").put_parameter(Name=name, Value=props["Value"], Type=props.get("Type", "String"), Overwrite=True)
     for name, props in app.secrets.items():
         _create_secret(client("secretsmanager"), name, props)
+    for group in app.schedule_groups:
+        try:
+            client("scheduler").create_schedule_group(Name=group)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConflictException":
+                raise
 
 
 def _create_secret(secretsmanager: Any, name: str, props: dict[str, Any]) -> None:

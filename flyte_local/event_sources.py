@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import json
 import logging
-import re
+import os
+import sys
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
-from .application import ACCOUNT, REGION, Application, QueueSource, Schedule, StreamSource
+from .application import ACCOUNT, REGION, ROOT, Application, QueueSource, Schedule, StreamSource
+from .lambda_api import function_of
 
 log = logging.getLogger("flyte_local")
 IDLE_POLL_SECONDS = 0.1  # fallback poll; a finished API request wakes the poller at once
+# A shard's records are split into ParallelizationFactor lanes run at once, but into at most this many
+# here: each lane needs an environment (a process) of the function, and a small machine cannot start ten.
+MAX_STREAM_LANES = int(os.environ.get("FLYTE_LOCAL_MAX_STREAM_LANES", "2"))
 
 
 def _record_event(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -35,6 +42,18 @@ def _json_default(value: Any) -> Any:
 
         return base64.b64encode(value).decode("ascii")
     raise TypeError(type(value).__name__)
+
+
+def lanes(records: list[dict[str, Any]], factor: int) -> list[list[dict[str, Any]]]:
+    """Records of one shard split as Lambda's ParallelizationFactor splits them: by a hash of the
+    partition key into at most `factor` lanes, each in stream order (so one key's records stay in order)."""
+    if factor <= 1:
+        return [records]
+    by_lane: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        key = json.dumps(record.get("dynamodb", {}).get("Keys", {}), sort_keys=True)
+        by_lane.setdefault(zlib.crc32(key.encode()) % factor, []).append(record)
+    return list(by_lane.values())
 
 
 def matches(pattern: Any, value: Any) -> bool:
@@ -110,7 +129,8 @@ class StreamPoller:
             self._refresh_shards()
         for shard_id, iterator in list(self._iterators.items()):
             while iterator:
-                response = self.streams.get_records(ShardIterator=iterator, Limit=self.source.batch_size)
+                limit = min(1000, self.source.batch_size * self.source.parallelization_factor)
+                response = self.streams.get_records(ShardIterator=iterator, Limit=limit)
                 iterator = response.get("NextShardIterator")
                 self._iterators[shard_id] = iterator
                 records = [_record_event(r, self.stream_arn) for r in response.get("Records", [])]
@@ -119,9 +139,23 @@ class StreamPoller:
                 # Lambda drops records that match none of the mapping's filters (and never invokes for them)
                 records = [r for r in records if not self.source.filters or any(matches(f, r) for f in self.source.filters)]
                 if records:
-                    self.deliver(records)
+                    self._deliver_lanes(lanes(records, min(self.source.parallelization_factor, MAX_STREAM_LANES)))
                     delivered = True
         return delivered
+
+    def _deliver_lanes(self, by_lane: list[list[dict[str, Any]]]) -> None:
+        """Each lane's records in batches of BatchSize, in order; the lanes at once (ParallelizationFactor)."""
+
+        def run(records: list[dict[str, Any]]) -> None:
+            size = self.source.batch_size
+            for start in range(0, len(records), size):
+                self.deliver(records[start : start + size])
+
+        if len(by_lane) == 1:
+            run(by_lane[0])
+            return
+        with ThreadPoolExecutor(max_workers=len(by_lane), thread_name_prefix=f"stream-{self.source.function}") as pool:
+            list(pool.map(run, by_lane))
 
     def deliver(self, batch: list[dict[str, Any]], attempts: int = 0) -> None:
         while batch:
@@ -312,59 +346,23 @@ class QueuePoller:
 
 # --- schedules ---------------------------------------------------------------------------------
 
-_NAMES = {
-    **{d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)},
-    **{m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)},
-}
-_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
-
-def _field_matches(expression: str, value: int) -> bool:
-    if expression in ("*", "?"):
-        return True
-    for part in expression.split(","):
-        part, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if part in ("*", ""):
-            low, high = 0, 10**6
-        elif "-" in part:
-            low_text, high_text = part.split("-", 1)
-            low, high = int(_NAMES.get(low_text.upper(), low_text)), int(_NAMES.get(high_text.upper(), high_text))
-        else:
-            low = int(_NAMES.get(part.upper(), part))
-            high = low if not step_text else 10**6
-        if low <= value <= high and (value - low) % step == 0:
-            return True
-    return False
-
-
-def cron_matches(expression: str, at: datetime) -> bool:
-    """EventBridge cron (minutes hours day-of-month month day-of-week year) at a UTC minute."""
-    minute, hour, day, month, weekday, *year = expression.split()
-    aws_weekday = (at.isoweekday() % 7) + 1  # SUN=1 .. SAT=7
-    return (
-        _field_matches(minute, at.minute)
-        and _field_matches(hour, at.hour)
-        and _field_matches(day, at.day)
-        and _field_matches(month, at.month)
-        and _field_matches(weekday, aws_weekday)
-        and (not year or _field_matches(year[0], at.year))
-    )
+def _layer_on_path() -> None:
+    """Fire times as the engine computes them (flyte_core.domain.schedules, EventBridge's rules), from the layer."""
+    layer = str(ROOT / "layers" / "flyte_core")
+    if layer not in sys.path:
+        sys.path.append(layer)
 
 
 def next_fire(expression: str, after: datetime) -> datetime:
-    rate = re.fullmatch(r"rate\((\d+)\s+(\w+)\)", expression.strip())
-    if rate:
-        return after + timedelta(seconds=int(rate.group(1)) * _RATE_UNITS[rate.group(2)])
-    cron = re.fullmatch(r"cron\((.+)\)", expression.strip())
-    if not cron:
-        raise ValueError(f"unsupported schedule expression {expression!r}")
-    candidate = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    for _ in range(366 * 24 * 60):
-        if cron_matches(cron.group(1), candidate):
-            return candidate
-        candidate += timedelta(minutes=1)
-    raise ValueError(f"schedule {expression!r} never fires within a year")
+    """The first fire time after `after` of a template schedule's expression (UTC, as EventBridge rules)."""
+    _layer_on_path()
+    from flyte_core.domain import schedules
+
+    upcoming = schedules.fire_times(schedules.parse_expression(expression), schedules.zone("UTC"), after, 1)
+    if not upcoming:
+        raise ValueError(f"schedule {expression!r} never fires again")
+    return upcoming[0]
 
 
 def scheduled_event(schedule: Schedule, at: datetime) -> dict[str, Any]:
@@ -412,3 +410,100 @@ class SchedulePoller:
                     break
                 log.exception("scheduled invocation of %s failed", self.schedule.function)
             due = next_fire(self.schedule.expression, datetime.now(UTC))
+
+
+class ScheduleGroupPoller:
+    """EventBridge Scheduler, locally (issue 22): the schedules of one of the stack's schedule groups
+    in moto, each fired at its second (EventBridge fires within the minute) by invoking its target
+    with its input, `<aws.scheduler.scheduled-time>` and the other context attributes filled in. A
+    failed invocation is retried (as EventBridge retries) a few times. Times missed while the local
+    stack was not running are not fired."""
+
+    RETRIES = 2
+
+    def __init__(self, group: str, app: Application, backend: Any, invoke: Callable[[str, Any], Any]) -> None:
+        self.group = group
+        self.app = app
+        self.client = backend.client("scheduler")
+        self.invoke = invoke
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"scheduler-{group}", daemon=True)
+        self._read: dict[tuple[str, Any], dict[str, Any]] = {}
+        _layer_on_path()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _schedules(self) -> list[dict[str, Any]]:
+        """The group's enabled schedules: listed every second, each read again only when it changed
+        (the listing carries its state and last modification), so a second costs one call at rest."""
+        listed = [s for p in self.client.get_paginator("list_schedules").paginate(GroupName=self.group) for s in p["Schedules"]]
+        found = []
+        for entry in listed:
+            if entry.get("State") != "ENABLED":
+                continue
+            version = (entry["Name"], entry.get("LastModificationDate"))
+            if version not in self._read:
+                try:
+                    self._read[version] = self.client.get_schedule(Name=entry["Name"], GroupName=self.group)
+                except self.client.exceptions.ResourceNotFoundException:
+                    continue  # deleted meanwhile
+            found.append(self._read[version])
+        current = {(e["Name"], e.get("LastModificationDate")) for e in listed}
+        self._read = {version: schedule for version, schedule in self._read.items() if version in current}
+        return found
+
+    def due(self, schedule: dict[str, Any], after: datetime, until: datetime) -> list[datetime]:
+        """The schedule's fire times in (after, until]."""
+        from flyte_core.domain import schedules
+
+        if schedule.get("State") != "ENABLED":
+            return []
+        expression = schedules.parse_expression(schedule["ScheduleExpression"])
+        zone = schedules.zone(schedule.get("ScheduleExpressionTimezone") or "UTC")
+        start = schedule.get("StartDate")
+        return [t for t in schedules.fire_times(expression, zone, after, 100, start) if t <= until]
+
+    def fire(self, schedule: dict[str, Any], at: datetime) -> None:
+        target = schedule["Target"]
+        function = function_of(target["Arn"], self.app)
+        if function is None:
+            log.warning("schedule %s targets %s, not a function of this stack", schedule["Name"], target["Arn"])
+            return
+        for attempt in range(self.RETRIES + 1):
+            text = (target.get("Input") or "{}").replace("<aws.scheduler.scheduled-time>", at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            text = text.replace("<aws.scheduler.attempt-number>", str(attempt + 1))
+            text = text.replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
+            text = text.replace("<aws.scheduler.schedule-arn>", schedule.get("Arn", ""))
+            try:
+                self.invoke(function, json.loads(text))
+                log.info("schedule %s fired %s for %s", schedule["Name"], function, at.isoformat())
+                return
+            except Exception:
+                if self._stop.is_set():
+                    return
+                log.exception("schedule %s: invocation of %s failed (attempt %d)", schedule["Name"], function, attempt + 1)
+                self._stop.wait(attempt + 1)
+
+    def _run(self) -> None:
+        checked = datetime.now(UTC)
+        while not self._stop.wait(max(0.0, 1 - datetime.now(UTC).microsecond / 1e6) + 0.01):  # just after each second
+            now = datetime.now(UTC)
+            try:
+                schedules = self._schedules()
+            except Exception:
+                log.exception("listing the schedules of %s failed", self.group)
+                continue
+            for schedule in schedules:
+                try:
+                    due = self.due(schedule, checked, now)
+                except Exception:
+                    log.exception("schedule %s has an expression the local stack cannot evaluate", schedule.get("Name"))
+                    continue
+                for at in due:
+                    threading.Thread(target=self.fire, args=(schedule, at), name=f"fire-{schedule['Name']}", daemon=True).start()
+            checked = now

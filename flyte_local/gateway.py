@@ -16,6 +16,7 @@ import base64
 import json
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .application import ACCOUNT, Route, Throttling
@@ -297,6 +299,15 @@ class Gateway:
             daemon_threads = True
             allow_reuse_address = True
             request_queue_size = 128
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                """A client that went away mid-request (a pack killed during its long poll) is one
+                line, as API Gateway would log it, not a traceback."""
+                error = sys.exc_info()[1]
+                if isinstance(error, ConnectionError):
+                    log.info("client %s closed the connection before its answer (%s)", client_address[0], type(error).__name__)
+                    return
+                super().handle_error(request, client_address)
 
         self._server = Server((host, port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="flyte-local-http", daemon=True)

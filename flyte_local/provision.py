@@ -47,9 +47,12 @@ def sam_local_environment(app: application.Application, endpoint: str) -> dict:
     # push delivery (issue 20): the queue as the containers reach it, and the key's name in moto
     shared["FLYTE_DELIVERY_QUEUE_URL"] = container_endpoint(merged["FLYTE_DELIVERY_QUEUE_URL"])
     shared["FLYTE_DELIVERY_KEY_SECRET_ARN"] = merged["FLYTE_DELIVERY_KEY_SECRET_ARN"]
+    shared["FLYTE_SECRETS_PREFIX"] = merged["FLYTE_SECRETS_PREFIX"]  # issue 24: the secrets' path in moto's SSM
     if "FLYTE_SLACK_SECRET_ARN" in merged:  # the Slack pack in the stack: its secret in moto, and the API
         shared["FLYTE_SLACK_SECRET_ARN"] = merged["FLYTE_SLACK_SECRET_ARN"]  # as `sam local start-api` serves it
         shared["FLYTE_API_URL"] = SAM_LOCAL_API
+    # issue 22: the schedule group in moto, the function its schedules invoke and their role; the webhooks' prefix
+    shared.update({k: v for k, v in merged.items() if k.startswith("FLYTE_SCHEDULE_") or k == "FLYTE_HOOKS_PREFIX"})
     return {"Parameters": {**shared, "AWS_ENDPOINT_URL": container_endpoint(endpoint)}}
 
 

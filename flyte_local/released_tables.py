@@ -31,7 +31,7 @@ from .cfn import load_template
 
 FIXTURE = ROOT / "tests" / "fixtures" / "released-tables.json"
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
-MIGRATION = "README.md, 'Changing a table's keys: a new table, filled from the old one, then a switch'"
+MIGRATION = "docs/operations/backups.md, 'Changing a table's keys: a new table, filled from the old one, then a switch'"
 
 
 def _keys(key_schema: list[dict[str, str]]) -> list[str]:

@@ -14,6 +14,7 @@ from . import application
 from .backend import Backend
 from .faults import FaultProxy, FaultSpec
 from .gateway import Gateway
+from .metrics import MetricLog
 from .runtime import Capacity, FunctionProcesses
 
 log = logging.getLogger("flyte_local")
@@ -23,7 +24,8 @@ LOCAL_ENVIRONMENT = {
     "AWS_REGION": application.REGION,
     "AWS_DEFAULT_REGION": application.REGION,
     "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
+    # Metrics on: the runtime collects each invocation's EMF lines and shows them (flyte_local.metrics).
+    "POWERTOOLS_METRICS_DISABLED": "false",
 }
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
 
@@ -117,6 +119,7 @@ class LocalStack:
         self.backend: Backend | None = None
         self.gateway: Gateway | None = None
         self.runtimes: dict[str, FunctionProcesses] = {}
+        self.metrics = MetricLog()  # what the functions would send to CloudWatch
         self.lambda_api: Any = None
         self.app: application.Application | None = None
         self._background: list[Any] = []
@@ -145,7 +148,11 @@ class LocalStack:
         capacity = Capacity()  # one machine: every function's environments share its memory and cores
         self.runtimes = {
             name: FunctionProcesses(
-                function, self.function_environment(function), capacity=capacity, count_aws_requests=self.count_aws_requests
+                function,
+                self.function_environment(function),
+                capacity=capacity,
+                count_aws_requests=self.count_aws_requests,
+                metrics=self.metrics,
             )
             for name, function in self.app.functions.items()
         }
@@ -194,7 +201,7 @@ class LocalStack:
 
     def _start_event_sources(self) -> None:
         """Stream and queue pollers and schedules, for the template's DynamoDB, SQS and Schedule events."""
-        from .event_sources import QueuePoller, SchedulePoller, StreamPoller
+        from .event_sources import QueuePoller, ScheduleGroupPoller, SchedulePoller, StreamPoller
 
         app, backend = self._running()
         for source in app.streams:
@@ -210,6 +217,10 @@ class LocalStack:
                 scheduler = SchedulePoller(schedule, self.invoke)
                 scheduler.start()
                 self._background.append(scheduler)
+        for group in app.schedule_groups:
+            group_poller = ScheduleGroupPoller(group, app, backend, self.invoke)
+            group_poller.start()
+            self._background.append(group_poller)
 
     def pause(self) -> None:
         """Stop the stream and queue pollers and schedules (the functions stay warm, the gateway keeps serving)."""

@@ -321,9 +321,7 @@ def invoke_pipeline(env_file: Path) -> None:
     expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202, "post Slack's event")
     matched = invoke("StepMatcherFunction", EVENTS / "step-matcher-stream-batch.json", env_file)
     expect(matched == {"batchItemFailures": []}, "the step matcher must take the stream batch", matched)
-    action = expect_status(
-        invoke("PackRuntimeFunction", EVENTS / "pack-runtime-take.json", env_file), 200, "Shell takes the action the event caused"
-    )
+    action = expect_status(invoke("TakeFunction", EVENTS / "take.json", env_file), 200, "Shell takes the action the event caused")
     expect(action.get("command") == "Shell", "the action is a Shell command", action)
     found = expect_status(invoke("AuditFunction", EVENTS / "audit-find-flows.json", env_file), 200, "audit")
     expect(len(found.get("flows", [])) == 1, "the audit lists the one execution", found)
@@ -334,12 +332,32 @@ def invoke_the_others(env_file: Path) -> None:
     expect_status(invoke("DatastoreFunction", EVENTS / "datastore-put.json", env_file), 201, "PUT a datastore item")
     revoked = expect_status(invoke("TokensFunction", EVENTS / "tokens-revoke.json", env_file), 201, "revoke a token")
     expect(revoked.get("jti") == "0f8e2c1d9b7a4e6f8a1b2c3d4e5f6a7b", "the revocation names the token id", revoked)
+    stored = expect_status(invoke("SecretsFunction", EVENTS / "secrets-put.json", env_file), 201, "set a secret")  # issue 24
+    expect(stored.get("name") == "jira-token" and "value" not in stored, "the secret is named, its value never shown", stored)
     kept = invoke("DeliveryFunction", EVENTS / "delivery-sqs-batch.json", env_file)  # issue 20: push delivery
     expect(kept == {"batchItemFailures": []}, "a delivery for an action that is gone is done with", kept)
     # the Slack pack in the stack: it loads (its layer: slack_bolt, the SDK), reads its secret in
     # moto, and tells Slack its credentials are not set yet (no Slack to check them against here)
     waiting = expect_status(invoke("SlackFunction", EVENTS / "slack-events-url-verification.json", env_file), 503, "Slack")
     expect("credentials" in waiting.get("error", ""), "the Slack function says its credentials are not set", waiting)
+    # issue 22: a schedule saved in the stack's EventBridge Scheduler group (moto), and one firing of it
+    # (the input EventBridge Scheduler sends, its scheduled time this minute) stored as one event
+    saved = expect_status(invoke("SchedulesFunction", EVENTS / "schedules-put.json", env_file), 201, "save a schedule")
+    expect(len(saved.get("nextFireTimes", [])) == 5, "a saved schedule shows its next fire times", saved)
+    firing = json.loads((EVENTS / "schedule-fire.json").read_text(encoding="utf-8"))
+    firing["scheduledTime"] = time.strftime("%Y-%m-%dT%H:%M:00Z", time.gmtime())
+    due = env_file.parent / "schedule-fire-now.json"
+    due.write_text(json.dumps(firing), encoding="utf-8")
+    fired = invoke("ScheduleFireFunction", due, env_file)
+    expect(
+        isinstance(fired, dict) and fired.get("fired") is True and bool(fired.get("eventId")), "a firing stores its event", fired
+    )
+    # issue 22: a GitHub webhook (its secret set by the admin, as the signed sample needs) and a push
+    # from GitHub's documentation, signed with it: stored as an event (202, its trace's location)
+    hook = expect_status(invoke("HooksFunction", EVENTS / "hooks-create.json", env_file), 201, "create a webhook")
+    expect(hook.get("url", "").endswith("/v1/hooks/github"), "a new hook says where GitHub must post", hook)
+    received = invoke("HooksFunction", EVENTS / "hooks-receive-github-push.json", env_file)
+    expect(summary(received) == "202", "a signed push is accepted", received)
     report = invoke("PackReaperFunction", EVENTS / "pack-reaper-schedule.json", env_file)
     expect(isinstance(report, dict) and report.get("deadPacksRemoved") == [], "the reaper removes no live pack", report)
 

@@ -13,7 +13,7 @@ import typer
 
 from . import __version__, output, profiles
 from .api import DEFAULT_API, CliFailure
-from .commands import audit, backup, datastore, events, flows, packs, token
+from .commands import audit, backup, datastore, events, flows, hooks, packs, schedules, secrets, status, token
 
 app = typer.Typer(
     name="flyte",
@@ -28,8 +28,12 @@ app.add_typer(packs.app, name="packs")
 app.add_typer(datastore.app, name="datastore")
 app.add_typer(audit.app, name="audit")
 app.add_typer(token.app, name="token")
+app.add_typer(secrets.app, name="secrets")
+app.add_typer(schedules.app, name="schedules")
+app.add_typer(hooks.app, name="hooks")
 app.command("export")(backup.export_data)
 app.command("import")(backup.import_data)
+app.command("status")(status.status)
 
 
 def _version(value: bool) -> None:

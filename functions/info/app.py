@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from aws_lambda_powertools.event_handler import Response
 
+import flyte_core
 from flyte_core.adapters import Adapters
 from flyte_core.domain import discovery
 from flyte_core.domain.errors import NotFound
@@ -115,7 +116,7 @@ def root():
 @app.get("/v1", summary="Links to every v1 resource", tags=["info"], operation_id="v1")
 def v1():
     request = Request(app)
-    return request.respond(discovery.v1_links(request.base))
+    return request.respond(discovery.v1_links(request.base, flyte_core.__version__))
 
 
 @app.get("/health", summary="200 when the API and its tables answer", tags=["info"], operation_id="health")

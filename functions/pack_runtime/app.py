@@ -1,13 +1,13 @@
-"""What packs call while they run: post events, take actions (long poll), post results (api-contract §4)."""
+"""What packs call while they run: post events and post results (api-contract §4). Their long poll for
+actions, POST .../actions/take, is the take function's (functions/take, issue 21)."""
 
 from flyte_core.adapters import Adapters
 from flyte_core.domain import idempotency
+from flyte_core.domain.chat import parse_posted_actor
 from flyte_core.domain.events import parse_posted, trace_location
-from flyte_core.domain.links import link, segment
-from flyte_core.domain.packs import pack_url
 from flyte_core.http.api import Request, create_app, empty, http_entrypoint, path_value
 from flyte_core.services import pack_runtime
-from flyte_core.settings import MAX_TAKE_WAIT_SECONDS, Settings
+from flyte_core.settings import Settings
 
 settings = Settings.from_environ()  # once per environment (cold start)
 app = create_app(settings=settings)
@@ -20,39 +20,21 @@ def post_event(packId: str):
     event = pack_runtime.post_event(
         adapters,
         path_value(packId, "packId"),
-        lambda: parse_posted(request.json_body("event")),
+        lambda: _posted_event(request.json_body("event")),
         request.caller,
         idempotency.check_key(request.header(idempotency.HEADER)),
     )
     return _accepted(request, event.id)
 
 
+def _posted_event(body):
+    """The event, and the person a chat pack says acted (issue 27: kept only from that pack's token)."""
+    return (*parse_posted(body), parse_posted_actor(body))
+
+
 def _accepted(request: Request, event_id: str):
     """202, pointing at where the event's trace will say what became of it."""
     return empty(202, headers={"Location": trace_location(request.base, event_id)})
-
-
-@app.post(
-    "/v1/packs/<packId>/actions/take",
-    summary=f"Take the next action (long poll: ?wait=0..{MAX_TAKE_WAIT_SECONDS} seconds)",
-    tags=["action"],
-    operation_id="takeAction",
-)
-def take_action(packId: str):
-    request = Request(app)
-    pack, action = pack_runtime.take(
-        adapters,
-        path_value(packId, "packId"),
-        request.query("wait"),
-        request.query("actionName") or request.query("commandName"),
-        request.caller,
-    )
-    if action is None:
-        return empty(204)
-    result_link = f"{pack_url(request.base, pack.id)}/actions/{segment(action.id)}/result"
-    return request.respond(
-        {"command": action.name, "input": action.input, "links": [link(result_link, request.base + "swagger#/actionResult")]}
-    )
 
 
 @app.post(

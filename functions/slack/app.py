@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flyte_core.adapters import Adapters
+from flyte_core.domain.chat import ChatActor
 from flyte_core.observability import logger
 from flyte_core.services import stack_packs
 from flyte_core.settings import Settings
@@ -34,7 +35,8 @@ def send(event: Event, envelope: Mapping[str, Any]) -> None:
     """A Flyte event of the pack; an envelope Slack sends again (same event_id) is stored once."""
     slack_id, sent_at = envelope.get("event_id"), envelope.get("event_time")
     once = (float(sent_at), str(slack_id)) if slack_id and isinstance(sent_at, int | float) else None
-    if not stack_packs.post_event(adapters, PACK_NAME, event.name, event.payload, FUNCTION, once):
+    actor = ChatActor(event.chat_actor["user"], event.chat_actor.get("email", "")) if event.chat_actor else None
+    if not stack_packs.post_event(adapters, PACK_NAME, event.name, event.payload, FUNCTION, once, actor):
         logger.info("Slack delivered an event again; sent to Flyte once", extra={"slackEventId": slack_id})
 
 

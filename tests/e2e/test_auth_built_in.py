@@ -50,3 +50,21 @@ def test_the_default_stack_refuses_anonymous_writes_and_accepts_minted_tokens(se
     assert registered.status_code == 201, registered.text
     assert requests.post(f"{url}/v1/packs", json={"name": "Chat"}, headers=reader).status_code == 401
     assert requests.delete(f"{url}/v1/packs/Chat", headers=pack).status_code == 401
+
+
+def test_secrets_are_for_admins_only_in_the_default_policy(secure_stack, admin_shell, capsys):
+    """Issue 24: reading the list of secrets, let alone setting one, needs flyte_role admin."""
+    url = secure_stack.url
+    admin = {"Authorization": f"Bearer {mint(capsys, '--subject', 'ana', '--claim', 'flyte_role=admin', '--ttl', '1h')}"}
+    reader = {"Authorization": f"Bearer {mint(capsys, '--subject', 'rui', '--ttl', '1h')}"}
+    pack = {"Authorization": f"Bearer {mint(capsys, '--subject', 'bot', '--pack', 'Shell')}"}
+    body = {"value": "admin-only-value", "scope": {"packs": ["Shell"]}}
+    for headers in ({}, reader, pack):
+        assert requests.put(f"{url}/v1/secrets/ci", json=body, headers=headers).status_code == 401
+        assert requests.get(f"{url}/v1/secrets", headers=headers).status_code == 401
+    created = requests.put(f"{url}/v1/secrets/ci", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["changedBy"]["sub"] == "ana"  # who set it, from the token
+    assert [s["name"] for s in requests.get(f"{url}/v1/secrets", headers=admin).json()["secrets"]] == ["ci"]
+    assert requests.delete(f"{url}/v1/secrets/ci", headers=reader).status_code == 401
+    assert requests.delete(f"{url}/v1/secrets/ci", headers=admin).status_code == 204

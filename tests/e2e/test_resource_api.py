@@ -44,6 +44,13 @@ def test_v1_links_are_absolute_and_built_from_the_request(api, stack):
     ]
 
 
+def test_v1_says_which_release_serves_it(api):
+    """Issue 26: a support question starts with the version; /v1 answers the layer's, the CHANGELOG's."""
+    import flyte_core
+
+    assert api.get(url(api, "/v1")).json()["version"] == flyte_core.__version__
+
+
 def test_forged_forwarded_headers_do_not_reach_links_or_location(api, stack):
     """Issue 19, item 7: links come from the host the request was sent to, not from headers any client
     may send (the original's X-Flyte-Host and X-Forwarded-Host count only behind a trusted proxy)."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import socket
+import struct
+import time
 
 import pytest
 
@@ -23,6 +26,9 @@ def echo(function: str, event: dict) -> dict:
         return {"statusCode": 201, "headers": {"location": "http://x/a\r\nSet-Cookie: session=evil"}, "body": ""}
     if function == "Unicode":
         return {"statusCode": 201, "headers": {"location": "http://x/v1/flows/\u00e9t\u00e9-\U0001f600"}, "body": ""}
+    if function == "Slow":  # a long poll the client gives up on
+        time.sleep(0.5)
+        return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": "{}"}
     if function == "Headers":
         return {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": json.dumps(event["headers"])}
     return {
@@ -43,6 +49,7 @@ def gateway():
         Route("GET", "/split", "Splitting"),
         Route("GET", "/unicode", "Unicode"),
         Route("GET", "/headers", "Headers"),
+        Route("POST", "/slow", "Slow"),
     ]
     local = Gateway(routes, echo)
     port = local.start("127.0.0.1", 0)
@@ -204,3 +211,19 @@ def test_issue19_a_routes_bucket_refills_at_the_rate_up_to_the_burst():
     assert [bucket.admit() for _ in range(2)] == [True, False]
     now[0] += 60  # never more than the burst
     assert [bucket.admit() for _ in range(4)] == [True, True, True, False]
+
+
+def test_a_client_that_disconnects_mid_request_is_one_log_line_not_a_traceback(gateway, caplog, capfd):
+    """A pack killed while it long-polls: the answer has nowhere to go (issue 25)."""
+    caplog.set_level(logging.INFO, logger="flyte_local")
+    client = socket.create_connection(("127.0.0.1", gateway), timeout=5)
+    client.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset, as a killed process
+    client.close()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any("closed the connection" in r.message for r in caplog.records):
+        time.sleep(0.05)
+    lines = [r.getMessage() for r in caplog.records if "closed the connection" in r.getMessage()]
+    assert len(lines) == 1 and "before its answer" in lines[0]
+    assert "Traceback" not in capfd.readouterr().err
+    assert request(gateway, "GET", "/v1/packs")[0] == 200  # and the gateway serves on

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from flyte_local.application import Function
-from flyte_local.runtime import Capacity, FunctionError, FunctionProcesses
+from flyte_local.runtime import Capacity, FunctionError, FunctionProcesses, parks_for
 
 HANDLER = """
 import os, time
@@ -148,3 +148,27 @@ def test_a_handler_that_cannot_import_fails_at_start_up(tmp_path, pools):
     pools.append(pool)
     with pytest.raises(FunctionError, match=r"could not start.*no such module"):
         pool.warm()
+
+
+def take(wait: int | None) -> dict:
+    query = {} if wait is None else {"wait": str(wait)}
+    return {"routeKey": "POST /v1/packs/{packId}/actions/take", "queryStringParameters": query, "sleep": wait or 0}
+
+
+def test_a_take_parks_its_environment_for_its_wait_and_nothing_else_does():
+    assert parks_for(take(3)) == 3 and parks_for(take(None)) == 20
+    assert parks_for({"routeKey": "POST /v1/packs/{packId}/events"}) == 0 and parks_for({"Records": []}) == 0
+    assert parks_for({**take(3), "queryStringParameters": {"wait": "soon"}}) == 0  # the function answers 400 at once
+
+
+def test_a_burst_of_parked_takes_gets_an_environment_each_at_once(tmp_path, pools):
+    """Issue 25: ten packs long-polling at once on a cold stack waited for environments started one
+    after the other (a 4 s take took 14 s); as on Lambda, each parked take gets one."""
+    pool = FunctionProcesses(function(tmp_path), {}, max_concurrency=10)
+    pools.append(pool)
+    pool.warm()
+    began = time.monotonic()
+    with ThreadPoolExecutor(max_workers=6) as packs:
+        list(packs.map(lambda n: pool.invoke(take(3)), range(6)))
+    assert pool.peak_environments >= 5
+    assert time.monotonic() - began < 12  # one environment after the other: 18 s

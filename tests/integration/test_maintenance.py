@@ -77,3 +77,37 @@ def test_an_action_whose_last_lease_expired_ends_fatal(settings, aws):
     assert maintenance.run(adapters)["actionsExpired"] == [taken.id]
     action = adapters.actions_table.get(taken.id)
     assert action.state == "FATAL" and "No result after 1 attempt" in action.result["payload"]
+
+
+def test_the_sweep_reads_only_unfinished_actions_never_the_whole_table(settings, aws):
+    """Issue 21: at a million actions a week a scan of the table outgrew the reaper's 300 s. It reads
+    the sparse `waiting` index (unfinished actions only): finished actions cost it nothing."""
+    adapters = Adapters(replace(settings, action_max_attempts=1))
+    adapters.flows_table.save(
+        flows.normalise(
+            {
+                "name": "f",
+                "steps": [{"id": "s", "event": {"packName": "Src", "name": "E"}, "command": {"packName": "Dst", "name": "Do"}}],
+            }
+        )
+    )
+    destination, source = register(adapters, "Dst"), register(adapters, "Src")
+    for n in range(6):
+        matching.match_event(adapters, pipeline.receive_event(adapters, source, "E", {"n": n}, None))
+    finished = [pipeline.take(adapters, destination, 0) for _ in range(4)]
+    for action in finished:
+        pipeline.complete(adapters, destination, action.id, "Done", {}, None)
+    abandoned = pipeline.take(adapters, destination, 0)
+    actions = adapters.models.actions
+    actions(abandoned.id).update(actions=[actions.leaseExpiresAt.set(times.now() - timedelta(seconds=1))])
+
+    requests = []
+    client = actions._get_connection().connection.client
+    count = lambda params=None, **_: requests.append((params or {}).get("IndexName"))  # noqa: E731
+    client.meta.events.register("before-parameter-build.dynamodb.Scan", count)
+    try:
+        assert maintenance.expire_abandoned_actions(adapters) == [abandoned.id]
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.Scan", count)
+    assert requests == ["waiting"]  # one page of the index of unfinished actions; the table is never scanned
+    assert adapters.actions_table.get(abandoned.id).state == "FATAL"

@@ -48,7 +48,7 @@ def test_pipeline_samples_run_the_quick_start_first_step(invoke_handler, sample_
     matched = invoke_handler("StepMatcherFunction", sample_event("step-matcher-stream-batch.json"))
     assert matched == {"batchItemFailures": []}
 
-    taken = invoke_handler("PackRuntimeFunction", sample_event("pack-runtime-take.json"))
+    taken = invoke_handler("TakeFunction", sample_event("take.json"))
     assert taken["statusCode"] == 200
     action = json.loads(taken["body"])
     assert action["command"] == "Shell" and action["input"].startswith("curl -s https://www.gov.uk/")

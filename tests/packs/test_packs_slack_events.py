@@ -323,3 +323,26 @@ def test_a_button_clicked_becomes_received_interaction(slack_pack, fake_api, fak
     (payload,) = events_named(fake_api, "ReceivedInteraction")
     assert payload["value"] == "prod" and payload["threadTimestamp"] == "1700000001.000100"
     assert payload["user"]["name"] == "ana"
+
+
+def test_the_pack_says_who_acted_beside_the_payload(slack_pack, fake_api, fake_slack):
+    """Issue 27: the chat user id and the Slack profile's (verified) email go with each event, as
+    `chatActor`, which the API keeps only from a token bound to this pack."""
+    envelope = fake_slack.push_event(message("flyte restart api"))
+    assert fake_slack.wait_ack(envelope)
+    assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedMessage"))
+    (body,) = [body for _, body in fake_api.events if body["event"] == "ReceivedMessage"]
+    assert body["chatActor"] == {"user": "U42", "email": "ana@example.com"}
+    envelope = fake_slack.push_interaction(
+        {
+            "type": "block_actions",
+            "user": {"id": "U42"},
+            "channel": {"id": "C0123"},
+            "message": {"ts": "1.1"},
+            "actions": [{"action_id": "flyte.approve", "value": "a1"}],
+        }
+    )
+    assert fake_slack.wait_ack(envelope)
+    assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedInteraction"))
+    (clicked,) = [body for _, body in fake_api.events if body["event"] == "ReceivedInteraction"]
+    assert clicked["chatActor"] == {"user": "U42", "email": "ana@example.com"}

@@ -200,5 +200,52 @@ def test_an_unreadable_policy_parameter_keeps_the_current_policy_or_answers_503(
     assert source.current().rules[0].path == "/health"
     fail[0], clock[0] = True, 120.0
     assert source.current().rules[0].path == "/health"
-    guard = Guard(PolicySource("ssm:/p", read).current, lambda: None)
+    guard = Guard(PolicySource("ssm:/p", read, sleep=lambda seconds: None).current, lambda: None)
     assert refusal(guard, "GET", "/health")[0] == 503
+
+
+def test_a_cold_environment_whose_first_policy_read_is_throttled_tries_again_before_answering_503():
+    """Issue 21: at thousands of environments SSM throttles some reads. A cold one has no policy to
+    fall back on, so it tries again a few times, with growing jittered pauses, within the request."""
+    failures, pauses = [2], []
+
+    def read(name):
+        if failures[0]:
+            failures[0] -= 1
+            raise OSError("ThrottlingException: Rate exceeded")
+        return "- path: /health\n"
+
+    source = PolicySource("ssm:/p", read, sleep=pauses.append)
+    assert source.current().rules[0].path == "/health"
+    assert len(pauses) == 2 and pauses[0] < pauses[1] and sum(pauses) < 3
+
+
+def test_a_warm_environment_rereads_the_policy_jittered_within_the_minute_and_soon_after_a_failed_read():
+    clock, reads, fail = [0.0], [], [False]
+
+    def read(name):
+        reads.append(clock[0])
+        if fail[0]:
+            raise OSError("ThrottlingException")
+        return "- path: /health\n"
+
+    source = PolicySource("ssm:/p", read, monotonic=lambda: clock[0], sleep=lambda seconds: None)
+    due = []
+    for _ in range(20):  # environments started at once spread their next reads over 45-60 s
+        clock[0] = 0.0
+        fresh = PolicySource("ssm:/p", read, monotonic=lambda: clock[0], sleep=lambda seconds: None)
+        fresh.current()
+        for second in range(1, 62):
+            clock[0] = float(second)
+            fresh.current()
+            if reads[-1] == second:
+                due.append(second)
+                break
+    assert len(due) == 20 and min(due) >= 45 and max(due) <= 60 and len(set(due)) > 3
+    clock[0] = 0.0
+    source.current()
+    fail[0], clock[0] = True, 61.0
+    assert source.current().rules[0].path == "/health"  # throttled: the last good policy stays
+    fail[0], clock[0] = False, 72.0
+    source.current()
+    assert reads[-1] == 72.0  # read again within ten seconds of the failed read, not a minute later

@@ -50,7 +50,7 @@ def test_the_installed_policy_is_the_readmes_starting_policy():
 
 def test_the_functions_get_the_policy_parameter_and_the_secret_when_the_built_in_issuer_is_on():
     app = application.load("http://moto", {"BuiltInTokenIssuer": "true"})
-    for function in ("FlowsFunction", "PackRuntimeFunction", "InfoFunction"):
+    for function in ("FlowsFunction", "PackRuntimeFunction", "TakeFunction", "InfoFunction"):
         settings = auth_settings(app.functions[function].environment)
         assert settings is not None
         assert settings.policy_source == f"ssm:/{application.STACK_NAME}/auth-policy"
@@ -64,8 +64,8 @@ def test_the_local_stack_is_open_unless_told_otherwise():
     assert set(app.secrets) == {f"{application.STACK_NAME}-DeliveryKey"} and not app.ssm_parameters
 
 
-def test_the_readme_shows_the_starting_policy_as_shipped():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_auth_page_shows_the_starting_policy_as_shipped():
+    readme = (ROOT / "docs" / "operations" / "auth.md").read_text(encoding="utf-8")  # moved from the README (issue 26)
     block = readme.split("**A policy to start from**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     example = parse_policy((ROOT / "examples" / "auth-policy.yaml").read_text(encoding="utf-8"))
     assert parse_policy(block).rules == example.rules

@@ -35,3 +35,9 @@ def test_v1_links_are_the_originals_in_its_order_then_this_apis_additions():
         {"href": "http://example.com/v1/flows/replay", "rel": "http://example.com/swagger#!/flowTest/replayFlow"},
         {"href": "http://example.com/v1/tokens/revocations", "rel": "http://example.com/swagger#!/token/listRevocations"},
     ]
+
+
+def test_v1_carries_the_release_after_the_links_when_given():
+    document = discovery.v1_links("http://example.com/", "1.2.3")
+    assert list(document) == ["links", "version"] and document["version"] == "1.2.3"
+    assert "version" not in discovery.v1_links("http://example.com/")

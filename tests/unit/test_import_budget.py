@@ -104,7 +104,9 @@ def loaded(modules: set[str], names: tuple[str, ...] | str) -> list[str]:
 
 
 def test_every_function_is_measured(at_import):
-    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher"} <= set(at_import)
+    assert {"audit", "datastore", "flows", "info", "pack_reaper", "pack_runtime", "packs", "step_matcher", "take"} <= set(
+        at_import
+    )
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -165,7 +167,7 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-@pytest.mark.parametrize("function", ["pack_runtime", "packs", "pack_reaper", "datastore", "info"])
+@pytest.mark.parametrize("function", ["pack_runtime", "take", "packs", "pack_reaper", "datastore", "info"])
 def test_functions_that_evaluate_no_step_never_load_the_step_rules(function):
     """An action's life (take, result, expiry, delivery to a new pack) evaluates no step: the pack
     runtime stores events, and the step matcher, reading the stream, decides what they fire. Not at

@@ -52,9 +52,11 @@ def test_every_sqs_permission_is_on_this_stacks_pack_queues_or_its_delivery_queu
     assert set(statements) == {
         "PacksFunction",
         "PackRuntimeFunction",
+        "TakeFunction",
         "StepMatcherFunction",
         "PackReaperFunction",
         "SlackFunction",
+        "DeliveryFunction",  # an expired approval's answer in chat (issue 27)
     }
     for function, allowed in statements.items():
         for statement in allowed:
@@ -73,10 +75,12 @@ def test_each_function_may_do_with_the_queues_only_what_it_does():
             "sqs:SendMessage",
             "sqs:DeleteQueue",
         },
-        "PackRuntimeFunction": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"},
+        "PackRuntimeFunction": {"sqs:DeleteMessage"},  # a result ends the taken message
+        "TakeFunction": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"},
         "StepMatcherFunction": {"sqs:SendMessage"},
         "PackReaperFunction": {"sqs:DeleteQueue"},
         "SlackFunction": {"sqs:DeleteQueue"},  # the queue it had while it long-polled, when it registers for push
+        "DeliveryFunction": {"sqs:SendMessage"},  # an expired approval's answer to a long-polling chat pack (issue 27)
     }
 
 

@@ -97,7 +97,9 @@ function StateBar({ action, from, to }) {
 const byWhom = (state) => {
   const who = state.by && state.by.sub && state.by.sub !== 'anonymous' ? state.by.sub : '';
   if (state.packId) return ` by pack ${state.packId}${who ? ` (${who})` : ''}`;
-  return who ? ` by ${who}` : '';
+  // an answer to an approval in chat (issue 27): a refused one says why it counts for nothing
+  const why = state.reason ? ` (${state.answer || 'answer'} not counted: ${state.reason})` : '';
+  return (who ? ` by ${who}` : '') + why;
 };
 
 export function ExecutionPage({ id }) {

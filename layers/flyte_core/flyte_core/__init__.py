@@ -8,3 +8,6 @@
 ``settings`` and ``observability`` sit beside them and any layer may use them.
 tests/unit/test_layers.py enforces the arrows.
 """
+
+# The release: /v1 reports it, and the CLI, the packs and CHANGELOG.md carry the same (tests/unit/test_version.py).
+__version__ = "0.1.0"

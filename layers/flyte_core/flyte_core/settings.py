@@ -34,6 +34,10 @@ class AwsAccess:
     region: str = "us-east-1"
     endpoint: str | None = None
     service_endpoints: tuple[tuple[str, str], ...] = ()  # (service, endpoint), e.g. ("sqs", "http://...")
+    # Retries of each AWS call after its first attempt (boto3's standard mode and PynamoDB alike:
+    # throttling and 5xx retried after a jittered exponential backoff). The step matcher retries once:
+    # its stream retries a failed record, so the shard does not wait through backoffs (issue 30).
+    retries: int = 3
 
     def endpoint_for(self, service: str) -> str | None:
         return dict(self.service_endpoints).get(service.lower()) or self.endpoint
@@ -90,9 +94,19 @@ FLAG_VARIABLES = {
     "trust_forwarded_host": "FLYTE_TRUST_FORWARDED_HOST",
 }
 REVOCATIONS_VARIABLE = "FLYTE_REVOCATIONS_TABLE"
+SECRETS_PREFIX_VARIABLE = "FLYTE_SECRETS_PREFIX"  # issue 24: the SSM path of the values flows reference
 # Push delivery (issue 20): the shared queue the delivery function reads, and the Secrets Manager key
 # that seals the packs' signing secrets in the packs table.
 DELIVERY_VARIABLES = {"delivery_queue_url": "FLYTE_DELIVERY_QUEUE_URL", "delivery_key_secret": "FLYTE_DELIVERY_KEY_SECRET_ARN"}
+# Webhooks (issue 22): their definitions and secrets, Secrets Manager values under `<stack>/hooks/`.
+HOOKS_PREFIX_VARIABLE = "FLYTE_HOOKS_PREFIX"
+# Schedules (issue 22): the stack's EventBridge Scheduler group, the function its schedules invoke and
+# the role they invoke it with (set on the schedules function only).
+SCHEDULE_VARIABLES = {
+    "schedule_group": "FLYTE_SCHEDULE_GROUP",
+    "schedule_target_arn": "FLYTE_SCHEDULE_TARGET_ARN",
+    "schedule_role_arn": "FLYTE_SCHEDULE_ROLE_ARN",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,13 @@ class Settings:
     delivery_key_secret: str = ""
     delivery_allow_loopback: bool = False  # http(s) to 127.0.0.1/::1: the local stack only
     delivery_allow_private_networks: bool = False
+    secrets_prefix: str = ""  # where secret values live in SSM (FLYTE_SECRETS_PREFIX, issue 24)
+    # issue 27: the packs whose bound token may say which person acted in chat (FLYTE_CHAT_PACKS, comma-separated)
+    chat_packs: tuple[str, ...] = ("Slack",)
+    schedule_group: str = ""
+    schedule_target_arn: str = ""
+    schedule_role_arn: str = ""
+    hooks_prefix: str = ""  # Secrets Manager names of the webhooks (FLYTE_HOOKS_PREFIX, `<stack>/hooks/`, issue 22)
 
     @property
     def delivery_bounds(self) -> DeliveryBounds:
@@ -143,7 +164,13 @@ class Settings:
             revocations_table=env.get(REVOCATIONS_VARIABLE, ""),
             delivery_queue_url=env.get(DELIVERY_VARIABLES["delivery_queue_url"], ""),
             delivery_key_secret=env.get(DELIVERY_VARIABLES["delivery_key_secret"], ""),
+            secrets_prefix=env.get(SECRETS_PREFIX_VARIABLE, ""),
             aws=AwsAccess.from_environ(env),
+            chat_packs=tuple(name.strip() for name in env.get("FLYTE_CHAT_PACKS", "Slack").split(",") if name.strip()),
+            schedule_group=env.get(SCHEDULE_VARIABLES["schedule_group"], ""),
+            schedule_target_arn=env.get(SCHEDULE_VARIABLES["schedule_target_arn"], ""),
+            schedule_role_arn=env.get(SCHEDULE_VARIABLES["schedule_role_arn"], ""),
+            hooks_prefix=env.get(HOOKS_PREFIX_VARIABLE, ""),
             **values,
         )
 

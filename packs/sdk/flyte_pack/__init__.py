@@ -21,6 +21,7 @@ Configuration: FLYTE_API, FLYTE_LABELS, FLYTE_JWT, FLYTE_API_TIMEOUT (as flyte-c
 the matching keyword arguments of :class:`Pack`.
 """
 
+from .client import VERSION as __version__
 from .client import Action, FlyteAPIError, PackNotFoundError
 from .config import Config, ConfigError, parse_labels, parse_timeout
 from .logs import configure_logging
@@ -39,6 +40,7 @@ __all__ = [
     "Pack",
     "PackNotFoundError",
     "PackNotRegisteredError",
+    "__version__",
     "configure_logging",
     "parse_labels",
     "parse_timeout",

@@ -34,9 +34,9 @@ REL_RESULT = "actionResult"
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 try:  # the distribution version, for the User-Agent
-    _VERSION = metadata.version("flyte-pack")
+    VERSION = metadata.version("flyte-pack")
 except metadata.PackageNotFoundError:  # pragma: no cover - used from a source checkout
-    _VERSION = "0"
+    VERSION = "0"
 
 
 class FlyteAPIError(Exception):
@@ -117,10 +117,14 @@ def now_rfc3339() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_body(name: str, payload: Any) -> bytes:
+def event_body(name: str, payload: Any, chat_actor: dict[str, str] | None = None) -> bytes:
     """The JSON of an event or action result; raises ``TypeError``/``ValueError`` if the
-    payload cannot be serialised."""
-    return json.dumps({"event": name, "payload": payload, "createdAt": now_rfc3339()}, allow_nan=False).encode("utf-8")
+    payload cannot be serialised. ``chat_actor`` (a chat pack's event): the person who acted,
+    ``{"user", "email"}``, which the API keeps only from a token bound to that pack."""
+    body: dict[str, Any] = {"event": name, "payload": payload, "createdAt": now_rfc3339()}
+    if chat_actor:
+        body["chatActor"] = chat_actor
+    return json.dumps(body, allow_nan=False).encode("utf-8")
 
 
 def new_idempotency_key() -> str:
@@ -168,7 +172,7 @@ class FlyteClient:
             adapter = requests.adapters.HTTPAdapter(pool_maxsize=config.concurrency + 2)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
-        self.session.headers["User-Agent"] = f"flyte-pack-python/{_VERSION}"
+        self.session.headers["User-Agent"] = f"flyte-pack-python/{VERSION}"
         self.session.headers["Accept"] = "application/json"
         if config.jwt:
             self.session.headers["Authorization"] = f"Bearer {config.jwt}"

@@ -40,10 +40,12 @@ class EventDef:
 
 @dataclass
 class Event:
-    """An event instance: a name and a JSON-serialisable payload."""
+    """An event instance: a name and a JSON-serialisable payload; a chat pack's event may say who
+    acted (``chat_actor``: ``{"user": chat user id, "email": verified email}``)."""
 
     name: str
     payload: Any = None
+    chat_actor: dict[str, str] | None = None
 
     @classmethod
     def fatal(cls, payload: Any) -> Event:
@@ -363,7 +365,7 @@ class Pack:
         """
         if not isinstance(event, Event):
             raise TypeError(f"send_event expects an Event, got {type(event).__name__}")
-        body = event_body(event.name, event.payload)
+        body = event_body(event.name, event.payload, event.chat_actor)
         key = new_idempotency_key()  # one per event, the same on every retry: the API stores it once
         if self._done.is_set():
             raise PackNotRegisteredError(f"pack {self.name!r} is stopped")

@@ -35,6 +35,14 @@ EVERY_ACTION = re.compile(".*")
 Send = Callable[[Event, Mapping[str, Any]], None]
 
 
+def _by_person(name: str, payload: dict[str, Any]) -> Event:
+    """The event with who did it (issue 27): the Slack user id Slack's signed request or socket named,
+    and the email of their Slack profile (which Slack has verified), when the bot may read it."""
+    user = payload.get("user") or {}
+    actor = {"user": user.get("id") or "", **({"email": user["email"]} if user.get("email") else {})}
+    return Event(name, payload, chat_actor=actor if actor["user"] else None)
+
+
 def _acknowledge(ack: Callable[[], None]) -> None:
     ack()
 
@@ -48,13 +56,13 @@ class SlackListeners:
         if not is_person_message(event):
             log.debug("ignoring message event (subtype %s, bot %s)", event.get("subtype"), event.get("bot_id"))
             return
-        self.send(Event(RECEIVED_MESSAGE, received_message(event, self.slack.user)), body)
+        self.send(_by_person(RECEIVED_MESSAGE, received_message(event, self.slack.user)), body)
 
     def on_reaction_added(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        self.send(Event(REACTION_ADDED, reaction_added(event, self.slack.user)), body)
+        self.send(_by_person(REACTION_ADDED, reaction_added(event, self.slack.user)), body)
 
     def on_interaction(self, body: dict[str, Any]) -> None:
-        self.send(Event(RECEIVED_INTERACTION, received_interaction(body, self.slack.user)), body)
+        self.send(_by_person(RECEIVED_INTERACTION, received_interaction(body, self.slack.user)), body)
 
     def _acknowledged_interaction(self, ack: Callable[[], None], body: dict[str, Any]) -> None:
         ack()

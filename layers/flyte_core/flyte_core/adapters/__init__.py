@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     from .events_table import EventsTable
     from .flows_table import FlowsTable
     from .health import Health
+    from .managed_secrets import ManagedSecrets
     from .models import TableModels
     from .pack_endpoints import PackEndpoints
     from .pack_queues import PackQueues
     from .packs_table import PacksTable
     from .revocations_table import RevocationsTable
+    from .schedule_store import ScheduleStore
+    from .secret_values import SecretValues
 
 
 class Adapters:
@@ -127,3 +130,28 @@ class Adapters:
         from .pack_endpoints import PackEndpoints
 
         return PackEndpoints(self.settings.delivery_bounds)
+
+    # --- schedules (issue 22) ---
+
+    @cached_property
+    def schedule_store(self) -> ScheduleStore:
+        from .schedule_store import ScheduleStore
+
+        s = self.settings
+        return ScheduleStore(self.aws.client("scheduler"), s.schedule_group, s.schedule_target_arn, s.schedule_role_arn)
+
+    @cached_property
+    def hook_secrets(self) -> ManagedSecrets:
+        """Webhooks' definitions and secrets (issue 22), read on every inbound request: Secrets Manager,
+        whose read rate (thousands a second) suits a public endpoint; SSM's standard 40 a second would not."""
+        from .managed_secrets import ManagedSecrets
+
+        return ManagedSecrets(self.aws.client("secretsmanager"), self.settings.hooks_prefix)
+
+    # --- secrets referenced by flows (issue 24) ---
+
+    @cached_property
+    def secret_values(self) -> SecretValues:
+        from .secret_values import SecretValues
+
+        return SecretValues(self.aws.client("ssm"), self.settings.secrets_prefix)

@@ -3,18 +3,22 @@ machine as conditional updates, and the queries of continuation, delivery and au
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, QueryError
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
 from ..domain.actions import TERMINAL, Action, PlannedAction, StepFailure
+from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
+from ..observability import logger
 from ..settings import Settings
 from .aws import Aws
 from .conditions import attempt_token, settled, written
@@ -23,6 +27,14 @@ from .models import ActionModel
 
 # Step failures share the table (and the by-correlation index) with actions; recordType tells them apart.
 ACTION, STEP_FAILURE = "action", "stepFailure"
+# Keys of one flow in byFlowShard (issue 21): each takes up to 1,000 writes a second, and an action is
+# written to it once, so four keep one flow's 1,000 executions a second (two actions each) at half that.
+FLOW_SHARDS = 4
+
+
+def flow_shard(flow_name: str, correlation_id: str) -> str:
+    """The byFlowShard key of an action: its flow and a shard chosen by its execution."""
+    return f"{flow_name}#{zlib.crc32(correlation_id.encode()) % FLOW_SHARDS}"
 
 
 def _to_action(model: ActionModel) -> Action:
@@ -49,6 +61,10 @@ def _to_action(model: ActionModel) -> Action:
         taken_by=model.takenBy,
         claim_token=model.claimToken,
         result_token=model.resultToken,
+        secret_refs=model.secretRefs,
+        approval=model.approval,
+        answered_by=list(model.answeredBy or []),
+        approvals=int(model.approvals or 0),
     )
 
 
@@ -98,6 +114,8 @@ class ActionsTable:
         execution and the step, so the condition is what guarantees one action per step per execution.
         """
         now = times.now()
+        # issue 27: an action waiting for approval in chat is offered to no pack (not in the waiting index)
+        state = WAITING_APPROVAL if planned.approval else "NEW"
         model = self.model(
             planned.id,
             recordType=ACTION,
@@ -105,9 +123,10 @@ class ActionsTable:
             packName=planned.pack_name,
             packLabels=planned.pack_labels,
             input=planned.input,
-            state="NEW",
+            secretRefs=planned.secret_refs,
+            state=state,
             stateTime=now,
-            states=[_state("NEW", now)],
+            states=[_state(state, now)],
             correlationId=planned.correlation_id,
             flowName=planned.flow_name,
             flowUUID=planned.flow_uuid,
@@ -115,7 +134,11 @@ class ActionsTable:
             context=planned.context,
             trigger=planned.trigger.as_json(),
             attempts=0,
-            waitingPack=planned.pack_name,
+            waitingPack=None if planned.approval else planned.pack_name,
+            approval=planned.approval,
+            answeredBy=[] if planned.approval else None,
+            approvals=0 if planned.approval else None,
+            flowShard=flow_shard(planned.flow_name, planned.correlation_id),
             createdAt=now,
             expiresAt=self._expiry(now),
         )
@@ -230,8 +253,42 @@ class ActionsTable:
             return True, current[0] if current else _to_action(model)
         return False, current[0]
 
+    def record_answer(self, action_id: str, chat_user: str, entry: dict[str, Any], counts: bool) -> Action | None:
+        """Keep a chat user's answer to an approval on its action (the states list: audit and timeline),
+        once per chat user: a Slack retry or a second click finds it recorded (None). Counted answers
+        add to `approvals`. Conditional on the action still waiting, so no answer lands after the end."""
+        actions = self.model
+        model = actions(action_id)
+        updates: list[Any] = [
+            actions.states.set(actions.states.append([entry])),
+            actions.answeredBy.set(actions.answeredBy.append([chat_user])),
+        ]
+        if counts:
+            updates.append(actions.approvals.add(1))
+        condition = (actions.state == WAITING_APPROVAL) & ~actions.answeredBy.contains(chat_user)
+        if not written(lambda: model.update(actions=updates, condition=condition)):
+            return None
+        return _to_action(model)
+
+    def release(self, action: Action) -> bool:
+        """APPROVAL -> NEW once approved: into the waiting index, to be offered to its pack. False when
+        it was released (or ended) already."""
+        now = times.now()
+        actions = self.model
+        return written(
+            lambda: actions(action.id).update(
+                actions=[
+                    actions.state.set("NEW"),
+                    actions.stateTime.set(now),
+                    actions.states.set(actions.states.append([_state("NEW", now, approvals=action.approvals)])),
+                    actions.waitingPack.set(action.pack_name),
+                ],
+                condition=actions.state == WAITING_APPROVAL,
+            )
+        )
+
     def finish(self, action: Action, result: Event, token: str | None = None) -> Action:
-        """PENDING -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
+        """PENDING (or APPROVAL, issue 27) -> SUCCESS (or FATAL for a `FATAL` result), storing the result event in the same
         transaction: the action never ends without the event that continues its execution.
 
         `token` names the request (a fresh one by default). When the transaction's reply was lost and
@@ -239,6 +296,7 @@ class ActionsTable:
         token means it was this transaction: the finished action is returned. StateConflict otherwise."""
         now = result.received_at
         token = token or attempt_token()
+        from_state = WAITING_APPROVAL if action.state == WAITING_APPROVAL else "PENDING"  # denied or expired (issue 27)
         state = FATAL if result.name == FATAL else "SUCCESS"
         ended = _state(state, now, **({"by": result.actor} if result.actor else {}))
         actions, events = self.model, self._events_table.model
@@ -257,7 +315,7 @@ class ActionsTable:
                         actions.leaseExpiresAt.remove(),
                         actions.expiresAt.set(self._expiry(now)),
                     ],
-                    condition=actions.state == "PENDING",
+                    condition=actions.state == from_state,
                 )
                 transaction.save(self._events_table.to_model(result, token), condition=events.id.does_not_exist())
 
@@ -281,22 +339,66 @@ class ActionsTable:
         )
 
     def pending_with_expired_lease(self, now: datetime) -> Iterable[Action]:
-        """Taken actions whose lease ran out (a scan: the daily sweep only, never a request path)."""
-        scan = self.model.scan((self.model.state == "PENDING") & (self.model.leaseExpiresAt < now))
+        """Taken actions whose lease ran out, for the daily sweep: read from the sparse `waiting` index,
+        which holds the unfinished actions only (issue 21: finished ones, nearly all of the table,
+        are never read; they leave by TTL), never by a scan of the table."""
+        scan = self.model.waiting.scan((self.model.state == "PENDING") & (self.model.leaseExpiresAt < now))
         return (_to_action(model) for model in scan)
 
     def audit_records(
         self, flow_name: str | None, step_id: str | None, action_name: str | None, pack_name: str | None
     ) -> Iterator[Action]:
-        """Actions for the audit list, filtered by the fields given: by flow through its index,
+        """Actions for the audit list, filtered by the fields given: by flow through its indexes,
         otherwise a paginated scan."""
         actions = self.model
         condition = actions.recordType == ACTION
         for attribute, value in ((actions.stepId, step_id), (actions.name, action_name), (actions.packName, pack_name)):
             if value is not None:
                 condition &= attribute == value
-        if flow_name is not None:
-            models = actions.by_flow.query(flow_name, filter_condition=condition, scan_index_forward=False)
-        else:
-            models = actions.scan(condition)
-        return (_to_action(model) for model in models)
+        if flow_name is None:
+            return (_to_action(model) for model in actions.scan(condition))
+        return iter(self._of_flow(flow_name, condition))
+
+    def _of_flow(self, flow_name: str, condition: Any) -> list[Action]:
+        """A flow's actions from byFlowShard (its keys, then the items), together with the retired
+        byFlow while a stack still has it (records from before the upgrade that the backfill has not
+        reached yet are only there); an index that is missing or still being built is skipped."""
+        actions = self.model
+        found: dict[str, ActionModel] = {}
+        for model in _if_index_ready(lambda: actions.by_flow.query(flow_name, filter_condition=condition), "byFlow"):
+            found[model.id] = model
+        keys: list[str] = []
+        for shard in range(FLOW_SHARDS):
+            query = partial(actions.by_flow_shard.query, f"{flow_name}#{shard}", filter_condition=condition)
+            keys += [model.id for model in _if_index_ready(query, "byFlowShard")]
+        for model in actions.batch_get([key for key in dict.fromkeys(keys) if key not in found]):
+            found[model.id] = model
+        return [_to_action(model) for model in found.values()]
+
+
+def backfill_flow_shards(actions: type[ActionModel]) -> int:
+    """Give actions written before byFlowShard existed their key there (the upgrade's backfill,
+    scripts/backfill_flow_shards.py): a scan of the records without one, each updated only if it
+    still has none. Returns how many were updated."""
+    updated = 0
+    for model in actions.scan((actions.recordType == ACTION) & actions.flowShard.does_not_exist()):
+        shard = flow_shard(model.flowName, model.correlationId)
+        condition = actions.id.exists() & actions.flowShard.does_not_exist()
+        if written(lambda: actions(model.id).update(actions=[actions.flowShard.set(shard)], condition=condition)):  # noqa: B023
+            updated += 1
+    return updated
+
+
+def _if_index_ready(query: Callable[[], Iterable[ActionModel]], index: str) -> list[ActionModel]:
+    """A query's items; none when the index is not there (removed, or not yet created) or not yet
+    built - an upgrade in progress (docs/scale.md)."""
+    try:
+        return list(query())
+    except QueryError as error:
+        # AWS: ValidationException "The table does not have the specified index" or "Cannot read from
+        # backfilling global secondary index"; moto: ResourceNotFoundException "Invalid index"
+        codes = ("ValidationException", "ResourceNotFoundException")
+        if error.cause_response_code in codes and "index" in (error.cause_response_message or "").lower():
+            logger.info("index not usable yet (or any more); skipped", extra={"index": index, "error": str(error.cause)})
+            return []
+        raise

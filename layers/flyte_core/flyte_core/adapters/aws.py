@@ -11,7 +11,6 @@ from ..settings import MAX_TAKE_WAIT_SECONDS, AwsAccess
 # DynamoDB answers well within it.
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = MAX_TAKE_WAIT_SECONDS + 10
-MAX_ATTEMPTS = 3
 MAX_POOL_CONNECTIONS = 50
 
 
@@ -39,7 +38,7 @@ class Aws:
             config = Config(
                 connect_timeout=CONNECT_TIMEOUT_SECONDS,
                 read_timeout=READ_TIMEOUT_SECONDS,
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                retries={"mode": "standard", "max_attempts": self.access.retries},  # botocore: retries
                 max_pool_connections=MAX_POOL_CONNECTIONS,
             )
             self._clients[service] = boto3.session.Session().client(
@@ -58,7 +57,7 @@ class Aws:
                 "host": self.access.endpoint_for("dynamodb"),
                 "connect_timeout_seconds": CONNECT_TIMEOUT_SECONDS,
                 "read_timeout_seconds": READ_TIMEOUT_SECONDS,
-                "max_retry_attempts": MAX_ATTEMPTS,
+                "max_retry_attempts": self.access.retries,
                 "max_pool_connections": MAX_POOL_CONNECTIONS,
             },
         )
@@ -74,7 +73,7 @@ class Aws:
                 host=self.access.endpoint_for("dynamodb"),
                 connect_timeout_seconds=CONNECT_TIMEOUT_SECONDS,
                 read_timeout_seconds=READ_TIMEOUT_SECONDS,
-                max_retry_attempts=MAX_ATTEMPTS,
+                max_retry_attempts=self.access.retries,
                 max_pool_connections=MAX_POOL_CONNECTIONS,
             )
         return self._pynamodb_connection

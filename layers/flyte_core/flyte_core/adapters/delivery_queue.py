@@ -22,6 +22,19 @@ class DeliveryMessage:
     receipt: str
 
 
+TIMER_FIELD = "approvalDue"  # issue 27: an approval's timer, {"approvalDue": action id}
+
+
+def parse_timer(body: str) -> str | None:
+    """The action id of an approval's timer message (None: not a timer)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    value = document.get(TIMER_FIELD) if isinstance(document, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
 def parse_message(body: str, receipt: str) -> DeliveryMessage | None:
     """A message body as `send` writes it; None for anything else (logged, then dropped)."""
     try:
@@ -56,6 +69,15 @@ class DeliveryQueue:
             )
             if response.get("Failed"):
                 raise RuntimeError(f"SQS refused {len(response['Failed'])} message(s): {response['Failed'][0].get('Message')}")
+
+    def send_timer(self, action_id: str, delay_seconds: int) -> None:
+        """An approval's timer (issue 27): back after `delay_seconds` (at most SQS's 900), then kept
+        hidden until the approval is due, as a lease is."""
+        if not self.url:
+            raise RuntimeError("FLYTE_DELIVERY_QUEUE_URL is not set: template.yaml sets it on every function")
+        self._sqs.send_message(
+            QueueUrl=self.url, MessageBody=json.dumps({TIMER_FIELD: action_id}), DelaySeconds=max(0, min(delay_seconds, 900))
+        )
 
     def hide(self, receipt: str, seconds: float) -> None:
         """Deliver the message again after `seconds` (at most SQS's 12 hours)."""

@@ -1,4 +1,4 @@
-"""A cheap check that the datastore behind the API answers."""
+"""A cheap check that the stores behind the API answer: each table the pipeline writes, by name."""
 
 from __future__ import annotations
 
@@ -10,8 +10,20 @@ from ..settings import Settings
 class Health:
     def __init__(self, dynamodb: Any, settings: Settings) -> None:
         self._dynamodb = dynamodb
-        self._table = settings.tables.packs
+        # what a dependency is called in the answer -> its table (the pipeline's: packs, events, actions)
+        self.tables = {
+            "PacksTable": settings.tables.packs,
+            "EventsTable": settings.tables.events,
+            "ActionsTable": settings.tables.actions,
+        }
 
-    def ping(self) -> None:
-        """Raises when DynamoDB cannot be reached or the packs table is missing."""
-        self._dynamodb.describe_table(TableName=self._table)
+    def failures(self) -> dict[str, str]:
+        """{dependency: why} for each table DynamoDB does not describe (unreachable, missing, not allowed)."""
+        failed = {}
+        for name, table in self.tables.items():
+            try:
+                self._dynamodb.describe_table(TableName=table)
+            except Exception as error:  # whatever the SDK raises, the dependency failed; say how
+                code = getattr(error, "response", {}).get("Error", {}).get("Code") if hasattr(error, "response") else None
+                failed[name] = code or type(error).__name__
+        return failed

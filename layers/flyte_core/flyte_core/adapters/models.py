@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..settings import TableNames
@@ -167,6 +167,20 @@ class ByFlowIndex(GlobalSecondaryIndex):
     stateTime = UTCDateTimeAttribute(range_key=True)
 
 
+class ByFlowShardIndex(GlobalSecondaryIndex):
+    """Issue 21: the actions of one flow by creation, for the audit filtered by flow. Its keys never
+    change after the action is created (byFlow's stateTime changed at every claim and finish, and one
+    busy flow wrote them all to one key), the flow is spread over FLOW_SHARDS keys, and it projects
+    only what the audit filters on: the index is written once per action."""
+
+    class Meta:
+        index_name = "byFlowShard"
+        projection = IncludeProjection(["recordType", "flowName", "name", "packName", "stepId", "correlationId"])
+
+    flowShard = UnicodeAttribute(hash_key=True)
+    createdAt = UTCDateTimeAttribute(range_key=True)
+
+
 class ActionModel(Model):
     """An action (a command for a pack) or, with recordType stepFailure, a step that failed to render."""
 
@@ -176,6 +190,7 @@ class ActionModel(Model):
     packName = UnicodeAttribute()
     packLabels: MapAttribute[str, str] = MapAttribute(default=dict)
     input = JSONAttribute(null=True)
+    secretRefs = JSONAttribute(null=True)  # where the input holds secret masks, never values (issue 24)
     state = UnicodeAttribute()
     stateTime = UTCDateTimeAttribute()
     states: ListAttribute[dict[str, Any]] = ListAttribute(default=list)  # [{value, time, ...}], appended to by each state change
@@ -195,11 +210,18 @@ class ActionModel(Model):
     claimToken = UnicodeAttribute(null=True)  # the claim that holds it (a retried claim recognises its own)
     resultToken = UnicodeAttribute(null=True)  # the result request that finished it (a repeat recognises its own)
     waitingPack = UnicodeAttribute(null=True)  # the pack name while the action is unfinished (sparse index)
+    approval = JSONAttribute(null=True)  # issue 27: its approval in chat (rules, where asked, who asked)
+    answeredBy: ListAttribute[str] = ListAttribute(null=True)  # the chat users whose answer is recorded (strings)
+    approvals = NumberAttribute(null=True)  # the approvals that count
+    flowShard = UnicodeAttribute(
+        null=True
+    )  # "<flowName>#<n>": its key in byFlowShard (absent on records of old releases until backfilled)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()
     by_correlation = ByCorrelationIndex()
     waiting = WaitingIndex()
-    by_flow = ByFlowIndex()
+    by_flow = ByFlowIndex()  # retired by byFlowShard: removed in the next release (docs/scale.md)
+    by_flow_shard = ByFlowShardIndex()
 
 
 class RevocationModel(Model):

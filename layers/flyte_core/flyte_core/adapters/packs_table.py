@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist
 
 from ..domain.packs import Delivery, Pack
 from .conditions import written
 from .models import PackModel
+
+SEEN_EVERY = timedelta(seconds=60)  # how stale lastSeen may get before a call of the pack refreshes it
 
 
 def _to_pack(model: PackModel) -> Pack:
@@ -79,12 +81,23 @@ class PacksTable:
         return pack
 
     def touch(self, pack_id: str, at: datetime, only_named: str | None = None) -> Pack | None:
-        """Refresh lastSeen of an existing pack and return it; None when the pack is not registered
-        (or, with `only_named`, has another name: then nothing is written)."""
-        model = self.model(pack_id)
-        condition = self.model.id.exists()
-        if only_named is not None:
-            condition &= self.model.name == only_named
-        if not written(lambda: model.update(actions=[self.model.lastSeen.set(at)], condition=condition)):
+        """The registered pack, its lastSeen refreshed when older than SEEN_EVERY; None when the pack
+        is not registered (or, with `only_named`, has another name: then nothing is written).
+
+        Every call of a pack (each take, event, result) comes here. Issue 21: a strongly consistent
+        read (1 read unit) decides, and lastSeen is written only once a minute, conditionally (of
+        polls at once, one writes): 60 s is nothing against the dead-pack grace period (days)."""
+        try:
+            model = self.model.get(pack_id, consistent_read=True)
+        except DoesNotExist:
             return None
+        if only_named is not None and model.name != only_named:
+            return None
+        if model.lastSeen is not None and model.lastSeen > at - SEEN_EVERY:
+            return _to_pack(model)
+        stale = self.model.lastSeen.does_not_exist() | (self.model.lastSeen <= at - SEEN_EVERY)
+        if written(
+            lambda: self.model(pack_id).update(actions=[self.model.lastSeen.set(at)], condition=self.model.id.exists() & stale)
+        ):
+            model.lastSeen = at
         return _to_pack(model)

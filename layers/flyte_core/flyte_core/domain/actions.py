@@ -1,5 +1,6 @@
 """What a step leaves in an execution: the action it plans, that action as stored - the command for a
-pack, and where it is in its life (NEW -> PENDING -> SUCCESS | FATAL) - or the failure to evaluate it.
+pack, and where it is in its life (NEW -> PENDING -> SUCCESS | FATAL;
+APPROVAL -> NEW once approved in chat, APPROVAL -> FATAL when denied or expired) - or the failure to evaluate it.
 The records only: the rules that make them are `execution`'s."""
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class PlannedAction:
     flow_name: str
     flow_uuid: str
     trigger: Event
+    secret_refs: list[dict[str, Any]] | None = None  # where the input holds secret masks (issue 24)
+    approval: dict[str, Any] | None = None  # issue 27: stored waiting for approval in chat, not offered to packs
 
 
 @dataclass
@@ -56,6 +59,10 @@ class Action:
     taken_by: dict[str, str] | None = None  # who holds (or last held) the claim
     claim_token: str | None = None  # the claim that holds (or last held) it: a retried claim recognises its own
     result_token: str | None = None  # the result request that finished it: a repeat recognises its own
+    secret_refs: list[dict[str, Any]] | None = None  # where the input holds secret masks (domain.secrets)
+    approval: dict[str, Any] | None = None  # issue 27: its approval in chat (rules, where it asked, who asked)
+    answered_by: list[str] | None = None  # the chat users whose answer is recorded (each counted once)
+    approvals: int = 0  # the approvals that count
 
 
 @dataclass(frozen=True)

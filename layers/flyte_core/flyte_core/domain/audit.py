@@ -210,6 +210,8 @@ def event_representation(stored: StoredEvent, base: str) -> dict[str, Any]:
         **_event_summary(stored, base),
         "payload": stored.event.payload,
         "createdAt": format_time(stored.event.created_at),
+        # who posted it, with the chat actor kept or dropped (issue 27)
+        **({"actor": stored.event.actor} if stored.event.actor else {}),
         "firedSteps": stored.fired_steps,
         "flows": flows,
         "links": [

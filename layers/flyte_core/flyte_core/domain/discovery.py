@@ -11,9 +11,10 @@ def root_links(base: str) -> dict[str, Any]:
     return {"links": [link(base, "self"), link(f"{base}swagger#/info", "help"), link(f"{base}v1", f"{base}swagger#!/info/v1")]}
 
 
-def v1_links(base: str) -> dict[str, Any]:
+def v1_links(base: str, version: str | None = None) -> dict[str, Any]:
+    """The original's links in its order, then this API's; and, when given, the release serving them."""
     doc = f"{base}swagger"
-    return {
+    document: dict[str, Any] = {
         "links": [
             link(f"{base}v1", "self"),
             link(base, "up"),
@@ -32,3 +33,6 @@ def v1_links(base: str) -> dict[str, Any]:
             link(f"{base}v1/tokens/revocations", f"{doc}#!/token/listRevocations"),
         ]
     }
+    if version is not None:
+        document["version"] = version  # beyond the original: the release (CHANGELOG.md), for a support question
+    return document

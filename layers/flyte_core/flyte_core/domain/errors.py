@@ -23,6 +23,10 @@ class InvalidInput(DomainError):
     """A document, body or parameter that breaks the rules."""
 
 
+class Unverified(DomainError):
+    """A request that does not prove who sent it (a webhook's bad or missing signature)."""
+
+
 class NotAllowed(DomainError):
     """The caller may not do this (e.g. a pack completing another pack's action)."""
 

@@ -24,7 +24,7 @@ class Event:
     created_at: datetime = ZERO_TIME
     received_at: datetime = ZERO_TIME
     action_id: str | None = None  # a result event: the action it completes
-    actor: dict[str, str] | None = None  # who posted it ({iss, sub} or anonymous); None: the engine itself
+    actor: dict[str, Any] | None = None  # who posted it ({iss, sub} or anonymous, [chat]); None: the engine itself
 
     def as_json(self) -> dict[str, Any]:
         """The event as the audit and actions show it (api-contract §4.2)."""
@@ -60,7 +60,7 @@ def new_event(
     payload: Any,
     created_at: datetime | None = None,
     action_id: str | None = None,
-    actor: dict[str, str] | None = None,
+    actor: dict[str, Any] | None = None,
     event_id: str | None = None,
 ) -> Event:
     """An event received now: a fresh time-ordered id (or the one given), createdAt defaulting to the

@@ -7,13 +7,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import bounds, ids
+from . import approvals, bounds, chatops, ids, secrets
 from .actions import TERMINAL, PlannedAction, StepFailure
+from .chat import event_chat_actor
 from .events import Event
 from .packs import labels_include
 
 Render = Callable[[str, Mapping[str, Any]], str]
 ParseBool = Callable[[str], bool]
+ClaimsOf = Callable[[Event], Mapping[str, Any] | None]  # the claims of an event's chat actor (None: it has none)
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,14 @@ class StepOutcome:
 
     id: str
     outcome: str
-    reason: str | None = None  # event | alreadyRan | dependsOn | eventLabels | criteria | template
+    reason: str | None = None  # event | alreadyRan | dependsOn | eventLabels | criteria | actor | template
     detail: str | None = None
     context: dict[str, str] | None = None  # the rendered context, once rendering got that far
-    command: dict[str, Any] | None = None  # {packName, name, packLabels, input} when fired
+    command: dict[str, Any] | None = None  # {packName, name, packLabels, input} when fired (or `denied`'s, for actor)
     error: StepError | None = field(default=None, compare=False)  # the template failure, for the audit
+    # where the masked input holds secret references (issue 24): [{path, at: [[offset, name]]}]
+    secret_refs: list[dict[str, Any]] | None = field(default=None, compare=False)
+    approval: dict[str, Any] | None = None  # fired, but runs once approved in chat (domain/chatops.py)
 
     @property
     def fired(self) -> bool:
@@ -77,6 +82,7 @@ class StepOutcome:
             "detail": self.detail,
             "context": self.context,
             "command": self.command,
+            **({"approval": self.approval} if self.approval else {}),
         }
 
 
@@ -93,12 +99,14 @@ def evaluate(
     parent_context: Mapping[str, str],
     render: Render,
     parse_bool: ParseBool,
+    claims_of: ClaimsOf | None = None,
 ) -> StepOutcome:
     """One step against one event in one execution.
 
     The candidate checks first (api-contract §5.3: pack and event name, no action yet for the step, dependsOn
     satisfied), then evaluation (api-contract §5.4: context, event pack labels, criteria, command pack labels,
-    input). A template that fails makes the outcome `template`, naming the field.
+    input), with the actor check after the criteria (issue 27: who may start it, once it is clear the
+    event is for it). A template that fails makes the outcome `template`, naming the field.
     """
     expected = step["event"]
     if expected["name"] != event.name or expected["packName"] != event.pack_name:
@@ -152,28 +160,55 @@ def evaluate(
             if not holds:
                 return _skipped(step, "criteria", f"criteria rendered {output!r}: {step['criteria']}", context)
 
-        command = step["command"]
-        labels = {
-            key: _render(render, source, variables, f"command.packLabels.{key}")
-            for key, source in command.get("packLabels", {}).items()
-        }
-        input_ = render_input(command.get("input"), variables, render, "command.input")
-        # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
-        for where, value, limit in (
-            ("command.input", input_, bounds.MAX_PAYLOAD_BYTES),
-            ("context", context, bounds.MAX_CONTEXT_BYTES),
-        ):
-            size = bounds.json_size(value)
-            if size > limit:
-                raise StepError(where, f"rendered {size} bytes; at most {limit} fit in an action")
+        refusal = chatops.actor_refusal(step, claims_of(event) if claims_of and step.get("actor") else None)
+        if refusal:
+            denied, refs = _command(step["denied"], "denied", context, variables, render) if step.get("denied") else (None, [])
+            return StepOutcome(step["id"], SKIPPED, "actor", refusal, dict(context), command=denied, secret_refs=refs or None)
+        command, refs = _command(step["command"], "command", context, variables, render)
+        approval = _approval(step["approval"], event, variables, render) if step.get("approval") else None
     except StepError as error:
         return _skipped(step, "template", f"{error.field}: {error.message}", context, error)
-    return StepOutcome(
-        step["id"],
-        FIRED,
-        context=context,
-        command={"packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_},
-    )
+    return StepOutcome(step["id"], FIRED, context=context, command=command, approval=approval, secret_refs=refs or None)
+
+
+def _command(
+    command: Mapping[str, Any], part: str, context: Mapping[str, str], variables: Mapping[str, Any], render: Render
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The command as its action stores it, with where its input holds secret masks (issue 24)."""
+    labels = {
+        key: _render(render, source, variables, f"{part}.packLabels.{key}")
+        for key, source in command.get("packLabels", {}).items()
+    }
+    input_ = render_input(command.get("input"), variables, render, f"{part}.input")
+    try:
+        input_, refs = secrets.extract(input_)  # masks, never values, from here on
+    except ValueError as error:
+        raise StepError(f"{part}.input", str(error)) from None
+    # The action is one DynamoDB item with its trigger and, later, its result: bound what it adds.
+    for where, value, limit in (
+        (f"{part}.input", input_, bounds.MAX_PAYLOAD_BYTES),
+        ("context", context, bounds.MAX_CONTEXT_BYTES),
+    ):
+        size = bounds.json_size(value)
+        if size > limit:
+            raise StepError(where, f"rendered {size} bytes; at most {limit} fit in an action")
+    return {"packName": command["packName"], "name": command["name"], "packLabels": labels, "input": input_}, refs
+
+
+def _approval(rules: Mapping[str, Any], event: Event, variables: Mapping[str, Any], render: Render) -> dict[str, Any]:
+    """The step's approval as its action keeps it: where to ask (rendered), by whom, and who asked."""
+    requester = event_chat_actor(event.actor)
+    return {
+        "approvers": rules["approvers"],
+        "claims": rules["claims"],
+        "selfApproval": rules["selfApproval"],
+        "timeout": rules["timeout"],
+        "packName": rules.get("packName") or event.pack_name,
+        "channel": _render(render, rules["channel"], variables, "approval.channel"),
+        "thread": _render(render, rules["thread"], variables, "approval.thread"),
+        "requester": requester.record() if requester else None,
+        "expiresAt": approvals.expires_at(rules["timeout"], event.received_at),
+    }
 
 
 def _labels(labels: Mapping[str, str]) -> str:
@@ -193,13 +228,16 @@ def render_input(value: Any, variables: Mapping[str, Any], render: Render, where
 
 def _render(render: Render, source: str, variables: Mapping[str, Any], field: str) -> str:
     try:
-        return render(source, variables)
+        output = render(source, variables)
     except Exception as error:  # any template failure is this step's failure, never the batch's
         message = str(getattr(error, "message", None) or error)
         line, column = getattr(error, "line", None), getattr(error, "column", None)
         if line is not None:
             message += f" (line {line}" + (f", column {column})" if column is not None else ")")
         raise StepError(field, message) from None
+    if secrets.holds_marker(output) and not field.startswith("command.input"):
+        raise StepError(field, "secret() may be used only in a command's input")
+    return output
 
 
 @dataclass(frozen=True)
@@ -211,22 +249,28 @@ class Plan:
     failures: list[StepFailure]
 
 
-def outcomes(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> list[StepOutcome]:
+def outcomes(
+    execution: Execution, event: Event, render: Render, parse_bool: ParseBool, claims_of: ClaimsOf | None = None
+) -> list[StepOutcome]:
     """Every step of the execution's flow against the event, in flow order: no side effects."""
     return [
-        evaluate(step, event, execution.step_states, execution.context, render, parse_bool) for step in execution.flow["steps"]
+        evaluate(step, event, execution.step_states, execution.context, render, parse_bool, claims_of)
+        for step in execution.flow["steps"]
     ]
 
 
-def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool) -> Plan:
-    """The actions an event creates in an execution (its fired steps), and the steps whose templates
-    failed (recorded for the audit)."""
+DENIED_SUFFIX = "#denied"  # the step id of the action a step's `denied` command creates
+
+
+def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBool, claims_of: ClaimsOf | None = None) -> Plan:
+    """The actions an event creates in an execution (its fired steps, and the `denied` commands of
+    steps the actor may not start), and the steps whose templates failed (recorded for the audit)."""
     flow = execution.flow
-    evaluated = outcomes(execution, event, render, parse_bool)
+    evaluated = outcomes(execution, event, render, parse_bool, claims_of)
     actions = [
         PlannedAction(
-            id=action_id_for(execution.correlation_id, o.id),
-            step_id=o.id,
+            id=action_id_for(execution.correlation_id, step_id),
+            step_id=step_id,
             name=o.command["name"],
             pack_name=o.command["packName"],
             pack_labels=o.command["packLabels"],
@@ -236,9 +280,12 @@ def plan(execution: Execution, event: Event, render: Render, parse_bool: ParseBo
             flow_name=flow["name"],
             flow_uuid=execution.flow_uuid,
             trigger=event,
+            secret_refs=o.secret_refs,
+            approval=o.approval,
         )
         for o in evaluated
-        if o.fired and o.command
+        if o.command and (o.fired or o.reason == "actor")
+        for step_id in [o.id if o.fired else o.id + DENIED_SUFFIX]
     ]
     failures = [
         StepFailure(

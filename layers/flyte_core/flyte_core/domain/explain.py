@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import bounds, execution, packs, times
+from . import bounds, chat, execution, packs, times
 from .errors import InvalidInput
 from .events import Event, new_event, trace_location
 from .execution import Execution, StepOutcome
@@ -46,7 +46,9 @@ def parse_test_input(body: Mapping[str, Any]) -> TestInput:
 
 def _test_event(value: Any) -> Event:
     if not isinstance(value, dict):
-        raise InvalidInput('\'event\' must be an object {"packName", "packLabels", "event", "payload"}.', field="event")
+        raise InvalidInput(
+            '\'event\' must be an object {"packName", "packLabels", "event", "payload", "chatActor"}.', field="event"
+        )
     pack_name = value.get("packName")
     if not isinstance(pack_name, str) or not pack_name:
         raise InvalidInput("'event.packName' must be a non-empty string: the pack that sends the event.", field="event.packName")
@@ -62,7 +64,10 @@ def _test_event(value: Any) -> Event:
             raise InvalidInput(
                 f"'event.createdAt' must be an RFC 3339 time, got {value['createdAt']!r}.", field="event.createdAt"
             ) from None
-    return new_event(name, packs.pack_id(pack_name, labels), pack_name, labels, value.get("payload"), created_at)
+    # a dry run may say who acts in chat (issue 27): `chatActor`, as a chat pack's event carries it
+    claimed = chat.parse_posted_actor({chat.BODY_FIELD: value.get(chat.BODY_FIELD)})
+    actor = chat.with_chat_actor({}, claimed, True, "") or None
+    return new_event(name, packs.pack_id(pack_name, labels), pack_name, labels, value.get("payload"), created_at, actor=actor)
 
 
 def _string_map(value: Any, where: str, allowed: tuple[str, ...] | None = None) -> dict[str, str]:
@@ -107,10 +112,14 @@ def parse_replay_limit(value: Any) -> int:
 
 
 def dry_run(
-    flow: dict[str, Any], test: TestInput, render: execution.Render, parse_bool: execution.ParseBool
+    flow: dict[str, Any],
+    test: TestInput,
+    render: execution.Render,
+    parse_bool: execution.ParseBool,
+    claims_of: execution.ClaimsOf | None = None,
 ) -> list[StepOutcome]:
     """Every step's outcome, as the pipeline would decide it for this event in this execution."""
-    return execution.outcomes(Execution("", "", flow, test.context, test.states), test.event, render, parse_bool)
+    return execution.outcomes(Execution("", "", flow, test.context, test.states), test.event, render, parse_bool, claims_of)
 
 
 def _effect(outcome: StepOutcome | None) -> dict[str, Any] | None:
@@ -155,6 +164,7 @@ def replay(
     render: execution.Render,
     parse_bool: execution.ParseBool,
     base: str,
+    claims_of: execution.ClaimsOf | None = None,
 ) -> dict[str, Any]:
     """Each event as a new execution of the current version and of the candidate (api-contract §5.2). The
     answer fits one response: large values are cut, and changes beyond the list budget are counted
@@ -163,8 +173,8 @@ def replay(
     unchanged = 0
     for event in events:
         fresh = TestInput(event, {}, {})
-        before = dry_run(current, fresh, render, parse_bool) if current else []
-        differences = changes(event.id, before, dry_run(candidate, fresh, render, parse_bool))
+        before = dry_run(current, fresh, render, parse_bool, claims_of) if current else []
+        differences = changes(event.id, before, dry_run(candidate, fresh, render, parse_bool, claims_of))
         found.extend(differences)
         unchanged += not differences
     listed = [_listed(change, base) for change in found]

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 # Saving a flow is one DynamoDB transaction (at most 100 items): version, current, trigger rows.
 MAX_TRIGGERS = 90
 _STRING_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+_COMMAND = {
+    "type": "object",
+    "required": ["name", "packName"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1},
+        "packName": {"type": "string", "minLength": 1},
+        "packLabels": _STRING_MAP,
+        "input": {"description": "any JSON value; its strings are templates"},
+    },
+}
 
 FLOW_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
@@ -50,16 +60,11 @@ FLOW_SCHEMA: dict[str, Any] = {
                     },
                     "context": _STRING_MAP,
                     "criteria": {"type": "string"},
-                    "command": {
-                        "type": "object",
-                        "required": ["name", "packName"],
-                        "properties": {
-                            "name": {"type": "string", "minLength": 1},
-                            "packName": {"type": "string", "minLength": 1},
-                            "packLabels": _STRING_MAP,
-                            "input": {"description": "any JSON value; its strings are templates"},
-                        },
-                    },
+                    "command": _COMMAND,
+                    # issue 27 (domain/chatops.py): who may start the step, and approvals in chat
+                    "actor": {"type": "object", "description": "claims the chat actor needs, e.g. {groups: [sre]}"},
+                    "denied": _COMMAND,
+                    "approval": {"type": "object", "description": "approvers, claims, selfApproval, timeout (docs/chatops.md)"},
                 },
             },
         },
@@ -121,6 +126,7 @@ def parse_flow(document: Any) -> dict[str, Any]:
     if len(triggers(flow)) > MAX_TRIGGERS:
         raise InvalidInput(f"A flow may start on at most {MAX_TRIGGERS} distinct (packName, event) pairs.", field="steps")
     _check_step_ids(flow)
+    _check_chat_rules(document, flow)
     _check_templates(flow)
     return flow
 
@@ -135,7 +141,7 @@ def _objects(document: Any) -> Iterator[tuple[str, dict[str, Any], dict[str, Any
     for index, step in enumerate(steps if isinstance(steps, list) else []):
         if isinstance(step, dict):
             yield f"steps[{index}]", step, step_schema
-            for part in ("event", "command"):
+            for part in ("event", "command", "denied"):
                 if isinstance(step.get(part), dict):
                     yield f"steps[{index}].{part}", step[part], step_schema["properties"][part]
 
@@ -165,7 +171,9 @@ def _check_misspelled_keys(document: Any) -> None:
 def _object_name(where: str) -> str:
     if not where:
         return "a flow"
-    return {"event": "a step's event", "command": "a step's command"}.get(where.rpartition(".")[2], "a step")
+    return {"event": "a step's event", "command": "a step's command", "denied": "a step's denied command"}.get(
+        where.rpartition(".")[2], "a step"
+    )
 
 
 def _unknown_keys_note(document: Any, where: str) -> str:
@@ -246,11 +254,24 @@ def _normalise_step(step: dict[str, Any]) -> dict[str, Any]:
         out["context"] = dict(step["context"])
     if step.get("criteria"):
         out["criteria"] = step["criteria"]
-    out["command"] = {"name": command["name"], "packName": command["packName"]}
-    if command.get("packLabels"):
-        out["command"]["packLabels"] = dict(command["packLabels"])
-    out["command"]["input"] = command.get("input")
+    out["command"] = _normalise_command(command)
     return out
+
+
+def _normalise_command(command: dict[str, Any]) -> dict[str, Any]:
+    out = {"name": command["name"], "packName": command["packName"]}
+    if command.get("packLabels"):
+        out["packLabels"] = dict(command["packLabels"])
+    out["input"] = command.get("input")
+    return out
+
+
+def _check_chat_rules(document: dict[str, Any], flow: dict[str, Any]) -> None:
+    """`actor`, `denied` and `approval` of each step (issue 27), checked and kept in normal form."""
+    from . import chatops
+
+    for index, (written, step) in enumerate(zip(document["steps"], flow["steps"], strict=True)):
+        step.update(chatops.normalise_rules(written, f"steps[{index}]", step["id"], _normalise_command))
 
 
 def _check_step_ids(flow: dict[str, Any]) -> None:
@@ -281,9 +302,14 @@ def template_fields(step: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield f"context.{key}", value
     if "criteria" in step:
         yield "criteria", step["criteria"]
-    for key, value in step["command"].get("packLabels", {}).items():
-        yield f"command.packLabels.{key}", value
-    yield from _input_strings(step["command"].get("input"), "command.input")
+    for part in ("command", "denied") if "denied" in step else ("command",):
+        for key, value in step[part].get("packLabels", {}).items():
+            yield f"{part}.packLabels.{key}", value
+        yield from _input_strings(step[part].get("input"), f"{part}.input")
+    if "approval" in step:
+        from .chatops import template_fields as approval_fields
+
+        yield from approval_fields(step)
 
 
 def _input_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -298,15 +324,23 @@ def _input_strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 def _check_templates(flow: dict[str, Any]) -> None:
-    from .templating import TemplateError, check
+    from .templating import TemplateError, check, mentions_secret, secret_names
 
     for index, step in enumerate(flow["steps"]):
         for where, source in template_fields(step):
             try:
                 check(source)
+                if where.startswith("command.input"):
+                    secret_names(source)  # written as it is, with a literal name (issue 24)
+                elif mentions_secret(source):
+                    raise TemplateError(
+                        "secret() may be used only in a command's input (the engine hands its value to the pack "
+                        "that runs the command, and nowhere else)"
+                    )
             except TemplateError as error:
                 position = {k: v for k, v in (("line", error.line), ("column", error.column)) if v is not None}
-                at = f" at line {error.line}, column {error.column}" if error.line is not None else ""
+                at = f" at line {error.line}" if error.line is not None else ""
+                at += f", column {error.column}" if error.line is not None and error.column is not None else ""
                 raise InvalidInput(
                     f"Step {step['id']!r}, {where}: invalid template{at}: {error.message}",
                     field=f"steps[{index}].{where}",

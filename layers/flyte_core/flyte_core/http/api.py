@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 
+from .. import observability
 from ..adapters import aws
 from ..domain import bounds
 from ..domain.callers import ANONYMOUS, Caller
@@ -119,6 +120,7 @@ def create_app(
     @app.exception_handler(Refused)
     def handle_refused(refusal: Refused) -> Response:
         logger.info("request refused by the auth policy", extra={"status": refusal.status, "detail": refusal.detail})
+        observability.record_auth_refusal(refusal.status)
         body = problem(refusal.status, HTTPStatus(refusal.status).phrase, refusal.detail)
         return problem_response(body, refusal.headers)
 

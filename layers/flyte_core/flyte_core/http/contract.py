@@ -59,6 +59,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Link": _LINK,
     "Links": {"type": "object", "required": ["links"], "properties": {"links": _LINKS}},
+    "V1": {
+        "type": "object",
+        "required": ["links"],
+        "properties": {
+            "links": _LINKS,
+            "version": {"type": "string", "description": "the release serving the API (CHANGELOG.md); not in the original"},
+        },
+    },
     "PackRegistration": {
         "type": "object",
         "required": ["name"],
@@ -189,6 +197,128 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "revokedAt": {"type": "string", "format": "date-time"},
             "revokedBy": _STRING_MAP,
             "expiresAt": {"type": "string", "format": "date-time"},
+            "links": _LINKS,
+        },
+    },
+    "SecretRequest": {
+        "type": "object",
+        "required": ["value"],
+        "description": "a secret's value (never shown again), and who may receive it: every constraint given must hold",
+        "properties": {
+            "value": {"type": "string", "minLength": 1},
+            "description": {"type": "string", "maxLength": 300},
+            "scope": {
+                "type": "object",
+                "properties": {
+                    "packs": {"type": "array", "items": {"type": "string"}},
+                    "labels": _STRING_MAP,
+                    "flows": {"type": "array", "items": {"type": "string"}},
+                },
+                "additionalProperties": False,
+            },
+        },
+        "additionalProperties": False,
+    },
+    "Secret": {
+        "type": "object",
+        "required": ["name", "description", "scope", "version", "changedBy", "links"],
+        "description": "a secret without its value",
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "scope": {"type": "object"},
+            "version": {"type": "integer"},
+            "changedBy": _STRING_MAP,
+            "changedAt": {"type": ["string", "null"], "format": "date-time"},
+            "history": {"type": "array", "items": {"type": "object"}},
+            "links": _LINKS,
+        },
+    },
+    # --- schedules (issue 22) ---
+    "ScheduleRequest": {
+        "type": "object",
+        "description": "a schedule: cron(...) with 6 (EventBridge) or 5 (Unix) fields, rate(N minutes|hours|days) or "
+        "at(yyyy-mm-ddThh:mm:ss), in an IANA time zone; the built-in Ticker takes only `enabled`",
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", "description": "POST only"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "payload": {"description": "carried by every firing's event"},
+            "enabled": {"type": "boolean", "default": True},
+            "missed": {"type": "string", "enum": ["fire", "skip"], "default": "fire"},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": True,
+    },
+    "SchedulePreviewRequest": {
+        "type": "object",
+        "required": ["expression"],
+        "properties": {
+            "expression": {"type": "string"},
+            "timezone": {"type": "string", "default": "UTC"},
+            "count": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+        },
+    },
+    "Schedule": {
+        "type": "object",
+        "required": ["name", "expression", "timezone", "enabled", "missed", "event", "nextFireTimes", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "expression": {"type": "string"},
+            "timezone": {"type": "string"},
+            "enabled": {"type": "boolean"},
+            "missed": {"type": "string", "enum": ["fire", "skip"]},
+            "payload": {},
+            "description": {"type": "string"},
+            "builtin": {"type": "boolean"},
+            "event": {
+                "type": "object",
+                "description": "the pack and event name of its firings (what a flow step matches)",
+                "properties": {"packName": {"type": "string"}, "name": {"type": "string"}},
+            },
+            "nextFireTimes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"utc": {"type": "string", "format": "date-time"}, "local": {"type": "string"}},
+                },
+            },
+            "start": {"type": "string", "format": "date-time"},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "updatedAt": {"type": "string", "format": "date-time"},
+            "links": _LINKS,
+        },
+    },
+    # --- webhooks (issue 22) ---
+    "HookRequest": {
+        "type": "object",
+        "required": ["name", "scheme"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "scheme": {"type": "string", "enum": ["github", "gitlab", "slack", "hmac", "bearer"]},
+            "secret": {"type": "string", "minLength": 16, "maxLength": 256, "description": "left out: the engine makes one"},
+            "eventHeader": {"type": "string", "description": "the header naming the event (default by scheme)"},
+            "eventField": {"type": "string", "description": "else a dotted field of the JSON body"},
+            "defaultEvent": {"type": "string", "description": "else this name"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            "description": {"type": "string", "maxLength": 512},
+        },
+        "additionalProperties": False,
+    },
+    "Hook": {
+        "type": "object",
+        "required": ["name", "scheme", "url", "links"],
+        "properties": {
+            "name": {"type": "string"},
+            "scheme": {"type": "string"},
+            "eventHeader": {"type": ["string", "null"]},
+            "eventField": {"type": ["string", "null"]},
+            "defaultEvent": {"type": "string"},
+            "keepHeaders": {"type": "array", "items": {"type": "string"}},
+            "description": {"type": "string"},
+            "createdAt": {"type": ["string", "null"]},
+            "url": {"type": "string", "description": "where the sender posts (paste it into GitHub, GitLab...)"},
+            "secret": {"type": "string", "description": "only when just created or rotated: shown once"},
             "links": _LINKS,
         },
     },
@@ -376,6 +506,7 @@ IDEMPOTENCY_KEY = {
 KEY_REUSED = problem(422, "the Idempotency-Key was sent before with another body")
 PACK_ID = path("packId", "the pack's id (its name, with its labels when it has any)")
 NOT_REGISTERED = problem(404, "no such pack is registered (or no route takes this id)")
+SECRET_NAME = path("name", "the secret's name (letters, digits, '_', '.', '-'; at most 128)")
 OTHER_PACK = problem(403, "the caller's token is bound to another pack (its `flyte_pack` claim)")
 
 
@@ -387,7 +518,11 @@ def link(operation_id: str, **parameters: str) -> dict[str, Any]:
 
 OPERATIONS: dict[str, dict[str, Any]] = {
     "root": {"responses": {"200": representation("Links", "links to the API versions")}},
-    "v1": {"responses": {"200": representation("Links", "links to every v1 resource; packs discover every URL here")}},
+    "v1": {
+        "responses": {
+            "200": representation("V1", "links to every v1 resource (packs discover every URL here) and the release serving them")
+        }
+    },
     "health": {
         "responses": {"200": no_body("the API and its tables answer"), **dict([problem(503, "the tables do not answer")])}
     },
@@ -478,7 +613,11 @@ OPERATIONS: dict[str, dict[str, Any]] = {
                 [
                     problem(400, "a `wait` outside its bounds"),
                     NOT_REGISTERED,
-                    OTHER_PACK,
+                    problem(
+                        403,
+                        "the caller's token is bound to another pack (its `flyte_pack` claim), or the action taken "
+                        "references a secret this pack or flow may not receive: the action has ended FATAL (`actionId`)",
+                    ),
                     problem(409, "the pack receives its actions by push delivery: there is nothing to take"),
                     problem(409, "the pack was registered before an upgrade renamed its queue: register it again"),
                 ]
@@ -700,11 +839,191 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             ),
         },
     },
+    "listSecrets": {
+        "parameters": [query("start", "secrets to skip", {"type": "integer", "minimum": 0, "default": 0})],
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["secrets", "links"],
+                    "properties": {"secrets": {"type": "array", "items": _ref("Secret")}, "links": _LINKS},
+                },
+                "every secret by name: descriptions, scopes, who changed each and when; never values",
+            ),
+            **dict([problem(400, "`start` is not a whole number from 0")]),
+        },
+    },
+    "getSecret": {
+        "parameters": [SECRET_NAME],
+        "responses": {
+            "200": representation("Secret", "the secret and its history: who set each version and when"),
+            **dict([problem(400, "not a valid secret name"), problem(404, "no such secret")]),
+        },
+    },
+    "putSecret": {
+        "parameters": [SECRET_NAME],
+        "requestBody": json_or_yaml_body("SecretRequest", "the value, a description and the scope"),
+        "responses": {
+            "200": representation("Secret", "replaced (rotated): actions taken from now on receive the new value"),
+            "201": {**representation("Secret", "created"), "headers": LOCATION},
+            **dict([problem(400, "not a valid name, value, description or scope (the field is named)")]),
+        },
+    },
+    "deleteSecret": {
+        "parameters": [SECRET_NAME],
+        "responses": {
+            "204": no_body("deleted with its history; actions that reference it end FATAL when taken"),
+            **dict([problem(400, "not a valid secret name"), problem(404, "no such secret")]),
+        },
+    },
     "liftRevocation": {
         "parameters": [path("revocationId", "the revocation's id")],
         "responses": {
             "204": no_body("lifted: the tokens it refused work again (within a minute)"),
             **dict([problem(404, "no such revocation"), problem(503, "this deployment keeps no list of revoked tokens")]),
+        },
+    },
+    # --- schedules (issue 22) ---
+    "listSchedules": {
+        "responses": {
+            "200": representation(
+                {
+                    "type": "object",
+                    "required": ["schedules"],
+                    "properties": {"schedules": {"type": "array", "items": _ref("Schedule")}},
+                },
+                "every schedule by name, the built-in Ticker included, each with its next fire time",
+            ),
+            **dict([problem(503, "this deployment has no schedule group")]),
+        }
+    },
+    "createSchedule": {
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule, with its `name`"),
+        "responses": {
+            "201": {**representation("Schedule", "created, with its next fire times"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                    problem(409, "a schedule of that name exists (PUT replaces it)"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "previewSchedule": {
+        "requestBody": json_or_yaml_body("SchedulePreviewRequest", "an expression and time zone to try"),
+        "responses": {
+            "200": representation("Schedule", "what it would be, with its next `count` fire times; nothing is saved"),
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it)"),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                ]
+            ),
+        },
+    },
+    "getSchedule": {
+        "parameters": [path("name", "the schedule's name"), query("count", "how many next fire times (1-50, default 5)")],
+        "responses": {
+            "200": representation("Schedule", "the schedule and its next fire times, UTC and local"),
+            **dict(
+                [
+                    problem(400, "a bad count"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "putSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "requestBody": json_or_yaml_body("ScheduleRequest", "the schedule"),
+        "responses": {
+            "200": {**representation("Schedule", "replaced"), "headers": LOCATION},
+            "201": {**representation("Schedule", "created"), "headers": LOCATION},
+            **dict(
+                [
+                    problem(400, "a field that breaks the rules (`field` names it): the expression, time zone, name..."),
+                    problem(413, "a payload over 25,000 bytes as JSON"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    "deleteSchedule": {
+        "parameters": [path("name", "the schedule's name")],
+        "responses": {
+            "204": no_body("deleted: it fires no more"),
+            **dict(
+                [
+                    problem(400, "a name no schedule can have"),
+                    problem(404, "no such schedule"),
+                    problem(503, "this deployment has no schedule group"),
+                ]
+            ),
+        },
+    },
+    # --- webhooks (issue 22) ---
+    "listHooks": {
+        "responses": {
+            "200": representation(
+                {"type": "object", "required": ["hooks"], "properties": {"hooks": {"type": "array", "items": _ref("Hook")}}},
+                "every hook by name, without secrets",
+            ),
+        }
+    },
+    "createHook": {
+        "requestBody": json_or_yaml_body("HookRequest", "the hook"),
+        "responses": {
+            "201": {**representation("Hook", "created: its URL and its secret, shown this once"), "headers": LOCATION},
+            **dict(
+                [problem(400, "a field that breaks the rules (`field` names it)"), problem(409, "a hook of that name exists")]
+            ),
+        },
+    },
+    "getHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "200": representation("Hook", "the hook, without its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
+    },
+    "rotateHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "200": representation("Hook", "a new secret, shown this once; the old one no longer verifies"),
+            **dict([problem(400, "a secret that breaks the rules"), problem(404, "no such hook")]),
+        },
+    },
+    "deleteHook": {
+        "parameters": [path("name", "the hook's name")],
+        "responses": {
+            "204": no_body("deleted, with its secret"),
+            **dict([problem(400, "a name no hook can have"), problem(404, "no such hook")]),
+        },
+    },
+    "receiveHook": {
+        "parameters": [path("name", "the hook's name")],
+        "requestBody": {
+            "required": True,
+            "description": "what the sender posts: JSON (or a form whose `payload` is JSON), signed by the hook's scheme",
+            "content": {JSON_TYPE: {"schema": {}}},
+        },
+        "responses": {
+            "202": {"description": "stored as an event; Location is its trace", "headers": LOCATION},
+            "200": {
+                "description": "a delivery id seen before: nothing more stored; Location is the first event's trace",
+                "headers": LOCATION,
+            },
+            **dict(
+                [
+                    problem(400, "a body that is not JSON, or an event name that breaks the rules"),
+                    problem(401, "not signed with the hook's secret, or a stale timestamp"),
+                    problem(404, "no such hook"),
+                    problem(413, "a body larger than an event's payload may be"),
+                ]
+            ),
         },
     },
 }

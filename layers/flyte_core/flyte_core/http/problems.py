@@ -15,12 +15,14 @@ from ..domain.errors import (
     TooLarge,
     Unavailable,
     UnsupportedFormat,
+    Unverified,
 )
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 STATUS: dict[type[DomainError], tuple[int, str]] = {
     InvalidInput: (400, "Bad Request"),
+    Unverified: (401, "Unauthorized"),
     NotAllowed: (403, "Forbidden"),
     NotFound: (404, "Not Found"),
     StateConflict: (409, "Conflict"),

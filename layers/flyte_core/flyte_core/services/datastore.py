@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..adapters import Adapters
+from ..domain.chat import check_item
 from ..domain.datastore import Item
 from ..domain.errors import NotFound, found
 from ..observability import logger
@@ -18,7 +19,9 @@ def item(adapters: Adapters, key: str) -> Item:
 
 
 def store(adapters: Adapters, item: Item) -> bool:
-    """True when the item is new, False when it replaced one."""
+    """True when the item is new, False when it replaced one. The chat identities document (issue 27)
+    is refused (400) with a mistake in it, rather than leaving everyone without claims."""
+    check_item(item.key, item.value)
     return adapters.datastore_table.put(item)
 
 

@@ -23,10 +23,12 @@ import secrets
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 
+from .. import observability
 from ..adapters import Adapters
-from ..adapters.delivery_queue import DeliveryMessage, parse_message
+from ..adapters.delivery_queue import DeliveryMessage, parse_message, parse_timer
 from ..domain import delivery as rules
 from ..domain import times
 from ..domain.actions import TERMINAL, Action
@@ -35,7 +37,7 @@ from ..domain.errors import StateConflict
 from ..domain.events import FATAL, new_event
 from ..domain.links import link, segment
 from ..domain.packs import Delivery, Pack, labels_include, pack_url
-from ..observability import logger, metrics
+from ..observability import logger
 from . import pipeline
 
 DELIVERY_ISSUER = "urn:flyte:delivery"
@@ -77,6 +79,9 @@ def handle_batch(adapters: Adapters, records: Iterable[tuple[str, str, str]]) ->
 
     def one(record: tuple[str, str, str]) -> str | None:
         message_id, body, receipt = record
+        timer = parse_timer(body)
+        if timer is not None:  # issue 27: an approval's timer shares the queue
+            return _approval_timer(adapters, message_id, timer, receipt)
         message = parse_message(body, receipt)
         if message is None:
             return None
@@ -92,6 +97,21 @@ def handle_batch(adapters: Adapters, records: Iterable[tuple[str, str, str]]) ->
         with ThreadPoolExecutor(min(PARALLEL_DELIVERIES, len(records))) as pool:
             kept = list(pool.map(one, records))
     return [message_id for message_id in kept if message_id]
+
+
+def _approval_timer(adapters: Adapters, message_id: str, action_id: str, receipt: str) -> str | None:
+    """End the approval `expired` when due; else keep the message hidden until it is."""
+    from . import approvals  # the delivery of actions needs none of it
+
+    try:
+        remaining = approvals.due(adapters, action_id)
+    except Exception:  # this message only: it comes back after the queue's visibility timeout
+        logger.exception("approval timer failed unexpectedly", extra={"actionId": action_id})
+        return message_id
+    if remaining <= 0:
+        return None
+    adapters.delivery_queue.hide(receipt, remaining + 1)
+    return message_id
 
 
 def handle(adapters: Adapters, message: DeliveryMessage) -> bool:
@@ -114,6 +134,13 @@ def handle(adapters: Adapters, message: DeliveryMessage) -> bool:
     claimed, done = _claim(adapters, pack, action, message)
     if claimed is None:
         return done
+    if claimed.secret_refs:  # issue 24: the values go into this request only
+        from . import secrets  # only actions that reference secrets read them
+
+        try:
+            claimed = replace(claimed, input=secrets.reveal(adapters, pack, claimed))
+        except secrets.SecretRefused:
+            return True  # the action has ended FATAL with the reason
     return _deliver(adapters, pack, claimed, message, secret)
 
 
@@ -162,7 +189,7 @@ def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMe
     answer = adapters.pack_endpoints.post(url, body, headers)
     outcome = rules.outcome(answer)
     seconds = round(time.monotonic() - started, 3)
-    metrics.add_metric(name="Deliveries", unit="Count", value=1)
+    observability.record_delivery(pack.name, failed=False)
     if answer.status is not None:
         adapters.packs_table.touch(pack.id, times.now())  # the pack answered: it is alive
     if isinstance(outcome, rules.Completed):
@@ -185,7 +212,7 @@ def _deliver(adapters: Adapters, pack: Pack, action: Action, message: DeliveryMe
         registry.unregister(adapters, pack.id)
         adapters.delivery_leases.release(action.id, action.attempts, times.now())  # offered to the next such pack at once
         return True
-    metrics.add_metric(name="DeliveryFailures", unit="Count", value=1)
+    observability.record_delivery(pack.name, failed=True)
     if action.attempts >= adapters.settings.action_max_attempts:
         give_up(adapters, action, pack, rules.failure_reason(url, action.attempts, outcome.reason))
         return True
@@ -206,4 +233,5 @@ def give_up(adapters: Adapters, action: Action, pack: Pack, reason: str) -> None
             "delivery gave up: action FATAL", extra={"actionId": action.id, "attempts": action.attempts, "reason": reason}
         )
     except StateConflict:
-        pass  # a result arrived meanwhile
+        return  # a result arrived meanwhile
+    pipeline.record_finished(action, FATAL)

@@ -8,7 +8,7 @@ from typing import Any
 from ..adapters import Adapters
 from ..domain import explain, flows, times
 from ..domain.errors import found
-from . import matching
+from . import chat_identities, matching
 
 
 def test_flow(adapters: Adapters, body: dict[str, Any]) -> dict[str, Any]:
@@ -23,7 +23,8 @@ def test_stored_flow(adapters: Adapters, name: str, body: dict[str, Any]) -> dic
 
 
 def _dry_run(adapters: Adapters, flow: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
-    outcomes = explain.dry_run(flow, explain.parse_test_input(body), *matching.renderer(adapters))
+    test = explain.parse_test_input(body)
+    outcomes = explain.dry_run(flow, test, *matching.renderer(adapters), chat_identities.claims_resolver(adapters))
     return explain.outcomes_representation(flow, outcomes)
 
 
@@ -44,4 +45,5 @@ def replay(adapters: Adapters, body: dict[str, Any], base: str) -> dict[str, Any
         for event in adapters.events_table.received_since(pack_name, names, since, limit)
     ]
     events = sorted(events, key=lambda e: (e.received_at, e.id), reverse=True)[:limit]
-    return explain.replay(candidate, current, events, *matching.renderer(adapters), base)
+    claims_of = chat_identities.claims_resolver(adapters)
+    return explain.replay(candidate, current, events, *matching.renderer(adapters), base, claims_of)

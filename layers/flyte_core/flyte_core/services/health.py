@@ -1,4 +1,4 @@
-"""Whether the API can reach what it stores things in."""
+"""Whether the API can reach what it stores things in, and if not, which dependency failed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from ..observability import logger
 
 
 def check(adapters: Adapters) -> None:
-    """Unavailable when DynamoDB does not answer (or the tables are missing)."""
-    try:
-        adapters.health.ping()
-    except Exception as error:  # whatever the SDK raises, the answer is the same 503
-        logger.warning("health check failed", extra={"error": str(error)})
-        raise Unavailable("The API cannot reach its tables.") from None
+    """Unavailable, naming every table DynamoDB did not describe (unreachable, missing, not allowed)."""
+    failed = adapters.health.failures()
+    if failed:
+        logger.warning("health check failed", extra={"failed": failed})
+        named = ", ".join(f"{name} ({why})" for name, why in failed.items())
+        raise Unavailable(
+            f"The API cannot reach {named}.",
+            failed=[{"dependency": name, "error": why} for name, why in failed.items()],
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from .. import observability
 from ..adapters import Adapters
 from ..domain import times
 from ..observability import logger
@@ -27,12 +28,17 @@ def remove_dead_packs(adapters: Adapters) -> list[str]:
 
 
 def expire_abandoned_actions(adapters: Adapters) -> list[str]:
-    """Actions whose final lease expired end FATAL now, continuing their flows."""
+    """Actions whose final lease expired end FATAL now, continuing their flows. Those with attempts
+    left stay PENDING until a pack takes them again; how many there are is a metric (no pack polls them)."""
     expired = []
+    stuck = 0
     for action in adapters.actions_table.pending_with_expired_lease(times.now()):
         if action.attempts >= adapters.settings.action_max_attempts:
             pipeline.expire(adapters, action, pack_id=action.pack_name)
             expired.append(action.id)
+        else:
+            stuck += 1
+    observability.record_pending_past_lease(stuck)
     return expired
 
 

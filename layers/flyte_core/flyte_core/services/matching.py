@@ -8,12 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import observability
 from ..adapters import Adapters
 from ..domain import execution, times
 from ..domain.actions import Action
+from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.events import Event
 from ..domain.execution import Execution
-from ..observability import logger, metrics
+from ..observability import logger
+from . import approvals, chat_identities
 from .pipeline import deliver
 
 
@@ -36,11 +39,15 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
     """Run every execution this event concerns: the one a result continues and new ones it starts;
     then write on the event what became of each of their steps (its trace)."""
     render = renderer(adapters)
+    claims_of = chat_identities.claims_resolver(adapters)  # issue 27: steps with `actor:`, approvals
+    approvals.answered(adapters, event, claims_of)  # a click on an approval's button, if it is one
     outcome = MatchOutcome(created=[], failed_steps=[], trace=[])
     for run in _executions_for(adapters, event):
-        planned = execution.plan(run, event, *render)
+        planned = execution.plan(run, event, *render, claims_of)
         outcome.trace.append(trace_of(run, planned.outcomes))
         outcome.fired_steps += len(planned.actions)
+        for step in planned.outcomes:
+            observability.record_step(run.flow["name"], step.fired, step.reason)
         for failure in planned.failures:
             logger.warning(
                 "step skipped: template failed",
@@ -53,15 +60,20 @@ def match_event(adapters: Adapters, event: Event) -> MatchOutcome:
                 },
             )
             adapters.actions_table.record_step_failure(failure)
+            observability.record_template_failure(failure.flow_name)
             outcome.failed_steps.append(failure.step_id)
         for action in planned.actions:
             stored, created = adapters.actions_table.create(action)
             if created:
                 outcome.created.append(stored.id)
-                metrics.add_metric(name="ActionsCreated", unit="Count", value=1)
+                observability.record_action_created(
+                    action.flow_name, action.pack_name, action.name, event.received_at, times.now()
+                )
             if stored is not None and stored.state == "NEW":
                 # also after a redelivery: the first attempt may have stopped before sending
                 deliver(adapters, stored.id, stored.name, stored.pack_name, stored.pack_labels)
+            elif stored is not None and stored.state == WAITING_APPROVAL:  # its timer (again after a redelivery)
+                approvals.started(adapters, stored, event)
     adapters.events_table.record_trace(event.id, outcome.trace, outcome.fired_steps, times.now())
     return outcome
 

@@ -8,33 +8,48 @@ A caller whose token is bound to another pack is refused before anything is writ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from ..adapters import Adapters
-from ..domain import times
+from ..domain import chat, times
 from ..domain.actions import Action
 from ..domain.callers import Caller
+from ..domain.chat import ChatActor
 from ..domain.errors import InvalidInput, StateConflict, found
 from ..domain.events import Event
 from ..domain.packs import Pack
+from ..observability import logger
 from ..settings import MAX_TAKE_WAIT_SECONDS
-from . import pipeline
+from . import pipeline, secrets
 
 # What a posted event or result says: (event name, payload, createdAt or None).
 PostedEvent = tuple[str, Any, datetime | None]
 
 
 def post_event(
-    adapters: Adapters, pack_id: str, read_body: Callable[[], PostedEvent], caller: Caller, idempotency_key: str | None = None
+    adapters: Adapters,
+    pack_id: str,
+    read_body: Callable[[], tuple[str, Any, datetime | None, ChatActor | None]],
+    caller: Caller,
+    idempotency_key: str | None = None,
 ) -> Event:
+    """Store a pack's event. The person it says acted in chat (issue 27) is kept only from a token
+    bound to that very chat pack; anyone else's claim is dropped and recorded as dropped."""
     pack = _seen_pack(adapters, pack_id, caller, "post events as")
-    return pipeline.receive_event(adapters, pack, *read_body(), caller=caller, idempotency_key=idempotency_key)
+    name, payload, created_at, claimed = read_body()
+    why_not = chat.may_assert(caller.bound_pack, pack.name, adapters.settings.chat_packs) if claimed else None
+    actor = chat.with_chat_actor(caller.record(), claimed, why_not is None, why_not or "")
+    if why_not:
+        logger.warning("chat actor dropped", extra={"packId": pack.id, "chatUser": claimed and claimed.user, "reason": why_not})
+    return pipeline.receive_event(adapters, pack, name, payload, created_at, caller, idempotency_key, actor=actor)
 
 
 def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None, caller: Caller) -> tuple[Pack, Action | None]:
     """Long-poll for the pack's next action (`wait` seconds as sent; absent: the configured default).
-    Returns the pack and the action, None when none came."""
+    Returns the pack and the action, None when none came; its input holds the values of the secrets
+    it references."""
     pack = _seen_pack(adapters, pack_id, caller, "take the actions of")
     if pack.delivery:  # issue 20: its actions are POSTed to it; it has no queue to take from
         raise StateConflict(
@@ -42,7 +57,11 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
             "Register it without 'delivery' to long-poll."
         )
     wait_seconds = _wait_seconds(wait, adapters.settings.take_wait_seconds)
-    return pack, pipeline.take(adapters, pack, wait_seconds, command, caller)
+    action = pipeline.take(adapters, pack, wait_seconds, command, caller)
+    if action is None or not action.secret_refs:
+        return pack, action
+    # issue 24: the values exist only in this answer (SecretRefused, the action FATAL, when out of scope)
+    return pack, replace(action, input=secrets.reveal(adapters, pack, action))
 
 
 def post_result(

@@ -11,10 +11,12 @@ writes, and duplicate queue messages are resolved when an action is taken.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import observability
 from ..adapters import Adapters
 from ..domain import idempotency, times
 from ..domain.actions import TERMINAL, Action
@@ -38,13 +40,16 @@ def receive_event(
     created_at: datetime | None,
     caller: Caller = ANONYMOUS,
     idempotency_key: str | None = None,
+    actor: dict[str, Any] | None = None,
 ) -> Event:
-    """Store a posted event, with who posted it; the events table's stream takes it from there.
+    """Store a posted event, with who posted it (`actor`: the caller's record, with the chat actor it
+    relays, issue 27); the events table's stream takes it from there.
 
     With an idempotency key, a repeat of the same post stores nothing and returns the first event
     (its id); the same key with another body is KeyReused."""
     event_id = idempotency.event_id(pack.id, idempotency_key) if idempotency_key else None
-    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=caller.record(), event_id=event_id)
+    actor = actor or caller.record()
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, created_at, actor=actor, event_id=event_id)
     token = idempotency.request_token(idempotency_key, name, payload, created_at) if idempotency_key else None
     try:
         adapters.events_table.put(event, token)
@@ -56,6 +61,7 @@ def receive_event(
             field=idempotency.HEADER,
         ) from None
     logger.info("event received", extra={"eventId": event.id, "event": name, "packId": pack.id})
+    observability.record_event_received(pack.name)
     return event
 
 
@@ -118,20 +124,26 @@ def take(
             f"Pack {pack.id!r} was registered before this deployment's queues were renamed; register it again "
             "(restart the pack) and the actions waiting for it are offered on its new queue."
         )
-    deadline = time.monotonic() + wait_seconds
+    started = time.monotonic()
+    deadline = started + wait_seconds
     held: list[str] = []
+    action: Action | None = None
     try:
         while True:
             remaining = deadline - time.monotonic()
-            for message in adapters.action_queues.receive(pack.queue_url, max(0, int(remaining))):
+            # whole seconds, rounded up: the poll parks its full `wait` and never returns early (issue 21:
+            # a take that gives up a second early costs one more request and invocation per poll)
+            for message in adapters.action_queues.receive(pack.queue_url, min(math.ceil(max(0.0, remaining)), wait_seconds)):
                 action = _claim(adapters, pack, message, command, held, caller)
                 if action is not None:
                     return action
-            if remaining < 1:
+            if time.monotonic() >= deadline:
                 return None
     finally:
         for receipt in held:
             adapters.action_queues.hide(pack.queue_url, receipt, 0)
+        # the parked time is what a take costs (Lambda bills the whole wait): measured here, not in the handler
+        observability.record_take(pack.name, action is not None, time.monotonic() - started)
 
 
 def _claim(
@@ -163,6 +175,7 @@ def _claim(
         return None
     won, claimed = adapters.actions_table.claim(action.id, pack.id, pack.queue_url, message.receipt, taker, expired=action)
     if won and claimed is not None:
+        observability.record_lease_expiry(pack.name)  # its last taker's lease ran out: this is a retry
         return _taken(claimed, pack)
     return None  # another taker won; its message copy settles the action
 
@@ -184,7 +197,15 @@ def expire(adapters: Adapters, action: Action, pack_id: str) -> None:
         adapters.actions_table.finish(action, result)
         logger.warning("action expired", extra={"actionId": action.id, "attempts": action.attempts})
     except StateConflict:
-        pass  # a result arrived meanwhile
+        return  # a result arrived meanwhile
+    observability.record_action_expired(action.pack_name)
+    record_finished(action, FATAL)
+
+
+def record_finished(action: Action, state: str) -> None:
+    """The metrics of an action that reached its final state (a result, an expiry, a push delivery given up)."""
+    created = times.parse_time(action.states[0]["time"]) if action.states else None
+    observability.record_action_finished(action.pack_name, action.name, state, created, times.now())
 
 
 # --- results ----------------------------------------------------------------------------------------
@@ -216,6 +237,10 @@ def complete(
     key = idempotency_key
     result_id = idempotency.result_id(pack.id, action.id, key) if key else None
     token = idempotency.request_token(key, name, payload, created_at) if key else None
+    if action.secret_refs:  # issue 24: a secret's value the pack echoes back is stored masked
+        from .secrets import mask_result
+
+        payload = mask_result(adapters, action, payload)
     result = new_event(
         name, pack.id, pack.name, pack.labels, payload, created_at, action_id=action.id, actor=caller.record(), event_id=result_id
     )
@@ -241,4 +266,5 @@ def complete(
     if action.claim_queue_url and action.claim_receipt:
         adapters.action_queues.delete(action.claim_queue_url, action.claim_receipt)  # else it is settled when next received
     logger.info("action finished", extra={"actionId": action.id, "state": finished.state, "packId": pack.id})
+    record_finished(action, finished.state)
     return finished

@@ -11,6 +11,7 @@ from ..adapters import Adapters
 from ..adapters.conditions import written
 from ..domain import ids, times
 from ..domain.callers import Caller
+from ..domain.chat import ChatActor, with_chat_actor
 from ..domain.delivery import parse_registration as parse_delivery
 from ..domain.errors import found
 from ..domain.events import new_event
@@ -33,13 +34,21 @@ def register(adapters: Adapters, body: dict[str, Any], base: str, function: str)
 
 
 def post_event(
-    adapters: Adapters, pack_id: str, name: str, payload: Any, function: str, once: tuple[float, str] | None = None
+    adapters: Adapters,
+    pack_id: str,
+    name: str,
+    payload: Any,
+    function: str,
+    once: tuple[float, str] | None = None,
+    chat_actor: ChatActor | None = None,
 ) -> bool:
     """Store an event of the pack, as POST /v1/packs/{id}/events would. `once` = (the time the source
     first sent it, its id at the source): the event's id derives from them, so the same event sent
-    again (a retried webhook) is stored once. False when it was there already."""
+    again (a retried webhook) is stored once. False when it was there already. `chat_actor`: the
+    person who acted, as the stack's own chat pack verified them (issue 27: kept, it is the stack)."""
     pack = found(adapters.packs_table.touch(pack_id, times.now()), f"No pack {pack_id!r} is registered.")
-    event = new_event(name, pack.id, pack.name, pack.labels, payload, actor=caller(function).record())
+    actor = with_chat_actor(caller(function).record(), chat_actor, True, "")
+    event = new_event(name, pack.id, pack.name, pack.labels, payload, actor=actor)
     if once is not None:
         event = replace(event, id=ids.derived_id(once[0], pack.id, name, once[1]))
     if not written(lambda: adapters.events_table.put(event)):

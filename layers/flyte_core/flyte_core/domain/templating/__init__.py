@@ -6,6 +6,8 @@ Public API (everything else in this package is internal)::
     DatastoreReader                     Callable[[str], tuple[str, bytes]]; raises KeyError if missing
     render(source, variables, datastore=None) -> str
     check(source) -> None               compile only; raises TemplateError with a position
+    secret_names(source) -> list[str]   the secrets a template references ({{ secret('name') }} only)
+    mentions_secret(source) -> bool     whether it uses secret() at all (refused outside a command's input)
     unquoted_interpolations(source)     outputs writing Event/Context text unquoted (for shell scripts)
     parse_bool(text) -> bool            Go strconv.ParseBool; raises ValueError
 
@@ -24,11 +26,20 @@ from .parsebool import parse_bool
 
 DatastoreReader = Callable[[str], tuple[str, bytes]]
 
-__all__ = ["DatastoreReader", "TemplateError", "check", "parse_bool", "render", "unquoted_interpolations"]
+__all__ = [
+    "DatastoreReader",
+    "TemplateError",
+    "check",
+    "mentions_secret",
+    "parse_bool",
+    "render",
+    "secret_names",
+    "unquoted_interpolations",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("render", "check"):
+    if name in ("render", "check", "secret_names", "mentions_secret"):
         from . import engine
 
         value = getattr(engine, name)

@@ -18,6 +18,7 @@ from jinja2.exceptions import TemplateSyntaxError
 from jinja2.runtime import Context, Undefined
 from jinja2.sandbox import SecurityError, safe_range
 
+from .. import secrets
 from . import cron, limits, regex
 from .errors import TemplateError
 from .filters import FILTERS, INTERNAL_FILTERS
@@ -200,6 +201,57 @@ def render_nested(source: str, variables: Mapping[str, Any]) -> str:
         raise TemplateError(f"template: {inner}") from None
     finally:
         state.depth -= 1
+
+
+SECRET_FUNCTION = "secret"
+
+
+def _tree(source: str) -> Any:
+    return ENVIRONMENT.parse(compiled(source).translation.source)
+
+
+def mentions_secret(source: str) -> bool:
+    """Whether a (valid) template calls or names secret() at all."""
+    if "{" not in source or SECRET_FUNCTION not in source:
+        return False
+    from jinja2 import nodes
+
+    return any(name.name == SECRET_FUNCTION for name in _tree(source).find_all(nodes.Name))
+
+
+def secret_names(source: str) -> list[str]:
+    """The secrets a (valid) template references, in order. Each reference must be a whole output
+    with a literal name - `{{ secret('name') }}` - so that its value lands in the input unchanged
+    and no event can choose which secret is read; anything else is a TemplateError."""
+    if "{" not in source or SECRET_FUNCTION not in source:
+        return []
+    from jinja2 import nodes
+
+    tree = _tree(source)
+    allowed: set[int] = set()
+    names: list[str] = []
+    for output in tree.find_all(nodes.Output):
+        for child in output.nodes:
+            if isinstance(child, nodes.Call) and isinstance(child.node, nodes.Name) and child.node.name == SECRET_FUNCTION:
+                allowed.add(id(child.node))
+                if len(child.args) != 1 or child.kwargs or child.dyn_args or child.dyn_kwargs:
+                    raise TemplateError("secret() takes one argument, the secret's name", child.lineno)
+                argument = child.args[0]
+                if not isinstance(argument, nodes.Const) or not isinstance(argument.value, str):
+                    raise TemplateError(
+                        "secret() needs the secret's name as a quoted string, e.g. secret('jira-token')", child.lineno
+                    )
+                if not secrets.NAME.match(argument.value):
+                    raise TemplateError(f"secret({argument.value!r}): a secret's name is {secrets.NAME_RULE}", child.lineno)
+                names.append(argument.value)
+    for name in tree.find_all(nodes.Name):
+        if name.name == SECRET_FUNCTION and id(name) not in allowed:
+            raise TemplateError(
+                "secret() must stand alone in an output, {{ secret('name') }}: its value cannot be filtered, "
+                "compared or passed to other functions",
+                name.lineno,
+            )
+    return names
 
 
 def check(source: str) -> None:

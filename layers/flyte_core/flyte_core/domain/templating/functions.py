@@ -15,6 +15,7 @@ import string
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import secrets
 from . import limits
 from .errors import TemplateError
 from .values import nil_to_none, to_str, type_name
@@ -129,6 +130,18 @@ def template(tpl: Any, ctx: Any) -> str:
     return render_nested(to_str(nil_to_none(tpl)), variables)
 
 
+def secret(name: Any) -> str:
+    """A reference to a secret (issue 24): a marker the engine masks before storing the input and
+    replaces with the value only when a pack takes the action. Allowed in a command's input only,
+    written as it is (`{{ secret('name') }}`); upload checks both (`engine.secret_names`)."""
+    text = _string("secret", name)
+    if not secrets.NAME.match(text):
+        raise TemplateError(f"secret: a secret's name is {secrets.NAME_RULE}, not {text!r}")
+    if limits.peek().depth != 1:
+        raise TemplateError("secret() cannot be used inside template()")
+    return secrets.marker(text)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "randomInt": random_int,
     "randomAlpha": random_alpha,
@@ -137,4 +150,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "datastore": datastore,
     "template": template,
     "unmarshalJson": unmarshal_json,
+    "secret": secret,
 }

@@ -27,7 +27,11 @@ from .tokens import ConfigurationError, Identity, InvalidToken, Issuer, IssuerUn
 
 CHALLENGE = 'Bearer realm="token"'
 INVALID_TOKEN_CHALLENGE = 'Bearer realm="token", error="invalid_token"'
-POLICY_REFRESH_SECONDS = 60  # a policy kept in SSM applies within a minute of a change
+POLICY_REFRESH_SECONDS = 45  # plus up to 15 s of jitter: a policy kept in SSM applies within a minute of a change
+POLICY_RETRY_SECONDS = 5  # after a failed re-read (plus jitter), while the last good policy stays in force
+# A cold environment has no policy to fall back on: it tries again within the request, these pauses
+# apart (plus jitter, after the SDK's own retries), before answering 503 (issue 21).
+POLICY_COLD_BACKOFF_SECONDS = (0.2, 0.6, 1.2)
 REVOCATIONS_REFRESH_SECONDS = 30  # plus up to 20 s of jitter: a revocation applies within the minute
 REVOCATIONS_RETRY_SECONDS = 5  # after a failed read (plus jitter), while the last list read stays in force
 SSM_PREFIX = "ssm:"
@@ -91,12 +95,16 @@ class PolicySource:
     """The policy, read once from a file, or from an SSM parameter and re-read every minute."""
 
     def __init__(
-        self, source: str, read_parameter: Callable[[str], str], monotonic: Callable[[], float] = time.monotonic
+        self,
+        source: str,
+        read_parameter: Callable[[str], str],
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._source, self._read_parameter, self._monotonic = source, read_parameter, monotonic
+        self._source, self._read_parameter, self._monotonic, self._sleep = source, read_parameter, monotonic, sleep
         self._policy: Policy | None = None
         self._text: str | None = None
-        self._read_at = 0.0
+        self._next_read = 0.0
         self._lock = threading.Lock()
         if not source.startswith(SSM_PREFIX):
             try:
@@ -110,15 +118,18 @@ class PolicySource:
             assert self._policy is not None
             return self._policy
         with self._lock:
-            if self._policy is None or self._monotonic() - self._read_at >= POLICY_REFRESH_SECONDS:
+            if self._policy is None or self._monotonic() >= self._next_read:
+                # jittered, so that the warm environments of a fleet do not read SSM in step
+                next_read = POLICY_REFRESH_SECONDS + random.uniform(0, 15)
                 try:
-                    text = self._read_parameter(self._source[len(SSM_PREFIX) :])
+                    text = self._read()
                 except Exception as error:
                     if self._policy is None:
                         raise IssuerUnavailable(f"the auth policy {self._source} cannot be read: {error}") from None
                     log.warning("the auth policy %s cannot be read again; the current one stays: %s", self._source, error)
                     assert self._text is not None  # the policy in force was parsed from it
                     text = self._text
+                    next_read = POLICY_RETRY_SECONDS + random.uniform(0, POLICY_RETRY_SECONDS)
                 if text != self._text:
                     try:
                         self._policy, self._text = parse_policy(text, self._source), text
@@ -127,9 +138,22 @@ class PolicySource:
                             raise  # nothing good to fall back on: every request fails, loudly
                         # A broken edit keeps the last good policy until it is fixed.
                         log.exception("the edited auth policy is unusable; the previous one stays in force")
-                self._read_at = self._monotonic()
+                self._next_read = self._monotonic() + next_read
             assert self._policy is not None  # every path above either set one or raised
             return self._policy
+
+    def _read(self) -> str:
+        """The parameter's text; with no policy yet (a cold environment), tried again after each pause
+        of POLICY_COLD_BACKOFF_SECONDS (a throttled read usually passes a moment later)."""
+        name = self._source[len(SSM_PREFIX) :]
+        pauses = POLICY_COLD_BACKOFF_SECONDS if self._policy is None else ()
+        for pause in pauses:
+            try:
+                return self._read_parameter(name)
+            except Exception as error:
+                log.warning("the auth policy %s cannot be read yet; trying again: %s", self._source, error)
+                self._sleep(pause + random.uniform(0, pause))
+        return self._read_parameter(name)
 
 
 class RevocationSource:

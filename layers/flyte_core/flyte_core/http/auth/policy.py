@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from ...domain.claims import Claims, claims_satisfied, parse_claims
+
 # The methods the original accepted in a policy file (anything else refused the start-up).
 KNOWN_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE")
 # What a rule without `methods` covers: the original registered it for all but HEAD/OPTIONS/TRACE,
@@ -52,7 +54,7 @@ class Rule:
     path: str
     segments: tuple[Segment, ...]
     methods: frozenset[str]
-    claims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    claims: Claims = field(default_factory=dict)
     index: int = 0  # position in the file, for messages
 
     @property
@@ -125,21 +127,6 @@ def _methods(value: Any, where: str) -> frozenset[str]:
     return frozenset(value)
 
 
-def _claims(value: Any, where: str) -> dict[str, tuple[str, ...]]:
-    if value is None or value == "":
-        return {}
-    if not isinstance(value, dict):
-        raise PolicyError(f"{where}: claims must be a map of claim name to a list of accepted values.")
-    claims = {}
-    for name, accepted in value.items():
-        if isinstance(accepted, str):
-            raise PolicyError(f"{where}: claims.{name} must be a list, e.g. {name}: [{accepted}].")
-        if not isinstance(accepted, list) or not all(isinstance(v, str) for v in accepted):
-            raise PolicyError(f"{where}: claims.{name} must be a list of values.")
-        claims[name] = tuple(accepted)
-    return claims
-
-
 def parse_policy(text: str | bytes, source: str = "policy") -> Policy:
     """Parses a policy file. Scalars stay the text written (as the original's YAML decoder read them
     into strings): `[true, 1]` accepts the claim values "true" and "1". Unknown keys are refused, so
@@ -168,7 +155,7 @@ def parse_policy(text: str | bytes, source: str = "policy") -> Policy:
                 path=item["path"],
                 segments=_segments(item["path"], where),
                 methods=_methods(item.get("methods"), where),
-                claims=_claims(item.get("claims"), where),
+                claims=parse_claims(item.get("claims"), where, PolicyError),
                 index=index,
             )
         )
@@ -242,32 +229,15 @@ class Policy:
         return MethodNotAllowed(tuple(m for m in KNOWN_METHODS if m in allowed))
 
 
-def _substituted(text: str, params: Mapping[str, str]) -> str:
-    return params.get(text[1:], "") if text.startswith(":") else text
-
-
-def _as_strings(value: Any) -> list[str] | None:
-    """The token claim as the strings it may match, or None when its type never matches."""
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    return None  # numbers (JSON numbers never matched in the original), maps, mixed lists, null
-
-
-def claims_satisfied(required: Mapping[str, tuple[str, ...]], token_claims: Mapping[str, Any], params: Mapping[str, str]) -> bool:
-    """True when any one required claim matches: a string claim equal to a listed value, a boolean
-    as "true"/"false", a list of strings sharing one element. Names and values starting with ':'
-    are the path parameter of that name ("" when the path has none)."""
-    if not required:
-        return True
-    for name, accepted in required.items():
-        held = _as_strings(token_claims.get(_substituted(name, params)))
-        if held is None:
-            continue
-        wanted = {_substituted(value, params) for value in accepted}
-        if any(value in wanted for value in held):
-            return True
-    return False
+__all__ = [
+    "Decision",
+    "Granted",
+    "MethodNotAllowed",
+    "NoRule",
+    "Policy",
+    "PolicyError",
+    "Rule",
+    "Unchecked",
+    "claims_satisfied",
+    "parse_policy",
+]

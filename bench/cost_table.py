@@ -1,0 +1,327 @@
+"""`make cost-table`: what Flyte costs on AWS, from requests counted on the local stack (issue 21).
+
+Counts, at the botocore level in every function (flyte_local counts them per function and per
+DynamoDB table), the AWS requests of:
+
+  * one idle poll of a long-polling pack (a take with ?wait=TakeWaitSeconds that finds nothing), and
+  * one run of the quick start (the Slack message, the Shell action and its result, the Slack reply
+    and its result: 3 events through the stream),
+
+and turns them into write units (each write request times the indexes it reaches, from template.yaml's
+index definitions), dollars at on-demand us-east-1 prices, and the first AWS quota each scale meets.
+These are estimates from counts, not bills: item sizes are taken as under 1 KB (a trace can be more),
+and a request other than a take as 100 ms of its function. The table is written into docs/scale.md
+between its markers; `--print` prints it instead.
+
+Run: .venv/bin/python bench/cost_table.py [--print]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "layers" / "flyte_core")]
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+import requests  # noqa: E402
+from bench_push import DAY, DYNAMODB_READ, DYNAMODB_WRITE, HTTP_API_REQUEST, LAMBDA_GB_SECOND, LAMBDA_REQUEST, SQS_REQUEST  # noqa: E402
+
+from flyte_local import application  # noqa: E402
+from flyte_local.cfn import load_template  # noqa: E402
+from flyte_local.runtime import TABLE_COUNT  # noqa: E402
+from flyte_local.stack import LocalStack  # noqa: E402
+
+DOC = ROOT / "docs" / "scale.md"
+BEGIN, END = "<!-- cost-table:begin (make cost-table) -->", "<!-- cost-table:end -->"
+REQUEST_SECONDS = 0.1  # a function's time for an API request other than a take, or a stream batch
+MONTH = 30
+# AWS quotas each scale is checked against (defaults of a new account, us-east-1).
+LAMBDA_CONCURRENCY = 1_000  # concurrent executions, shared by every function of the region
+SSM_GET_PARAMETER_TPS = 40  # standard throughput; the policy is read every 45-60 s per environment
+DYNAMODB_NEW_TABLE_WRITES = 4_000  # on-demand: write units a second a new table takes at once (then doubles from its peak)
+DYNAMODB_KEY_WRITES = 1_000  # write units a second on one partition key (table or index)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    packs: int
+    events_per_second: float
+    burst_per_second: float
+
+
+SCALES = [
+    Scale("10 packs, 1k events a day", 10, 1_000 / DAY, 1),
+    Scale("200 packs, 1 event a second", 200, 1, 1),
+    Scale("5,000 packs, 100 events a second, bursts of 1,000", 5_000, 100, 1_000),
+]
+
+
+def template_facts() -> tuple[dict[str, dict[str, str]], float, int, int]:
+    """Per table (physical name in the local stack -> logical id) the projection of each index; the
+    take's memory (GB), its default wait and the route's default throttle."""
+    template = load_template(application.TEMPLATE)
+    parameters = template["Parameters"]
+    indexes = {
+        logical_id: {
+            index["IndexName"]: index["Projection"]["ProjectionType"]
+            for index in resource["Properties"].get("GlobalSecondaryIndexes", [])
+        }
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    }
+    return (
+        indexes,
+        parameters["TakeMemorySize"]["Default"] / 1024,
+        parameters["TakeWaitSeconds"]["Default"],
+        parameters["ThrottlingRateLimit"]["Default"],
+    )
+
+
+def write_units(counts: Counter, table_ids: dict[str, str], indexes: dict[str, dict[str, str]]) -> tuple[float, Counter]:
+    """Write units of the counted DynamoDB writes: 1 per write to the table, plus 1 per index it may
+    reach (a put: every index; an update: the indexes projecting ALL, whose copy every change
+    rewrites). An upper bound: a sparse index takes only the items with its keys."""
+    units, by_table = 0.0, Counter()
+    for key, count in counts.items():
+        if not key.startswith(TABLE_COUNT):
+            continue
+        operation, table = key[len(TABLE_COUNT) :].split("@", 1)
+        logical = table_ids.get(table, table)
+        projections = indexes.get(logical, {})
+        if operation in ("PutItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"):
+            per_request = 1 + len(projections)
+        elif operation == "UpdateItem":
+            per_request = 1 + sum(1 for projection in projections.values() if projection == "ALL")
+        else:
+            continue
+        units += count * per_request
+        by_table[logical] += count * per_request
+    return units, by_table
+
+
+def reads(counts: Counter) -> float:
+    return sum(n for key, n in counts.items() if key.startswith("dynamodb.") and key.split(".")[1] in READS)
+
+
+READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
+
+
+def delta(stack: LocalStack, before: dict[str, tuple[Counter, int]]) -> tuple[Counter, int]:
+    counts, invocations = Counter(), 0
+    for name, runtime in stack.runtimes.items():
+        counts += runtime.aws_requests - before.get(name, (Counter(), 0))[0]
+        invocations += runtime.invocations - before.get(name, (Counter(), 0))[1]
+    return counts, invocations
+
+
+def snapshot(stack: LocalStack) -> dict[str, tuple[Counter, int]]:
+    return {name: (Counter(runtime.aws_requests), runtime.invocations) for name, runtime in stack.runtimes.items()}
+
+
+def register(url: str, name: str) -> dict:
+    return requests.post(f"{url}/v1/packs", json={"name": name}).json()
+
+
+def link(pack: dict, rel_end: str) -> str:
+    return next(item["href"] for item in pack["links"] if item["rel"].endswith(rel_end))
+
+
+def take_until(session: requests.Session, url: str, calls: list[int]) -> dict:
+    for _ in range(8):
+        calls[0] += 1
+        response = session.post(url, params={"wait": 5})
+        if response.status_code == 200:
+            return response.json()
+    raise AssertionError("no action came")
+
+
+def measure(stack: LocalStack) -> dict:
+    url, session = stack.url, requests.Session()
+    idle = register(url, "Idle")
+    for _ in range(2):  # warm the take function's environment
+        session.post(link(idle, "takeAction"), params={"wait": 0})
+    before, polls, started = snapshot(stack), 5, time.monotonic()
+    for _ in range(polls):
+        assert session.post(link(idle, "takeAction"), params={"wait": 1}).status_code == 204
+    idle_counts, idle_invocations = delta(stack, before)
+
+    flow = (ROOT / "examples" / "uk-bank-holidays.flow.yaml").read_bytes()
+    requests.post(f"{url}/v1/flows", data=flow, headers={"content-type": "application/x-yaml"})
+    slack, shell = register(url, "Slack"), register(url, "Shell")
+    time.sleep(0.5)
+    before, api_calls = snapshot(stack), [0]
+    message = {
+        "message": "flyte uk-bank-holidays",
+        "channelId": "C1",
+        "user": {"id": "U1"},
+        "timestamp": "1.1",
+        "threadTimestamp": "",
+    }
+    assert session.post(link(slack, "event"), json={"event": "ReceivedMessage", "payload": message}).status_code == 202
+    command = take_until(session, link(shell, "takeAction"), api_calls)
+    output = {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0}
+    session.post(link(command, "actionResult"), json={"event": "Output", "payload": output})
+    reply = take_until(session, link(slack, "takeAction"), api_calls)
+    session.post(link(reply, "actionResult"), json={"event": "MessageSent", "payload": {}})
+    time.sleep(1.0)  # the last result's stream record
+    run_counts, run_invocations = delta(stack, before)
+    empty_takes = api_calls[0] - 2
+    return {
+        "idle": (idle_counts, idle_invocations, polls, (time.monotonic() - started) / polls),
+        "run": (run_counts, run_invocations, 3 + api_calls[0], empty_takes),
+    }
+
+
+def per_unit(counts: Counter, scale: float) -> Counter:
+    return Counter({key: value / scale for key, value in counts.items()})
+
+
+def render(measured: dict, stack_tables: dict[str, str]) -> str:
+    indexes, take_gb, wait, route_rate = template_facts()
+    idle_counts, _, polls, _ = measured["idle"]
+    poll = per_unit(idle_counts, polls)
+    poll_units, _ = write_units(poll, stack_tables, indexes)
+    polls_a_day = DAY / wait  # a take parks its whole wait, and the pack polls again at once
+    last_seen_units = (DAY / 60) * write_units(Counter({f"{TABLE_COUNT}UpdateItem@packs": 1}), {"packs": "PacksTable"}, indexes)[
+        0
+    ]
+    idle_day = (
+        polls_a_day
+        * (
+            HTTP_API_REQUEST
+            + LAMBDA_REQUEST
+            + wait * take_gb * LAMBDA_GB_SECOND
+            + sum(n for k, n in poll.items() if k.startswith("sqs.")) * SQS_REQUEST
+            + reads(poll) * DYNAMODB_READ
+            + poll_units * DYNAMODB_WRITE
+        )
+        + last_seen_units * DYNAMODB_WRITE
+    )
+
+    run_counts, run_invocations, api_requests, empty_takes = measured["run"]
+    # the run's empty takes are the bench's own waiting, not the flow's cost (an idle pack pays for those)
+    events = 3
+    units, by_table = write_units(run_counts, stack_tables, indexes)
+    flow_api = api_requests - empty_takes
+    flow_invocations = run_invocations - empty_takes
+    per_event = {
+        "api": flow_api / events,
+        "invocations": flow_invocations / events,
+        "sqs": sum(n for k, n in run_counts.items() if k.startswith("sqs.")) / events,
+        "reads": reads(run_counts) / events,
+        "writes": units / events,
+    }
+    event_cost = (
+        per_event["api"] * HTTP_API_REQUEST
+        + per_event["invocations"] * (LAMBDA_REQUEST + REQUEST_SECONDS * 0.5 * LAMBDA_GB_SECOND)
+        + per_event["sqs"] * SQS_REQUEST
+        + per_event["reads"] * DYNAMODB_READ
+        + per_event["writes"] * DYNAMODB_WRITE
+    )
+
+    lines = [
+        BEGIN,
+        "",
+        "Measured: AWS requests counted on the local stack, per operation (an idle poll: a take with "
+        f"?wait={wait} that finds nothing; an event: one third of a quick-start run, which is 3 events, 2 actions "
+        "taken, 2 results). Write units: each write request times the indexes it may reach (template.yaml). "
+        "Prices: on-demand, us-east-1, x86.",
+        "",
+        "| operation | API requests | invocations | SQS requests | DynamoDB reads | DynamoDB write units |",
+        "|---|---|---|---|---|---|",
+        f"| idle poll (take, nothing came) | 1 | 1 | {sum(n for k, n in poll.items() if k.startswith('sqs.')):.1f} "
+        f"| {reads(poll):.1f} | {poll_units:.1f} (+ lastSeen once a minute: {last_seen_units / polls_a_day:.2f}) |",
+        f"| event (posted, matched, its action taken, its result posted) | {per_event['api']:.1f} | {per_event['invocations']:.1f} "
+        f"| {per_event['sqs']:.1f} | {per_event['reads']:.1f} | {per_event['writes']:.1f} |",
+        "",
+        "Write units per event by table: "
+        + ", ".join(f"{table} {count / events:.1f}" for table, count in sorted(by_table.items()))
+        + ".",
+        "",
+        hot_key_line(run_counts, stack_tables),
+        "",
+        f"Cost: **${event_cost * 1e6:,.2f} per million events**; **${idle_day:.3f} per idle long-polling pack-day** "
+        f"(${idle_day * MONTH:.2f} a month; {wait} s at {take_gb * 1024:.0f} MB held per poll: "
+        f"${polls_a_day * wait * take_gb * LAMBDA_GB_SECOND:.3f} of it is Lambda time); $0 per idle push pack-day.",
+        "",
+        "| scale | a month | first AWS quota it meets |",
+        "|---|---|---|",
+    ]
+    for scale in SCALES:
+        month = MONTH * (scale.packs * idle_day + scale.events_per_second * DAY * event_cost)
+        lines.append(f"| {scale.name} | ${month:,.0f} | {first_quota(scale, per_event, wait, route_rate)} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
+    """One flow at 1,000 executions a second: the writes a second on one key of its by-flow index. The
+    quick-start run is one execution; byFlow took every write of an action (its sort key, stateTime,
+    changes at each), byFlowShard takes its creation only, over FLOW_SHARDS keys."""
+    from flyte_core.adapters.actions_table import FLOW_SHARDS
+
+    actions = {logical: physical for physical, logical in stack_tables.items()}["ActionsTable"]
+    creates = run_counts[f"{TABLE_COUNT}PutItem@{actions}"]
+    changes = run_counts[f"{TABLE_COUNT}UpdateItem@{actions}"] + run_counts[f"{TABLE_COUNT}TransactWriteItems@{actions}"]
+    return (
+        f"One flow at 1,000 executions a second (the quick start's: {creates} actions created, {changes} claims and "
+        f"finishes each): byFlow took {(creates + changes) * 1000:,} writes a second on one key; byFlowShard takes "
+        f"{creates * 1000 / FLOW_SHARDS:,.0f} on each of its {FLOW_SHARDS} keys (a key takes {DYNAMODB_KEY_WRITES:,})."
+    )
+
+
+def first_quota(scale: Scale, per_event: dict, wait: int, route_rate: int) -> str:
+    """The AWS quota reached at the lowest share of itself first, with what reaches it; and the stack's
+    own route throttle (ThrottlingRateLimit, a template parameter, not a quota) when it must be raised."""
+    takes_per_second = scale.packs / wait + scale.events_per_second * per_event["api"] / 3
+    concurrency = scale.packs + scale.burst_per_second * per_event["invocations"] * REQUEST_SECONDS
+    environments = concurrency  # roughly one environment per concurrent execution
+    checks = [
+        (concurrency / LAMBDA_CONCURRENCY, f"Lambda concurrency ({concurrency:,.0f} of {LAMBDA_CONCURRENCY:,} at once)"),
+        (
+            environments / 52.5 / SSM_GET_PARAMETER_TPS,
+            f"SSM GetParameter with auth on ({environments / 52.5:,.0f}/s of {SSM_GET_PARAMETER_TPS})",
+        ),
+        (
+            scale.burst_per_second * per_event["writes"] / DYNAMODB_NEW_TABLE_WRITES,
+            f"a new on-demand table's write throughput ({scale.burst_per_second * per_event['writes']:,.0f} of "
+            f"{DYNAMODB_NEW_TABLE_WRITES:,} units/s)",
+        ),
+    ]
+    share, what = max(checks)
+    found = what if share >= 1 else f"none (the nearest: {what}, {share:.0%})"
+    if takes_per_second > route_rate:
+        found += f"; raise ThrottlingRateLimit first ({takes_per_second:,.0f} takes/s on the take route, default {route_rate})"
+    return found
+
+
+def stack_table_ids(stack: LocalStack) -> dict[str, str]:
+    return {physical: logical for logical, physical in stack.app.table_names.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--print", action="store_true", help="print the table instead of writing docs/scale.md")
+    args = parser.parse_args()
+    with LocalStack(port=0, parameter_overrides={"LogLevel": "WARNING"}, count_aws_requests=True) as stack:
+        measured = measure(stack)
+        table = render(measured, stack_table_ids(stack))
+    if args.print:
+        print(table)
+        return
+    text = DOC.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    DOC.write_text(text[:start] + table + text[end:], encoding="utf-8")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()
