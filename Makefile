@@ -9,11 +9,19 @@ PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements-dev.txt layers/flyte_core/requirements.txt functions/info/requirements.txt $(wildcard packs/*/pyproject.toml) \
-	cli/pyproject.toml
+# Two install sets in .venv, each pinned by a lock file (`make update` refreshes them; see docs/fast-setup.md):
+# what serving needs (`make run`: the layer, moto's server, the packs, the CLI) and, on top, the
+# development tools (`make test`, `make venv`). A stamp per set: `make run` after `make test` installs nothing.
+RUN_STAMP := $(VENV)/.installed-run
+STAMP := $(VENV)/.installed-dev
+SAM_STAMP := $(SAM_VENV)/.installed
+INSTALL := scripts/install_venv.sh
+# The locks are universal (every platform, Python 3.11 and newer): the same file serves 3.13 and the 3.11 fallback.
+LOCK_OPTS := --quiet --universal --python-version 3.11 --custom-compile-command "make update"
+# `make update` refreshes every pin (`--upgrade`); `make lock` only re-resolves after an edit to the inputs.
+UPGRADE ?= --upgrade
 
-.PHONY: help venv lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench cost-table clean
+.PHONY: help venv update lock lint lint-fix test test-fast run docs docs-check openapi swagger-ui console-assets sam-local-env released-tables sam-check sam-local-check system-deps bench cost-table clean
 
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
@@ -32,16 +40,30 @@ help:
 	@echo "make swagger-ui - refresh the Swagger UI assets the info function serves (npm, SWAGGER_UI_VERSION)"
 	@echo "make console-assets - refresh the web console's vendored Preact and htm, and the tests' axe-core (npm)"
 
-$(STAMP): $(REQUIREMENTS)
-	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	@if ls packs/*/pyproject.toml >/dev/null 2>&1; then $(PY) -m pip install --quiet $$(for p in packs/*/pyproject.toml; do printf -- '-e %s ' $$(dirname $$p); done); fi
-	$(PY) -m pip install --quiet -e cli  # the flyte command line (.venv/bin/flyte)
+$(RUN_STAMP): requirements-run.lock $(INSTALL)
+	@echo "Installing what serving needs into $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
+	$(INSTALL) $(PYTHON) $(VENV) requirements-run.lock add
 	touch $@
 
+# sync: exactly the lock, which holds the serving set too (same pins: `make update` compiles the one under the other).
+$(STAMP): requirements-dev.lock $(INSTALL)
+	@echo "Installing the development tools into $(VENV) with $(PYTHON) ($$($(PYTHON) --version 2>&1))"
+	$(INSTALL) $(PYTHON) $(VENV) requirements-dev.lock sync
+	touch $@ $(RUN_STAMP)
+
 venv: $(STAMP)
+
+# The lock files from requirements-{dev,run,sam}.txt (network: PyPI). requirements-run.lock is
+# constrained by requirements-dev.lock so that both sets pin the same versions.
+update lock:
+	@uv=$$(scripts/uv_bin.sh $(PYTHON)) || { echo "make $@ needs uv (scripts/uv_bin.sh installs it from PyPI)"; exit 1; }; set -e; \
+	  upgrade=$$([ "$@" = update ] && echo "$(UPGRADE)" || true); \
+	  $$uv pip compile $(LOCK_OPTS) $$upgrade requirements-dev.txt -o requirements-dev.lock; \
+	  grep -v '^-e ' requirements-dev.lock > .requirements-dev.pins; \
+	  $$uv pip compile $(LOCK_OPTS) $$upgrade requirements-run.txt -c .requirements-dev.pins -o requirements-run.lock; \
+	  rm -f .requirements-dev.pins; \
+	  $$uv pip compile $(LOCK_OPTS) $$upgrade requirements-sam.txt -o requirements-sam.lock; \
+	  echo "requirements-{dev,run,sam}.lock written"
 
 # The quick start's Shell command pipes through jq. Chromium runs the Swagger UI and the web console
 # under their CSP in the tests; without it (no apt-get, not root) those tests skip and say why.
@@ -53,7 +75,7 @@ system-deps:
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "No chromium (sudo apt-get install chromium): the Swagger UI and web console browser tests will skip"; fi; }
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m flyte_local
 
 # What mypy checks: the layer, the local stack, the packs, the CLI, every function's handler, the scripts.
@@ -71,29 +93,23 @@ lint-fix: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# One process by default. PYTEST_ARGS="-n 2 --dist loadgroup" runs two pytest-xdist workers: the e2e
-# tests one after another on one (tests/conftest.py), the rest on the other; the CLI's tests still
-# depend on the length of pytest's temporary paths there, which xdist makes longer.
-PYTEST_ARGS ?=
+# Two pytest-xdist workers by default: the e2e tests one after another on one of them (tests/conftest.py),
+# the unit, integration, pack and CLI tests shared out over both. PYTEST_ARGS= runs everything in one process.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: $(STAMP) system-deps lint docs-check sam-check sam-local-check
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The docs site (mkdocs.yml, docs/): MkDocs and its theme beside the dev tools in .venv, from their own
-# pins; the reference pages are generated from the code by scripts/mkdocs_hooks.py as the site builds.
-DOCS_STAMP := $(VENV)/.docs-installed
+# The docs site (mkdocs.yml, docs/): MkDocs and its theme are dev tools (requirements-docs.txt, in the dev
+# lock); the reference pages are generated from the code by scripts/mkdocs_hooks.py as the site builds.
 DOCS_PORT ?= 8000
-$(DOCS_STAMP): requirements-docs.txt $(STAMP)
-	$(PY) -m pip install --quiet -r requirements-docs.txt
-	touch $@
-
-docs: $(DOCS_STAMP)
+docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # Strict: a warning (a link to no page or anchor, a page missing from the nav, a failed reference) fails.
-docs-check: $(DOCS_STAMP)
+docs-check: $(STAMP)
 	@out=$$(mktemp -d) && trap 'rm -rf "$$out"' EXIT && NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$out" && echo "docs: built strictly"
 
 cost-table: $(STAMP)
@@ -145,13 +161,11 @@ console-assets:
 	  rm -rf $$tmp && echo "preact $(PREACT_VERSION), htm $(HTM_VERSION) in $(CONSOLE_VENDOR_DIR); axe-core $(AXE_CORE_VERSION) in $(AXE_DIR)"
 
 # `sam validate --lint` and `sam build` in a venv of their own: the SAM CLI pins its own boto3.
-$(SAM_VENV)/.installed:
-	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
-	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==1.170.0
+$(SAM_STAMP): requirements-sam.lock $(INSTALL)
+	$(INSTALL) $(PYTHON) $(SAM_VENV) requirements-sam.lock sync
 	touch $@
 
-sam-check: $(SAM_VENV)/.installed
+sam-check: $(SAM_STAMP)
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint --region us-east-1
 	@if [ "$$(basename $(PYTHON))" = python3.13 ]; then \
 	  PATH="$$(dirname $(PYTHON)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build \
@@ -168,4 +182,4 @@ bench: $(STAMP) sam-check
 	@for script in bench/*.py; do echo "== $$script"; LAMBDA_PYTHON=$(PYTHON) $(PY) $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache
+	rm -rf $(VENV) $(SAM_VENV) .tools .aws-sam .pytest_cache

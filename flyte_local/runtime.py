@@ -412,6 +412,12 @@ class FunctionProcesses:
         with self._lock:
             return len(self._idle) + len(self._busy)
 
+    @property
+    def queued(self) -> int:
+        """Invocations waiting for an environment."""
+        with self._lock:
+            return len(self._waiters)
+
     def rss_bytes(self) -> int:
         with self._lock:
             every = [*self._idle, *self._busy]

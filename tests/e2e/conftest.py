@@ -54,7 +54,7 @@ class PackClient:
         result = next(link["href"] for link in body["links"] if link["rel"].endswith("actionResult"))
         return TakenAction(body["command"], body["input"], result)
 
-    def take_until(self, timeout: float = 10.0, **params: str) -> TakenAction:
+    def take_until(self, timeout: float = 60.0, **params: str) -> TakenAction:  # a deadline: a loaded machine takes longer
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             taken = self.take(wait=max(1, min(5, int(deadline - time.monotonic()))), **params)

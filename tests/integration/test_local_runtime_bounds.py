@@ -22,16 +22,30 @@ import os, time
 def handler(event, context):
     if event.get("crash"):
         os._exit(3)
+    began = time.monotonic()
+    if event.get("mark"):
+        open(event["mark"], "w").close()
+    while event.get("gate") and not os.path.exists(event["gate"]):  # held until the test opens the gate
+        time.sleep(0.005)
     time.sleep(event.get("sleep", 0))
-    return {"pid": os.getpid(), "n": event.get("n")}
+    return {"pid": os.getpid(), "n": event.get("n"), "began": began, "ended": time.monotonic()}
 """
+DEADLINE = 60  # seconds; conditions are waited on, so a loaded machine only makes these slower
+
+
+def wait_until(condition, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {DEADLINE} s: {what}"
+        time.sleep(0.01)
 
 
 def function(tmp_path: Path, name: str = "Sleepy", source: str = HANDLER) -> Function:
     code = tmp_path / name
     code.mkdir()
     (code / "app.py").write_text(source)
-    return Function(logical_id=name, code_dir=code, handler="app.handler", environment={}, layers=[], timeout=10)
+    # held invocations last until the test opens their gate: the timeout is the test's deadline and more
+    return Function(logical_id=name, code_dir=code, handler="app.handler", environment={}, layers=[], timeout=DEADLINE + 30)
 
 
 @pytest.fixture
@@ -58,22 +72,24 @@ def test_queued_invocations_are_served_in_arrival_order(tmp_path, pools):
     pool = FunctionProcesses(function(tmp_path), {}, max_concurrency=1)
     pools.append(pool)
     pool.warm()
-    finished: list[int] = []
-    lock = threading.Lock()
+    gate, running = tmp_path / "gate", tmp_path / "running"
+    served: dict[int, float] = {}
 
     def call(n: int) -> None:
-        pool.invoke({"n": n, "sleep": 0.05})
-        with lock:
-            finished.append(n)
+        served[n] = pool.invoke({"n": n, "gate": str(gate), "mark": str(running) if n == 0 else ""})["began"]
 
     threads = []
-    for n in range(6):
+    for n in range(6):  # arrivals in order: the first holds the one environment, each next one is queued
         threads.append(threading.Thread(target=call, args=(n,)))
         threads[-1].start()
-        time.sleep(0.02)  # arrivals in order, each while the one environment is busy
+        if n == 0:
+            wait_until(running.exists, "the first invocation running")
+        else:
+            wait_until(lambda n=n: pool.queued == n, f"{n} invocations queued")
+    gate.touch()
     for thread in threads:
         thread.join()
-    assert finished == list(range(6))
+    assert sorted(served, key=served.__getitem__) == list(range(6))  # the order they began in
 
 
 def test_long_invocations_get_environments_of_their_own_short_ones_queue(tmp_path, pools):
@@ -84,10 +100,13 @@ def test_long_invocations_get_environments_of_their_own_short_ones_queue(tmp_pat
         list(burst.map(lambda n: pool.invoke({"sleep": 0.01}), range(20)))
     # queued, not a process each (a loaded machine may still justify a second start)
     assert pool.peak_environments <= 2
-    with ThreadPoolExecutor(max_workers=3) as polls:  # like long polls: more environments start, one at a time
-        began = time.monotonic()
-        list(polls.map(lambda n: pool.invoke({"sleep": 3}), range(3)))
-    assert pool.peak_environments >= 2 and time.monotonic() - began < 8  # one after the other would take 9 s
+    gate = tmp_path / "gate"
+    with ThreadPoolExecutor(max_workers=3) as polls:  # like long polls, held: more environments start, one at a time
+        held = [polls.submit(pool.invoke, {"gate": str(gate)}) for _ in range(3)]
+        wait_until(lambda: pool.environments >= 3, "an environment for each long invocation")
+        gate.touch()
+        answers = [answer.result() for answer in held]
+    assert pool.peak_environments >= 3 and len({a["pid"] for a in answers}) == 3
 
 
 def test_the_stack_wide_bound_ends_an_idle_environment_of_another_function_to_make_room(tmp_path, pools):
@@ -97,11 +116,19 @@ def test_the_stack_wide_bound_ends_an_idle_environment_of_another_function_to_ma
     pools.extend([first, second])
     first.warm()
     second.warm()
+    gate = tmp_path / "gate"
     with ThreadPoolExecutor(max_workers=3) as burst:  # long invocations: the first function grows, the stack is full
-        list(burst.map(lambda n: first.invoke({"sleep": 2.5}), range(3)))
+        held = [burst.submit(first.invoke, {"gate": str(gate)}) for _ in range(3)]
+        wait_until(lambda: capacity.live == 3, "the first function's three environments")
+        gate.touch()
+        [answer.result() for answer in held]
     assert capacity.live == 3
+    gate.unlink()
     with ThreadPoolExecutor(max_workers=3) as burst:
-        list(burst.map(lambda n: second.invoke({"sleep": 2.5}), range(3)))
+        held = [burst.submit(second.invoke, {"gate": str(gate)}) for _ in range(3)]
+        wait_until(lambda: second.environments >= 2, "the second function's environments, room made for them")
+        gate.touch()
+        [answer.result() for answer in held]
     assert capacity.live <= 3
     assert first.environments + second.environments <= 3
     assert first.environments >= 1 and second.environments >= 1  # never the last one of a function
