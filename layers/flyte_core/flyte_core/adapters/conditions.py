@@ -33,10 +33,21 @@ def written(write: Callable[[], object]) -> bool:
 
 def settled(write: Callable[[], object], own: Callable[[], bool]) -> bool:
     """Run a conditional write that a retry may repeat: True when it happened, now or in an earlier
-    attempt of the same write whose reply was lost (`own()`, asked only when the condition failed,
-    reads the item and says whether it holds this write's token); False when someone else's write
-    stopped it."""
-    return written(write) or own()
+    attempt of the same write whose reply was lost (`own()`, asked only when the write did not say
+    it happened, reads the item and says whether it holds this write's token); False when someone
+    else's write stopped it.
+
+    When no attempt got an answer at all (every reply lost, the SDK's retries spent), the first may
+    still have landed: the item says so, and only when it does not is the failure raised. Otherwise
+    a claim that landed would be answered 503 and its action sit out a whole lease unoffered."""
+    try:
+        if written(write):
+            return True
+    except (PutError, UpdateError, DeleteError, TransactWriteError):
+        if own():
+            return True
+        raise
+    return own()
 
 
 def attempt_token() -> str:
