@@ -145,3 +145,35 @@ def test_the_built_in_ticker_is_off_until_enabled_then_emits_flyte_tickers_tick(
     assert invoke_handler("ScheduleFireFunction", firing(aws, template_app, "Ticker", at))["fired"]
     (tick,) = adapters.events_table.newest_first("Ticker", None, 10)
     assert (tick.event.pack_name, tick.event.name, tick.event.payload) == ("Ticker", "Tick", {"time": times.format_time(at)})
+
+
+def test_replay_and_dry_run_treat_a_schedules_event_like_any_other(invoke_handler, sample_event, aws, template_app, adapters):
+    from flyte_core.services import explain
+
+    call(
+        invoke_handler,
+        sample_event,
+        "PUT",
+        "/v1/schedules/nightly",
+        {"expression": "cron(0 2 * * ? *)", "payload": {"db": "main"}},
+    )
+    at = datetime.now(UTC).replace(second=0, microsecond=0)
+    fired = invoke_handler("ScheduleFireFunction", firing(aws, template_app, "nightly", at))
+    flow = {
+        "name": "backups",
+        "steps": [
+            {
+                "id": "backup",
+                "event": {"packName": "Schedule", "name": "nightly"},
+                "criteria": "{{ Event.Payload.payload.db == 'main' }}",
+                "command": {"packName": "Shell", "name": "Shell", "input": "backup {{ Event.Payload.payload.db }}"},
+            }
+        ],
+    }
+    replayed = explain.replay(adapters, {"flow": flow}, "http://localhost:8080/")
+    assert fired["eventId"] in json.dumps(replayed)  # the stored firing is among the events replayed
+    assert "backup main" in json.dumps(replayed)  # and the step would fire on it, rendered from its payload
+    dry = explain.test_flow(
+        adapters, {"flow": flow, "event": {"packName": "Schedule", "event": "nightly", "payload": {"payload": {"db": "main"}}}}
+    )
+    assert "backup main" in json.dumps(dry)
