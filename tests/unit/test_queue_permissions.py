@@ -11,6 +11,7 @@ from flyte_core.adapters.pack_queues import MAX_PREFIX, queue_name
 from flyte_core.domain.packs import queue_is_current
 from flyte_local import application
 from flyte_local.cfn import load_template
+from tests.template_policies import statements_allowing
 
 TEMPLATE = load_template(application.TEMPLATE)
 PREFIX = "${AWS::StackName}_flytepack_"
@@ -19,17 +20,7 @@ STACK_NAME = re.compile(r"[A-Za-z][-A-Za-z0-9]{0,127}")  # what CloudFormation a
 
 
 def sqs_statements() -> dict[str, list[dict]]:
-    """Each function's IAM statements that allow an sqs: action (SAM policy templates aside)."""
-    found: dict[str, list[dict]] = {}
-    for name, resource in TEMPLATE["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        for policy in resource["Properties"].get("Policies", []):
-            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                if any(action.startswith("sqs:") for action in actions):
-                    found.setdefault(name, []).append({**statement, "Action": actions})
-    return found
+    return statements_allowing(TEMPLATE, "sqs")
 
 
 def test_the_functions_are_told_the_prefix_their_permissions_name():

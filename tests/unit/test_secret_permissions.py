@@ -6,23 +6,14 @@ from __future__ import annotations
 
 from flyte_local import application
 from flyte_local.cfn import load_template
+from tests.template_policies import statements_allowing
 
 TEMPLATE = load_template(application.TEMPLATE)
 SECRETS_PATH = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/secrets/*"
 
 
 def ssm_statements() -> dict[str, list[dict]]:
-    """Each function's own IAM statements that allow an ssm: action (the shared auth policy aside)."""
-    found: dict[str, list[dict]] = {}
-    for name, resource in TEMPLATE["Resources"].items():
-        if resource["Type"] != "AWS::Serverless::Function":
-            continue
-        for policy in resource["Properties"].get("Policies", []):
-            for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-                if any(action.startswith("ssm:") for action in actions):
-                    found.setdefault(name, []).append({**statement, "Action": actions})
-    return found
+    return statements_allowing(TEMPLATE, "ssm")
 
 
 def test_the_functions_are_told_the_path_their_permissions_name():
