@@ -16,7 +16,7 @@ import requests
 
 from flyte_local.stack import LocalStack
 from tests.packs.fake_slack import FakeSlack, event_callback, send_to_request_url, slack_user
-from tests.packs.test_packs_slack_events_api import BOT_TOKEN, SIGNING_SECRET, events_url, wait_for
+from tests.packs.test_packs_slack_events_api import SIGNING_SECRET, events_url, store_credentials, wait_for
 
 pytestmark = pytest.mark.e2e
 IDENTITIES = b"""
@@ -54,11 +54,7 @@ def stack(backend, slack):
         endpoint=backend.endpoint,
         parameter_overrides={"LogLevel": "WARNING", "SlackIntegration": "true", "SlackApiUrl": slack.api_url},
     ).start()
-    backend.client("secretsmanager").put_secret_value(
-        SecretId="flyte-local-SlackCredentials", SecretString=json.dumps({"botToken": BOT_TOKEN, "signingSecret": SIGNING_SECRET})
-    )
-    challenge = json.dumps({"token": "t", "challenge": "c", "type": "url_verification"})
-    wait_for(lambda: send_to_request_url(f"{local.url}/slack/events", challenge, SIGNING_SECRET).status_code == 200)
+    assert store_credentials(backend, local).status_code == 200
     stored = requests.put(f"{local.url}/v1/datastore/chat-identities", files={"value": ("v", IDENTITIES, "application/x-yaml")})
     assert stored.status_code in (201, 204), stored.text
     registered = requests.post(f"{local.url}/v1/packs", json={"name": "Ops", "commands": [{"name": "Restart"}]})

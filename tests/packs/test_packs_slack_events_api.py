@@ -71,18 +71,22 @@ def test_without_its_credentials_the_function_answers_503_and_says_so(stack):
     assert answer.status_code == 503 and "credentials" in answer.json()["error"]
 
 
-@pytest.fixture(scope="module")
-def ready(stack, backend):
-    """The bot token and signing secret put in the stack's Slack secret, as the README says; the
-    function reads them at its next request."""
+def store_credentials(backend, stack, challenge_id: str = "c") -> requests.Response:
+    """The bot token and signing secret put in the stack's Slack secret, as the docs say; the function
+    reads them at its next request: Slack's URL check, sent until it is no longer 503."""
     backend.client("secretsmanager").put_secret_value(
         SecretId="flyte-local-SlackCredentials", SecretString=json.dumps({"botToken": BOT_TOKEN, "signingSecret": SIGNING_SECRET})
     )
-    challenge = json.dumps({"token": "t", "challenge": "c-123", "type": "url_verification"})
-    answer = wait_for(
+    challenge = json.dumps({"token": "t", "challenge": challenge_id, "type": "url_verification"})
+    return wait_for(
         lambda: (r := send_to_request_url(events_url(stack), challenge, SIGNING_SECRET)).status_code != 503 and r,
         what="the credentials read",
     )
+
+
+@pytest.fixture(scope="module")
+def ready(stack, backend):
+    answer = store_credentials(backend, stack, "c-123")
     assert answer.status_code == 200 and answer.json() == {"challenge": "c-123"}  # Slack's URL check
     return stack
 
