@@ -8,7 +8,7 @@ set -euo pipefail
 
 IMAGE=${LAMBDA_BASE_IMAGE:-public.ecr.aws/lambda/python:3.13-x86_64}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-PYTHON=${PYTHON:-python3}   # any Python 3.8+ with pip; it downloads wheels for 3.13
+PYTHON=${PYTHON:-python3}   # uv (scripts/uv_bin.sh), else any Python 3.8+ with pip: it downloads wheels for 3.13
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   echo "base image $IMAGE: present"; exit 0
@@ -27,9 +27,15 @@ rm -f "$root.log"
 
 # The AWS image's layout: code in /var/task, layers in /opt, the runtime (boto3 too) in /var/runtime.
 mkdir -p "$root/var/task" "$root/opt" "$root/var/runtime"
-"$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --target "$root/var/runtime" \
-  --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.13 --implementation cp \
-  awslambdaric boto3 >"$root.log" 2>&1 || { cat "$root.log" >&2; rm -f "$root.log"; exit 1; }
+# With uv where there is one: the venvs `make` builds with uv have no pip.
+if uv=$("$(dirname "$0")/uv_bin.sh" "$PYTHON" 2>/dev/null); then
+  "$uv" pip install --quiet --no-compile --target "$root/var/runtime" --only-binary :all: \
+    --python-platform x86_64-manylinux_2_17 --python-version 3.13 awslambdaric boto3 >"$root.log" 2>&1
+else
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-compile --target "$root/var/runtime" \
+    --only-binary=:all: --platform manylinux2014_x86_64 --python-version 3.13 --implementation cp \
+    awslambdaric boto3 >"$root.log" 2>&1
+fi || { cat "$root.log" >&2; rm -f "$root.log"; exit 1; }
 rm -f "$root.log"
 # Compiled by the image's own Python: otherwise every cold start compiles botocore again.
 chroot "$root" python3 -m compileall -q -j 0 /var/runtime >/dev/null
