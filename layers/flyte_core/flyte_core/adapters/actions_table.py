@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, QueryError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
@@ -18,11 +18,11 @@ from ..domain.actions import TERMINAL, Action, PlannedAction, StepFailure
 from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
-from ..observability import logger
 from ..settings import Settings
 from .aws import Aws
 from .conditions import attempt_token, settled, written
 from .events_table import EventsTable
+from .indexes import if_index_ready
 from .models import ActionModel
 
 # Step failures share the table (and the by-correlation index) with actions; recordType tells them apart.
@@ -392,13 +392,4 @@ def backfill_flow_shards(actions: type[ActionModel]) -> int:
 def _if_index_ready(query: Callable[[], Iterable[ActionModel]], index: str) -> list[ActionModel]:
     """A query's items; none when the index is not there (removed, or not yet created) or not yet
     built - an upgrade in progress (docs/scale.md)."""
-    try:
-        return list(query())
-    except QueryError as error:
-        # AWS: ValidationException "The table does not have the specified index" or "Cannot read from
-        # backfilling global secondary index"; moto: ResourceNotFoundException "Invalid index"
-        codes = ("ValidationException", "ResourceNotFoundException")
-        if error.cause_response_code in codes and "index" in (error.cause_response_message or "").lower():
-            logger.info("index not usable yet (or any more); skipped", extra={"index": index, "error": str(error.cause)})
-            return []
-        raise
+    return if_index_ready(query, index) or []
