@@ -13,6 +13,7 @@ that events of the released code carry on themselves read as before beside the t
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +23,9 @@ from flyte_core.domain import flows, packs, times
 from flyte_core.domain.audit import EventQuery, Query
 from flyte_core.services import audit, matching, pipeline, registry
 from flyte_local import released_tables
+from flyte_local.cfn import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
 
 # The actions table's global indexes in the release before byFlowShard (7b882fd).
 RELEASE_BEFORE_SHARDS = {"byCorrelation", "waiting", "byFlow"}
@@ -32,12 +36,11 @@ FLOW = {
 }
 
 
-def recreate(aws, template_app, table: str, kept: set[str]):
+def recreate(aws, template_app, table: str, kept: set[str], added: str):
     """A table as a release deployed it: recreated with only the global indexes it had. Returns the
-    client, its name, its template properties and the one index this release adds to it."""
+    client, its name, its template properties and the index the release after it added."""
     props = template_app.tables[table]
-    new = [index for index in props["GlobalSecondaryIndexes"] if index["IndexName"] not in kept]
-    assert len(new) == 1  # one index per update
+    new = [index for index in props["GlobalSecondaryIndexes"] if index["IndexName"] == added]
     dynamodb, name = aws.client("dynamodb"), template_app.table_names[table]
     dynamodb.delete_table(TableName=name)
     used = {
@@ -74,27 +77,34 @@ def add_index(dynamodb, name: str, props, index) -> None:
 @pytest.fixture
 def released_actions_table(aws, adapters, template_app):
     """The actions table as the release before byFlowShard deployed it: recreated without it."""
-    found = recreate(aws, template_app, "ActionsTable", RELEASE_BEFORE_SHARDS)
-    assert found[3]["IndexName"] == "byFlowShard"
-    return found
+    return recreate(aws, template_app, "ActionsTable", RELEASE_BEFORE_SHARDS, "byFlowShard")
+
+
+def released_indexes(table: str, added: str) -> set[str]:
+    """The global indexes of a table in the released tables; this release adds exactly `added`."""
+    released, _ = released_tables.released()
+    kept = set(released[table]["GlobalSecondaryIndexes"])
+    current = set(released_tables.tables(load_template(ROOT / "template.yaml"))[table]["GlobalSecondaryIndexes"])
+    assert current - kept == {added}  # one index per update
+    return kept
+
+
+@pytest.fixture
+def released_actions_table_of_main(aws, adapters, template_app):
+    """The actions table as the last release deployed it (byFlowShard beside byFlow, no byTime)."""
+    return recreate(aws, template_app, "ActionsTable", released_indexes("ActionsTable", "byTime"), "byTime")
 
 
 @pytest.fixture
 def released_events_table(aws, adapters, template_app):
     """The events table as the last release deployed it (byPack only)."""
-    released, _ = released_tables.released()
-    found = recreate(aws, template_app, "EventsTable", set(released["EventsTable"]["GlobalSecondaryIndexes"]))
-    assert found[3]["IndexName"] == "byPackShard"
-    return found
+    return recreate(aws, template_app, "EventsTable", released_indexes("EventsTable", "byPackShard"), "byPackShard")
 
 
 @pytest.fixture
 def released_packs_table(aws, adapters, template_app):
     """The packs table as the last release deployed it (byName only)."""
-    released, _ = released_tables.released()
-    found = recreate(aws, template_app, "PacksTable", set(released["PacksTable"]["GlobalSecondaryIndexes"]))
-    assert found[3]["IndexName"] == "byNameStable"
-    return found
+    return recreate(aws, template_app, "PacksTable", released_indexes("PacksTable", "byNameStable"), "byNameStable")
 
 
 def run_executions(adapters, count: int) -> list[str]:
@@ -235,3 +245,51 @@ def test_an_upgrade_from_the_released_tables_finds_the_packs_of_a_name_throughou
     # the next release removes byName: byNameStable alone answers
     dynamodb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "byName"}}])
     assert (sends({}), sends({"team": "b"})) == (2, 1)
+
+
+def unfiltered(adapters, start: int = 0, limit: int = 100) -> list[str]:
+    return [record.correlation_id for record in audit.find(adapters, Query(start=start, limit=limit))]
+
+
+def finish(adapters, action_id: str) -> None:
+    """A state change of one action: its execution becomes the newest."""
+    actions = adapters.models.actions
+    actions(action_id).update(actions=[actions.state.set("SUCCESS"), actions.stateTime.set(times.now())])
+
+
+def test_an_upgrade_from_the_released_tables_keeps_every_execution_in_the_audit_list(adapters, released_actions_table_of_main):
+    dynamodb, name, props, index = released_actions_table_of_main
+    setup_flow(adapters)
+    old = run_executions(adapters, 3)
+    actions = adapters.models.actions
+    for action_id in old:  # as the released code wrote them: no timeShard
+        actions(action_id).update(actions=[actions.timeShard.remove()])
+    correlation = {action_id: actions.get(action_id).correlationId for action_id in old}
+    before = unfiltered(adapters)
+    assert sorted(before) == sorted(correlation.values())  # a scan, while byTime is missing
+
+    add_index(dynamodb, name, props, index)
+    new = run_executions(adapters, 2)
+    correlation |= {action_id: actions.get(action_id).correlationId for action_id in new}
+    assert backfill_flow_shards(actions) == 3  # the same backfill gives both keys
+    assert backfill_flow_shards(actions) == 0
+    finish(adapters, old[0])
+    expected = [correlation[a] for a in [old[0], *new[::-1], old[2], old[1]]]
+    assert unfiltered(adapters) == expected  # from byTime, latest state change first
+    assert unfiltered(adapters, start=1, limit=2) == expected[1:3]
+    assert {actions.get(a).timeShard for a in old + new} <= {str(n) for n in range(16)}
+
+
+def test_the_audit_list_reads_bytime_newest_first_across_its_keys_and_pages(adapters):
+    setup_flow(adapters)
+    created = run_executions(adapters, 12)
+    actions = adapters.models.actions
+    correlation = {action_id: actions.get(action_id).correlationId for action_id in created}
+    assert len({actions.get(a).timeShard for a in created}) > 1
+    for action_id in created[3::-1]:  # the first four change last, in reverse
+        finish(adapters, action_id)
+    expected = [correlation[a] for a in [*created[:4], *created[:3:-1]]]
+    assert unfiltered(adapters, limit=20) == expected
+    assert unfiltered(adapters, start=3, limit=4) == expected[3:7]
+    assert [r.correlation_id for r in audit.find(adapters, Query(step_id="s", limit=2))] == expected[:2]
+    assert audit.find(adapters, Query(action_name="Other")) == []

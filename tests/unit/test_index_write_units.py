@@ -51,5 +51,6 @@ def test_lastseen_reaches_only_the_retired_by_name_index():
 def test_an_event_is_written_once_to_each_by_pack_index_and_a_trace_to_no_index():
     assert units("Put@events@createdAt,id,name,packName,packShard,receivedAt") == 3  # table, byPack, byPackShard
     assert units("Put@actions@eventId,expiresAt,firedSteps,id,processedAt,recordType,trace") == 1
-    # a claim: stateTime moves the action in byFlow (a delete and a put); byFlowShard projects none of it
-    assert units("Update@actions@attempts,leaseExpiresAt,state,stateTime,states") == 1 + 2 + 1 + 1
+    # a claim: stateTime moves the action in byFlow and byTime (a delete and a put each), byCorrelation
+    # and waiting project every attribute, byFlowShard none of these
+    assert units("Update@actions@attempts,leaseExpiresAt,state,stateTime,states") == 1 + 1 + 1 + 2 + 0 + 2

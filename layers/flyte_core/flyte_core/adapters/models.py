@@ -226,6 +226,20 @@ class ByFlowShardIndex(GlobalSecondaryIndex):
     createdAt = UTCDateTimeAttribute(range_key=True)
 
 
+class ByTimeIndex(GlobalSecondaryIndex):
+    """Issue 21: every action by its last state change, for the audit's list without a flow (before:
+    a scan of the table per request). Spread over TIME_SHARDS keys ("0".."15", by action id), read
+    newest first and merged; projects what the audit filters on. Its sort key moves at each state
+    change (2 write units), the price of the contract's order (latest state change first)."""
+
+    class Meta:
+        index_name = "byTime"
+        projection = IncludeProjection(["correlationId", "name", "packName", "packLabels", "stepId"])
+
+    timeShard = UnicodeAttribute(hash_key=True)
+    stateTime = UTCDateTimeAttribute(range_key=True)
+
+
 class ActionModel(Model):
     """An action (a command for a pack) or, with recordType stepFailure, a step that failed to render."""
 
@@ -261,12 +275,14 @@ class ActionModel(Model):
     flowShard = UnicodeAttribute(
         null=True
     )  # "<flowName>#<n>": its key in byFlowShard (absent on records of old releases until backfilled)
+    timeShard = UnicodeAttribute(null=True)  # "<n>": its key in byTime (actions only; older ones from the backfill)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()
     by_correlation = ByCorrelationIndex()
     waiting = WaitingIndex()
     by_flow = ByFlowIndex()  # retired by byFlowShard: removed in the next release (docs/scale.md)
     by_flow_shard = ByFlowShardIndex()
+    by_time = ByTimeIndex()
 
 
 class RevocationModel(Model):
