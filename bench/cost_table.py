@@ -303,7 +303,7 @@ def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
     """One flow at 1,000 executions a second: the writes a second on one key of its by-flow index. The
     quick-start run is one execution; byFlow took every write of an action (its sort key, stateTime,
     changes at each), byFlowShard takes its creation only, over FLOW_SHARDS keys."""
-    from flyte_core.adapters.actions_table import FLOW_SHARDS
+    from flyte_core.adapters.actions_table import FLOW_SHARDS, TIME_SHARDS
 
     writes = list(item_writes(run_counts, stack_tables))
     creates = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Put" and "flowShard" in names)
@@ -311,7 +311,9 @@ def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
     return (
         f"One flow at 1,000 executions a second (the quick start's: {creates:.0f} actions created, {changes:.0f} claims and "
         f"finishes each): byFlow took {(creates + changes) * 1000:,.0f} writes a second on one key; byFlowShard takes "
-        f"{creates * 1000 / FLOW_SHARDS:,.0f} on each of its {FLOW_SHARDS} keys (a key takes {DYNAMODB_KEY_WRITES:,})."
+        f"{creates * 1000 / FLOW_SHARDS:,.0f} on each of its {FLOW_SHARDS} keys (a key takes {DYNAMODB_KEY_WRITES:,}). "
+        f"1,000 executions a second over all flows: byTime (the audit list, its entry moved at each change) takes "
+        f"{(creates + 2 * changes) * 1000 / TIME_SHARDS:,.0f} on each of its {TIME_SHARDS} keys."
     )
 
 
