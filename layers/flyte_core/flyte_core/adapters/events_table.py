@@ -122,7 +122,7 @@ class EventsTable:
         if model.trace is not None:
             return _stored(model)
         try:
-            record = self.traces.get(trace_key(event_id))
+            record = self.traces.get(trace_key(event_id), consistent_read=True)  # as the event: a poll sees it at once
         except DoesNotExist:
             return _stored(model)
         return _stored(model, record)
