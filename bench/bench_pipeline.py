@@ -30,7 +30,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 import requests  # noqa: E402
 
-from flyte_local.runtime import TABLE_COUNT  # noqa: E402
+from flyte_local.runtime import ITEM_COUNT, TABLE_COUNT  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
 
@@ -166,13 +166,18 @@ def quick_start_requests(stack: LocalStack) -> None:
     print("\n(d) AWS requests of one quick-start run (2 events, 2 actions taken, 2 results), by function:")
     total = 0
     for name, runtime in sorted(stack.runtimes.items()):
-        counts = Counter({op: n for op, n in (runtime.aws_requests - before[name]).items() if not op.startswith(TABLE_COUNT)})
+        counts = Counter(
+            {op: n for op, n in (runtime.aws_requests - before[name]).items() if not op.startswith((TABLE_COUNT, ITEM_COUNT))}
+        )
         total += sum(counts.values())
         if counts:
             print(f"  {name:<22} {sum(counts.values()):>3}  " + ", ".join(f"{op} x{n}" for op, n in sorted(counts.items())))
-    # The step matcher makes no other UpdateItem: each one is the trace written back onto an event.
+    # Each event's trace is a record of its own (issue 21): the matcher's puts of items with an eventId.
     events = 3  # the message, and the two results
-    traces = (stack.runtimes["StepMatcherFunction"].aws_requests - before["StepMatcherFunction"])["dynamodb.UpdateItem"]
+    matcher = stack.runtimes["StepMatcherFunction"].aws_requests - before["StepMatcherFunction"]
+    traces = sum(
+        n for op, n in matcher.items() if op.startswith(f"{ITEM_COUNT}Put@") and "eventId" in op.split("@")[-1].split(",")
+    )
     print(
         f"  per event ({events} events through the stream): {total / events:.1f} requests with traces "
         f"({traces} trace writes), {(total - traces) / events:.1f} without"

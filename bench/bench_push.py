@@ -193,7 +193,9 @@ def idle(stack: LocalStack, takes: int, wait: int) -> None:
         assert poller.post(take_url, params={"wait": wait}, timeout=wait + 15).status_code == 204
         durations.append(time.perf_counter() - started)
     per_take = {
-        operation: count / takes for operation, count in runtime.aws_requests.items() if not operation.startswith("table:")
+        operation: count / takes
+        for operation, count in runtime.aws_requests.items()
+        if not operation.startswith(("table:", "item:"))
     }
     seconds = statistics.mean(durations)
     takes_per_day = DAY / seconds

@@ -7,8 +7,8 @@ DynamoDB table), the AWS requests of:
   * one run of the quick start (the Slack message, the Shell action and its result, the Slack reply
     and its result: 3 events through the stream),
 
-and turns them into write units (each write request times the indexes it reaches, from template.yaml's
-index definitions), dollars at on-demand us-east-1 prices, and the first AWS quota each scale meets.
+and turns them into write units (each item written, plus each index its attributes reach, from
+template.yaml's index definitions), dollars at on-demand us-east-1 prices, and the first AWS quota each scale meets.
 These are estimates from counts, not bills: item sizes are taken as under 1 KB (a trace can be more),
 and a request other than a take as 100 ms of its function. The table is written into docs/scale.md
 between its markers; `--print` prints it instead.
@@ -19,10 +19,13 @@ Run: .venv/bin/python bench/cost_table.py [--print]
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +38,7 @@ from bench_push import DAY, DYNAMODB_READ, DYNAMODB_WRITE, HTTP_API_REQUEST, LAM
 
 from flyte_local import application  # noqa: E402
 from flyte_local.cfn import load_template  # noqa: E402
-from flyte_local.runtime import TABLE_COUNT  # noqa: E402
+from flyte_local.runtime import ITEM_COUNT  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
 DOC = ROOT / "docs" / "scale.md"
@@ -64,14 +67,38 @@ SCALES = [
 ]
 
 
-def template_facts() -> tuple[dict[str, dict[str, str]], float, int, int]:
-    """Per table (physical name in the local stack -> logical id) the projection of each index; the
-    take's memory (GB), its default wait and the route's default throttle."""
+@dataclass(frozen=True)
+class Index:
+    keys: frozenset[str]
+    projection: str  # ALL | INCLUDE | KEYS_ONLY
+    included: frozenset[str]
+
+    def reached_by(self, kind: str, attributes: set[str]) -> int:
+        """Write units one item write takes in this index (items under 1 KB). A put: 1 when the item
+        has the index's keys. An update: 2 when it changes a key of the index (the entry moves: a
+        delete and a put), 1 when it changes an attribute the index projects, else 0 - an upper bound,
+        as the item is taken to be in the index. A delete: 1."""
+        if kind == "Put":
+            return int(self.keys <= attributes)
+        if kind == "Update":
+            if self.keys & attributes:
+                return 2
+            return int(self.projection == "ALL" or bool(self.included & attributes))
+        return 1
+
+
+def template_facts() -> tuple[dict[str, dict[str, Index]], float, int, int]:
+    """Per table (logical id) its indexes; the take's memory (GB), its default wait and the route's
+    default throttle."""
     template = load_template(application.TEMPLATE)
     parameters = template["Parameters"]
     indexes = {
         logical_id: {
-            index["IndexName"]: index["Projection"]["ProjectionType"]
+            index["IndexName"]: Index(
+                frozenset(key["AttributeName"] for key in index["KeySchema"]),
+                index["Projection"]["ProjectionType"],
+                frozenset(index["Projection"].get("NonKeyAttributes") or []),
+            )
             for index in resource["Properties"].get("GlobalSecondaryIndexes", [])
         }
         for logical_id, resource in template["Resources"].items()
@@ -85,25 +112,22 @@ def template_facts() -> tuple[dict[str, dict[str, str]], float, int, int]:
     )
 
 
-def write_units(counts: Counter, table_ids: dict[str, str], indexes: dict[str, dict[str, str]]) -> tuple[float, Counter]:
-    """Write units of the counted DynamoDB writes: 1 per write to the table, plus 1 per index it may
-    reach (a put: every index; an update: the indexes projecting ALL, whose copy every change
-    rewrites). An upper bound: a sparse index takes only the items with its keys."""
-    units, by_table = 0.0, Counter()
+def item_writes(counts: Counter, table_ids: dict[str, str]) -> Iterator[tuple[str, str, set[str], float]]:
+    """The counted item writes: (kind, table's logical id, attributes written, count)."""
     for key, count in counts.items():
-        if not key.startswith(TABLE_COUNT):
-            continue
-        operation, table = key[len(TABLE_COUNT) :].split("@", 1)
-        logical = table_ids.get(table, table)
-        projections = indexes.get(logical, {})
-        if operation in ("PutItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"):
-            per_request = 1 + len(projections)
-        elif operation == "UpdateItem":
-            per_request = 1 + sum(1 for projection in projections.values() if projection == "ALL")
-        else:
-            continue
-        units += count * per_request
-        by_table[logical] += count * per_request
+        if key.startswith(ITEM_COUNT):
+            kind, table, attributes = key[len(ITEM_COUNT) :].split("@", 2)
+            yield kind, table_ids.get(table, table), set(filter(None, attributes.split(","))), count
+
+
+def write_units(counts: Counter, table_ids: dict[str, str], indexes: dict[str, dict[str, Index]]) -> tuple[float, Counter]:
+    """Write units of the counted item writes: 1 per item written to the table, plus what each index
+    its attributes reach takes (Index.reached_by)."""
+    units, by_table = 0.0, Counter()
+    for kind, logical, attributes, count in item_writes(counts, table_ids):
+        per_item = 1 + sum(index.reached_by(kind, attributes) for index in indexes.get(logical, {}).values())
+        units += count * per_item
+        by_table[logical] += count * per_item
     return units, by_table
 
 
@@ -177,7 +201,18 @@ def measure(stack: LocalStack) -> dict:
     return {
         "idle": (idle_counts, idle_invocations, polls, (time.monotonic() - started) / polls),
         "run": (run_counts, run_invocations, 3 + api_calls[0], empty_takes),
+        "trace_bytes": trace_bytes(stack),
     }
+
+
+def trace_bytes(stack: LocalStack) -> float:
+    """The mean size of the run's trace records (the matcher's trace of each event), about as DynamoDB
+    sizes an item: what the released code copied into the event item and byPack once more."""
+    assert stack.backend is not None and stack.app is not None
+    dynamodb = stack.backend.client("dynamodb")
+    pages = dynamodb.get_paginator("scan").paginate(TableName=stack.app.table_names["ActionsTable"])
+    traces = [item for page in pages for item in page["Items"] if item.get("recordType", {}).get("S") == "trace"]
+    return sum(len(json.dumps(item)) for item in traces) / max(len(traces), 1)
 
 
 def per_unit(counts: Counter, scale: float) -> Counter:
@@ -190,9 +225,8 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
     poll = per_unit(idle_counts, polls)
     poll_units, _ = write_units(poll, stack_tables, indexes)
     polls_a_day = DAY / wait  # a take parks its whole wait, and the pack polls again at once
-    last_seen_units = (DAY / 60) * write_units(Counter({f"{TABLE_COUNT}UpdateItem@packs": 1}), {"packs": "PacksTable"}, indexes)[
-        0
-    ]
+    last_seen = Counter({f"{ITEM_COUNT}Update@packs@lastSeen": 1})
+    last_seen_units = (DAY / 60) * write_units(last_seen, {"packs": "PacksTable"}, indexes)[0]
     idle_day = (
         polls_a_day
         * (
@@ -232,7 +266,8 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         "",
         "Measured: AWS requests counted on the local stack, per operation (an idle poll: a take with "
         f"?wait={wait} that finds nothing; an event: one third of a quick-start run, which is 3 events, 2 actions "
-        "taken, 2 results). Write units: each write request times the indexes it may reach (template.yaml). "
+        "taken, 2 results). Write units: each item written, plus each index its attributes reach (template.yaml; an "
+        "update: 2 where it moves an entry, 1 where it changes a projected attribute). "
         "Prices: on-demand, us-east-1, x86.",
         "",
         "| operation | API requests | invocations | SQS requests | DynamoDB reads | DynamoDB write units |",
@@ -247,6 +282,8 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         + ".",
         "",
         hot_key_line(run_counts, stack_tables),
+        "",
+        hot_pack_line(run_counts, stack_tables, events, measured["trace_bytes"]),
         "",
         f"Cost: **${event_cost * 1e6:,.2f} per million events**; **${idle_day:.3f} per idle long-polling pack-day** "
         f"(${idle_day * MONTH:.2f} a month; {wait} s at {take_gb * 1024:.0f} MB held per poll: "
@@ -266,15 +303,37 @@ def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
     """One flow at 1,000 executions a second: the writes a second on one key of its by-flow index. The
     quick-start run is one execution; byFlow took every write of an action (its sort key, stateTime,
     changes at each), byFlowShard takes its creation only, over FLOW_SHARDS keys."""
-    from flyte_core.adapters.actions_table import FLOW_SHARDS
+    from flyte_core.adapters.actions_table import FLOW_SHARDS, TIME_SHARDS
 
-    actions = {logical: physical for physical, logical in stack_tables.items()}["ActionsTable"]
-    creates = run_counts[f"{TABLE_COUNT}PutItem@{actions}"]
-    changes = run_counts[f"{TABLE_COUNT}UpdateItem@{actions}"] + run_counts[f"{TABLE_COUNT}TransactWriteItems@{actions}"]
+    writes = list(item_writes(run_counts, stack_tables))
+    creates = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Put" and "flowShard" in names)
+    changes = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Update" and "stateTime" in names)
     return (
-        f"One flow at 1,000 executions a second (the quick start's: {creates} actions created, {changes} claims and "
-        f"finishes each): byFlow took {(creates + changes) * 1000:,} writes a second on one key; byFlowShard takes "
-        f"{creates * 1000 / FLOW_SHARDS:,.0f} on each of its {FLOW_SHARDS} keys (a key takes {DYNAMODB_KEY_WRITES:,})."
+        f"One flow at 1,000 executions a second (the quick start's: {creates:.0f} actions created, {changes:.0f} claims and "
+        f"finishes each): byFlow took {(creates + changes) * 1000:,.0f} writes a second on one key; byFlowShard takes "
+        f"{creates * 1000 / FLOW_SHARDS:,.0f} on each of its {FLOW_SHARDS} keys (a key takes {DYNAMODB_KEY_WRITES:,}). "
+        f"1,000 executions a second over all flows: byTime (the audit list, its entry moved at each change) takes "
+        f"{(creates + 2 * changes) * 1000 / TIME_SHARDS:,.0f} on each of its {TIME_SHARDS} keys."
+    )
+
+
+def hot_pack_line(run_counts: Counter, stack_tables: dict[str, str], events: int, trace_size: float) -> str:
+    """One pack posting 1,000 events a second: the write units a second on one key of its by-pack
+    index. byPack took the event's put and the trace written back onto it (the whole item copied,
+    a unit per KB); byPackShard takes the put only (keys and name, 1 unit), over PACK_SHARDS keys."""
+    from flyte_core.adapters.events_table import PACK_SHARDS
+
+    writes = list(item_writes(run_counts, stack_tables))
+    puts = sum(n for kind, table, names, n in writes if table == "EventsTable" and kind == "Put" and "packShard" in names)
+    updates = sum(n for kind, table, _, n in writes if table == "EventsTable" and kind == "Update")
+    traces = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Put" and "eventId" in names)
+    copy = math.ceil(trace_size / 1024) + 1  # the event with its trace, in KB
+    return (
+        f"One pack at 1,000 events a second (per event: {puts / events:.0f} put, {updates / events:.0f} updates; "
+        f"{traces / events:.0f} trace record of {trace_size / 1024:.1f} KB in the actions table, in no index): byPack "
+        f"took the put and the trace's copy, {1 + copy} units, {(1 + copy) * 1000:,} write units a second on one key; "
+        f"byPackShard takes {puts / events * 1000 / PACK_SHARDS:,.0f} on each of its {PACK_SHARDS} keys (a key takes "
+        f"{DYNAMODB_KEY_WRITES:,}; the pack's results, as many again)."
     )
 
 

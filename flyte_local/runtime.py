@@ -25,6 +25,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -172,6 +173,43 @@ def _worker_main(
 
 
 TABLE_COUNT = "table:"  # counted requests by DynamoDB table: "table:PutItem@<table name>" (beside the totals)
+# counted item writes by what they write: "item:Put@<table name>@<attribute,...>" (an item's attributes;
+# for an update, those its update expression names): which indexes a write reaches (the cost table)
+ITEM_COUNT = "item:"
+_PLACEHOLDER = re.compile(r"#\w+")
+
+
+def _item_writes(operation: str, body: Any) -> list[str]:
+    """The item writes of a DynamoDB write request, as ITEM_COUNT keys (without the prefix)."""
+    try:
+        request = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return []
+    if operation == "TransactWriteItems":
+        parts = [next(iter(item.items())) for item in request.get("TransactItems") or [] if item]
+    elif operation == "BatchWriteItem":
+        parts = [
+            ("Put", {"TableName": table, **entry["PutRequest"]}) if "PutRequest" in entry else ("Delete", {"TableName": table})
+            for table, entries in (request.get("RequestItems") or {}).items()
+            for entry in entries
+        ]
+    elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        parts = [(operation.removesuffix("Item"), request)]
+    else:
+        return []
+    writes = []
+    for kind, part in parts:
+        if kind == "Put":
+            attributes = sorted(part.get("Item") or {})
+        elif kind == "Update":
+            names = part.get("ExpressionAttributeNames") or {}
+            attributes = sorted({names.get(name, name) for name in _PLACEHOLDER.findall(part.get("UpdateExpression") or "")})
+        elif kind == "Delete":
+            attributes = []
+        else:  # ConditionCheck: nothing written
+            continue
+        writes.append(f"{kind}@{part.get('TableName', '')}@{','.join(attributes)}")
+    return writes
 
 
 def _tables_of(body: Any) -> list[str]:
@@ -214,6 +252,8 @@ def _count_aws_requests() -> None:
         if service == "dynamodb":  # and by table (TABLE_COUNT keys: the cost table's write units, issue 21)
             for table in _tables_of(request_dict.get("body")):
                 _worker["requests"][f"{TABLE_COUNT}{operation_model.name}@{table}"] += 1
+            for write in _item_writes(operation_model.name, request_dict.get("body")):
+                _worker["requests"][f"{ITEM_COUNT}{write}"] += 1
         return make_request(endpoint, operation_model, request_dict)
 
     botocore.endpoint.Endpoint.make_request = counted

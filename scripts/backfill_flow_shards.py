@@ -1,12 +1,13 @@
-"""The upgrade to the byFlowShard index (issue 21, docs/scale.md "Upgrading the indexes"): give the
-actions written before it their key there, so that the audit filtered by flow still finds them once
-the next release removes the retired byFlow index.
+"""The upgrade to the byFlowShard and byTime indexes (issue 21, docs/scale.md "Upgrading the
+indexes"): give the actions written before them their keys there, so that the audit filtered by flow
+still finds them once the next release removes the retired byFlow index, and the audit's list
+without a flow (read from byTime once it is built) shows them.
 
     python scripts/backfill_flow_shards.py ACTIONS_TABLE [--region R] [--endpoint-url URL]
 
-Run it once after deploying the release that adds byFlowShard (it may run while the stack serves:
-actions created meanwhile already have their key, and each update is conditional on the action still
-having none). It scans the table once (about one read unit per 4 KB) and writes one item per old
+Run it once after deploying each release that adds one of them (it may run while the stack serves:
+actions created meanwhile already have their keys, and each update is conditional on the action
+still lacking one). It scans the table once (about one read unit per 4 KB) and writes one item per old
 action. It runs with the AWS credentials of the environment (AWS_PROFILE, ...).
 """
 
@@ -37,7 +38,7 @@ def main() -> None:
     parser.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
     args = parser.parse_args()
-    print(f"{backfill(args.table, args.region, args.endpoint_url)} action(s) given their byFlowShard key")
+    print(f"{backfill(args.table, args.region, args.endpoint_url)} action(s) given their byFlowShard and byTime keys")
 
 
 if __name__ == "__main__":

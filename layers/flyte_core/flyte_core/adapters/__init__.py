@@ -73,7 +73,7 @@ class Adapters:
     def events_table(self) -> EventsTable:
         from .events_table import EventsTable
 
-        return EventsTable(self.models.events, self.settings)
+        return EventsTable(self.models.events, self.models.traces, self.settings)
 
     @cached_property
     def actions_table(self) -> ActionsTable:

@@ -3,6 +3,8 @@ machine as conditional updates, and the queries of continuation, delivery and au
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -10,7 +12,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, QueryError
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action as UpdateAction
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
@@ -18,11 +21,11 @@ from ..domain.actions import TERMINAL, Action, PlannedAction, StepFailure
 from ..domain.approvals import WAITING as WAITING_APPROVAL
 from ..domain.errors import StateConflict
 from ..domain.events import FATAL, Event
-from ..observability import logger
 from ..settings import Settings
 from .aws import Aws
 from .conditions import attempt_token, settled, written
 from .events_table import EventsTable
+from .indexes import if_index_ready
 from .models import ActionModel
 
 # Step failures share the table (and the by-correlation index) with actions; recordType tells them apart.
@@ -30,6 +33,17 @@ ACTION, STEP_FAILURE = "action", "stepFailure"
 # Keys of one flow in byFlowShard (issue 21): each takes up to 1,000 writes a second, and an action is
 # written to it once, so four keep one flow's 1,000 executions a second (two actions each) at half that.
 FLOW_SHARDS = 4
+
+
+# Keys of byTime (issue 21), the audit's list without a flow: an execution of the quick start writes
+# about 10 units to it (2 creations, 4 state changes that each move an entry), so 1,000 executions a
+# second over all flows put 625 a second on each of 16 keys (a key takes 1,000); a list reads 16 keys.
+TIME_SHARDS = 16
+
+
+def time_shard(action_id: str) -> str:
+    """The byTime key of an action."""
+    return str(zlib.crc32(action_id.encode()) % TIME_SHARDS)
 
 
 def flow_shard(flow_name: str, correlation_id: str) -> str:
@@ -139,6 +153,7 @@ class ActionsTable:
             answeredBy=[] if planned.approval else None,
             approvals=0 if planned.approval else None,
             flowShard=flow_shard(planned.flow_name, planned.correlation_id),
+            timeShard=time_shard(planned.id),
             createdAt=now,
             expiresAt=self._expiry(now),
         )
@@ -347,17 +362,38 @@ class ActionsTable:
 
     def audit_records(
         self, flow_name: str | None, step_id: str | None, action_name: str | None, pack_name: str | None
-    ) -> Iterator[Action]:
-        """Actions for the audit list, filtered by the fields given: by flow through its indexes,
-        otherwise a paginated scan."""
+    ) -> tuple[Iterator[Action], bool]:
+        """Actions for the audit list, filtered by the fields given, and whether they come newest
+        state change first: by flow through its indexes; otherwise from byTime, newest first (each
+        action with what the audit reads: correlation id, state time, pack labels), or a paginated
+        scan while byTime is missing or still being built."""
         actions = self.model
-        condition = actions.recordType == ACTION
+        fields = None  # byTime holds actions only: their fields are all its filter
         for attribute, value in ((actions.stepId, step_id), (actions.name, action_name), (actions.packName, pack_name)):
             if value is not None:
-                condition &= attribute == value
-        if flow_name is None:
-            return (_to_action(model) for model in actions.scan(condition))
-        return iter(self._of_flow(flow_name, condition))
+                fields = (attribute == value) if fields is None else fields & (attribute == value)
+        condition = actions.recordType == ACTION if fields is None else (actions.recordType == ACTION) & fields
+        if flow_name is not None:
+            return iter(self._of_flow(flow_name, condition)), False
+        newest = self._newest_by_time(fields)
+        if newest is not None:
+            return newest, True
+        return (_to_action(model) for model in actions.scan(condition)), False
+
+    def _newest_by_time(self, condition: Any) -> Iterator[Action] | None:
+        """Every action newest state change first, the byTime keys merged (each read a page at a
+        time, as far as the caller reads); None when byTime is not usable."""
+        actions = self.model
+        streams = []
+        for shard in range(TIME_SHARDS):
+            query = actions.by_time.query(str(shard), filter_condition=condition, scan_index_forward=False, page_size=100)
+            items = iter(query)
+            first = if_index_ready(lambda: list(itertools.islice(items, 1)), "byTime")  # noqa: B023
+            if first is None:
+                return None
+            streams.append(itertools.chain(first, items))
+        merged = heapq.merge(*streams, key=lambda model: model.stateTime, reverse=True)
+        return (_to_action(model) for model in merged)
 
     def _of_flow(self, flow_name: str, condition: Any) -> list[Action]:
         """A flow's actions from byFlowShard (its keys, then the items), together with the retired
@@ -377,14 +413,18 @@ class ActionsTable:
 
 
 def backfill_flow_shards(actions: type[ActionModel]) -> int:
-    """Give actions written before byFlowShard existed their key there (the upgrade's backfill,
-    scripts/backfill_flow_shards.py): a scan of the records without one, each updated only if it
-    still has none. Returns how many were updated."""
+    """Give actions written before byFlowShard and byTime existed their keys there (the upgrade's
+    backfill, scripts/backfill_flow_shards.py): a scan of the actions without one, each updated only
+    if it still lacks one (the keys derive from the action: writing one again changes nothing).
+    Returns how many were updated."""
     updated = 0
-    for model in actions.scan((actions.recordType == ACTION) & actions.flowShard.does_not_exist()):
-        shard = flow_shard(model.flowName, model.correlationId)
-        condition = actions.id.exists() & actions.flowShard.does_not_exist()
-        if written(lambda: actions(model.id).update(actions=[actions.flowShard.set(shard)], condition=condition)):  # noqa: B023
+    lacking = actions.flowShard.does_not_exist() | actions.timeShard.does_not_exist()
+    for model in actions.scan((actions.recordType == ACTION) & lacking):
+        keys: list[UpdateAction] = [
+            actions.flowShard.set(flow_shard(model.flowName, model.correlationId)),
+            actions.timeShard.set(time_shard(model.id)),
+        ]
+        if written(lambda: actions(model.id).update(actions=keys, condition=actions.id.exists() & lacking)):  # noqa: B023
             updated += 1
     return updated
 
@@ -392,13 +432,4 @@ def backfill_flow_shards(actions: type[ActionModel]) -> int:
 def _if_index_ready(query: Callable[[], Iterable[ActionModel]], index: str) -> list[ActionModel]:
     """A query's items; none when the index is not there (removed, or not yet created) or not yet
     built - an upgrade in progress (docs/scale.md)."""
-    try:
-        return list(query())
-    except QueryError as error:
-        # AWS: ValidationException "The table does not have the specified index" or "Cannot read from
-        # backfilling global secondary index"; moto: ResourceNotFoundException "Invalid index"
-        codes = ("ValidationException", "ResourceNotFoundException")
-        if error.cause_response_code in codes and "index" in (error.cause_response_message or "").lower():
-            logger.info("index not usable yet (or any more); skipped", extra={"index": index, "error": str(error.cause)})
-            return []
-        raise
+    return if_index_ready(query, index) or []

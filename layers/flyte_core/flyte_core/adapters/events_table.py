@@ -1,29 +1,47 @@
-"""Events in the events table; writing one is what starts the step matcher (table stream). The
-matcher writes each event's trace back onto it, so the event and why it did (not) fire are one item."""
+"""Events in the events table; writing one is what starts the step matcher (table stream). What the
+matcher made of an event (its trace) is a record of its own in the actions table (issue 21), so an
+event is written once; events stored by older releases carry their trace on themselves."""
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
 from ..settings import Settings
-from .conditions import attempt_token, settled
-from .models import EventModel
+from .conditions import attempt_token, settled, written
+from .indexes import if_index_ready
+from .models import EventModel, TraceModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
 # but leaves out rendered contexts and inputs.
 TRACE_MAX_BYTES = 200_000
+# Keys of one pack name in byPackShard (issue 21). An event is written to it once, about 1 write unit
+# (keys and name), and a key takes 1,000 a second: one pack posting 1,000 events a second and as
+# many results (result events carry its name too) puts 2,000 a second on its name, 500 on each key.
+PACK_SHARDS = 4
+
+
+def pack_shard(pack_name: str, event_id: str) -> str:
+    """The byPackShard key of an event: its pack name and a shard chosen by its id."""
+    return f"{pack_name}#{zlib.crc32(event_id.encode()) % PACK_SHARDS}"
+
+
+def trace_key(event_id: str) -> str:
+    """The key of an event's trace record in the actions table (no action id has a '#')."""
+    return f"trace#{event_id}"
 
 
 class EventsTable:
-    def __init__(self, model: type[EventModel], settings: Settings) -> None:
+    def __init__(self, model: type[EventModel], traces: type[TraceModel], settings: Settings) -> None:
         self.model = model
+        self.traces = traces
         self._retention = timedelta(seconds=settings.ttl_seconds)
 
     def to_model(self, event: Event, token: str | None = None) -> EventModel:
@@ -32,6 +50,7 @@ class EventsTable:
             name=event.name,
             packId=event.pack_id,
             packName=event.pack_name,
+            packShard=pack_shard(event.pack_name, event.id),
             packLabels=event.pack_labels,
             payload=event.payload,
             createdAt=event.created_at,
@@ -71,8 +90,8 @@ class EventsTable:
         return _from_model(model)
 
     def record_trace(self, event_id: str, trace: list[dict[str, Any]], fired_steps: int, at: datetime) -> None:
-        """Write what the matcher made of an event onto it: one UpdateItem, the same on a redelivery.
-        An event that is gone (expired) is left gone."""
+        """Store what the matcher made of an event: one put of its trace record (in no index), the
+        same on a redelivery. The event item itself is not written again."""
         if len(json.dumps(trace, default=str)) > TRACE_MAX_BYTES:
             trace = [
                 {
@@ -85,42 +104,87 @@ class EventsTable:
                 }
                 for flow in trace
             ]
-        model = self.model
-        try:
-            model(event_id).update(
-                actions=[model.trace.set(trace), model.firedSteps.set(fired_steps), model.processedAt.set(at)],
-                condition=model.id.exists(),
-            )
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        self.traces(
+            trace_key(event_id),
+            eventId=event_id,
+            trace=trace,
+            firedSteps=fired_steps,
+            processedAt=at,
+            expiresAt=at + self._retention,
+        ).save()
 
     def get(self, event_id: str) -> StoredEvent | None:
+        """An event and its trace: from its trace record, or from the event (stored by an older release)."""
         try:
-            return _stored(self.model.get(event_id, consistent_read=True))
+            model = self.model.get(event_id, consistent_read=True)
         except DoesNotExist:
             return None
+        if model.trace is not None:
+            return _stored(model)
+        try:
+            record = self.traces.get(trace_key(event_id), consistent_read=True)  # as the event: a poll sees it at once
+        except DoesNotExist:
+            return _stored(model)
+        return _stored(model, record)
 
     def newest_first(self, pack_name: str | None, name: str | None, limit: int) -> Iterator[StoredEvent]:
-        """Events newest first, up to `limit`: by pack through its index, otherwise a paginated scan
-        (listing only) sorted here."""
+        """Events newest first, up to `limit`, each with whether it was processed and its fired steps
+        (not its trace): by pack through its indexes, otherwise a paginated scan (listing only) sorted here."""
         model = self.model
         condition = (model.name == name) if name is not None else None
         if pack_name is not None:
-            models: Iterable[EventModel] = model.by_pack.query(
-                pack_name, filter_condition=condition, scan_index_forward=False, limit=limit
-            )
+            models: list[EventModel] = self._of_pack(pack_name, None, condition, limit)
         else:
             models = sorted(model.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
-        return (_stored(item) for item in models)
+        unprocessed = [m.id for m in models if m.trace is None]
+        records = {
+            record.eventId: record
+            for record in self.traces.batch_get(
+                [trace_key(event_id) for event_id in unprocessed],
+                attributes_to_get=["id", "eventId", "firedSteps", "processedAt"],
+            )
+        }
+        return (_stored(item, records.get(item.id), summary=True) for item in models)
 
     def received_since(self, pack_name: str, names: Iterable[str], since: datetime, limit: int) -> list[Event]:
         """Events of these names from one pack name, received at or after `since`, newest first."""
         model = self.model
-        models = model.by_pack.query(
-            pack_name, model.receivedAt >= since, filter_condition=model.name.is_in(*names), scan_index_forward=False, limit=limit
-        )
-        return [_from_model(item) for item in models]
+        return [_from_model(item) for item in self._of_pack(pack_name, since, model.name.is_in(*names), limit)]
+
+    def _of_pack(self, pack_name: str, since: datetime | None, condition: Any, limit: int) -> list[EventModel]:
+        """A pack name's newest events (at or after `since`), up to `limit`: from byPackShard (keys
+        and name; the events then read by key) and, while a stack still has it, the retired byPack
+        (events older than the upgrade that the backfill has not reached are only there). An index
+        that is missing or still being built is skipped (docs/scale.md "Upgrading the indexes")."""
+        model = self.model
+        since_condition = (model.receivedAt >= since) if since is not None else None
+        options: dict[str, Any] = {"filter_condition": condition, "scan_index_forward": False, "limit": limit}
+        whole = {
+            item.id: item
+            for item in if_index_ready(lambda: model.by_pack.query(pack_name, since_condition, **options), "byPack") or []
+        }
+        newest = {(item.receivedAt, item.id) for item in whole.values()}
+        for shard in range(PACK_SHARDS):
+            key = f"{pack_name}#{shard}"
+            found = if_index_ready(lambda: model.by_pack_shard.query(key, since_condition, **options), "byPackShard")  # noqa: B023
+            newest |= {(item.receivedAt, item.id) for item in found or []}
+        ordered = [event_id for _, event_id in sorted(newest, reverse=True)[:limit]]
+        whole.update((item.id, item) for item in model.batch_get([event_id for event_id in ordered if event_id not in whole]))
+        return [whole[event_id] for event_id in ordered if event_id in whole]
+
+
+def backfill_pack_shards(events: type[EventModel]) -> int:
+    """Give events stored before byPackShard existed their key there (the upgrade's backfill,
+    scripts/backfill_pack_shards.py): a scan of the events without one, each updated only if it
+    still has none (the update is a MODIFY, which the step matcher's stream filter leaves out).
+    Returns how many were updated."""
+    updated = 0
+    for model in events.scan(events.packShard.does_not_exist(), attributes_to_get=["id", "packName"]):
+        shard = pack_shard(model.packName, model.id)
+        condition = events.id.exists() & events.packShard.does_not_exist()
+        if written(lambda: events(model.id).update(actions=[events.packShard.set(shard)], condition=condition)):  # noqa: B023
+            updated += 1
+    return updated
 
 
 def _from_model(model: EventModel) -> Event:
@@ -138,7 +202,12 @@ def _from_model(model: EventModel) -> Event:
     )
 
 
-def _stored(model: EventModel) -> StoredEvent:
-    return StoredEvent(
-        _from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0), processed_at=model.processedAt
-    )
+def _stored(model: EventModel, record: TraceModel | None = None, summary: bool = False) -> StoredEvent:
+    """The event with its trace: from its trace record, else from the event (older releases). With
+    `summary` the record was read without its trace (a list shows processed or not, and fired steps)."""
+    if record is None:
+        return StoredEvent(
+            _from_model(model), trace=model.trace, fired_steps=int(model.firedSteps or 0), processed_at=model.processedAt
+        )
+    trace = [] if summary else record.trace
+    return StoredEvent(_from_model(model), trace=trace, fired_steps=int(record.firedSteps or 0), processed_at=record.processedAt)

@@ -47,6 +47,18 @@ class PackNameIndex(GlobalSecondaryIndex):
     name = UnicodeAttribute(hash_key=True)
 
 
+class PackNameStableIndex(GlobalSecondaryIndex):
+    """Issue 21: the packs of one name, projecting what registration writes and not lastSeen, so a
+    pack's calls (which refresh lastSeen) never write to it. Successor of byName (which projects
+    every attribute): removed in the next release (docs/scale.md "Upgrading the indexes")."""
+
+    class Meta:
+        index_name = "byNameStable"
+        projection = IncludeProjection(["labels", "commands", "events", "links", "queueUrl", "registeredBy", "delivery"])
+
+    name = UnicodeAttribute(hash_key=True)
+
+
 class PackModel(Model):
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -58,7 +70,8 @@ class PackModel(Model):
     queueUrl = UnicodeAttribute()
     registeredBy = JSONAttribute(null=True)  # who registered it: {iss, sub, email?} or {sub: anonymous}
     delivery = JSONAttribute(null=True)  # push delivery: {url, secret (sealed), apiBase}; absent: long poll
-    by_name = PackNameIndex()
+    by_name = PackNameIndex()  # retired by byNameStable: removed in the next release (docs/scale.md)
+    by_name_stable = PackNameStableIndex()
 
 
 class FlowModel(Model):
@@ -118,9 +131,23 @@ class EventsByPackIndex(GlobalSecondaryIndex):
     receivedAt = UTCDateTimeAttribute(range_key=True)
 
 
+class EventsByPackShardIndex(GlobalSecondaryIndex):
+    """Issue 21: the events of one pack name by arrival, spread over PACK_SHARDS keys
+    ("<packName>#<n>", the shard chosen by the event id), projecting only the name its queries filter
+    on (the events are read by key after). Written once per event: an event is never updated.
+    Successor of byPack (one key per pack name, every attribute projected): removed in the next release."""
+
+    class Meta:
+        index_name = "byPackShard"
+        projection = IncludeProjection(["name"])
+
+    packShard = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
+
+
 class EventModel(Model):
-    """Every event a pack posted or a result completed; its stream drives the step matcher, which
-    writes back the event's trace (every step it considered and its outcome)."""
+    """Every event a pack posted or a result completed; its stream drives the step matcher. What the
+    matcher made of it (its trace) is a TraceModel record; events of older releases carry it here."""
 
     id = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute()
@@ -134,10 +161,28 @@ class EventModel(Model):
     actor = JSONAttribute(null=True)  # who posted it: {iss, sub} or {sub: anonymous}
     writeToken = UnicodeAttribute(null=True)  # the write that stored it (a retry recognises its own, issue 30)
     expiresAt = TTLAttribute()
-    trace = JSONAttribute(null=True)  # [{name, correlationId, steps: [outcomes]}], once processed
+    packShard = UnicodeAttribute(null=True)  # "<packName>#<n>": its key in byPackShard (old events: from the backfill)
+    # written here by older releases only (now a TraceModel record): read for the events that have it
+    trace = JSONAttribute(null=True)
     firedSteps = NumberAttribute(null=True)
     processedAt = UTCDateTimeAttribute(null=True)
-    by_pack = EventsByPackIndex()
+    by_pack = EventsByPackIndex()  # retired by byPackShard: removed in the next release (docs/scale.md)
+    by_pack_shard = EventsByPackShardIndex()
+
+
+class TraceModel(Model):
+    """Issue 21: what the step matcher made of one event, an item of its own in the actions table
+    (key "trace#<event id>", recordType "trace"; it has none of the indexes' keys, so it is in none),
+    written once by the matcher: the event itself is written once, when it is stored. The actions
+    table has no stream, so the record starts nothing."""
+
+    id = UnicodeAttribute(hash_key=True)
+    recordType = UnicodeAttribute(default="trace")
+    eventId = UnicodeAttribute()
+    trace = JSONAttribute()  # [{name, correlationId, steps: [outcomes]}]
+    firedSteps = NumberAttribute(default=0)
+    processedAt = UTCDateTimeAttribute()
+    expiresAt = TTLAttribute()
 
 
 class ByCorrelationIndex(GlobalSecondaryIndex):
@@ -181,6 +226,20 @@ class ByFlowShardIndex(GlobalSecondaryIndex):
     createdAt = UTCDateTimeAttribute(range_key=True)
 
 
+class ByTimeIndex(GlobalSecondaryIndex):
+    """Issue 21: every action by its last state change, for the audit's list without a flow (before:
+    a scan of the table per request). Spread over TIME_SHARDS keys ("0".."15", by action id), read
+    newest first and merged; projects what the audit filters on. Its sort key moves at each state
+    change (2 write units), the price of the contract's order (latest state change first)."""
+
+    class Meta:
+        index_name = "byTime"
+        projection = IncludeProjection(["correlationId", "name", "packName", "packLabels", "stepId"])
+
+    timeShard = UnicodeAttribute(hash_key=True)
+    stateTime = UTCDateTimeAttribute(range_key=True)
+
+
 class ActionModel(Model):
     """An action (a command for a pack) or, with recordType stepFailure, a step that failed to render."""
 
@@ -216,12 +275,14 @@ class ActionModel(Model):
     flowShard = UnicodeAttribute(
         null=True
     )  # "<flowName>#<n>": its key in byFlowShard (absent on records of old releases until backfilled)
+    timeShard = UnicodeAttribute(null=True)  # "<n>": its key in byTime (actions only; older ones from the backfill)
     createdAt = UTCDateTimeAttribute()
     expiresAt = TTLAttribute()
     by_correlation = ByCorrelationIndex()
     waiting = WaitingIndex()
     by_flow = ByFlowIndex()  # retired by byFlowShard: removed in the next release (docs/scale.md)
     by_flow_shard = ByFlowShardIndex()
+    by_time = ByTimeIndex()
 
 
 class RevocationModel(Model):
@@ -260,8 +321,9 @@ class TableModels:
     datastore: type[DatastoreItemModel]
     events: type[EventModel]
     actions: type[ActionModel]
+    traces: type[TraceModel]  # in the actions table
 
     def __init__(self, aws: Aws, tables: TableNames) -> None:
-        for field, record in _RECORDS.items():
-            meta = aws.pynamodb_meta(getattr(tables, field))
+        for field, (record, table) in {**{f: (r, f) for f, r in _RECORDS.items()}, "traces": (TraceModel, "actions")}.items():
+            meta = aws.pynamodb_meta(getattr(tables, table))
             setattr(self, field, type(record.__name__, (record,), {"Meta": meta, "__module__": __name__}))

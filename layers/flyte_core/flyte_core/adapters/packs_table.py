@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from ..domain.packs import Delivery, Pack
 from .conditions import written
+from .indexes import if_index_ready
 from .models import PackModel
 
 SEEN_EVERY = timedelta(seconds=60)  # how stale lastSeen may get before a call of the pack refreshes it
@@ -71,7 +72,13 @@ class PacksTable:
         return (_to_pack(model) for model in self.model.scan())
 
     def with_name(self, name: str) -> list[Pack]:
-        return [_to_pack(model) for model in self.model.by_name.query(name)]
+        """The packs registered under a name, from byNameStable (without lastSeen, which it does not
+        project: last_seen is None), or from the retired byName while the new index is being built
+        (docs/scale.md "Upgrading the indexes")."""
+        found = if_index_ready(lambda: self.model.by_name_stable.query(name), "byNameStable")
+        if found is None:
+            found = list(self.model.by_name.query(name))
+        return [_to_pack(model) for model in found]
 
     def delete(self, pack_id: str) -> Pack | None:
         """Delete a pack; returns what was deleted, or None when there was no such pack."""

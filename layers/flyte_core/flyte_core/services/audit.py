@@ -11,10 +11,16 @@ from ..domain.events import StoredEvent
 
 
 def find(adapters: Adapters, query: Query) -> list[ExecutionRecord]:
-    """Filter actions, group them by execution, newest matching state first, then page."""
+    """Filter actions, group them by execution, newest matching state first, then page. Actions that
+    come newest first (the list without a flow, issue 21) are read only until the page is full."""
     latest: dict[str, datetime] = {}
-    for action in adapters.actions_table.audit_records(query.flow_name, query.step_id, query.action_name, query.action_pack_name):
+    records, newest_first = adapters.actions_table.audit_records(
+        query.flow_name, query.step_id, query.action_name, query.action_pack_name
+    )
+    for action in records:
         if all(action.pack_labels.get(k) == v for k, v in query.action_pack_labels.items()):
+            if newest_first and action.correlation_id not in latest and len(latest) == query.start + query.limit:
+                break  # every later action is older than the page's executions
             if action.correlation_id not in latest or action.state_time > latest[action.correlation_id]:
                 latest[action.correlation_id] = action.state_time
     ordered = sorted(latest, key=lambda cid: latest[cid], reverse=True)[query.start : query.start + query.limit]
