@@ -1,0 +1,113 @@
+"""The step matcher's short caches (issue 21): which flows an event starts, and the packs of a name.
+
+Without them every event costs a query of the flow triggers and every action a query of the packs'
+`byName` index. Inside a batch (`begin_batch`, which the step matcher's handler calls) a lookup is
+kept while the version marker of its table (`table_versions`) is unchanged: the marker is read once
+per batch, strongly consistent, the first time the batch looks something up in that table. So a flow
+saved or deleted, or a pack registered or removed, applies to the first event posted after that call
+returned (its batch reads the marker after the change). A naive time-to-live cache would not do that.
+
+- Flow triggers are read from the table itself, strongly consistent: kept at once.
+- Packs are read through the `byName` index, which lags the table by a moment: while the packs'
+  marker changed less than `settle` seconds ago nothing is kept, each lookup queries the index as
+  before caching (so a lagging answer is not kept for the rest of the version).
+- `max_age` is a backstop: a lookup older than that is read again whatever the marker says.
+
+Outside a batch (every other function, and the pipeline's other callers) lookups go to the tables.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..domain import times
+from .table_versions import TableVersion, Version
+
+if TYPE_CHECKING:
+    from ..domain.packs import Pack
+    from .flows_table import FlowsTable
+    from .packs_table import PacksTable
+
+MAX_AGE_SECONDS = 30.0
+SETTLE_SECONDS = 5.0  # how long the packs' byName index may lag a registration (DynamoDB: "usually a fraction of a second")
+MAX_ENTRIES = 4096
+
+
+class _Cache:
+    """Lookups of one table, kept under the marker token they were read under."""
+
+    def __init__(self, version: TableVersion, settle: float, max_age: float, clock: Callable[[], float]) -> None:
+        self.version, self.settle, self.max_age, self.clock = version, settle, max_age, clock
+        self.token: str | None = None
+        self.entries: dict[Any, tuple[float, Any]] = {}
+        self.reads = 0  # marker reads, for tests and benches
+
+    def marker(self, state: threading.local, name: str) -> Version:
+        """The marker as this batch read it (read now on the batch's first lookup in this table)."""
+        seen = getattr(state, name, None)
+        if seen is None:
+            seen = self.version.read()
+            self.reads += 1
+            setattr(state, name, seen)
+            if seen.token != self.token:
+                self.entries.clear()
+                self.token = seen.token
+        return seen
+
+    def get(self, marker: Version, key: Any, load: Callable[[], Any]) -> Any:
+        if self.settle and marker.changed_at is not None and times.now() - marker.changed_at < timedelta(seconds=self.settle):
+            return load()  # the index may still lag the change: read it, keep nothing
+        now = self.clock()
+        found = self.entries.get(key)
+        if found is not None and now - found[0] < self.max_age and self.token == marker.token:
+            return found[1]
+        value = load()
+        if self.token == marker.token:
+            if len(self.entries) >= MAX_ENTRIES:
+                self.entries.pop(next(iter(self.entries)))
+            self.entries[key] = (now, value)
+        return value
+
+
+class Lookups:
+    def __init__(
+        self,
+        flows_table: FlowsTable,
+        packs_table: PacksTable,
+        max_age: float = MAX_AGE_SECONDS,
+        settle: float = SETTLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._flows_table, self._packs_table = flows_table, packs_table
+        self.triggers = _Cache(flows_table.triggers_version, 0.0, max_age, clock)
+        self.packs = _Cache(packs_table.version, settle, max_age, clock)
+        self._batch = threading.local()  # the markers this thread's current batch has read
+
+    def begin_batch(self) -> None:
+        """A new stream batch: its first lookup of each table reads that table's marker again."""
+        self._batch.__dict__.clear()
+        self._batch.active = True
+
+    def end_batch(self) -> None:
+        self._batch.__dict__.clear()
+
+    def _active(self) -> bool:
+        return bool(getattr(self._batch, "active", False))
+
+    def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
+        """(flow name, version uuid) of the current flows this event starts (FlowsTable.triggered_by)."""
+        load = lambda: self._flows_table.triggered_by(pack_name, event_name)  # noqa: E731
+        if not self._active():
+            return load()
+        return list(self.triggers.get(self.triggers.marker(self._batch, "triggers"), (pack_name, event_name), load))
+
+    def packs_named(self, name: str) -> list[Pack]:
+        """The registered packs of a name (PacksTable.with_name)."""
+        load = lambda: self._packs_table.with_name(name)  # noqa: E731
+        if not self._active():
+            return load()
+        return list(self.packs.get(self.packs.marker(self._batch, "packs"), name, load))
