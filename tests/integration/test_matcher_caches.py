@@ -43,7 +43,7 @@ class Matcher:
 
         flows_table.triggered_by, packs_table.with_name = counted_triggers, counted_packs
         # moto's index never lags, so no settling: a pack lookup is kept from the first batch after a change
-        adapters.lookups = self.lookups = Lookups(flows_table, packs_table, settle=0.0)
+        adapters.lookups = self.lookups = Lookups(flows_table, packs_table, adapters.aws.dynamodb, settle=0.0)
 
     def batch(self, *events) -> list[list[str]]:
         """The actions (commands) each event created."""

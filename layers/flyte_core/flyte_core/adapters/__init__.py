@@ -69,7 +69,7 @@ class Adapters:
         """The step matcher's caches of flow triggers and packs by name (used within its batches only)."""
         from .lookups import Lookups
 
-        return Lookups(self.flows_table, self.packs_table)
+        return Lookups(self.flows_table, self.packs_table, self.aws.dynamodb)
 
     @cached_property
     def datastore_table(self) -> DatastoreTable:

@@ -2,8 +2,8 @@
 
 Without them every event costs a query of the flow triggers and every action a query of the packs'
 `byName` index. Inside a batch (`begin_batch`, which the step matcher's handler calls) a lookup is
-kept while the version marker of its table (`table_versions`) is unchanged: the marker is read once
-per batch, strongly consistent, the first time the batch looks something up in that table. So a flow
+kept while the version marker of its table (`table_versions`) is unchanged: the markers of both
+tables are read once per batch, strongly consistent, in one BatchGetItem on the batch's first lookup. So a flow
 saved or deleted, or a pack registered or removed, applies to the first event posted after that call
 returned (its batch reads the marker after the change). A naive time-to-live cache would not do that.
 
@@ -46,17 +46,13 @@ class _Cache:
         self.entries: dict[Any, tuple[float, Any]] = {}
         self.reads = 0  # marker reads, for tests and benches
 
-    def marker(self, state: threading.local, name: str) -> Version:
-        """The marker as this batch read it (read now on the batch's first lookup in this table)."""
-        seen = getattr(state, name, None)
-        if seen is None:
-            seen = self.version.read()
-            self.reads += 1
-            setattr(state, name, seen)
-            if seen.token != self.token:
-                self.entries.clear()
-                self.token = seen.token
-        return seen
+    def seen(self, version: Version) -> Version:
+        """The marker as a batch read it: a new token drops every entry kept under the old one."""
+        self.reads += 1
+        if version.token != self.token:
+            self.entries.clear()
+            self.token = version.token
+        return version
 
     def get(self, marker: Version, key: Any, load: Callable[[], Any]) -> Any:
         if self.settle and marker.changed_at is not None and times.now() - marker.changed_at < timedelta(seconds=self.settle):
@@ -78,11 +74,12 @@ class Lookups:
         self,
         flows_table: FlowsTable,
         packs_table: PacksTable,
+        dynamodb: Any = None,
         max_age: float = MAX_AGE_SECONDS,
         settle: float = SETTLE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._flows_table, self._packs_table = flows_table, packs_table
+        self._flows_table, self._packs_table, self._dynamodb = flows_table, packs_table, dynamodb
         self.triggers = _Cache(flows_table.triggers_version, 0.0, max_age, clock)
         self.packs = _Cache(packs_table.version, settle, max_age, clock)
         self._batch = threading.local()  # the markers this thread's current batch has read
@@ -98,16 +95,44 @@ class Lookups:
     def _active(self) -> bool:
         return bool(getattr(self._batch, "active", False))
 
+    def _markers(self) -> tuple[Version, Version]:
+        """Both markers as this batch read them: on its first lookup, one strongly consistent
+        BatchGetItem over both tables (an event's trigger lookup is mostly followed by a packs lookup)."""
+        seen = getattr(self._batch, "markers", None)
+        if seen is None:
+            triggers, packs = self.triggers.version, self.packs.version
+            if self._dynamodb is None:
+                read = (triggers.read(), packs.read())
+            else:
+                read = self._read_both(triggers, packs)
+            seen = (self.triggers.seen(read[0]), self.packs.seen(read[1]))
+            self._batch.markers = seen
+        return seen
+
+    def _read_both(self, triggers: TableVersion, packs: TableVersion) -> tuple[Version, Version]:
+        request = {v.table_name: {"Keys": [v.key()], "ConsistentRead": True} for v in (triggers, packs)}
+        response = self._dynamodb.batch_get_item(RequestItems=request)
+        items = response.get("Responses", {})
+        unprocessed = response.get("UnprocessedKeys") or {}
+
+        def version_of(marker: TableVersion) -> Version:
+            if marker.table_name in unprocessed:  # throttled: read it alone (the SDK retries that)
+                return marker.read()
+            found = items.get(marker.table_name) or [None]
+            return marker.from_item(found[0])
+
+        return version_of(triggers), version_of(packs)
+
     def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
         """(flow name, version uuid) of the current flows this event starts (FlowsTable.triggered_by)."""
         load = lambda: self._flows_table.triggered_by(pack_name, event_name)  # noqa: E731
         if not self._active():
             return load()
-        return list(self.triggers.get(self.triggers.marker(self._batch, "triggers"), (pack_name, event_name), load))
+        return list(self.triggers.get(self._markers()[0], (pack_name, event_name), load))
 
     def packs_named(self, name: str) -> list[Pack]:
         """The registered packs of a name (PacksTable.with_name)."""
         load = lambda: self._packs_table.with_name(name)  # noqa: E731
         if not self._active():
             return load()
-        return list(self.packs.get(self.packs.marker(self._batch, "packs"), name, load))
+        return list(self.packs.get(self._markers()[1], name, load))

@@ -72,6 +72,26 @@ class TableVersion:
     def transaction_item(self) -> Any:
         return self._item()
 
+    @property
+    def table_name(self) -> str:
+        return str(self._model.Meta.table_name)
+
+    def key(self) -> dict[str, Any]:
+        """The marker's key as DynamoDB's low-level API takes it (for one BatchGetItem over several tables)."""
+        model: Any = self._model
+        key = {model._hash_key_attribute().attr_name: {"S": self._hash_key}}
+        if self._range_key is not None:
+            key[model._range_key_attribute().attr_name] = {"S": self._range_key}
+        return key
+
+    def from_item(self, item: dict[str, Any] | None) -> Version:
+        """The version a low-level item says (None: the marker was never written)."""
+        if not item:
+            return Version("", None)
+        changed = item.get("changedAt", {}).get("S")
+        model: Any = self._model
+        return Version(item.get("token", {}).get("S", ""), model.changedAt.deserialize(changed) if changed else None)
+
     def read(self) -> Version:
         """The marker now (strongly consistent: a change whose call returned is seen)."""
         try:
