@@ -65,7 +65,8 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> PartialItemFailureResponse:
     batch.failed = False
-    adapters.lookups.begin_batch()  # issue 21: flow triggers and packs cached while their version markers hold
+    # issue 21: flow triggers and packs cached while their tables' version markers hold
+    adapters.lookups.begin_batch(len(event.get("Records") or []))
     try:
         response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     finally:

@@ -47,7 +47,7 @@ class Matcher:
 
     def batch(self, *events) -> list[list[str]]:
         """The actions (commands) each event created."""
-        self.lookups.begin_batch()
+        self.lookups.begin_batch(len(events))
         try:
             return [
                 [self.adapters.actions_table.get(i).name for i in matching.match_event(self.adapters, e).created] for e in events
@@ -77,7 +77,7 @@ def taken(adapters, pack) -> list[str]:
 def test_a_flow_saved_or_deleted_applies_to_the_next_event(adapters, source):
     matcher = Matcher(adapters)
     registry.register(adapters, packs.parse_registration({"name": "Dst"}))
-    assert matcher.batch(post(adapters, source)) == [[]]  # no flow: "nothing triggered" is now cached
+    assert matcher.batch(post(adapters, source), post(adapters, source)) == [[], []]  # "nothing triggered" is kept
 
     adapters.flows_table.save(flow("f"))
     assert matcher.batch(post(adapters, source)) == [["Do"]]
@@ -107,8 +107,8 @@ def test_a_pack_registered_or_removed_applies_to_the_next_action(adapters, sourc
     matcher = Matcher(adapters)
     adapters.flows_table.save(flow("f"))
     first = registry.register(adapters, packs.parse_registration({"name": "Dst", "labels": {"n": "1"}}))
-    assert matcher.batch(post(adapters, source)) == [["Do"]]  # the packs named Dst are now cached
-    assert taken(adapters, first) == ["Do"]
+    assert matcher.batch(post(adapters, source), post(adapters, source)) == [["Do"], ["Do"]]  # packs named Dst kept
+    assert taken(adapters, first) == ["Do", "Do"]
 
     second = registry.register(adapters, packs.parse_registration({"name": "Dst", "labels": {"n": "2"}}))
     assert matcher.batch(post(adapters, source)) == [["Do"]]

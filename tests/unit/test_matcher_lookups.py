@@ -45,8 +45,8 @@ def lookups(tables: Tables, clock: Clock | None = None) -> Lookups:
     return Lookups(tables, tables, clock=clock or Clock())  # type: ignore[arg-type]
 
 
-def batch(cache: Lookups) -> None:
-    cache.begin_batch()
+def batch(cache: Lookups, records: int = 2) -> None:
+    cache.begin_batch(records)
     cache.triggered_by("Src", "E")
     cache.packs_named("Dst")
     cache.end_batch()
@@ -95,3 +95,20 @@ def test_packs_are_not_kept_while_their_index_may_lag_a_change():
     batch(cache)
     batch(cache)
     assert tables.loads.count("packs") == 3
+
+
+def test_a_trickle_of_lone_records_reads_the_tables_as_before_the_caches():
+    """One record now and then (an environment idle for the backstop age): the markers' read would be
+    a request more per event for nothing kept, so such a batch reads the tables directly."""
+    tables, clock = Tables(), Clock()
+    cache = lookups(tables, clock)
+    reads = lambda: cache.triggers.reads + cache.packs.reads  # noqa: E731
+    for _ in range(3):
+        batch(cache, records=1)
+        clock.now += 60
+    assert (len(tables.loads), reads()) == (6, 0)
+    batch(cache, records=1)
+    for _ in range(2):  # more lone records soon after: the environment is busy, it keeps its lookups
+        clock.now += 1
+        batch(cache, records=1)
+    assert (len(tables.loads), reads()) == (10, 4)  # the second read the markers and filled, the third hit

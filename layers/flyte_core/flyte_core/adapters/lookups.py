@@ -13,7 +13,9 @@ returned (its batch reads the marker after the change). A naive time-to-live cac
   before caching (so a lagging answer is not kept for the rest of the version).
 - `max_age` is a backstop: a lookup older than that is read again whatever the marker says.
 
-Outside a batch (every other function, and the pipeline's other callers) lookups go to the tables.
+Outside a batch (every other function, and the pipeline's other callers) lookups go to the tables,
+and so does a batch of one record in an environment that had no batch for `max_age` (a trickle of
+events: nothing kept would still be fresh, and the markers' read would be a request more per event).
 """
 
 from __future__ import annotations
@@ -83,11 +85,20 @@ class Lookups:
         self.triggers = _Cache(flows_table.triggers_version, 0.0, max_age, clock)
         self.packs = _Cache(packs_table.version, settle, max_age, clock)
         self._batch = threading.local()  # the markers this thread's current batch has read
+        self._clock, self._max_age = clock, max_age
+        self._last_batch: float | None = None
 
-    def begin_batch(self) -> None:
-        """A new stream batch: its first lookup of each table reads that table's marker again."""
+    def begin_batch(self, records: int) -> None:
+        """A new stream batch of `records`: its first lookup reads the markers again.
+
+        A lone record in an environment that has had no batch for `max_age` would pay the markers'
+        read and find nothing kept: such a batch reads the tables directly, as before the caches, so
+        a trickle of events costs no request more than it did."""
+        now = self._clock()
+        busy = self._last_batch is not None and now - self._last_batch < self._max_age
+        self._last_batch = now
         self._batch.__dict__.clear()
-        self._batch.active = True
+        self._batch.active = records >= 2 or busy
 
     def end_batch(self) -> None:
         self._batch.__dict__.clear()
