@@ -346,8 +346,7 @@ def main() -> None:
         for line in report.lines():
             print(line)
         for key, value in report.requests_per_event.items():
-            if " " not in key:
-                print(f"    {key:<30} {value:6.2f} requests per event")
+            print(f"    {key:<55} {value:6.2f} requests per event")
         if report.problems:
             sys.exit(1)
 
