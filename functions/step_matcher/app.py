@@ -6,6 +6,9 @@ batch item failure, and the records after it in the batch are reported too witho
 (the event source retries from the first failed record anyway). The event source retries them
 (MaximumRetryAttempts, up to MaximumRecordAgeInSeconds) on one lane of the shard while its other
 lanes go on (ParallelizationFactor). Matching is idempotent, so a retried record creates nothing twice.
+
+Within a batch, flow triggers and the packs of a name come from per-environment caches checked
+against their tables' version markers once per batch (adapters/lookups.py, issue 21).
 """
 
 from dataclasses import replace
@@ -62,6 +65,11 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict, context) -> PartialItemFailureResponse:
     batch.failed = False
-    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    # issue 21: flow triggers and packs cached while their tables' version markers hold
+    adapters.lookups.begin_batch(len(event.get("Records") or []))
+    try:
+        response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    finally:
+        adapters.lookups.end_batch()
     observability.record_stream_batch(len(event.get("Records") or []), len(response.get("batchItemFailures") or []))
     return response

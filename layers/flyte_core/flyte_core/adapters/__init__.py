@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .events_table import EventsTable
     from .flows_table import FlowsTable
     from .health import Health
+    from .lookups import Lookups
     from .managed_secrets import ManagedSecrets
     from .models import TableModels
     from .pack_endpoints import PackEndpoints
@@ -62,6 +63,13 @@ class Adapters:
         from .flows_table import FlowsTable
 
         return FlowsTable(self.models, self.aws)
+
+    @cached_property
+    def lookups(self) -> Lookups:
+        """The step matcher's caches of flow triggers and packs by name (used within its batches only)."""
+        from .lookups import Lookups
+
+        return Lookups(self.flows_table, self.packs_table, self.aws.dynamodb)
 
     @cached_property
     def datastore_table(self) -> DatastoreTable:

@@ -34,8 +34,15 @@ class ActionQueues:
         self._sqs = sqs
         self._lease = settings.action_lease_seconds
 
-    def send(self, queue_url: str, action_id: str, command: str) -> None:
-        self._sqs.send_message(QueueUrl=queue_url, **_entry(action_id, command))
+    def send(self, queue_url: str, action_id: str, command: str) -> bool:
+        """Send one action; False when the queue is gone (its pack was removed)."""
+        try:
+            self._sqs.send_message(QueueUrl=queue_url, **_entry(action_id, command))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in QUEUE_GONE:
+                return False
+            raise
+        return True
 
     def send_many(self, queue_url: str, actions: list[tuple[str, str]]) -> None:
         """Send (action id, command) pairs, ten per request."""

@@ -15,6 +15,7 @@ from ..domain import flows, ids, times
 from .aws import Aws
 from .conditions import written
 from .models import FlowModel, TableModels
+from .table_versions import flow_triggers_version
 
 _SAVE_ATTEMPTS = 10
 _VERSIONS_KEPT = 2048
@@ -28,6 +29,8 @@ class FlowsTable:
     def __init__(self, models: TableModels, aws: Aws) -> None:
         self.current_model, self.version_model, self.trigger_model = models.flows, models.flow_versions, models.flow_triggers
         self._aws = aws
+        # issue 21: every save and delete writes it in the same transaction; the step matcher's cache reads it
+        self.triggers_version = flow_triggers_version(self.trigger_model)
         self._versions: dict[str, dict[str, Any]] = {}  # versions are immutable: a warm function keeps them
 
     def save(self, flow: dict[str, Any]) -> str:
@@ -63,6 +66,7 @@ class FlowsTable:
                     transaction.delete(triggers(key, flow["name"]))
                 for key in new_triggers:
                     transaction.save(triggers(key, flow["name"], uuid=uuid))
+                self._bump_in(transaction)
 
         return uuid if written(transact) else None
 
@@ -118,8 +122,17 @@ class FlowsTable:
         return model.uuid if model else None
 
     def triggered_by(self, pack_name: str, event_name: str) -> list[tuple[str, str]]:
-        """(flow name, version uuid) of the current flows that this event starts: one index query."""
-        return [(row.flowName, row.uuid) for row in self.trigger_model.query(flows.trigger_key(pack_name, event_name))]
+        """(flow name, version uuid) of the current flows that this event starts: one strongly consistent
+        query, so a flow whose save returned applies to the next event (the trigger table is no index)."""
+        key = flows.trigger_key(pack_name, event_name)
+        return [(row.flowName, row.uuid) for row in self.trigger_model.query(key, consistent_read=True)]
+
+    def _bump_in(self, transaction: TransactWrite) -> None:
+        """The triggers' version marker, changed by the same transaction as the triggers: a cache that
+        reads the marker after the change returned cannot keep the triggers from before it. Concurrent
+        saves of different flows conflict on it and the loser is retried like a concurrent save."""
+        version = self.triggers_version
+        transaction.update(version.transaction_item(), actions=version.bump_actions())
 
     def _delete_once(self, name: str, previous: FlowModel) -> bool:
         current, triggers = self.current_model, self.trigger_model
@@ -129,5 +142,6 @@ class FlowsTable:
                 transaction.delete(current(name), condition=current.uuid == previous.uuid)
                 for key in previous.triggers:
                     transaction.delete(triggers(key, name))
+                self._bump_in(transaction)
 
         return written(transact)

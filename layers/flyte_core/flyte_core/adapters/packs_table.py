@@ -11,6 +11,7 @@ from ..domain.packs import Delivery, Pack
 from .conditions import written
 from .indexes import if_index_ready
 from .models import PackModel
+from .table_versions import PACKS_MARKER, packs_version
 
 SEEN_EVERY = timedelta(seconds=60)  # how stale lastSeen may get before a call of the pack refreshes it
 
@@ -45,9 +46,12 @@ def _from_delivery(delivery: Delivery | None) -> dict | None:
 class PacksTable:
     def __init__(self, model: type[PackModel]) -> None:
         self.model = model
+        # issue 21: written after each registration and removal (not lastSeen); the step matcher's cache reads it
+        self.version = packs_version(model)
 
     def save(self, pack: Pack) -> None:
-        """Register (or fully replace) a pack."""
+        """Register (or fully replace) a pack, then mark the packs changed (before returning: an action
+        created after the registration returned is sent to it, see services/lookups.py)."""
         self.model(
             pack.id,
             name=pack.name,
@@ -60,16 +64,19 @@ class PacksTable:
             registeredBy=pack.registered_by,
             delivery=_from_delivery(pack.delivery),
         ).save()
+        self.version.bump()
 
     def get(self, pack_id: str) -> Pack | None:
+        if pack_id == PACKS_MARKER:
+            return None
         try:
             return _to_pack(self.model.get(pack_id))
         except DoesNotExist:
             return None
 
     def list_all(self) -> Iterator[Pack]:
-        """Every pack (a paginated scan: listing is the one place a scan is acceptable)."""
-        return (_to_pack(model) for model in self.model.scan())
+        """Every pack (a paginated scan: listing is the one place a scan is acceptable); not the version marker."""
+        return (_to_pack(model) for model in self.model.scan() if model.id != PACKS_MARKER)
 
     def with_name(self, name: str) -> list[Pack]:
         """The packs registered under a name, from byNameStable (without lastSeen, which it does not
@@ -85,6 +92,7 @@ class PacksTable:
         pack = self.get(pack_id)
         if pack is None or not written(lambda: self.model(pack_id).delete(condition=self.model.id.exists())):
             return None
+        self.version.bump()
         return pack
 
     def touch(self, pack_id: str, at: datetime, only_named: str | None = None) -> Pack | None:
@@ -94,6 +102,8 @@ class PacksTable:
         Every call of a pack (each take, event, result) comes here. Issue 21: a strongly consistent
         read (1 read unit) decides, and lastSeen is written only once a minute, conditionally (of
         polls at once, one writes): 60 s is nothing against the dead-pack grace period (days)."""
+        if pack_id == PACKS_MARKER:
+            return None
         try:
             model = self.model.get(pack_id, consistent_read=True)
         except DoesNotExist:

@@ -95,7 +95,7 @@ def _executions_for(adapters: Adapters, event: Event) -> list[Execution]:
             }
             states[completed.step_id] = completed.state  # the index may lag; the table read may not
             runs.append(Execution(completed.correlation_id, completed.flow_uuid, flow, completed.context, states))
-    for flow_name, uuid in adapters.flows_table.triggered_by(event.pack_name, event.name):
+    for flow_name, uuid in adapters.lookups.triggered_by(event.pack_name, event.name):
         flow = adapters.flows_table.version(uuid)
         if flow is None:
             logger.error("trigger names a missing flow version", extra={"flow": flow_name, "uuid": uuid})

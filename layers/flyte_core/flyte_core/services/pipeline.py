@@ -68,10 +68,11 @@ def receive_event(
 def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pack_labels: dict[str, str]) -> int:
     """Send the action to the queue of every registered pack that may take it; returns how many.
 
-    With none registered it waits (NEW, in the waiting index) until a matching pack registers.
+    With none registered it waits (NEW, in the waiting index) until a matching pack registers. The
+    packs come from the step matcher's cache within its batches (adapters/lookups.py).
     """
     sent = 0
-    for pack in adapters.packs_table.with_name(pack_name):
+    for pack in adapters.lookups.packs_named(pack_name):
         if not labels_include(pack.labels, pack_labels):
             continue
         if pack.delivery:  # a push pack (issue 20): the delivery queue
@@ -82,8 +83,10 @@ def deliver(adapters: Adapters, action_id: str, command: str, pack_name: str, pa
             # registered before the queue prefix changed: offered when it registers again
             logger.warning("pack's queue is from an older deployment", extra={"packId": pack.id, "actionId": action_id})
             continue
-        else:
-            adapters.action_queues.send(pack.queue_url, action_id, command)
+        elif not adapters.action_queues.send(pack.queue_url, action_id, command):
+            # its queue went with it: the pack was removed after the lookup (the index lags the table)
+            logger.info("pack's queue is gone", extra={"packId": pack.id, "actionId": action_id})
+            continue
         sent += 1
     if not sent:
         logger.info(
