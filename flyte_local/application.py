@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,30 @@ LOCAL_PARAMETERS.update({"ThrottlingRateLimit": "10000", "ThrottlingBurstLimit":
 
 
 @dataclass
+class Authorizer:
+    """An HTTP API Lambda REQUEST authorizer (AWS::ApiGatewayV2::Authorizer), simple responses."""
+
+    function: str  # the logical id of its function
+    identity_source: list[str]  # $request.header.X, $request.querystring.X, $context.X: the cache key
+    ttl_seconds: int = 0
+    simple_responses: bool = True
+
+
+@dataclass
+class ServiceIntegration:
+    """An HTTP API AWS service integration (AWS::ApiGatewayV2::Integration, AWS_PROXY with a subtype)."""
+
+    subtype: str  # e.g. SQS-ReceiveMessage
+    request_parameters: dict[str, str]  # parameter -> static value or $request... / $context... mapping
+
+
+@dataclass
 class Route:
     method: str
     path: str
-    function: str
+    function: str  # "" for a route to a service integration
+    integration: ServiceIntegration | None = None
+    authorizer: Authorizer | None = None
 
 
 @dataclass
@@ -216,6 +237,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                 app.throttling = Throttling(
                     float(route_settings["ThrottlingRateLimit"]), int(route_settings.get("ThrottlingBurstLimit", 0))
                 )
+    app.routes.extend(_service_routes(resources, resolver))
     arn_to_table = {attributes[(lid, "StreamArn")]: lid for lid in app.tables}
     arn_to_queue = {attributes[(lid, "Arn")]: lid for lid in app.queues}
 
@@ -287,3 +309,46 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                     )
                 )
     return app
+
+
+def _logical_id(physical: str) -> str:
+    return physical.removeprefix(f"{STACK_NAME}-")
+
+
+def _service_routes(resources: dict[str, Any], resolver: Resolver) -> list[Route]:
+    """The HTTP API's routes declared as AWS::ApiGatewayV2::Route to an AWS service integration
+    (issue 21: the ready long poll), with their Lambda authorizer: what API Gateway runs itself."""
+    routes = []
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Route":
+            continue
+        if resource.get("Condition") and not resolver.condition(resource["Condition"]):
+            continue
+        props = resolver.resolve(resource.get("Properties", {}))
+        method, path = props["RouteKey"].split(" ", 1)
+        target = _logical_id(str(props.get("Target", "")).removeprefix("integrations/"))
+        integration = resolver.resolve(resources[target].get("Properties", {}))
+        if integration.get("IntegrationType") != "AWS_PROXY" or not integration.get("IntegrationSubtype"):
+            raise ValueError(f"route {props['RouteKey']}: the local stack serves only AWS service integrations this way")
+        authorizer = None
+        if props.get("AuthorizationType") == "CUSTOM":
+            spec = resolver.resolve(resources[_logical_id(str(props["AuthorizerId"]))].get("Properties", {}))
+            function = re.search(r":function:([^/:]+)", spec["AuthorizerUri"])
+            if function is None:
+                raise ValueError(f"route {props['RouteKey']}: its authorizer names no function of the template")
+            authorizer = Authorizer(
+                function=function.group(1),
+                identity_source=list(spec.get("IdentitySource") or []),
+                ttl_seconds=int(spec.get("AuthorizerResultTtlInSeconds", 0)),
+                simple_responses=bool(spec.get("EnableSimpleResponses", False)),
+            )
+        routes.append(
+            Route(
+                method.upper(),
+                path,
+                "",
+                ServiceIntegration(integration["IntegrationSubtype"], dict(integration.get("RequestParameters") or {})),
+                authorizer,
+            )
+        )
+    return routes
