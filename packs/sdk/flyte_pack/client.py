@@ -148,9 +148,11 @@ def ready_answer(resp: requests.Response) -> bool | None:
         if isinstance(body.get(key), dict):
             body = body[key]
             break
-    found = [body[key] for key in ("Messages", "messages", "Message", "message") if key in body]
+    found = [body[key] for key in ("Messages", "messages", "Message") if key in body]
     if not found:
         return False if not body or set(body) <= {"ResponseMetadata"} else None
+    if not all(value is None or isinstance(value, list | dict) for value in found):
+        return None
     return any(bool(value) for value in found)
 
 
