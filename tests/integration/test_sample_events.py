@@ -48,6 +48,10 @@ def test_pipeline_samples_run_the_quick_start_first_step(invoke_handler, sample_
     matched = invoke_handler("StepMatcherFunction", sample_event("step-matcher-stream-batch.json"))
     assert matched == {"batchItemFailures": []}
 
+    # issue 21: the ready poll's authorizer hands API Gateway Shell's queue (the sample `sam local invoke` takes)
+    authorized = invoke_handler("ReadyAuthorizerFunction", sample_event("ready-authorizer.json"))
+    assert authorized["isAuthorized"] is True and "_flytepack_Shell" in authorized["context"]["queueUrl"]
+
     taken = invoke_handler("TakeFunction", sample_event("take.json"))
     assert taken["statusCode"] == 200
     action = json.loads(taken["body"])
