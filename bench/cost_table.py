@@ -82,8 +82,9 @@ class ReadyFacts:
 
 def ready_facts() -> ReadyFacts:
     resources = load_template(application.TEMPLATE)["Resources"]
+    schemes = resources["FlyteHttpApi"]["Properties"]["DefinitionBody"]["components"]["securitySchemes"]
     return ReadyFacts(
-        int(resources["ReadyAuthorizer"]["Properties"]["AuthorizerResultTtlInSeconds"]),
+        int(schemes["ReadyAuthorizer"]["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"]),
         resources["ReadyAuthorizerFunction"]["Properties"]["MemorySize"] / 1024,
     )
 

@@ -28,7 +28,7 @@ LOCAL_PARAMETERS.update({"ThrottlingRateLimit": "10000", "ThrottlingBurstLimit":
 
 @dataclass
 class Authorizer:
-    """An HTTP API Lambda REQUEST authorizer (AWS::ApiGatewayV2::Authorizer), simple responses."""
+    """An HTTP API Lambda REQUEST authorizer (x-amazon-apigateway-authorizer in the API's OpenAPI document)."""
 
     function: str  # the logical id of its function
     identity_source: list[str]  # $request.header.X, $request.querystring.X, $context.X: the cache key
@@ -38,7 +38,7 @@ class Authorizer:
 
 @dataclass
 class ServiceIntegration:
-    """An HTTP API AWS service integration (AWS::ApiGatewayV2::Integration, AWS_PROXY with a subtype)."""
+    """An HTTP API AWS service integration (x-amazon-apigateway-integration: aws_proxy with a subtype)."""
 
     subtype: str  # e.g. SQS-ReceiveMessage
     request_parameters: dict[str, str]  # parameter -> static value or $request... / $context... mapping
@@ -311,44 +311,43 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
     return app
 
 
-def _logical_id(physical: str) -> str:
-    return physical.removeprefix(f"{STACK_NAME}-")
-
-
 def _service_routes(resources: dict[str, Any], resolver: Resolver) -> list[Route]:
-    """The HTTP API's routes declared as AWS::ApiGatewayV2::Route to an AWS service integration
-    (issue 21: the ready long poll), with their Lambda authorizer: what API Gateway runs itself."""
+    """The HTTP API's routes to AWS service integrations (issue 21: the ready long poll), read from the
+    HttpApi's DefinitionBody (OpenAPI with API Gateway's extensions), with their Lambda authorizers:
+    what API Gateway runs itself. The functions' routes come from their HttpApi events."""
     routes = []
     for resource in resources.values():
-        if resource.get("Type") != "AWS::ApiGatewayV2::Route":
+        if resource.get("Type") != "AWS::Serverless::HttpApi":
             continue
-        if resource.get("Condition") and not resolver.condition(resource["Condition"]):
-            continue
-        props = resolver.resolve(resource.get("Properties", {}))
-        method, path = props["RouteKey"].split(" ", 1)
-        target = _logical_id(str(props.get("Target", "")).removeprefix("integrations/"))
-        integration = resolver.resolve(resources[target].get("Properties", {}))
-        if integration.get("IntegrationType") != "AWS_PROXY" or not integration.get("IntegrationSubtype"):
-            raise ValueError(f"route {props['RouteKey']}: the local stack serves only AWS service integrations this way")
-        authorizer = None
-        if props.get("AuthorizationType") == "CUSTOM":
-            spec = resolver.resolve(resources[_logical_id(str(props["AuthorizerId"]))].get("Properties", {}))
-            function = re.search(r":function:([^/:]+)", spec["AuthorizerUri"])
-            if function is None:
-                raise ValueError(f"route {props['RouteKey']}: its authorizer names no function of the template")
-            authorizer = Authorizer(
-                function=function.group(1),
-                identity_source=list(spec.get("IdentitySource") or []),
-                ttl_seconds=int(spec.get("AuthorizerResultTtlInSeconds", 0)),
-                simple_responses=bool(spec.get("EnableSimpleResponses", False)),
-            )
-        routes.append(
-            Route(
-                method.upper(),
-                path,
-                "",
-                ServiceIntegration(integration["IntegrationSubtype"], dict(integration.get("RequestParameters") or {})),
-                authorizer,
-            )
-        )
+        body = resolver.resolve(resource.get("Properties", {}).get("DefinitionBody") or {})
+        schemes = (body.get("components") or {}).get("securitySchemes") or {}
+        for path, operations in (body.get("paths") or {}).items():
+            for method, operation in operations.items():
+                integration = operation.get("x-amazon-apigateway-integration") or {}
+                if integration.get("type") != "aws_proxy" or not integration.get("integrationSubtype"):
+                    raise ValueError(f"{method.upper()} {path}: the local stack serves only AWS service integrations this way")
+                authorizer = None
+                for requirement in operation.get("security") or []:
+                    for name in requirement:
+                        spec = schemes[name]["x-amazon-apigateway-authorizer"]
+                        function = re.search(r":function:([^/:]+)", spec["authorizerUri"])
+                        if spec.get("type") != "request" or function is None:
+                            raise ValueError(f"{method.upper()} {path}: the local stack runs Lambda REQUEST authorizers only")
+                        authorizer = Authorizer(
+                            function=function.group(1),
+                            identity_source=[
+                                part.strip() for part in str(spec.get("identitySource", "")).split(",") if part.strip()
+                            ],
+                            ttl_seconds=int(spec.get("authorizerResultTtlInSeconds", 0)),
+                            simple_responses=bool(spec.get("enableSimpleResponses", False)),
+                        )
+                routes.append(
+                    Route(
+                        method.upper(),
+                        path,
+                        "",
+                        ServiceIntegration(integration["integrationSubtype"], dict(integration.get("requestParameters") or {})),
+                        authorizer,
+                    )
+                )
     return routes
