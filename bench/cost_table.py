@@ -3,9 +3,14 @@
 Counts, at the botocore level in every function (flyte_local counts them per function and per
 DynamoDB table), the AWS requests of:
 
-  * one idle poll of a long-polling pack (a take with ?wait=TakeWaitSeconds that finds nothing), and
-  * one run of the quick start (the Slack message, the Shell action and its result, the Slack reply
-    and its result: 3 events through the stream),
+  * one idle poll of a long-polling pack, both ways a pack may wait (issue 21):
+    - the ready poll the SDK uses (GET .../actions/ready: API Gateway's own SQS ReceiveMessage, no
+      function; counted by the local stack's gateway: the API request, the SQS request, and the
+      authorizer's invocations, which API Gateway caches for its TTL), and
+    - the take a flyte-client pack uses (a take with ?wait=TakeWaitSeconds that finds nothing), and
+  * one run of the quick start as the SDK runs it (the Slack message, the Shell action and its
+    result, the Slack reply and its result: 3 events through the stream; each action announced by
+    a ready poll, then taken),
 
 and turns them into write units (each item written, plus each index its attributes reach, from
 template.yaml's index definitions), dollars at on-demand us-east-1 prices, and the first AWS quota each scale meets.
@@ -87,6 +92,26 @@ class Index:
         return 1
 
 
+READY_WAIT = 20  # the SDK's ready poll: SQS's longest wait (flyte_pack.client)
+
+
+@dataclass(frozen=True)
+class ReadyFacts:
+    """The ready poll's authorizer as template.yaml declares it: its cache TTL and memory (GB)."""
+
+    ttl_seconds: int
+    authorizer_gb: float
+
+
+def ready_facts() -> ReadyFacts:
+    resources = load_template(application.TEMPLATE)["Resources"]
+    schemes = resources["FlyteHttpApi"]["Properties"]["DefinitionBody"]["components"]["securitySchemes"]
+    return ReadyFacts(
+        int(schemes["ReadyAuthorizer"]["x-amazon-apigateway-authorizer"]["authorizerResultTtlInSeconds"]),
+        resources["ReadyAuthorizerFunction"]["Properties"]["MemorySize"] / 1024,
+    )
+
+
 def template_facts() -> tuple[dict[str, dict[str, Index]], float, int, int]:
     """Per table (logical id) its indexes; the take's memory (GB), its default wait and the route's
     default throttle."""
@@ -158,13 +183,31 @@ def link(pack: dict, rel_end: str) -> str:
     return next(item["href"] for item in pack["links"] if item["rel"].endswith(rel_end))
 
 
-def take_until(session: requests.Session, url: str, calls: list[int]) -> dict:
+def ready_poll(session: requests.Session, pack: dict, wait: int) -> bool:
+    """One ready poll (GET .../actions/ready); whether it saw an action waiting."""
+    response = session.get(link(pack, "actionReady"), params={"wait": wait})
+    assert response.status_code == 200, response.text
+    return bool(response.json()["ReceiveMessageResponse"]["ReceiveMessageResult"]["messages"])
+
+
+def take_until(session: requests.Session, pack: dict, calls: Counter) -> dict:
+    """What the SDK does: wait on ready, then take (wait=1) what it announced."""
     for _ in range(8):
-        calls[0] += 1
-        response = session.post(url, params={"wait": 5})
+        calls["ready"] += 1
+        if not ready_poll(session, pack, 5):
+            continue
+        calls["rang"] += 1
+        calls["take"] += 1
+        response = session.post(link(pack, "takeAction"), params={"wait": 1})
         if response.status_code == 200:
             return response.json()
+        calls["empty_take"] += 1
     raise AssertionError("no action came")
+
+
+def gateway_counts(stack: LocalStack) -> Counter:
+    assert stack.service_routes is not None
+    return Counter(stack.service_routes.counts)
 
 
 def measure(stack: LocalStack) -> dict:
@@ -177,11 +220,26 @@ def measure(stack: LocalStack) -> dict:
         assert session.post(link(idle, "takeAction"), params={"wait": 1}).status_code == 204
     idle_counts, idle_invocations = delta(stack, before)
 
+    # The ready poll: one authorizer call (its answer then cached), then polls that run no function.
+    ready = register(url, "IdleReady")
+    before, gateway_before = snapshot(stack), gateway_counts(stack)
+    assert not ready_poll(session, ready, 0)
+    authorizer_counts, authorizer_invocations = delta(stack, before)
+    assert gateway_counts(stack)["authorizer"] - gateway_before["authorizer"] == 1 == authorizer_invocations
+    before, gateway_before = snapshot(stack), gateway_counts(stack)
+    for _ in range(polls):
+        assert not ready_poll(session, ready, 1)
+    ready_counts, ready_invocations = delta(stack, before)
+    gateway = gateway_counts(stack) - gateway_before
+    assert ready_invocations == 0 and not ready_counts and gateway["authorizer"] == 0, (ready_counts, gateway)
+
     flow = (ROOT / "examples" / "uk-bank-holidays.flow.yaml").read_bytes()
     requests.post(f"{url}/v1/flows", data=flow, headers={"content-type": "application/x-yaml"})
     slack, shell = register(url, "Slack"), register(url, "Shell")
+    for pack in (slack, shell):  # the authorizer's answers, cached before the run (a cost per TTL, not per event)
+        ready_poll(session, pack, 0)
     time.sleep(0.5)
-    before, api_calls = snapshot(stack), [0]
+    before, gateway_before, calls = snapshot(stack), gateway_counts(stack), Counter()
     message = {
         "message": "flyte uk-bank-holidays",
         "channelId": "C1",
@@ -190,17 +248,20 @@ def measure(stack: LocalStack) -> dict:
         "threadTimestamp": "",
     }
     assert session.post(link(slack, "event"), json={"event": "ReceivedMessage", "payload": message}).status_code == 202
-    command = take_until(session, link(shell, "takeAction"), api_calls)
+    command = take_until(session, shell, calls)
     output = {"stdout": "2026-12-25 - Christmas Day\n", "stderr": "", "exit_code": 0}
     session.post(link(command, "actionResult"), json={"event": "Output", "payload": output})
-    reply = take_until(session, link(slack, "takeAction"), api_calls)
+    reply = take_until(session, slack, calls)
     session.post(link(reply, "actionResult"), json={"event": "MessageSent", "payload": {}})
     time.sleep(1.0)  # the last result's stream record
     run_counts, run_invocations = delta(stack, before)
-    empty_takes = api_calls[0] - 2
+    run_gateway = gateway_counts(stack) - gateway_before
+    assert run_gateway["authorizer"] == 0, run_gateway
     return {
         "idle": (idle_counts, idle_invocations, polls, (time.monotonic() - started) / polls),
-        "run": (run_counts, run_invocations, 3 + api_calls[0], empty_takes),
+        "ready": (gateway, polls, authorizer_counts),
+        # API requests of the flow: 3 event and result posts, the readies that rang, the takes
+        "run": (run_counts, run_invocations, 3 + calls["rang"] + calls["take"], calls),
         "trace_bytes": trace_bytes(stack),
     }
 
@@ -221,13 +282,14 @@ def per_unit(counts: Counter, scale: float) -> Counter:
 
 def render(measured: dict, stack_tables: dict[str, str]) -> str:
     indexes, take_gb, wait, route_rate = template_facts()
+    facts = ready_facts()
     idle_counts, _, polls, _ = measured["idle"]
     poll = per_unit(idle_counts, polls)
     poll_units, _ = write_units(poll, stack_tables, indexes)
     polls_a_day = DAY / wait  # a take parks its whole wait, and the pack polls again at once
     last_seen = Counter({f"{ITEM_COUNT}Update@packs@lastSeen": 1})
     last_seen_units = (DAY / 60) * write_units(last_seen, {"packs": "PacksTable"}, indexes)[0]
-    idle_day = (
+    take_day = (
         polls_a_day
         * (
             HTTP_API_REQUEST
@@ -240,16 +302,35 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         + last_seen_units * DYNAMODB_WRITE
     )
 
-    run_counts, run_invocations, api_requests, empty_takes = measured["run"]
-    # the run's empty takes are the bench's own waiting, not the flow's cost (an idle pack pays for those)
+    # The ready poll: per poll an API request and API Gateway's SQS request; per TTL one authorizer
+    # invocation (its reads, and its lastSeen write: the pack's only one while it idles).
+    gateway, ready_polls, authorizer_counts = measured["ready"]
+    readies_a_day, authorizer_calls_a_day = DAY / READY_WAIT, DAY / facts.ttl_seconds
+    authorizer_units, _ = write_units(authorizer_counts, stack_tables, indexes)
+    # an idle pack's lastSeen is older than a minute at each call (the bench's pack had just registered)
+    authorizer_units = max(authorizer_units, last_seen_units / (DAY / 60))
+    authorizer_call = (
+        LAMBDA_REQUEST
+        + REQUEST_SECONDS * facts.authorizer_gb * LAMBDA_GB_SECOND
+        + reads(authorizer_counts) * DYNAMODB_READ
+        + authorizer_units * DYNAMODB_WRITE
+    )
+    ready_requests = gateway["requests"] / ready_polls
+    ready_sqs = gateway["sqs.ReceiveMessage"] / ready_polls
+    ready_day = (
+        readies_a_day * (ready_requests * HTTP_API_REQUEST + ready_sqs * SQS_REQUEST) + authorizer_calls_a_day * authorizer_call
+    )
+
+    run_counts, run_invocations, api_requests, calls = measured["run"]
+    # the run's empty ready polls and takes are the bench's own waiting, not the flow's cost (an idle pack pays for those)
     events = 3
     units, by_table = write_units(run_counts, stack_tables, indexes)
-    flow_api = api_requests - empty_takes
-    flow_invocations = run_invocations - empty_takes
+    flow_invocations = run_invocations - calls["empty_take"]
+    flow_api = api_requests - calls["empty_take"]
     per_event = {
         "api": flow_api / events,
         "invocations": flow_invocations / events,
-        "sqs": sum(n for k, n in run_counts.items() if k.startswith("sqs.")) / events,
+        "sqs": (sum(n for k, n in run_counts.items() if k.startswith("sqs.")) + calls["rang"]) / events,
         "reads": reads(run_counts) / events,
         "writes": units / events,
     }
@@ -260,22 +341,29 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         + per_event["reads"] * DYNAMODB_READ
         + per_event["writes"] * DYNAMODB_WRITE
     )
+    # A flyte-client pack takes without the ready poll: the same event less the readies that rang.
+    take_event_cost = event_cost - calls["rang"] / events * (HTTP_API_REQUEST + SQS_REQUEST)
 
     lines = [
         BEGIN,
         "",
-        "Measured: AWS requests counted on the local stack, per operation (an idle poll: a take with "
-        f"?wait={wait} that finds nothing; an event: one third of a quick-start run, which is 3 events, 2 actions "
-        "taken, 2 results). Write units: each item written, plus each index its attributes reach (template.yaml; an "
-        "update: 2 where it moves an entry, 1 where it changes a projected attribute). "
-        "Prices: on-demand, us-east-1, x86.",
+        "Measured: AWS requests counted on the local stack, per operation (an idle ready poll: the SDK's "
+        f"GET .../actions/ready, which API Gateway answers with its own SQS ReceiveMessage, waiting {READY_WAIT} s, "
+        f"with the authorizer called once per {facts.ttl_seconds} s cache TTL; an idle take: a take with ?wait={wait} "
+        "that finds nothing, what a flyte-client pack does; an event: one third of a quick-start run as the SDK "
+        "runs it, which is 3 events, 2 actions announced by a ready poll and taken, 2 results). Write units: each "
+        "item written, plus each index its attributes reach (template.yaml; an update: 2 where it moves an entry, "
+        "1 where it changes a projected attribute). Prices: on-demand, us-east-1, x86.",
         "",
         "| operation | API requests | invocations | SQS requests | DynamoDB reads | DynamoDB write units |",
         "|---|---|---|---|---|---|",
-        f"| idle poll (take, nothing came) | 1 | 1 | {sum(n for k, n in poll.items() if k.startswith('sqs.')):.1f} "
+        f"| idle ready poll (API Gateway's SQS peek, nothing came) | {ready_requests:.0f} | 0 (+ the authorizer once per "
+        f"{facts.ttl_seconds} s: {facts.ttl_seconds / READY_WAIT:.0f} polls) | {ready_sqs:.1f} | 0 (+ {reads(authorizer_counts):.0f} "
+        f"per authorizer call) | 0 (+ {authorizer_units:.1f} per authorizer call: lastSeen) |",
+        f"| idle take (Lambda long poll, nothing came) | 1 | 1 | {sum(n for k, n in poll.items() if k.startswith('sqs.')):.1f} "
         f"| {reads(poll):.1f} | {poll_units:.1f} (+ lastSeen once a minute: {last_seen_units / polls_a_day:.2f}) |",
-        f"| event (posted, matched, its action taken, its result posted) | {per_event['api']:.1f} | {per_event['invocations']:.1f} "
-        f"| {per_event['sqs']:.1f} | {per_event['reads']:.1f} | {per_event['writes']:.1f} |",
+        f"| event (posted, matched, its action announced and taken, its result posted) | {per_event['api']:.1f} "
+        f"| {per_event['invocations']:.1f} | {per_event['sqs']:.1f} | {per_event['reads']:.1f} | {per_event['writes']:.1f} |",
         "",
         "Write units per event by table: "
         + ", ".join(f"{table} {count / events:.1f}" for table, count in sorted(by_table.items()))
@@ -285,16 +373,22 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         "",
         hot_pack_line(run_counts, stack_tables, events, measured["trace_bytes"]),
         "",
-        f"Cost: **${event_cost * 1e6:,.2f} per million events**; **${idle_day:.3f} per idle long-polling pack-day** "
-        f"(${idle_day * MONTH:.2f} a month; {wait} s at {take_gb * 1024:.0f} MB held per poll: "
+        f"Cost: **${event_cost * 1e6:,.2f} per million events**; **${ready_day:.4f} per idle pack-day waiting on the "
+        f"ready poll** (${ready_day * MONTH:.2f} a month: {readies_a_day:,.0f} API and SQS requests a day, "
+        f"{authorizer_calls_a_day:.0f} authorizer calls); **${take_day:.3f} per idle pack-day long-polling the take** "
+        f"(${take_day * MONTH:.2f} a month; {wait} s at {take_gb * 1024:.0f} MB held per poll: "
         f"${polls_a_day * wait * take_gb * LAMBDA_GB_SECOND:.3f} of it is Lambda time); $0 per idle push pack-day.",
         "",
-        "| scale | a month | first AWS quota it meets |",
-        "|---|---|---|",
+        "| scale | a month, SDK packs (ready poll) | a month, flyte-client packs (take long poll) | first AWS quota it meets (ready poll) |",
+        "|---|---|---|---|",
     ]
     for scale in SCALES:
-        month = MONTH * (scale.packs * idle_day + scale.events_per_second * DAY * event_cost)
-        lines.append(f"| {scale.name} | ${month:,.0f} | {first_quota(scale, per_event, wait, route_rate)} |")
+        ready_month = MONTH * (scale.packs * ready_day + scale.events_per_second * DAY * event_cost)
+        take_month = MONTH * (scale.packs * take_day + scale.events_per_second * DAY * take_event_cost)
+        lines.append(
+            f"| {scale.name} | ${ready_month:,.0f} | ${take_month:,.0f} | "
+            f"{first_quota(scale, per_event, READY_WAIT, route_rate, parked=False)} |"
+        )
     lines += ["", END]
     return "\n".join(lines)
 
@@ -337,11 +431,12 @@ def hot_pack_line(run_counts: Counter, stack_tables: dict[str, str], events: int
     )
 
 
-def first_quota(scale: Scale, per_event: dict, wait: int, route_rate: int) -> str:
+def first_quota(scale: Scale, per_event: dict, wait: int, route_rate: int, parked: bool = True) -> str:
     """The AWS quota reached at the lowest share of itself first, with what reaches it; and the stack's
-    own route throttle (ThrottlingRateLimit, a template parameter, not a quota) when it must be raised."""
+    own route throttle (ThrottlingRateLimit, a template parameter, not a quota) when it must be raised.
+    `parked`: each idle pack holds a function (the take long poll) or none (the ready poll)."""
     takes_per_second = scale.packs / wait + scale.events_per_second * per_event["api"] / 3
-    concurrency = scale.packs + scale.burst_per_second * per_event["invocations"] * REQUEST_SECONDS
+    concurrency = (scale.packs if parked else 0) + scale.burst_per_second * per_event["invocations"] * REQUEST_SECONDS
     environments = concurrency  # roughly one environment per concurrent execution
     checks = [
         (concurrency / LAMBDA_CONCURRENCY, f"Lambda concurrency ({concurrency:,.0f} of {LAMBDA_CONCURRENCY:,} at once)"),
@@ -358,7 +453,10 @@ def first_quota(scale: Scale, per_event: dict, wait: int, route_rate: int) -> st
     share, what = max(checks)
     found = what if share >= 1 else f"none (the nearest: {what}, {share:.0%})"
     if takes_per_second > route_rate:
-        found += f"; raise ThrottlingRateLimit first ({takes_per_second:,.0f} takes/s on the take route, default {route_rate})"
+        route = "take" if parked else "ready"
+        found += (
+            f"; raise ThrottlingRateLimit first ({takes_per_second:,.0f} requests/s on the {route} route, default {route_rate})"
+        )
     return found
 
 

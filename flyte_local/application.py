@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,30 @@ LOCAL_PARAMETERS.update({"ThrottlingRateLimit": "10000", "ThrottlingBurstLimit":
 
 
 @dataclass
+class Authorizer:
+    """An HTTP API Lambda REQUEST authorizer (x-amazon-apigateway-authorizer in the API's OpenAPI document)."""
+
+    function: str  # the logical id of its function
+    identity_source: list[str]  # $request.header.X, $request.querystring.X, $context.X: the cache key
+    ttl_seconds: int = 0
+    simple_responses: bool = True
+
+
+@dataclass
+class ServiceIntegration:
+    """An HTTP API AWS service integration (x-amazon-apigateway-integration: aws_proxy with a subtype)."""
+
+    subtype: str  # e.g. SQS-ReceiveMessage
+    request_parameters: dict[str, str]  # parameter -> static value or $request... / $context... mapping
+
+
+@dataclass
 class Route:
     method: str
     path: str
-    function: str
+    function: str  # "" for a route to a service integration
+    integration: ServiceIntegration | None = None
+    authorizer: Authorizer | None = None
 
 
 @dataclass
@@ -216,6 +237,7 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                 app.throttling = Throttling(
                     float(route_settings["ThrottlingRateLimit"]), int(route_settings.get("ThrottlingBurstLimit", 0))
                 )
+    app.routes.extend(_service_routes(resources, resolver))
     arn_to_table = {attributes[(lid, "StreamArn")]: lid for lid in app.tables}
     arn_to_queue = {attributes[(lid, "Arn")]: lid for lid in app.queues}
 
@@ -287,3 +309,45 @@ def load(endpoint: str, parameter_overrides: dict[str, str] | None = None, templ
                     )
                 )
     return app
+
+
+def _service_routes(resources: dict[str, Any], resolver: Resolver) -> list[Route]:
+    """The HTTP API's routes to AWS service integrations (issue 21: the ready long poll), read from the
+    HttpApi's DefinitionBody (OpenAPI with API Gateway's extensions), with their Lambda authorizers:
+    what API Gateway runs itself. The functions' routes come from their HttpApi events."""
+    routes = []
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::Serverless::HttpApi":
+            continue
+        body = resolver.resolve(resource.get("Properties", {}).get("DefinitionBody") or {})
+        schemes = (body.get("components") or {}).get("securitySchemes") or {}
+        for path, operations in (body.get("paths") or {}).items():
+            for method, operation in operations.items():
+                integration = operation.get("x-amazon-apigateway-integration") or {}
+                if integration.get("type") != "aws_proxy" or not integration.get("integrationSubtype"):
+                    raise ValueError(f"{method.upper()} {path}: the local stack serves only AWS service integrations this way")
+                authorizer = None
+                for requirement in operation.get("security") or []:
+                    for name in requirement:
+                        spec = schemes[name]["x-amazon-apigateway-authorizer"]
+                        function = re.search(r":function:([^/:]+)", spec["authorizerUri"])
+                        if spec.get("type") != "request" or function is None:
+                            raise ValueError(f"{method.upper()} {path}: the local stack runs Lambda REQUEST authorizers only")
+                        authorizer = Authorizer(
+                            function=function.group(1),
+                            identity_source=[
+                                part.strip() for part in str(spec.get("identitySource", "")).split(",") if part.strip()
+                            ],
+                            ttl_seconds=int(spec.get("authorizerResultTtlInSeconds", 0)),
+                            simple_responses=bool(spec.get("enableSimpleResponses", False)),
+                        )
+                routes.append(
+                    Route(
+                        method.upper(),
+                        path,
+                        "",
+                        ServiceIntegration(integration["integrationSubtype"], dict(integration.get("requestParameters") or {})),
+                        authorizer,
+                    )
+                )
+    return routes

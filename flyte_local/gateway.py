@@ -95,7 +95,9 @@ class Gateway:
         *,
         trust_forwarded: bool = False,
         throttling: Throttling | None = None,
+        service: Callable[[Route, dict], tuple[int, dict[str, str], bytes]] | None = None,
     ) -> None:
+        self.service = service  # what API Gateway answers itself: routes to AWS service integrations (issue 21)
         self.trust_forwarded = trust_forwarded  # keep a proxy's X-Forwarded-Proto (FLYTE_TRUST_FORWARDED_HOST)
         self.throttling = throttling
         self._buckets: dict[str, TokenBucket] = {}
@@ -248,8 +250,13 @@ class Gateway:
                     return
                 event = gateway.build_event(compiled, params, self.command, self.path, headers, body, self.client_address[0])
                 try:
-                    result = gateway.invoke(compiled.route.function, event)
-                    status, out_headers, out_body = _http_response(result)
+                    if compiled.route.integration is not None:
+                        if gateway.service is None:
+                            raise RuntimeError(f"no server for the service integration of {compiled.key}")
+                        status, out_headers, out_body = gateway.service(compiled.route, event)
+                    else:
+                        result = gateway.invoke(compiled.route.function, event)
+                        status, out_headers, out_body = _http_response(result)
                 except Throttled as throttled:
                     log.warning("%s", throttled)
                     status, out_headers, out_body = _problem(429, "The function is busy; try again.", {"retry-after": "1"})

@@ -31,11 +31,20 @@ class RouteMismatch(Exception):
     pass
 
 
+# Routes API Gateway answers itself (no handler to take a summary from), by (method, path).
+SERVICE_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
+    ("GET", "/v1/packs/{packId}/actions/ready"): (
+        "actionReady",
+        "Wait until an action is waiting (long poll answered by API Gateway: ?wait=0..20 seconds)",
+    )
+}
+
+
 def build_document() -> dict[str, Any]:
     app = application.load("http://127.0.0.1:0")
     handlers = [
         FunctionRuntime(app.functions[logical_id]).load_module()  # puts the layer on sys.path
-        for logical_id in sorted({route.function for route in app.routes})
+        for logical_id in sorted({route.function for route in app.routes if route.function})
     ]
     from flyte_core.http import contract
 
@@ -59,9 +68,16 @@ def build_document() -> dict[str, Any]:
                     )
                 document["paths"].setdefault(path, {})[method] = contract.apply(operation)
                 documented.add((method.upper(), path))
+    for route in app.routes:  # issue 21: answered by API Gateway itself, described by the contract alone
+        if route.integration is not None and route.function == "":
+            operation_id, summary = SERVICE_ROUTES[(route.method, route.path)]
+            operation = contract.apply({"summary": summary, "tags": ["action"], "operationId": operation_id})
+            operation["responses"] = dict(contract.OPERATIONS[operation_id]["responses"])  # API Gateway's answers, not problems
+            document["paths"].setdefault(route.path, {})[route.method.lower()] = operation
+            documented.add((route.method, route.path))
     declared = {
         (route.method, path) for route in app.routes if not is_default(route) for path in handler_paths(route.path)
-    }  # $default is not an operation
+    }  # $default is not an operation; API Gateway answers a service integration's route itself (issue 21: ready)
     if declared != documented:
         raise RouteMismatch(
             f"template.yaml routes without a handler route: {sorted(declared - documented)}; "

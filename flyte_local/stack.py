@@ -16,6 +16,7 @@ from .faults import FaultProxy, FaultSpec
 from .gateway import Gateway
 from .metrics import MetricLog
 from .runtime import Capacity, FunctionProcesses
+from .service_routes import ServiceRoutes
 
 log = logging.getLogger("flyte_local")
 
@@ -118,6 +119,7 @@ class LocalStack:
         self.parameter_overrides = parameter_overrides or {}
         self.backend: Backend | None = None
         self.gateway: Gateway | None = None
+        self.service_routes: ServiceRoutes | None = None  # API Gateway's own integrations (issue 21: ready)
         self.runtimes: dict[str, FunctionProcesses] = {}
         self.metrics = MetricLog()  # what the functions would send to CloudWatch
         self.lambda_api: Any = None
@@ -162,12 +164,14 @@ class LocalStack:
         trusted = any(
             self.function_environment(f).get("FLYTE_TRUST_FORWARDED_HOST") == "true" for f in self.app.functions.values()
         )
+        self.service_routes = ServiceRoutes(self.invoke, self.backend.client)
         self.gateway = Gateway(
             self.app.routes,
             self.invoke,
             after_request=self._request_done.set,
             trust_forwarded=trusted,
             throttling=self.app.throttling,
+            service=self.service_routes.handle,
         )
         try:
             self.port = self.gateway.start(self.host, self.port)
@@ -235,6 +239,8 @@ class LocalStack:
         self.pause()
         self.backend.reset()
         self.backend.create_resources(self.app)
+        if self.service_routes is not None:
+            self.service_routes.clear_cache()  # the authorizer's answers were about the packs just forgotten
         self._start_event_sources()
 
     def fire_schedule(self, function: str) -> Any:

@@ -321,6 +321,12 @@ def invoke_pipeline(env_file: Path) -> None:
     expect_status(invoke("PackRuntimeFunction", EVENTS / "pack-runtime-post-event.json", env_file), 202, "post Slack's event")
     matched = invoke("StepMatcherFunction", EVENTS / "step-matcher-stream-batch.json", env_file)
     expect(matched == {"batchItemFailures": []}, "the step matcher must take the stream batch", matched)
+    authorized = invoke("ReadyAuthorizerFunction", EVENTS / "ready-authorizer.json", env_file)  # issue 21: the ready poll
+    expect(
+        isinstance(authorized, dict) and authorized.get("isAuthorized") is True and "queueUrl" in authorized.get("context", {}),
+        "the ready poll's authorizer grants Shell its queue",
+        authorized,
+    )
     action = expect_status(invoke("TakeFunction", EVENTS / "take.json", env_file), 200, "Shell takes the action the event caused")
     expect(action.get("command") == "Shell", "the action is a Shell command", action)
     found = expect_status(invoke("AuditFunction", EVENTS / "audit-find-flows.json", env_file), 200, "audit")

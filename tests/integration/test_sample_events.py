@@ -48,6 +48,10 @@ def test_pipeline_samples_run_the_quick_start_first_step(invoke_handler, sample_
     matched = invoke_handler("StepMatcherFunction", sample_event("step-matcher-stream-batch.json"))
     assert matched == {"batchItemFailures": []}
 
+    # issue 21: the ready poll's authorizer hands API Gateway Shell's queue (the sample `sam local invoke` takes)
+    authorized = invoke_handler("ReadyAuthorizerFunction", sample_event("ready-authorizer.json"))
+    assert authorized["isAuthorized"] is True and "_flytepack_Shell" in authorized["context"]["queueUrl"]
+
     taken = invoke_handler("TakeFunction", sample_event("take.json"))
     assert taken["statusCode"] == 200
     action = json.loads(taken["body"])
@@ -128,3 +132,17 @@ def test_slack_sample_asks_for_the_credentials_until_they_are_set_then_is_verifi
         assert [c.method for c in slack.calls] == ["auth.test"]
     finally:
         slack.close()
+
+
+def test_where_api_gateway_cannot_answer_the_ready_poll_it_is_404_so_the_sdk_takes_instead(invoke_handler, sample_event):
+    """`sam local start-api` runs no service integration: the ready poll reaches the $default route
+    (the info function), which says so with a 404 (the SDK then stops asking); a method the route
+    does not have is 405 as everywhere."""
+    event = sample_event("info-get-v1.json")
+    event.update(rawPath="/v1/packs/Shell/actions/ready", routeKey="$default", rawQueryString="wait=20")
+    event["requestContext"].update(routeKey="$default", http={**event["requestContext"]["http"], "path": event["rawPath"]})
+    answer = invoke_handler("InfoFunction", event)
+    assert answer["statusCode"] == 404 and "API Gateway itself" in json.loads(answer["body"])["detail"]
+    event["requestContext"]["http"]["method"] = "POST"
+    answer = invoke_handler("InfoFunction", event)
+    assert answer["statusCode"] == 405 and answer["headers"]["Allow"] == "GET"

@@ -31,3 +31,24 @@ def test_the_local_lambda_api_finds_a_function_by_name_physical_name_or_arn():
     for name in ("SlackFunction", "flyte-local-slack", "arn:aws:lambda:us-east-1:123456789012:function:SlackFunction:$LATEST"):
         assert function_of(name, app) == "SlackFunction"
     assert function_of("nope", app) is None
+
+
+def test_the_ready_poll_is_read_from_the_api_document_as_api_gateway_would_run_it():
+    """Issue 21: a route with no function, its authorizer's cache keyed by the token (and the pack's
+    path) whenever auth is on, so that one caller's grant never serves another."""
+    open_stack = application.load("http://moto")
+    (ready,) = [r for r in open_stack.routes if r.integration is not None]
+    assert (ready.method, ready.path, ready.function) == ("GET", "/v1/packs/{packId}/actions/ready", "")
+    assert ready.integration.subtype == "SQS-ReceiveMessage"
+    assert ready.integration.request_parameters == {
+        "QueueUrl": "$context.authorizer.queueUrl",
+        "WaitTimeSeconds": "$request.querystring.wait",
+        "VisibilityTimeout": "0",  # a peek: the message stays for the take
+        "MaxNumberOfMessages": "1",
+    }
+    assert ready.authorizer is not None and ready.authorizer.function == "ReadyAuthorizerFunction"
+    assert ready.authorizer.identity_source == ["$context.path"] and ready.authorizer.ttl_seconds == 300
+    secure = application.load("http://moto", {"BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"})
+    (ready,) = [r for r in secure.routes if r.integration is not None]
+    assert ready.authorizer is not None
+    assert ready.authorizer.identity_source == ["$request.header.Authorization", "$context.path"]

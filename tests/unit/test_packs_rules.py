@@ -46,7 +46,15 @@ def test_registration_keeps_everything_a_pack_declares():
 
 
 @pytest.mark.parametrize(
-    "rel", ["self", "up", "http://h/swagger#/actionResult", "http://h/swagger#!/action/takeAction", "http://h/swagger#/event"]
+    "rel",
+    [
+        "self",
+        "up",
+        "http://h/swagger#/actionResult",
+        "http://h/swagger#!/action/takeAction",
+        "http://h/swagger#!/action/actionReady",
+        "http://h/swagger#/event",
+    ],
 )
 def test_reserved_link_rels_are_refused_with_the_field_named(rel):
     with pytest.raises(InvalidInput) as refused:
@@ -105,6 +113,8 @@ def test_representation_replaces_command_links_with_take_links_and_appends_api_l
         {"href": "http://h/v1/packs", "rel": "up"},
         {"href": "http://h/v1/packs/Slack/actions/take", "rel": "http://h/swagger#!/action/takeAction"},
         {"href": "http://h/v1/packs/Slack/events", "rel": "http://h/swagger#/event"},
+        # issue 21: the long poll that parks no function (the original's clients ignore unknown links)
+        {"href": "http://h/v1/packs/Slack/actions/ready", "rel": "http://h/swagger#!/action/actionReady"},
     ]
     assert rep["status"] == "live"
 

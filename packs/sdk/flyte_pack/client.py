@@ -6,7 +6,11 @@ located by the suffix of their ``rel``:
 - packs URL: link of ``/v1`` whose rel ends with ``pack/listPacks``;
 - events URL and take URL: links of the registered pack whose rel ends with ``event`` and
   ``takeAction``;
-- result URL: link of the taken action whose rel ends with ``actionResult``.
+- result URL: link of the taken action whose rel ends with ``actionResult``;
+- ready URL (this engine only, issue 21): link of the registered pack whose rel ends with
+  ``actionReady``. When a pack has one, :meth:`FlyteClient.take` first waits there - API Gateway
+  itself waits on the pack's queue, so no function is billed while the pack idles - and takes
+  only once an action is waiting. Without it (the original Flyte, ``sam local``), a plain take.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -31,6 +36,10 @@ REL_PACKS = "pack/listPacks"
 REL_EVENT = "event"
 REL_TAKE = "takeAction"
 REL_RESULT = "actionResult"
+REL_READY = "actionReady"
+# After the ready poll saw an action, the take waits this long: a take with wait=0 is an SQS short
+# poll, which samples some of the queue's servers and may miss a message that is there.
+TAKE_AFTER_READY_WAIT = 1
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 try:  # the distribution version, for the User-Agent
@@ -78,6 +87,7 @@ class Registration:
     events_url: str
     take_url: str
     body: dict[str, Any]
+    ready_url: str | None = None  # issue 21: the long poll that parks no function, when the API offers it
 
 
 def find_link(links: Any, rel_suffix: str, base: str | None = None) -> str:
@@ -95,6 +105,55 @@ def find_link(links: Any, rel_suffix: str, base: str | None = None) -> str:
             ):
                 return urljoin(base, link["href"]) if base else link["href"]
     raise FlyteAPIError(f"could not find link with rel ending {rel_suffix!r} in {links!r}")
+
+
+def optional_link(links: Any, rel_suffix: str, base: str | None = None) -> str | None:
+    """Like :func:`find_link`, None when there is no such link."""
+    try:
+        return find_link(links, rel_suffix, base)
+    except FlyteAPIError:
+        return None
+
+
+def ready_answer(resp: requests.Response) -> bool | None:
+    """Whether a ready poll's answer (API Gateway passing SQS ReceiveMessage's through) holds a
+    message: True, False (none came), or None (not an answer of that kind: take as usual).
+
+    Read in every form SQS has: the query protocol's XML, the same as JSON
+    (``{"ReceiveMessageResponse": {"ReceiveMessageResult": {"messages": [...]}}}``, any case of
+    ``messages``), and the JSON protocol's ``{"Messages": [...]}``; an empty body is no message."""
+    text = resp.text.strip()
+    if not text:
+        return False
+    if text.startswith("<"):
+        try:
+            root = ElementTree.fromstring(text)
+        except ElementTree.ParseError:
+            return None
+        names = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
+        if "ReceiveMessageResult" not in names and "ReceiveMessageResponse" not in names:
+            return None
+        return "Message" in names
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    for key in ("ReceiveMessageResponse", "receiveMessageResponse"):
+        if isinstance(body.get(key), dict):
+            body = body[key]
+            break
+    for key in ("ReceiveMessageResult", "receiveMessageResult"):
+        if isinstance(body.get(key), dict):
+            body = body[key]
+            break
+    found = [body[key] for key in ("Messages", "messages", "Message") if key in body]
+    if not found:
+        return False if not body or set(body) <= {"ResponseMetadata"} else None
+    if not all(value is None or isinstance(value, list | dict) for value in found):
+        return None
+    return any(bool(value) for value in found)
 
 
 def api_root_v1(api_url: str) -> str:
@@ -180,6 +239,10 @@ class FlyteClient:
             self.session.verify = config.ca_cert_file
         self.packs_url: str | None = None
         self.registration: Registration | None = None
+        # issue 21: how long a ready poll waits (SQS's most by default: the fewest requests while idle;
+        # an explicit poll wait is kept, as a pack that stops waits for its last poll to end)
+        self.ready_wait = config.effective_poll_wait if config.poll_wait is not None else 20
+        self.use_ready = True  # off once the API answered the ready link 404 (sam local serves no such route)
 
     # -- low level ---------------------------------------------------------------------------
 
@@ -232,6 +295,7 @@ class FlyteClient:
             events_url=find_link(links, REL_EVENT, base),
             take_url=find_link(links, REL_TAKE, base),
             body=body,
+            ready_url=optional_link(links, REL_READY, base),
         )
         self.registration = registration
         return registration
@@ -241,12 +305,41 @@ class FlyteClient:
             raise FlyteAPIError("the pack is not registered yet")
         return self.registration
 
+    def ready(self, wait: int) -> bool | None:
+        """Wait up to ``wait`` seconds on the ready link for an action to be waiting (no function is
+        parked meanwhile). True: one is (take it), False: none came, None: this API cannot say now
+        (refused, failed, no such route): take as usual, which says why if something is wrong."""
+        reg = self._require_registration()
+        if not reg.ready_url or not self.use_ready:
+            return None
+        url = with_query(reg.ready_url, wait=wait)
+        try:
+            resp = self.session.get(url, timeout=self._timeout(wait))
+        except requests.RequestException as exc:
+            raise FlyteAPIError(f"GET {url} failed: {exc}") from exc
+        if resp.status_code == 404:
+            log.info("the API serves no ready poll at %s; taking with a long poll instead", reg.ready_url)
+            self.use_ready = False
+            return None
+        if resp.status_code != 200:
+            log.debug("ready poll at %s answered %s; taking instead", reg.ready_url, describe_error(resp))
+            return None
+        return ready_answer(resp)
+
     def take(self, wait: int) -> Action | None:
         """Take the next action, letting the server hold the request up to ``wait`` seconds.
 
-        Returns ``None`` on 204; raises :class:`PackNotFoundError` on 404.
+        When the pack has a ready link (issue 21), waits there first (up to ``ready_wait``
+        seconds) and takes only when an action is waiting: the same actions, at a fraction of the
+        cost of a take held open. Returns ``None`` on 204 (or when nothing came); raises
+        :class:`PackNotFoundError` on 404.
         """
         reg = self._require_registration()
+        waiting = self.ready(self.ready_wait)
+        if waiting is False:
+            return None
+        if waiting:
+            wait = min(wait, TAKE_AFTER_READY_WAIT) if wait else TAKE_AFTER_READY_WAIT
         url = with_query(reg.take_url, wait=wait)
         resp = self._post(url, b"null", extra_timeout=wait)
         if resp.status_code == 204:

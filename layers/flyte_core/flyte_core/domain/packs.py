@@ -13,10 +13,13 @@ from .errors import InvalidInput
 from .links import item_link, link, paged_list, query_value, segment
 
 TAKE_ACTION_REL = "swagger#!/action/takeAction"
+# Issue 21: the long poll that parks no function (API Gateway waits on the pack's queue); then a take
+# claims what came. Only this engine's SDK follows it; the original's clients ignore unknown links.
+ACTION_READY_REL = "swagger#!/action/actionReady"
 EVENT_REL = "swagger#/event"
 # The original's regex is unanchored, so it also refused rels merely containing "up" or "self"
 # (`setup`, `group`); here only the rels the API itself adds are reserved.
-RESERVED_REL = re.compile(r"^(up|self)$|/actionResult$|/takeAction$|/event$")
+RESERVED_REL = re.compile(r"^(up|self)$|/actionResult$|/takeAction$|/actionReady$|/event$")
 LIVE_FOR = timedelta(minutes=10)
 WARNING_FOR = timedelta(hours=24)
 
@@ -181,6 +184,10 @@ def take_url(base: str, pack_id_: str) -> str:
     return f"{pack_url(base, pack_id_)}/actions/take"
 
 
+def ready_url(base: str, pack_id_: str) -> str:
+    return f"{pack_url(base, pack_id_)}/actions/ready"
+
+
 def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
     """The pack as POST /v1/packs and GET /v1/packs/{id} show it (api-contract §3.2, key order kept)."""
     rep: dict[str, Any] = {"id": pack.id, "name": pack.name}
@@ -208,6 +215,7 @@ def representation(pack: Pack, base: str, now: datetime) -> dict[str, Any]:
         link(f"{base}v1/packs", "up"),
         link(take_url(base, pack.id), base + TAKE_ACTION_REL),
         link(f"{pack_url(base, pack.id)}/events", base + EVENT_REL),
+        *([] if pack.delivery else [link(ready_url(base, pack.id), base + ACTION_READY_REL)]),
     ]
     rep["status"] = status(pack.last_seen, now)
     return rep

@@ -137,6 +137,12 @@ def create_app(
     def handle_not_found(_: Exception) -> Response:
         method, path = app.current_event.request_context.http.method, app.current_event.path
         allowed = allowed_methods(path, api_routes()) if api_routes else []
+        if method.upper() in allowed:
+            # a route of the API no function serves: one API Gateway answers itself (issue 21, the ready
+            # poll), reaching this function only where that cannot run (`sam local start-api`)
+            return problem_response(
+                problem_for(NotFound(f"{method} {path} is answered by API Gateway itself, which this server does not run."))
+            )
         if allowed:
             return problem_response(
                 problem(405, "Method Not Allowed", f"{method} is not allowed on {path}; use {', '.join(allowed)}."),

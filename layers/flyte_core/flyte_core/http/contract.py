@@ -624,6 +624,37 @@ OPERATIONS: dict[str, dict[str, Any]] = {
             ),
         },
     },
+    # Issue 21: answered by API Gateway itself (an SQS-ReceiveMessage service integration behind a
+    # Lambda authorizer with the take's rules): its refusals are API Gateway's `{"message": ...}`.
+    "actionReady": {
+        "parameters": [
+            PACK_ID,
+            {
+                **query(
+                    "wait",
+                    "seconds to wait for an action to be waiting (SQS's WaitTimeSeconds)",
+                    {"type": "integer", "minimum": 0, "maximum": 20},
+                ),
+                "required": True,
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "SQS's ReceiveMessage answer, passed through: one message when an action is waiting for the "
+                "pack (it stays for the take, which claims it), none after `wait` seconds",
+                "content": {JSON_TYPE: {"schema": {"type": "object"}}},
+            },
+            "400": no_body(
+                "SQS refused the request: a `wait` outside 0-20, or the pack's queue is gone (deleted: a take answers 404)"
+            ),
+            "401": no_body('API Gateway\'s own `{"message":"Unauthorized"}`: with auth on, no `Authorization` header'),
+            "403": no_body(
+                'API Gateway\'s own `{"message":"Forbidden"}`: the caller may not take this pack\'s actions (no such pack, '
+                "a token bound to another pack, a push pack, a token the take's auth rule refuses)"
+            ),
+            "500": no_body("API Gateway's own: the authorizer failed (the auth policy or the token issuer did not answer)"),
+        },
+    },
     "postActionResult": {
         "parameters": [PACK_ID, path("actionId", "the action, from the link of the take"), IDEMPOTENCY_KEY],
         "requestBody": json_or_yaml_body("PostedEvent", "the outcome of the action, an event of its command"),

@@ -19,7 +19,7 @@ from ..domain.callers import Caller
 from ..domain.chat import ChatActor
 from ..domain.errors import InvalidInput, StateConflict, found
 from ..domain.events import Event
-from ..domain.packs import Pack
+from ..domain.packs import Pack, queue_is_current
 from ..observability import logger
 from ..settings import MAX_TAKE_WAIT_SECONDS
 from . import pipeline, secrets
@@ -62,6 +62,18 @@ def take(adapters: Adapters, pack_id: str, wait: str | None, command: str | None
         return pack, action
     # issue 24: the values exist only in this answer (SecretRefused, the action FATAL, when out of scope)
     return pack, replace(action, input=secrets.reveal(adapters, pack, action))
+
+
+def ready_queue(adapters: Adapters, pack_id: str, caller: Caller) -> str:
+    """The queue a pack's ready long poll peeks at (issue 21: the poll that parks no function), for a
+    caller the take would serve: the same checks as `take` (registered pack, a pack-bound token of
+    its name, not a push pack, a queue of this deployment), and lastSeen refreshed as a take does."""
+    pack = _seen_pack(adapters, pack_id, caller, "take the actions of")
+    if pack.delivery:
+        raise StateConflict(f"Pack {pack.id!r} receives its actions by push delivery; it has no queue to wait on.")
+    if not queue_is_current(adapters.settings.pack_queue_prefix, pack.queue_url):
+        raise StateConflict(f"Pack {pack.id!r} was registered before this deployment's queues were renamed; register it again.")
+    return pack.queue_url
 
 
 def post_result(
