@@ -48,6 +48,7 @@ from flyte_local.stack import LocalStack  # noqa: E402
 
 DOC = ROOT / "docs" / "scale.md"
 BEGIN, END = "<!-- cost-table:begin (make cost-table) -->", "<!-- cost-table:end -->"
+FLYTE_CLIENT_PAUSE = 5  # seconds flyte-client waits after a 204 before it takes again (api-contract §12.1)
 REQUEST_SECONDS = 0.1  # a function's time for an API request other than a take, or a stream batch
 MONTH = 30
 # AWS quotas each scale is checked against (defaults of a new account, us-east-1).
@@ -286,21 +287,25 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
     idle_counts, _, polls, _ = measured["idle"]
     poll = per_unit(idle_counts, polls)
     poll_units, _ = write_units(poll, stack_tables, indexes)
-    polls_a_day = DAY / wait  # a take parks its whole wait, and the pack polls again at once
     last_seen = Counter({f"{ITEM_COUNT}Update@packs@lastSeen": 1})
     last_seen_units = (DAY / 60) * write_units(last_seen, {"packs": "PacksTable"}, indexes)[0]
-    take_day = (
-        polls_a_day
-        * (
+
+    def take_pack_day(take_wait: int) -> tuple[float, float, float]:
+        """An idle flyte-client pack's day: a take parked `take_wait` seconds (none: a short request),
+        then the client's own pause before the next. Returns (cost, polls a day, Lambda time's cost)."""
+        polls_a_day = DAY / (take_wait + FLYTE_CLIENT_PAUSE)
+        lambda_time = polls_a_day * (take_wait or REQUEST_SECONDS) * take_gb * LAMBDA_GB_SECOND
+        per_poll = (
             HTTP_API_REQUEST
             + LAMBDA_REQUEST
-            + wait * take_gb * LAMBDA_GB_SECOND
             + sum(n for k, n in poll.items() if k.startswith("sqs.")) * SQS_REQUEST
             + reads(poll) * DYNAMODB_READ
             + poll_units * DYNAMODB_WRITE
         )
-        + last_seen_units * DYNAMODB_WRITE
-    )
+        return polls_a_day * per_poll + lambda_time + last_seen_units * DYNAMODB_WRITE, polls_a_day, lambda_time
+
+    take_day, polls_a_day, take_lambda_day = take_pack_day(wait)
+    short_take_day, _, _ = take_pack_day(0)  # TakeWaitSeconds=0: flyte-client's own 5 s polling, nothing parked
 
     # The ready poll: per poll an API request and API Gateway's SQS request; per TTL one authorizer
     # invocation (its reads, and its lastSeen write: the pack's only one while it idles).
@@ -376,17 +381,22 @@ def render(measured: dict, stack_tables: dict[str, str]) -> str:
         f"Cost: **${event_cost * 1e6:,.2f} per million events**; **${ready_day:.4f} per idle pack-day waiting on the "
         f"ready poll** (${ready_day * MONTH:.2f} a month: {readies_a_day:,.0f} API and SQS requests a day, "
         f"{authorizer_calls_a_day:.0f} authorizer calls); **${take_day:.3f} per idle pack-day long-polling the take** "
-        f"(${take_day * MONTH:.2f} a month; {wait} s at {take_gb * 1024:.0f} MB held per poll: "
-        f"${polls_a_day * wait * take_gb * LAMBDA_GB_SECOND:.3f} of it is Lambda time); $0 per idle push pack-day.",
+        f"as flyte-client does (${take_day * MONTH:.2f} a month: a take held {wait} s at {take_gb * 1024:.0f} MB, then "
+        f"{FLYTE_CLIENT_PAUSE} s of the client's own pause; ${take_lambda_day:.3f} of it is Lambda time); "
+        f"**${short_take_day:.3f}** with `TakeWaitSeconds=0` (${short_take_day * MONTH:.2f} a month: the take answers at "
+        f"once and the client polls every {FLYTE_CLIENT_PAUSE} s, so an action waits up to {FLYTE_CLIENT_PAUSE} s for "
+        "its pack); $0 per idle push pack-day.",
         "",
-        "| scale | a month, SDK packs (ready poll) | a month, flyte-client packs (take long poll) | first AWS quota it meets (ready poll) |",
-        "|---|---|---|---|",
+        "| scale | a month, SDK packs (ready poll) | a month, flyte-client packs (take long poll) "
+        "| a month, flyte-client packs, TakeWaitSeconds=0 | first AWS quota it meets (ready poll) |",
+        "|---|---|---|---|---|",
     ]
     for scale in SCALES:
         ready_month = MONTH * (scale.packs * ready_day + scale.events_per_second * DAY * event_cost)
         take_month = MONTH * (scale.packs * take_day + scale.events_per_second * DAY * take_event_cost)
+        short_take_month = MONTH * (scale.packs * short_take_day + scale.events_per_second * DAY * take_event_cost)
         lines.append(
-            f"| {scale.name} | ${ready_month:,.0f} | ${take_month:,.0f} | "
+            f"| {scale.name} | ${ready_month:,.0f} | ${take_month:,.0f} | ${short_take_month:,.0f} | "
             f"{first_quota(scale, per_event, READY_WAIT, route_rate, parked=False)} |"
         )
     lines += ["", END]
