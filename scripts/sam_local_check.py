@@ -201,7 +201,8 @@ def ensure_base_image() -> None:
     result = run(
         ["bash", str(ROOT / "scripts" / "lambda-base-image.sh")],
         timeout=900,
-        env={**os.environ, "PYTHON": sys.executable, "LAMBDA_BASE_IMAGE": BASE_IMAGE},
+        # pip downloads the runtime's wheels: the interpreter the venv was made from (uv's venvs have no pip)
+        env={**os.environ, "PYTHON": getattr(sys, "_base_executable", sys.executable), "LAMBDA_BASE_IMAGE": BASE_IMAGE},
     )
     if result.returncode != 0:
         raise CheckFailed(f"the Lambda base image could not be made:\n{result.stdout}{result.stderr}")
