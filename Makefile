@@ -103,14 +103,16 @@ lint-fix: $(STAMP)
 PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 # The checks side by side (docs/fast-setup.md): lint, docs-check and sam-check at once (each mostly one
 # core or waiting on pip and files), then sam-local-check, which mostly waits on Docker, beside pytest;
-# its output follows pytest's. Either failing fails make test; `make test-serial` runs them in turn.
+# its output follows pytest's (a background job ignores Ctrl-C, so the trap stops it with SIGTERM, on
+# which it stops its containers). Either failing fails make test; `make test-serial` runs them in turn.
 test: $(STAMP) system-deps
 	@$(MAKE) --no-print-directory -j3 --output-sync=target lint docs-check sam-check
-	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	@log=$$(mktemp); \
 	  echo "sam-local-check: running beside pytest (its output below pytest's)"; \
 	  $(PY) scripts/sam_local_check.py >"$$log" 2>&1 & check=$$!; \
+	  trap 'kill -TERM $$check 2>/dev/null; wait $$check; cat "$$log"; rm -f "$$log"; exit 130' INT TERM; \
 	  $(PY) -m pytest $(PYTEST_ARGS); tests=$$?; \
-	  wait $$check; checked=$$?; cat "$$log"; \
+	  wait $$check; checked=$$?; cat "$$log"; rm -f "$$log"; \
 	  [ $$tests = 0 ] && [ $$checked = 0 ]
 
 # The same checks one after another, as make test ran them before (for comparing, or a 1-core machine).
