@@ -26,7 +26,7 @@ UPGRADE ?= --upgrade
 help:
 	@echo "make run        - the Flyte API on http://127.0.0.1:8080 (FLYTE_PORT to change) over a local moto server"
 	@echo "make test       - install everything, check the SAM template and sam local, run every test"
-	@echo "make sam-local-check - sam local invoke/start-api against moto in Docker (skipped where Docker cannot run)"
+	@echo "make sam-local-check - sam local start-lambda/start-api against moto in Docker (skipped where Docker cannot run)"
 	@echo "make test-fast  - the tests only (no template check)"
 	@echo "make test-serial - what make test runs, one check after another (for comparing timings)"
 	@echo "make docs       - serve the docs site on http://127.0.0.1:8000 (DOCS_PORT to change), rebuilt on each edit"
