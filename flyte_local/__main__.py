@@ -58,6 +58,7 @@ def main() -> None:
         parameter_overrides=overrides,
         environment=auth_environment(os.environ),
         faults=faults,
+        warm_in_background=True,  # /health answers at once; the functions warm behind it
     )
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,7 +16,7 @@ from .backend import Backend
 from .faults import FaultProxy, FaultSpec
 from .gateway import Gateway
 from .metrics import MetricLog
-from .runtime import Capacity, FunctionProcesses
+from .runtime import CONCURRENT_STARTS, Capacity, FunctionError, FunctionProcesses
 from .service_routes import ServiceRoutes
 
 log = logging.getLogger("flyte_local")
@@ -109,8 +110,15 @@ class LocalStack:
         environment: dict[str, str] | None = None,
         count_aws_requests: bool = False,
         faults: FaultSpec | None = None,
+        warm_in_background: bool = False,
     ) -> None:
         self.host, self.port = host, port
+        # False: start() returns once every function has a warm environment (a handler that cannot
+        # import fails start()). True (`make run`): the gateway answers at once and the functions warm
+        # behind it; a request for one not warm yet waits for its environment, as a cold start does.
+        self.warm_in_background = warm_in_background
+        self.warmed = threading.Event()  # set when every function has been warmed (or failed to)
+        self._stopping = threading.Event()
         self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
         self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
@@ -158,8 +166,10 @@ class LocalStack:
             )
             for name, function in self.app.functions.items()
         }
-        with ThreadPoolExecutor(max_workers=len(self.runtimes) or 1) as starting:
-            list(starting.map(lambda runtime: runtime.warm(), self.runtimes.values()))
+        if self.warm_in_background:
+            threading.Thread(target=self._warm_every_function, name="flyte-local-warm", daemon=True).start()
+        else:
+            self._warm_every_function()
         self._start_event_sources()
         trusted = any(
             self.function_environment(f).get("FLYTE_TRUST_FORWARDED_HOST") == "true" for f in self.app.functions.values()
@@ -188,6 +198,35 @@ class LocalStack:
             len(self.runtimes),
         )
         return self
+
+    def _warm_every_function(self) -> None:
+        """One environment per function, all started at once; in the background, a failure is logged
+        (the function's requests fail with its error) instead of ending start()."""
+        began = time.monotonic()
+
+        def warm(runtime: FunctionProcesses) -> None:
+            if self.warm_in_background and (runtime.environments or self._stopping.is_set()):  # a request started one, or stop()
+                return
+            try:
+                runtime.warm()
+            except FunctionError as error:
+                if not self.warm_in_background:
+                    raise
+                log.error("%s", error)
+
+        runtimes = list(self.runtimes.values())
+        if self.warm_in_background:  # at most as many starts at once as cores, /health's function first
+            first = {route.function for route in self._running()[0].routes if route.path in ("/health", "/v1")}
+            runtimes.sort(key=lambda runtime: runtime.function.logical_id not in first)
+        try:
+            with ThreadPoolExecutor(
+                max_workers=(CONCURRENT_STARTS if self.warm_in_background else len(runtimes)) or 1
+            ) as starting:
+                list(starting.map(warm, runtimes))
+        finally:
+            self.warmed.set()
+        if self.warm_in_background:
+            log.info("%d functions warm (%.1f s after the gateway answered)", len(self.runtimes), time.monotonic() - began)
 
     def function_environment(self, function: application.Function) -> dict[str, str]:
         """What the function's environment holds in Lambda: its template variables, the region,
@@ -260,6 +299,7 @@ class LocalStack:
         return self.runtimes[function].invoke(event)
 
     def stop(self) -> None:
+        self._stopping.set()
         if self.gateway is not None:
             self.gateway.stop()
         if self.lambda_api is not None:

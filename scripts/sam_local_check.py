@@ -2,8 +2,9 @@
 
 Starts a Docker daemon when none answers (installing docker.io as root where it is missing), makes
 sure the Lambda base image exists (scripts/lambda-base-image.sh), starts moto on all interfaces with
-the template's tables and queues, runs `sam local invoke` for every function with its sample event
-in events/, then `sam local start-api`, and checks /v1, /health and a pack registration over HTTP.
+the template's tables and queues, invokes every function with its sample event in events/ through
+one `sam local start-lambda` (warm containers: one container start per function, not per invocation),
+and beside it runs `sam local start-api` and checks /v1, /health and a pack registration over HTTP.
 Everything it started is stopped when it ends, however it ends. Where Docker cannot run at all it
 says so in one line and exits 0, so that `make test` passes on such machines.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -201,7 +201,8 @@ def ensure_base_image() -> None:
     result = run(
         ["bash", str(ROOT / "scripts" / "lambda-base-image.sh")],
         timeout=900,
-        env={**os.environ, "PYTHON": sys.executable, "LAMBDA_BASE_IMAGE": BASE_IMAGE},
+        # pip downloads the runtime's wheels: the interpreter the venv was made from (uv's venvs have no pip)
+        env={**os.environ, "PYTHON": getattr(sys, "_base_executable", sys.executable), "LAMBDA_BASE_IMAGE": BASE_IMAGE},
     )
     if result.returncode != 0:
         raise CheckFailed(f"the Lambda base image could not be made:\n{result.stdout}{result.stderr}")
@@ -269,26 +270,82 @@ def sam_environment() -> dict[str, str]:
     return {**os.environ, **FAKE_CREDENTIALS, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "SAM_CLI_TELEMETRY": "0"}
 
 
-def invoke(function: str, event: Path, env_file: Path) -> Any:
+LAMBDA_ENDPOINT: list[str] = []  # sam local start-lambda's address, once it listens
+
+
+def start_lambda(env_file: Path, workdir: Path) -> None:
+    """One `sam local start-lambda` for every invocation, its containers kept warm (LAZY: each
+    function's starts at its first invocation and serves the later ones): one SAM CLI start and one
+    container per function, where `sam local invoke` paid both for every invocation."""
     start = time.monotonic()
-    result = run(
-        [str(SAM), "local", "invoke", function, "--event", str(event), *sam_options(env_file)],
-        timeout=INVOKE_TIMEOUT,
+    port = free_port()
+    log = open(workdir / "start-lambda.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
+    server = subprocess.Popen(
+        [
+            str(SAM),
+            "local",
+            "start-lambda",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--warm-containers",
+            "LAZY",
+            *sam_options(env_file),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
         cwd=ROOT,
         env=sam_environment(),
+        start_new_session=True,
     )
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise CheckFailed(f"sam local invoke {function} -e {event.name} exited {result.returncode}:\n{result.stderr[-3000:]}")
+    CLEANUP.add("sam local start-lambda", lambda: stop_process(server, signal.SIGTERM, grace=30))
+    wait_until_listening(server, port, log, "start-lambda")
+    LAMBDA_ENDPOINT.append(f"http://127.0.0.1:{port}")
+    say(f"sam local start-lambda on {LAMBDA_ENDPOINT[0]} ({since(start)})")
+
+
+def wait_until_listening(server: subprocess.Popen, port: int, log: Any, name: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        if CLEANUP.stopping:
+            raise CheckFailed("stopped")
+        if server.poll() is not None:
+            log.seek(0)
+            raise CheckFailed(f"sam local {name} exited {server.returncode}:\n{log.read()[-3000:]}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                log.seek(0)
+                raise CheckFailed(f"sam local {name} did not listen within 120 s:\n{log.read()[-3000:]}") from None
+            time.sleep(0.5)
+
+
+def invoke(function: str, event: Path, env_file: Path) -> Any:
+    """The function with the event, through sam local start-lambda's Lambda Invoke API (as
+    `aws lambda invoke --endpoint-url` would); its answer, or the check fails naming the function."""
+    start = time.monotonic()
+    if CLEANUP.stopping:
+        raise CheckFailed("stopped")
+    request = urllib.request.Request(
+        f"{LAMBDA_ENDPOINT[0]}/2015-03-31/functions/{function}/invocations", data=event.read_bytes(), method="POST"
+    )
     try:
-        response = json.loads(lines[-1])
+        with urllib.request.urlopen(request, timeout=INVOKE_TIMEOUT) as answer:
+            failed, raw = answer.headers.get("X-Amz-Function-Error"), answer.read()
+    except urllib.error.HTTPError as error:
+        raise CheckFailed(f"invoke {function} -e {event.name}: {error.code} {error.read()[:2000]!r}") from None
+    except (OSError, urllib.error.URLError) as error:
+        raise CheckFailed(f"invoke {function} -e {event.name}: {error}") from None
+    try:
+        response = json.loads(raw)
     except json.JSONDecodeError:
-        raise CheckFailed(
-            f"sam local invoke {function} -e {event.name} answered {lines[-1]!r}:\n{result.stderr[-3000:]}"
-        ) from None
-    ran = re.search(r"REPORT .*?\tDuration: ([0-9.]+) ms", result.stderr)
-    inside = f", {float(ran.group(1)) / 1000:.1f} s in the function" if ran else ""
-    say(f"sam local invoke {function} -e {event.name}: {summary(response)} ({since(start)}{inside})")
+        raise CheckFailed(f"invoke {function} -e {event.name} answered {raw[:2000]!r}") from None
+    if failed:
+        raise CheckFailed(f"invoke {function} -e {event.name}: the function failed ({failed}): {json.dumps(response)[:3000]}")
+    say(f"sam local start-lambda: invoke {function} -e {event.name}: {summary(response)} ({since(start)})")
     return response
 
 
@@ -423,17 +480,7 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
         log.seek(0)
         return CheckFailed(f"{message}\n--- sam local start-api:\n{log.read()[-3000:]}")
 
-    deadline = time.monotonic() + 120
-    while True:
-        if api.poll() is not None:
-            raise failed(f"sam local start-api exited {api.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise failed("sam local start-api did not listen within 120 s") from None
-            time.sleep(0.5)
+    wait_until_listening(api, port, log, "start-api")
     say(f"sam local start-api on {base} ({since(start)})")
 
     def check(method: str, path: str, status: int, body: dict | None = None) -> tuple[dict[str, str], Any]:
@@ -483,19 +530,30 @@ def main() -> int:
             env_file = start_moto(workdir)
             start = time.monotonic()
 
-            # Two lanes: the API, then the independent functions; the pipeline (its steps depend on each other).
+            # Two lanes: the API, then the independent functions; start-lambda, then the pipeline (its
+            # steps depend on each other). The independent functions' invocations need start-lambda too.
+            lambda_listening = threading.Event()
+
             def api_then_the_others() -> None:
                 start_api_checks(env_file, workdir)
+                while not lambda_listening.wait(timeout=1):
+                    if CLEANUP.stopping:
+                        raise CheckFailed("stopped")
                 invoke_the_others(env_file)
 
+            def start_lambda_then_the_pipeline() -> None:
+                start_lambda(env_file, workdir)
+                lambda_listening.set()
+                invoke_pipeline(env_file)
+
             lanes = ThreadPoolExecutor(max_workers=2)
-            running = [lanes.submit(invoke_pipeline, env_file), lanes.submit(api_then_the_others)]
+            running = [lanes.submit(start_lambda_then_the_pipeline), lanes.submit(api_then_the_others)]
             lanes.shutdown(wait=False)
             wait(running, return_when=FIRST_EXCEPTION)
             for lane in running:
                 lane.result()  # the first failure ends the check; the cleanup stops the other lane
             say(
-                f"passed: sam local invoke of every function and start-api over HTTP in {since(start)}, "
+                f"passed: every function through sam local start-lambda and the API through start-api in {since(start)}, "
                 f"{since(STARTED_AT)} in all"
             )
             return 0

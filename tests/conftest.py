@@ -145,12 +145,3 @@ def sample_event():
         return json.loads((EVENTS / name).read_text(encoding="utf-8"))
 
     return load
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`), the e2e tests run one after another on one worker: each
-    starts real processes and times what packs would notice, so two of them at once on a 2-core
-    machine would measure the machine. The other tests share out over the workers."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("e2e"))

@@ -205,6 +205,9 @@ def test_audit_tail_follows_new_executions_until_ctrl_c(flyte, stack):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as in a terminal: a suite started in the background (`make test &`, nohup, some CI
+        # runners) ignores SIGINT, a child inherits that, and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert "Following executions of next_uk_bank_holidays" in tail.stderr.readline()

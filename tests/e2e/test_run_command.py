@@ -35,7 +35,8 @@ def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly()
         deadline = time.monotonic() + 60
         while True:
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/v1", timeout=2)
+                # listening at once, its functions warming behind it: the first answer may take a cold start
+                response = requests.get(f"http://127.0.0.1:{port}/v1", timeout=(2, 30))
                 break
             except requests.ConnectionError:
                 assert process.poll() is None and time.monotonic() < deadline, "the local stack did not come up"

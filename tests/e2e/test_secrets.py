@@ -77,7 +77,7 @@ def run(backend, tmp_path_factory) -> Iterator[tuple[str, Path]]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                requests.get(f"{url}/health", timeout=2)
+                requests.get(f"{url}/health", timeout=(2, 30))  # listening at once; the first answer is a cold start
                 break
             except requests.ConnectionError:
                 assert process.poll() is None and time.monotonic() < deadline, log.read_text()

@@ -20,6 +20,9 @@ def emf(monkeypatch, capsys):
     monkeypatch.setattr(observability.metrics, "namespace", "Flyte")
     monkeypatch.setattr(observability.metrics, "service", "flyte")
     observability.metrics.clear_metrics()
+    # and no breakdowns left unflushed by whatever ran earlier in this process (another test module's
+    # handlers, on the same pytest worker)
+    monkeypatch.setattr(observability, "_breakdowns", observability._Breakdowns())
     capsys.readouterr()
 
     def flush() -> list[dict]:
