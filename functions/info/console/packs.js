@@ -4,6 +4,9 @@ import { path, useApi } from './api.js';
 import { ConfirmDelete, Loading, PackState, PageTitle, Problem, Time, href } from './ui.js';
 
 const SAFE_LINK = /^https?:\/\//i;
+// The links the engine adds to every pack (its own, its events, its take and ready poll) are not the pack's.
+const ENGINE_LINK = /takeAction$|actionReady$|\/event$/;
+const registeredLinks = (pack) => (pack.links || []).filter((link) => !['self', 'up'].includes(link.rel) && !ENGINE_LINK.test(link.rel));
 
 export function PackList() {
   const packs = useApi('v1/packs', { live: true });
@@ -61,12 +64,10 @@ export function PackPage({ id }) {
         ${(data.events || []).length ? html`<ul>${data.events.map((event) => html`<li key=${event.name}><code>${event.name}</code></li>`)}</ul>` : html`<p>None declared.</p>`}
         <p><a href=${`#/events?packName=${encodeURIComponent(data.name)}`}>Recent events of packs named ${data.name}</a> · <a href=${`#/executions?actionPackName=${encodeURIComponent(data.name)}`}>Executions with its actions</a></p>
       </section>
-      ${(data.links || []).filter((link) => !['self', 'up'].includes(link.rel) && !/takeAction$|\/event$/.test(link.rel)).length > 0 &&
+      ${registeredLinks(data).length > 0 &&
       html`<section aria-labelledby="links-title">
         <h2 id="links-title">Links it registered</h2>
-        <ul>${data.links
-          .filter((link) => !['self', 'up'].includes(link.rel) && !/takeAction$|\/event$/.test(link.rel))
-          .map((link, index) => html`<li key=${index}>${link.rel}: ${SAFE_LINK.test(link.href) ? html`<a href=${link.href} rel="noopener noreferrer">${link.href}</a>` : html`<code>${link.href}</code>`}</li>`)}</ul>
+        <ul>${registeredLinks(data).map((link, index) => html`<li key=${index}>${link.rel}: ${SAFE_LINK.test(link.href) ? html`<a href=${link.href} rel="noopener noreferrer">${link.href}</a>` : html`<code>${link.href}</code>`}</li>`)}</ul>
       </section>`}
       <${ConfirmDelete} what=${`pack ${id}`} where=${path`v1/packs/${id}`} onDeleted=${deleted}
         detail="Its queue goes with it; its flows and the actions already created stay. A pack that is still running registers itself again when it next starts." />`}
