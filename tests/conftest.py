@@ -115,16 +115,37 @@ def stack(shared_stack: LocalStack) -> Iterator[LocalStack]:
     shared_stack.pause()
 
 
-@pytest.fixture(scope="module")
-def secure_stack(backend: Backend) -> Iterator[LocalStack]:
-    """A stack as `sam deploy` leaves it by default: the built-in token issuer on, no anonymous access."""
+@pytest.fixture(scope="session")
+def shared_secure_stack(backend: Backend) -> Iterator[tuple[LocalStack, dict[str, str]]]:
+    """One stack as `sam deploy` leaves it by default (the built-in token issuer on, no anonymous
+    access) for the session, shared by the modules as `shared_stack` is; with its token secrets as
+    started, which each module puts back after its reset (the warm functions hold their keys)."""
     from flyte_local.stack import LocalStack
 
     backend.reset()
     overrides = {**QUIET, "BuiltInTokenIssuer": "true", "AllowAnonymousAccess": "false"}
     local = LocalStack(port=0, endpoint=backend.endpoint, parameter_overrides=overrides).start()
-    yield local
+    secretsmanager = backend.client("secretsmanager")
+    secrets = {
+        entry["Name"]: secretsmanager.get_secret_value(SecretId=entry["Name"])["SecretString"]
+        for entry in secretsmanager.list_secrets()["SecretList"]
+    }
+    local.pause()  # until a module asks for it
+    yield local, secrets
     local.stop()
+
+
+@pytest.fixture(scope="module")
+def secure_stack(shared_secure_stack: tuple[LocalStack, dict[str, str]], backend: Backend) -> Iterator[LocalStack]:
+    """The secure stack over a clean moto for each module; a module that rotates the token secret
+    starts a stack of its own (tests/e2e/test_trust.py)."""
+    local, secrets = shared_secure_stack
+    local.reset()
+    secretsmanager = backend.client("secretsmanager")
+    for name, value in secrets.items():  # the keys the warm functions already hold
+        secretsmanager.put_secret_value(SecretId=name, SecretString=value)
+    yield local
+    local.pause()
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,11 @@ from bench_faults import chain_under_faults
 
 pytestmark = pytest.mark.e2e
 EVENTS = 15
-# Longer than the bench's 10 s: a loaded 2-core machine must not let a lease run out under a working
-# pack; a phantom claim (the bug) still shows, as an action taken a second time after this lease.
-LEASE_SECONDS = 30
+# The bench's 10 s. A lost ReceiveMessage reply hides an action's message for a whole lease before it
+# is offered again (a lease, not a claim: attempts stay 1), so lost-reply waits out several leases; at
+# 30 s that took 70-96 s of the suite. A working pack answers within a second or two of its take, well
+# inside 10 s; a phantom claim (the bug) still shows, as an action taken a second time after this lease.
+LEASE_SECONDS = 10
 
 
 @pytest.fixture(scope="module")

@@ -249,3 +249,31 @@ def test_a_warm_environment_rereads_the_policy_jittered_within_the_minute_and_so
     fail[0], clock[0] = False, 72.0
     source.current()
     assert reads[-1] == 72.0  # read again within ten seconds of the failed read, not a minute later
+
+
+def test_flyte_auth_refresh_seconds_shortens_every_reread_and_refuses_what_is_not_seconds():
+    base = {"FLYTE_AUTH_POLICY_PATH": "ssm:/p", "FLYTE_TOKEN_SECRET_ARN": "arn:secret"}
+    default = auth_settings(base)
+    assert default is not None and default.refresh_seconds is None  # production: within the minute
+    for bad in ("0", "-4", "soon", "3601"):
+        with pytest.raises(ConfigurationError, match="FLYTE_AUTH_REFRESH_SECONDS"):
+            auth_settings({**base, "FLYTE_AUTH_REFRESH_SECONDS": bad})
+    short = auth_settings({**base, "FLYTE_AUTH_REFRESH_SECONDS": "4"})
+    assert short is not None and short.refresh_seconds == 4.0
+
+    clock, reads = [0.0], []
+
+    def read_parameter(name):
+        reads.append(("policy", clock[0]))
+        return "- path: /health\n"
+
+    guard = build_guard(short, read_parameter, read_secret=lambda secret_id: "unused")
+    guard.check("GET", "/health", None)
+    assert len(reads) == 1
+    policies = [PolicySource("ssm:/p", read_parameter, monotonic=lambda: clock[0], refresh=(3.0, 1.0)) for _ in range(10)]
+    for policy in policies:
+        policy.current()
+    clock[0] = 4.0  # 3 s plus up to 1 s of jitter: every one has read again by now
+    for policy in policies:
+        policy.current()
+    assert [when for what, when in reads].count(4.0) == 10

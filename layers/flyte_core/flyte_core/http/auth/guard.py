@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ...domain.revocations import Revocation, denying
 from .policy import Granted, MethodNotAllowed, NoRule, Policy, PolicyError, claims_satisfied, parse_policy
@@ -64,6 +65,22 @@ class AuthSettings:
     oidc_client_id: str
     token_secret_id: str  # Secrets Manager id of the built-in issuer's secret
     revocations_table: str = ""  # the deny list (DynamoDB); "" checks none
+    # FLYTE_AUTH_REFRESH_SECONDS: how long a warm function keeps the policy, deny list and signing keys
+    # before reading them again (jitter included). None: the defaults, within the minute. Tests set a
+    # few seconds so that a revocation or rotation shows without waiting out a minute.
+    refresh_seconds: float | None = None
+
+
+def _refresh_seconds(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise ConfigurationError(f"FLYTE_AUTH_REFRESH_SECONDS {text!r} must be a number of seconds from 0 to 3600")
+    return seconds
 
 
 def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
@@ -76,6 +93,7 @@ def auth_settings(env: Mapping[str, str] | None = None) -> AuthSettings | None:
         oidc_client_id=env.get("FLYTE_OIDC_ISSUER_CLIENT_ID", "").strip(),
         token_secret_id=env.get("FLYTE_TOKEN_SECRET_ARN", "").strip(),
         revocations_table=env.get("FLYTE_REVOCATIONS_TABLE", "").strip(),
+        refresh_seconds=_refresh_seconds(env.get("FLYTE_AUTH_REFRESH_SECONDS", "").strip()),
     )
     if not any((settings.policy_source, settings.oidc_issuer_url, settings.oidc_client_id, settings.token_secret_id)):
         return None
@@ -100,8 +118,10 @@ class PolicySource:
         read_parameter: Callable[[str], str],
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        refresh: tuple[float, float] = (POLICY_REFRESH_SECONDS, 15),  # (seconds, plus up to this jitter)
     ) -> None:
         self._source, self._read_parameter, self._monotonic, self._sleep = source, read_parameter, monotonic, sleep
+        self._refresh = refresh
         self._policy: Policy | None = None
         self._text: str | None = None
         self._next_read = 0.0
@@ -120,7 +140,7 @@ class PolicySource:
         with self._lock:
             if self._policy is None or self._monotonic() >= self._next_read:
                 # jittered, so that the warm environments of a fleet do not read SSM in step
-                next_read = POLICY_REFRESH_SECONDS + random.uniform(0, 15)
+                next_read = self._refresh[0] + random.uniform(0, self._refresh[1])
                 try:
                     text = self._read()
                 except Exception as error:
@@ -161,8 +181,13 @@ class RevocationSource:
     environments do not read together). A read that fails keeps the list already read and is tried
     again a few seconds later; with no list read yet, tokens cannot be checked (503)."""
 
-    def __init__(self, read: Callable[[], list[Revocation]], monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._read, self._monotonic = read, monotonic
+    def __init__(
+        self,
+        read: Callable[[], list[Revocation]],
+        monotonic: Callable[[], float] = time.monotonic,
+        refresh: tuple[float, float] = (REVOCATIONS_REFRESH_SECONDS, 20),  # (seconds, plus up to this jitter)
+    ) -> None:
+        self._read, self._monotonic, self._refresh = read, monotonic, refresh
         self._entries: list[Revocation] | None = None
         self._next_read = 0.0
         self._lock = threading.Lock()
@@ -173,7 +198,7 @@ class RevocationSource:
             if self._entries is None or now >= self._next_read:
                 try:
                     self._entries = self._read()
-                    self._next_read = now + REVOCATIONS_REFRESH_SECONDS + random.uniform(0, 20)
+                    self._next_read = now + self._refresh[0] + random.uniform(0, self._refresh[1])
                 except Exception as error:
                     if self._entries is None:
                         raise IssuerUnavailable(f"the list of revoked tokens cannot be read: {error}") from None
@@ -237,7 +262,10 @@ def build_guard(
     the execution environment (refreshed on their own clocks, not read per request)."""
     from .issuer import BuiltInIssuer
 
-    policy = PolicySource(settings.policy_source, read_parameter)
+    # FLYTE_AUTH_REFRESH_SECONDS, when set, bounds every refresh: three quarters fixed, a quarter jitter.
+    given = settings.refresh_seconds
+    refresh: dict[str, Any] = {"refresh": (given * 0.75, given * 0.25)} if given else {}
+    policy = PolicySource(settings.policy_source, read_parameter, **refresh)
     oidc = OidcIssuer(settings.oidc_issuer_url, settings.oidc_client_id) if settings.oidc_issuer_url else None
     verifier: list[TokenVerifier] = []
     lock = threading.Lock()
@@ -251,12 +279,14 @@ def build_guard(
                         secret = read_secret(settings.token_secret_id)
                     except Exception as error:
                         raise IssuerUnavailable(f"the token secret cannot be read: {error}") from None
-                    issuers.append(BuiltInIssuer.from_secret(secret, reload=lambda: read_secret(settings.token_secret_id)))
+                    issuers.append(
+                        BuiltInIssuer.from_secret(secret, reload=lambda: read_secret(settings.token_secret_id), **refresh)
+                    )
                 verifier.append(TokenVerifier(issuers))
             return verifier[0]
 
     if settings.revocations_table and read_revocations is not None:
         table = settings.revocations_table
-        revocations = RevocationSource(lambda: read_revocations(table))
+        revocations = RevocationSource(lambda: read_revocations(table), **refresh)
         return Guard(policy.current, current_verifier, revocations.current)
     return Guard(policy.current, current_verifier)

@@ -133,11 +133,12 @@ class BuiltInIssuer:
         reload: Callable[[], str] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        refresh: tuple[float, float] = (KEY_REFRESH_SECONDS, 15),  # (seconds, plus up to this jitter)
     ) -> BuiltInIssuer:
         """An issuer from the secret's text; with `reload`, one that re-reads the secret to follow rotations."""
         issuer = cls.__new__(cls)
         reload_keys = (lambda: SigningKeys.from_secret(reload())) if reload else None
-        issuer._set(SigningKeys.from_secret(secret_string), reload_keys, monotonic, wall)
+        issuer._set(SigningKeys.from_secret(secret_string), reload_keys, monotonic, wall, refresh)
         return issuer
 
     def _set(
@@ -146,11 +147,12 @@ class BuiltInIssuer:
         reload: Callable[[], SigningKeys] | None,
         monotonic: Callable[[], float],
         wall: Callable[[], float],
+        refresh: tuple[float, float] = (KEY_REFRESH_SECONDS, 15),
     ) -> None:
         self.issuer, self._keys, self._reload = keys.issuer, keys, reload
-        self._monotonic, self._wall = monotonic, wall
+        self._monotonic, self._wall, self._refresh_every = monotonic, wall, refresh
         self._lock = threading.Lock()
-        self._next_refresh = monotonic() + KEY_REFRESH_SECONDS + random.uniform(0, 15)
+        self._next_refresh = monotonic() + refresh[0] + random.uniform(0, refresh[1])
         self._last_failure_refresh: float | None = None
 
     def _refresh(self) -> bool:
@@ -172,7 +174,7 @@ class BuiltInIssuer:
             now = self._monotonic()
             if self._reload is not None and now >= self._next_refresh:
                 self._refresh()
-                self._next_refresh = now + KEY_REFRESH_SECONDS + random.uniform(0, 15)
+                self._next_refresh = now + self._refresh_every[0] + random.uniform(0, self._refresh_every[1])
             return self._keys
 
     def _refresh_after_failure(self) -> bool:
