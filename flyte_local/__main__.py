@@ -71,6 +71,7 @@ def main() -> None:
     try:
         stopping.wait()
     finally:
+        stack.begin_stop()
         print("Stopping the Flyte API ...", flush=True)
         stack.stop()
         print(stack.metrics.summary(), flush=True)

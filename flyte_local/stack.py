@@ -119,6 +119,7 @@ class LocalStack:
         self.warm_in_background = warm_in_background
         self.warmed = threading.Event()  # set when every function has been warmed (or failed to)
         self._stopping = threading.Event()
+        self._announcing = threading.Lock()  # the warm-up's last line never follows the stop's first
         self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
         self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
@@ -225,8 +226,9 @@ class LocalStack:
                 list(starting.map(warm, runtimes))
         finally:
             self.warmed.set()
-        if self.warm_in_background:
-            log.info("%d functions warm (%.1f s after the gateway answered)", len(self.runtimes), time.monotonic() - began)
+        with self._announcing:
+            if self.warm_in_background and not self._stopping.is_set():
+                log.info("%d functions warm (%.1f s after the gateway answered)", len(self.runtimes), time.monotonic() - began)
 
     def function_environment(self, function: application.Function) -> dict[str, str]:
         """What the function's environment holds in Lambda: its template variables, the region,
@@ -298,8 +300,13 @@ class LocalStack:
     def invoke(self, function: str, event: Any) -> Any:
         return self.runtimes[function].invoke(event)
 
+    def begin_stop(self) -> None:
+        """From now on the background warm-up starts nothing and says nothing (Ctrl-C during it)."""
+        with self._announcing:
+            self._stopping.set()
+
     def stop(self) -> None:
-        self._stopping.set()
+        self.begin_stop()
         if self.gateway is not None:
             self.gateway.stop()
         if self.lambda_api is not None:
