@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from flyte_core.domain import flows
+from flyte_core.domain.errors import InvalidInput
 
 
 def flow(name="f", trigger=("Slack", "ReceivedMessage"), description=None):
@@ -113,3 +114,30 @@ def test_a_long_history_is_listed_in_pages_that_follow_each_other(adapters, flow
         assert start == len(seen)
     assert seen == [f"v{number}" for number in range(14)]
     assert pages == 2 and total == 14
+
+
+def flow_of_events(prefix, count):
+    """One flow named `wide` starting on `count` distinct Slack events."""
+    steps = [
+        {"id": f"s{i}", "event": {"packName": "Slack", "name": f"{prefix}{i}"}, "command": {"packName": "Shell", "name": "Shell"}}
+        for i in range(count)
+    ]
+    return flows.normalise({"name": "wide", "steps": steps})
+
+
+def test_a_replacement_too_large_for_one_transaction_is_refused_with_the_way_round_and_nothing_changes(flows_table, trigger_rows):
+    """60 trigger entries removed and 60 written would be 123 items in one DynamoDB transaction (at most
+    100): a 400 saying what to do, not a 500, and the current version and its triggers stay whole."""
+    first = flows_table.save(flow_of_events("A", 60))
+    with pytest.raises(InvalidInput, match=r"remove 60 and write 60 trigger entries.*Delete the flow first") as refused:
+        flows_table.save(flow_of_events("B", 60))
+    assert refused.value.extra == {"field": "steps"}
+    assert flows_table.current_uuid("wide") == first
+    assert trigger_rows("Slack", "A59") == [("wide", first)] and trigger_rows("Slack", "B0") == []
+
+    assert flows_table.delete("wide")
+    second = flows_table.save(flow_of_events("B", 60))  # the way round the message gives
+    assert trigger_rows("Slack", "B59") == [("wide", second)] and trigger_rows("Slack", "A0") == []
+    # a replacement that keeps most triggers still goes in one step
+    third = flows_table.save(flow_of_events("B", 58))
+    assert trigger_rows("Slack", "B0") == [("wide", third)] and trigger_rows("Slack", "B59") == []

@@ -12,12 +12,16 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from ..domain import flows, ids, times
+from ..domain.errors import InvalidInput
 from .aws import Aws
 from .conditions import written
 from .models import FlowModel, TableModels
 from .table_versions import flow_triggers_version
 
 _SAVE_ATTEMPTS = 10
+# DynamoDB's limit on one TransactWriteItems; a save writes the version, the current pointer and the
+# triggers' version marker besides the trigger rows it deletes and writes.
+_TRANSACTION_ITEMS = 100
 _VERSIONS_KEPT = 2048
 
 
@@ -52,6 +56,14 @@ class FlowsTable:
         current, versions, triggers = self.current_model, self.version_model, self.trigger_model
         uuid, at = ids.new_id(), times.now()
         old_triggers = set(previous.triggers) if previous else set()
+        removed = old_triggers - set(new_triggers)
+        if 3 + len(removed) + len(new_triggers) > _TRANSACTION_ITEMS:
+            raise InvalidInput(
+                f"Replacing flow {flow['name']!r} would remove {len(removed)} and write {len(new_triggers)} trigger entries "
+                f"in one step, more than the {_TRANSACTION_ITEMS} items one DynamoDB transaction may hold. Delete the flow "
+                "first (DELETE /v1/flows/{name}), then post the new version.",
+                field="steps",
+            )
 
         def transact() -> None:
             with TransactWrite(connection=self._aws.pynamodb_connection) as transaction:
@@ -62,7 +74,7 @@ class FlowsTable:
                     current(flow["name"], uuid=uuid, definition=flow, triggers=new_triggers, updatedAt=at),
                     condition=(current.uuid == previous.uuid) if previous else current.name.does_not_exist(),
                 )
-                for key in old_triggers - set(new_triggers):
+                for key in removed:
                     transaction.delete(triggers(key, flow["name"]))
                 for key in new_triggers:
                     transaction.save(triggers(key, flow["name"], uuid=uuid))
