@@ -14,33 +14,20 @@ of the environment (AWS_PROFILE, ...).
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "layers" / "flyte_core"))
+import table_backfill  # scripts/: the command line and the bound model, shared by the backfills
 
 
 def backfill(table: str, region: str, endpoint: str | None) -> int:
-    from flyte_core.adapters.aws import Aws
     from flyte_core.adapters.events_table import backfill_pack_shards
     from flyte_core.adapters.models import EventModel
-    from flyte_core.settings import AwsAccess
 
-    aws = Aws(AwsAccess(region=region, endpoint=endpoint))
-    model = type("EventModel", (EventModel,), {"Meta": aws.pynamodb_meta(table), "__module__": __name__})
-    return backfill_pack_shards(model)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("table", help="the stack's events table (the EventsTable resource's physical name)")
-    parser.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
-    parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL") or None)
-    args = parser.parse_args()
-    print(f"{backfill(args.table, args.region, args.endpoint_url)} event(s) given their byPackShard key")
+    return backfill_pack_shards(table_backfill.bound_model(EventModel, table, region, endpoint))
 
 
 if __name__ == "__main__":
-    main()
+    table_backfill.main(
+        __doc__,
+        "the stack's events table (the EventsTable resource's physical name)",
+        backfill,
+        "event(s) given their byPackShard key",
+    )
