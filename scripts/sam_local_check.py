@@ -278,13 +278,23 @@ def start_lambda(env_file: Path, workdir: Path) -> None:
     function's starts at its first invocation and serves the later ones): one SAM CLI start and one
     container per function, where `sam local invoke` paid both for every invocation."""
     start = time.monotonic()
+    port, _ = start_sam_server("start-lambda", env_file, workdir)
+    LAMBDA_ENDPOINT.append(f"http://127.0.0.1:{port}")
+    say(f"sam local start-lambda on {LAMBDA_ENDPOINT[0]} ({since(start)})")
+
+
+def start_sam_server(command: str, env_file: Path, workdir: Path) -> tuple[int, Any]:
+    """`sam local <command>` (start-lambda or start-api) on a free port, its containers kept warm
+    (LAZY), stopped at cleanup; returns its port and its log (open) once it listens."""
     port = free_port()
-    log = open(workdir / "start-lambda.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
+    if CLEANUP.stopping:
+        raise CheckFailed("stopped")
+    log = open(workdir / f"{command}.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
     server = subprocess.Popen(
         [
             str(SAM),
             "local",
-            "start-lambda",
+            command,
             "--host",
             "127.0.0.1",
             "--port",
@@ -299,10 +309,9 @@ def start_lambda(env_file: Path, workdir: Path) -> None:
         env=sam_environment(),
         start_new_session=True,
     )
-    CLEANUP.add("sam local start-lambda", lambda: stop_process(server, signal.SIGTERM, grace=30))
-    wait_until_listening(server, port, log, "start-lambda")
-    LAMBDA_ENDPOINT.append(f"http://127.0.0.1:{port}")
-    say(f"sam local start-lambda on {LAMBDA_ENDPOINT[0]} ({since(start)})")
+    CLEANUP.add(f"sam local {command}", lambda: stop_process(server, signal.SIGTERM, grace=30))
+    wait_until_listening(server, port, log, command)
+    return port, log
 
 
 def wait_until_listening(server: subprocess.Popen, port: int, log: Any, name: str) -> None:
@@ -450,37 +459,13 @@ def start_api_checks(env_file: Path, workdir: Path) -> None:
     """/v1, /health, the web console's page and a module, registering the sample flow's packs and
     listing them, through sam local start-api."""
     start = time.monotonic()
-    port = free_port()
-    if CLEANUP.stopping:
-        raise CheckFailed("stopped")
-    log = open(workdir / "start-api.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
-    api = subprocess.Popen(
-        [
-            str(SAM),
-            "local",
-            "start-api",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--warm-containers",
-            "LAZY",
-            *sam_options(env_file),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        env=sam_environment(),
-        start_new_session=True,
-    )
-    CLEANUP.add("sam local start-api", lambda: stop_process(api, signal.SIGTERM, grace=30))
+    port, log = start_sam_server("start-api", env_file, workdir)
     base = f"http://127.0.0.1:{port}"
 
     def failed(message: str) -> CheckFailed:
         log.seek(0)
         return CheckFailed(f"{message}\n--- sam local start-api:\n{log.read()[-3000:]}")
 
-    wait_until_listening(api, port, log, "start-api")
     say(f"sam local start-api on {base} ({since(start)})")
 
     def check(method: str, path: str, status: int, body: dict | None = None) -> tuple[dict[str, str], Any]:
