@@ -61,8 +61,15 @@ def main() -> None:
         warm_in_background=True,  # /health answers at once; the functions warm behind it
     )
     stopping = threading.Event()
+
+    def stop_requested(*_: object) -> None:
+        # at once, in the handler: Ctrl-C also reaches an environment the warm-up is starting, whose
+        # death must then read as the stop it is, not as a function that cannot start
+        stack.begin_stop()
+        stopping.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
+        signal.signal(signum, stop_requested)
     try:
         stack.start()
     except PortInUse as error:

@@ -119,7 +119,8 @@ class LocalStack:
         self.warm_in_background = warm_in_background
         self.warmed = threading.Event()  # set when every function has been warmed (or failed to)
         self._stopping = threading.Event()
-        self._announcing = threading.Lock()  # the warm-up's last line never follows the stop's first
+        # the warm-up's last line never follows the stop's first; reentrant: a second Ctrl-C during stop()
+        self._announcing = threading.RLock()
         self.faults = faults  # given (even none active yet): a fault proxy between the functions and AWS
         self.fault_proxy: FaultProxy | None = None
         self.environment = environment or {}  # overrides the template's variables (the auth ones, say)
@@ -213,7 +214,9 @@ class LocalStack:
             except FunctionError as error:
                 if not self.warm_in_background:
                     raise
-                log.error("%s", error)
+                with self._announcing:
+                    if not self._stopping.is_set():  # else Ctrl-C reached the starting environment too: no failure
+                        log.error("%s", error)
 
         runtimes = list(self.runtimes.values())
         if self.warm_in_background:  # at most as many starts at once as cores, /health's function first

@@ -89,3 +89,32 @@ def _ignore_errors(call, *args):
         call(*args, timeout=30)
     except requests.RequestException:
         pass
+
+
+def test_ctrl_c_while_the_functions_still_warm_stops_without_an_error():
+    """Ctrl-C the moment /health answers, the functions still starting behind it (two at a time):
+    the starts the stop cuts short are the stop, not functions that cannot start."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flyte_local"],
+        env={**os.environ, "FLYTE_PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert requests.get(f"http://127.0.0.1:{port}/health", timeout=(2, 30)).status_code == 200
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None and time.monotonic() < deadline, "the local stack did not come up"
+                time.sleep(0.1)
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=60)[0]
+    assert process.returncode == 0, output
+    assert "functions warm" not in output, output  # the stop came while they were warming
+    assert " ERROR " not in output and "could not start" not in output and "Traceback" not in output, output
