@@ -42,7 +42,7 @@ import requests  # noqa: E402
 from bench_push import DAY, DYNAMODB_READ, DYNAMODB_WRITE, HTTP_API_REQUEST, LAMBDA_GB_SECOND, LAMBDA_REQUEST, SQS_REQUEST  # noqa: E402
 
 from flyte_local import application  # noqa: E402
-from flyte_local.cfn import load_template  # noqa: E402
+from flyte_local.cfn import load_template, table_properties  # noqa: E402
 from flyte_local.runtime import ITEM_COUNT  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
@@ -125,10 +125,9 @@ def template_facts() -> tuple[dict[str, dict[str, Index]], float, int, int]:
                 index["Projection"]["ProjectionType"],
                 frozenset(index["Projection"].get("NonKeyAttributes") or []),
             )
-            for index in resource["Properties"].get("GlobalSecondaryIndexes", [])
+            for index in properties.get("GlobalSecondaryIndexes", [])
         }
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::DynamoDB::Table"
+        for logical_id, properties in table_properties(template).items()  # as a new stack deploys them
     }
     return (
         indexes,
