@@ -406,7 +406,8 @@ def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
     """One flow at 1,000 executions a second: the writes a second on one key of its by-flow index. The
     quick-start run is one execution; byFlow took every write of an action (its sort key, stateTime,
     changes at each), byFlowShard takes its creation only, over FLOW_SHARDS keys."""
-    from flyte_core.adapters.actions_table import FLOW_SHARDS, TIME_SHARDS
+    from flyte_core.adapters.actions_table import FLOW_SHARDS
+    from flyte_core.adapters.indexes import TIME_SHARDS
 
     writes = list(item_writes(run_counts, stack_tables))
     creates = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Put" and "flowShard" in names)

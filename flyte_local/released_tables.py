@@ -134,7 +134,7 @@ def _index_problems(logical_id: str, before: dict[str, Any], after: dict[str, An
             f"(created: {', '.join(added) or 'none'}; deleted: {', '.join(removed) or 'none'}). DynamoDB creates "
             "or deletes one per table per update, and the deploy fails: spread them over releases, one each, or "
             f"over the two deploys of one: put all but one under the {UPGRADE_STEP} parameter's condition "
-            "(IndexUpgradeComplete; docs/scale.md \"Upgrading the indexes\")."
+            '(IndexUpgradeComplete; docs/scale.md "Upgrading the indexes").'
         )
     return found
 
