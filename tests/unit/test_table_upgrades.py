@@ -66,7 +66,7 @@ def released_events_index() -> list:
 
 def test_two_indexes_added_to_a_table_in_one_deploy_are_reported_with_the_way_out():
     (line,) = released_tables.upgrade_problems(
-        RELEASED, steps_template(released_events_index() + [new_index("a"), new_index("b")], [])
+        RELEASED, steps_template([*released_events_index(), new_index("a"), new_index("b")], [])
     )
     assert line.startswith("deploy IndexUpgradeStep=first over the released tables: EventsTable: 2 global secondary indexes")
     assert "created: a, b; deleted: none" in line and "IndexUpgradeStep parameter's condition" in line
@@ -78,7 +78,7 @@ def test_two_indexes_added_to_a_table_in_one_deploy_are_reported_with_the_way_ou
 
 
 def test_two_indexes_added_to_a_table_over_the_two_deploys_pass():
-    template = steps_template(released_events_index() + [new_index("a")], [new_index("b")])
+    template = steps_template([*released_events_index(), new_index("a")], [new_index("b")])
     assert released_tables.upgrade_problems(RELEASED, template) == []
     assert set(released_tables.tables(template, "first")["EventsTable"]["GlobalSecondaryIndexes"]) == {"byPack", "a"}
 
