@@ -166,11 +166,12 @@ def post_events(adapters, count: int, start: int = 0) -> list[str]:
 
 
 def as_released(adapters, event_ids: list[str]) -> None:
-    """Events as the released code stored them: no byPackShard key, the trace written onto the event."""
+    """Events as the released code stored them: no byPackShard or byTime key, the trace written onto the event."""
     events, traces = adapters.models.events, adapters.models.traces
     for event_id in event_ids:
         record = traces.get(trace_key(event_id))
-        actions = [events.packShard.remove(), events.trace.set(record.trace), events.firedSteps.set(record.firedSteps)]
+        actions = [events.packShard.remove(), events.timeShard.remove(), events.trace.set(record.trace)]
+        actions.append(events.firedSteps.set(record.firedSteps))
         events(event_id).update(actions=[*actions, events.processedAt.set(record.processedAt)])
         record.delete()
 
@@ -214,6 +215,52 @@ def test_an_upgrade_from_the_released_tables_keeps_every_event_listed_by_pack_wi
     assert listed(adapters) == expected
     assert replayed(adapters) == set(old + new)
     assert [event_id for event_id, _, _ in listed(adapters)][:2] == new[::-1]
+
+
+def every_event(adapters, event: str | None = None, start: int = 0, limit: int = 100) -> list[str]:
+    """The events audit without a pack: the events' ids as listed."""
+    return [
+        stored.event.id
+        for stored in audit.find_events(adapters, EventQuery(pack_name=None, event=event, start=start, limit=limit))
+    ]
+
+
+@pytest.mark.parametrize("backfill_between_deploys", [True, False])
+def test_an_upgrade_in_two_deploys_keeps_every_event_in_the_list_without_a_pack(
+    adapters, released_events_table, monkeypatch, backfill_between_deploys
+):
+    dynamodb, name, props, by_pack_shard = released_events_table
+    (by_time,) = [index for index in props["GlobalSecondaryIndexes"] if index["IndexName"] == "byTime"]
+    events = adapters.models.events
+    setup_flow(adapters)
+    old = post_events(adapters, 3)
+    as_released(adapters, old)
+    assert every_event(adapters) == old[::-1]  # a scan: the released table has no byTime
+
+    add_index(dynamodb, name, props, by_pack_shard)  # the first deploy (IndexUpgradeStep=first)
+    first = post_events(adapters, 2, start=3)
+    assert every_event(adapters) == (old + first)[::-1]  # still a scan: byTime is missing
+    assert all(events.get(event_id).timeShard for event_id in first)  # written with its key before its index exists
+    if backfill_between_deploys:  # the documented order: the index is complete when it is created
+        assert backfill_event_keys(events) == 3
+
+    add_index(dynamodb, name, props, by_time)  # the second deploy (IndexUpgradeStep=complete)
+    second = post_events(adapters, 2, start=5)
+    if not backfill_between_deploys:  # until the backfill ends the older events are not in byTime
+        assert every_event(adapters) == (first + second)[::-1]
+        assert backfill_event_keys(events) == 3
+    scans: list = []
+    monkeypatch.setattr(events, "scan", lambda *args, **kwargs: scans.append(args) or iter(()))
+    expected = (old + first + second)[::-1]
+    listed_ids = every_event(adapters)
+    assert listed_ids == expected and len(set(listed_ids)) == len(expected)  # newest first, each once
+    assert every_event(adapters, start=2, limit=3) == expected[2:5]
+    assert every_event(adapters, event="Go", limit=4) == expected[:4]
+    assert every_event(adapters, event="Other") == []
+    assert scans == []  # read from byTime, never a scan
+    monkeypatch.undo()
+    assert backfill_event_keys(events) == 0  # idempotent
+    assert {events.get(event_id).timeShard for event_id in expected} <= {str(n) for n in range(16)}
 
 
 def test_the_events_by_pack_are_paged_newest_first_across_the_shards(adapters):
