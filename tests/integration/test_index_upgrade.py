@@ -12,6 +12,9 @@ that events of the released code carry on themselves read as before beside the t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -261,6 +264,28 @@ def test_an_upgrade_in_two_deploys_keeps_every_event_in_the_list_without_a_pack(
     monkeypatch.undo()
     assert backfill_event_keys(events) == 0  # idempotent
     assert {events.get(event_id).timeShard for event_id in expected} <= {str(n) for n in range(16)}
+
+
+def test_the_events_backfill_script_gives_older_events_both_keys_from_its_command_line(aws, adapters, template_app):
+    setup_flow(adapters)
+    old = post_events(adapters, 3)
+    as_released(adapters, old)
+    events = adapters.models.events
+    events(old[0]).update(actions=[events.packShard.set(f"Src#{PACK_SHARDS - 1}")])  # one key already there
+
+    def run() -> str:
+        script = ROOT / "scripts" / "backfill_pack_shards.py"
+        command = [sys.executable, str(script), template_app.table_names["EventsTable"], "--endpoint-url", aws.endpoint]
+        environment = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, check=True)
+        return done.stdout.strip()
+
+    assert run() == "3 event(s) given their byPackShard and byTime keys"
+    assert run() == "0 event(s) given their byPackShard and byTime keys"
+    for event_id in old:
+        stored = events.get(event_id)
+        assert stored.packShard.startswith("Src#") and stored.timeShard in {str(n) for n in range(16)}
+    assert every_event(adapters) == old[::-1]
 
 
 def test_the_events_by_pack_are_paged_newest_first_across_the_shards(adapters):

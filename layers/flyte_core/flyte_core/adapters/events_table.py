@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action as UpdateAction
 
 from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
@@ -201,7 +202,10 @@ def backfill_event_keys(events: type[EventModel]) -> int:
     updated = 0
     lacking = events.packShard.does_not_exist() | events.timeShard.does_not_exist()
     for model in events.scan(lacking, attributes_to_get=["id", "packName"]):
-        keys = [events.packShard.set(pack_shard(model.packName, model.id)), events.timeShard.set(time_shard(model.id))]
+        keys: list[UpdateAction] = [
+            events.packShard.set(pack_shard(model.packName, model.id)),
+            events.timeShard.set(time_shard(model.id)),
+        ]
         if written(lambda: events(model.id).update(actions=keys, condition=events.id.exists() & lacking)):  # noqa: B023
             updated += 1
     return updated
