@@ -18,7 +18,7 @@ from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
 from ..settings import Settings
 from .conditions import attempt_token, settled, written
-from .indexes import if_index_ready, newest_across_shards, time_shard
+from .indexes import TIME_SHARDS, if_index_ready, newest_across_shards, time_shard
 from .models import EventModel, TraceModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
@@ -155,7 +155,9 @@ class EventsTable:
         the events read by key; a scan of the table while byTime is not usable (an upgrade in
         progress, docs/scale.md "Upgrading the indexes")."""
         model = self.model
-        page = min(limit, 100)  # a key holds about a sixteenth of the newest: most lists read one page of each
+        # a key holds about a sixteenth of the newest: a page of twice that (one read unit's worth of
+        # keys for 50) mostly ends it, and a key that holds more reads its next page
+        page = max(10, 2 * limit // TIME_SHARDS)
         merged = newest_across_shards(
             lambda key: model.by_time.query(key, filter_condition=condition, scan_index_forward=False, page_size=page),
             lambda item: (item.receivedAt, item.id),
