@@ -288,6 +288,16 @@ def test_the_events_backfill_script_gives_older_events_both_keys_from_its_comman
     assert every_event(adapters) == old[::-1]
 
 
+def test_the_events_list_without_a_pack_reads_on_past_a_keys_first_page(adapters):
+    registry.register(adapters, packs.parse_registration({"name": "Src"}))
+    source = adapters.packs_table.get("Src")
+    wanted = [pipeline.receive_event(adapters, source, "Go", {"n": n}, None).id for n in range(20)]
+    others = [pipeline.receive_event(adapters, source, "Other", {"n": n}, None).id for n in range(180)]
+    # most keys hold more than a page (10 entries) of newer "Other" events: "Go" is on their later pages
+    assert every_event(adapters, event="Go", limit=20) == wanted[::-1]
+    assert every_event(adapters, limit=1000) == (wanted + others)[::-1]
+
+
 def test_the_events_by_pack_are_paged_newest_first_across_the_shards(adapters):
     setup_flow(adapters)
     posted = post_events(adapters, 9)
