@@ -45,14 +45,12 @@ def if_index_ready(query: Callable[[], Iterable[T]], index: str) -> list[T] | No
         return None
 
 
-def newest_across_shards(
-    query: Callable[[str], Iterable[T]], newest: Callable[[T], Any], index: str, shards: int = TIME_SHARDS
-) -> Iterator[T] | None:
-    """The items of a sharded index newest first: `query(key)` reads one key newest first (paged,
-    lazily), and the keys are merged by `newest` (each read as far as the caller reads). None when
-    the index is not usable (see index_missing): the caller falls back to a scan."""
+def newest_across_shards(query: Callable[[str], Iterable[T]], newest: Callable[[T], Any], index: str) -> Iterator[T] | None:
+    """The items of a byTime index newest first: `query(key)` reads one of its TIME_SHARDS keys newest
+    first (paged, lazily), and the keys are merged by `newest` (each read as far as the caller reads).
+    None when the index is not usable (see index_missing): the caller falls back to a scan."""
     streams = []
-    for shard in range(shards):
+    for shard in range(TIME_SHARDS):
         items = iter(query(str(shard)))
         first = if_index_ready(lambda: list(itertools.islice(items, 1)), index)  # noqa: B023
         if first is None:
