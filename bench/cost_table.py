@@ -42,7 +42,7 @@ import requests  # noqa: E402
 from bench_push import DAY, DYNAMODB_READ, DYNAMODB_WRITE, HTTP_API_REQUEST, LAMBDA_GB_SECOND, LAMBDA_REQUEST, SQS_REQUEST  # noqa: E402
 
 from flyte_local import application  # noqa: E402
-from flyte_local.cfn import load_template  # noqa: E402
+from flyte_local.cfn import load_template, table_properties  # noqa: E402
 from flyte_local.runtime import ITEM_COUNT  # noqa: E402
 from flyte_local.stack import LocalStack  # noqa: E402
 
@@ -125,10 +125,9 @@ def template_facts() -> tuple[dict[str, dict[str, Index]], float, int, int]:
                 index["Projection"]["ProjectionType"],
                 frozenset(index["Projection"].get("NonKeyAttributes") or []),
             )
-            for index in resource["Properties"].get("GlobalSecondaryIndexes", [])
+            for index in properties.get("GlobalSecondaryIndexes", [])
         }
-        for logical_id, resource in template["Resources"].items()
-        if resource["Type"] == "AWS::DynamoDB::Table"
+        for logical_id, properties in table_properties(template).items()  # as a new stack deploys them
     }
     return (
         indexes,
@@ -407,7 +406,8 @@ def hot_key_line(run_counts: Counter, stack_tables: dict[str, str]) -> str:
     """One flow at 1,000 executions a second: the writes a second on one key of its by-flow index. The
     quick-start run is one execution; byFlow took every write of an action (its sort key, stateTime,
     changes at each), byFlowShard takes its creation only, over FLOW_SHARDS keys."""
-    from flyte_core.adapters.actions_table import FLOW_SHARDS, TIME_SHARDS
+    from flyte_core.adapters.actions_table import FLOW_SHARDS
+    from flyte_core.adapters.indexes import TIME_SHARDS
 
     writes = list(item_writes(run_counts, stack_tables))
     creates = sum(n for kind, table, names, n in writes if table == "ActionsTable" and kind == "Put" and "flowShard" in names)

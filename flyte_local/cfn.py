@@ -64,6 +64,27 @@ class UnsupportedIntrinsic(Exception):
     pass
 
 
+# `!Ref AWS::NoValue`: the property (or list item) it stands for is left out, as CloudFormation does.
+NO_VALUE = {"Ref": "AWS::NoValue"}
+TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+
+
+def table_properties(template: dict[str, Any], parameters: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """The properties of each table resource (by logical id) as a stack deploys them with these
+    parameter values (the others: their defaults): conditions (`!If`, `AWS::NoValue`) resolved, such
+    as IndexUpgradeStep's choice of indexes."""
+    values = {name: str(spec.get("Default", "")) for name, spec in (template.get("Parameters") or {}).items()}
+    resolver = Resolver({**values, **(parameters or {})}, {}, {}, template.get("Conditions") or {})
+    return {
+        logical_id: resolver.resolve(resource.get("Properties") or {})
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if resource.get("Type") in TABLE_TYPES
+    }
+
+
+_LEFT_OUT = object()
+
+
 class Resolver:
     """Resolves intrinsic functions against parameters, pseudo parameters and local physical names."""
 
@@ -89,10 +110,17 @@ class Resolver:
         return self._evaluated[name]
 
     def resolve(self, value: Any) -> Any:
+        """The value resolved; `AWS::NoValue` (at the top: None) leaves its list item or key out."""
+        resolved = self._resolve(value)
+        return None if resolved is _LEFT_OUT else resolved
+
+    def _resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [item for item in map(self._resolve, value) if item is not _LEFT_OUT]
         if not isinstance(value, dict):
             return value
+        if value == NO_VALUE:
+            return _LEFT_OUT
         if len(value) == 1:
             ((key, argument),) = value.items()
             if key == "Ref":
@@ -109,7 +137,7 @@ class Resolver:
                 return separator.join(str(item) for item in self.resolve(items))
             if key == "Fn::If":
                 name, when_true, when_false = argument
-                return self.resolve(when_true if self.condition(name) else when_false)
+                return self._resolve(when_true if self.condition(name) else when_false)
             if key == "Condition" and isinstance(argument, str):
                 return self.condition(argument)
             if key == "Fn::Equals":
@@ -123,7 +151,8 @@ class Resolver:
                 return all(self.resolve(item) for item in argument)
             if key.startswith("Fn::"):
                 raise UnsupportedIntrinsic(f"the local stack does not evaluate {key}")
-        return {key: self.resolve(item) for key, item in value.items()}
+        resolved = {key: self._resolve(item) for key, item in value.items()}
+        return {key: item for key, item in resolved.items() if item is not _LEFT_OUT}
 
     def _ref(self, name: str) -> Any:
         if name in self.parameters:

@@ -2,6 +2,10 @@
 by replacing a table (a new, empty table; the old one deleted, or orphaned when retained) or that
 make an update fail.
 
+An upgrading stack may take a release in two deploys (the template's IndexUpgradeStep parameter:
+`first`, then `complete`, docs/operations/upgrading.md), so each of the two is checked
+(upgrade_problems).
+
 Replacing: a changed key schema, a changed type of a key attribute, local secondary indexes added,
 removed or changed, a table name set, changed or removed, another resource type, and a table
 resource removed or renamed (its logical id is its identity: a new id is a new table). Failing: more
@@ -27,10 +31,12 @@ from pathlib import Path
 from typing import Any
 
 from .application import ROOT, TEMPLATE
-from .cfn import load_template
+from .cfn import TABLE_TYPES, load_template, table_properties
 
 FIXTURE = ROOT / "tests" / "fixtures" / "released-tables.json"
-TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+# The template parameter that lets an upgrading stack create a release's indexes in two deploys, one
+# index per table each (docs/scale.md "Upgrading the indexes"): `first`, then `complete` (the default).
+UPGRADE_STEP = "IndexUpgradeStep"
 MIGRATION = "docs/operations/backups.md, 'Changing a table's keys: a new table, filled from the old one, then a switch'"
 
 
@@ -54,13 +60,15 @@ def _index(properties: dict[str, Any], index: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def tables(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """What CloudFormation replaces a table for, and its global secondary indexes, per logical id."""
+def tables(template: dict[str, Any], step: str | None = None) -> dict[str, dict[str, Any]]:
+    """What CloudFormation replaces a table for, and its global secondary indexes, per logical id, as
+    the template deploys them at this IndexUpgradeStep (None: its default, the whole release)."""
     found = {}
+    resolved = table_properties(template, {UPGRADE_STEP: step} if step else None)
     for logical_id, resource in (template.get("Resources") or {}).items():
         if resource.get("Type") not in TABLE_TYPES:
             continue
-        properties = resource.get("Properties") or {}
+        properties = resolved[logical_id]
         found[logical_id] = {
             "Type": resource["Type"],
             "TableName": properties.get("TableName"),
@@ -124,8 +132,22 @@ def _index_problems(logical_id: str, before: dict[str, Any], after: dict[str, An
         found.append(
             f"{logical_id}: {len(added) + len(removed)} global secondary indexes created or deleted in one update "
             f"(created: {', '.join(added) or 'none'}; deleted: {', '.join(removed) or 'none'}). DynamoDB creates "
-            "or deletes one per table per update, and the deploy fails: spread them over releases, one each."
+            "or deletes one per table per update, and the deploy fails: spread them over releases, one each, or "
+            f"over the two deploys of one: put all but one under the {UPGRADE_STEP} parameter's condition "
+            '(IndexUpgradeComplete; docs/scale.md "Upgrading the indexes").'
         )
+    return found
+
+
+def upgrade_problems(
+    released: dict[str, dict[str, Any]], template: dict[str, Any], retired: dict[str, str] | None = None
+) -> list[str]:
+    """Every replacing or failing change on an upgrading stack's way from the released tables: the
+    deploy with IndexUpgradeStep=first, then the one with `complete` (a new stack deploys `complete`
+    at once: nothing to update). Each line says which deploy fails."""
+    first, complete = tables(template, "first"), tables(template, "complete")
+    found = [f"deploy {UPGRADE_STEP}=first over the released tables: {line}" for line in problems(released, first, retired)]
+    found += [f"deploy {UPGRADE_STEP}=complete after the first: {line}" for line in problems(first, complete)]
     return found
 
 

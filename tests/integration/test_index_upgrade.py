@@ -12,13 +12,16 @@ that events of the released code carry on themselves read as before beside the t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from flyte_core.adapters.actions_table import backfill_flow_shards
-from flyte_core.adapters.events_table import PACK_SHARDS, backfill_pack_shards, trace_key
+from flyte_core.adapters.events_table import PACK_SHARDS, backfill_event_keys, trace_key
 from flyte_core.domain import flows, packs, times
 from flyte_core.domain.audit import EventQuery, Query
 from flyte_core.services import audit, matching, pipeline, registry
@@ -64,10 +67,14 @@ def recreate(aws, template_app, table: str, kept: set[str], added: str):
 
 
 def add_index(dynamodb, name: str, props, index) -> None:
-    """The deploy: CloudFormation adds the one index; DynamoDB builds it from the table."""
+    """The deploy: CloudFormation adds the one index, with the attribute definitions its keys and the
+    table's use (DynamoDB refuses others); DynamoDB builds it from the table."""
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    schemas = [table["KeySchema"], index["KeySchema"], *(i["KeySchema"] for i in table.get("GlobalSecondaryIndexes", []))]
+    used = {key["AttributeName"] for schema in schemas for key in schema}
     dynamodb.update_table(
         TableName=name,
-        AttributeDefinitions=props["AttributeDefinitions"],
+        AttributeDefinitions=[d for d in props["AttributeDefinitions"] if d["AttributeName"] in used],
         GlobalSecondaryIndexUpdates=[
             {"Create": {k: v for k, v in index.items() if k in ("IndexName", "KeySchema", "Projection")}}
         ],
@@ -81,11 +88,12 @@ def released_actions_table(aws, adapters, template_app):
 
 
 def released_indexes(table: str, added: str) -> set[str]:
-    """The global indexes of a table in the released tables; this release adds exactly `added`."""
+    """The global indexes of a table in the released tables; the first deploy of this release
+    (IndexUpgradeStep=first, the only one a table with one new index needs) adds exactly `added`."""
     released, _ = released_tables.released()
     kept = set(released[table]["GlobalSecondaryIndexes"])
-    current = set(released_tables.tables(load_template(ROOT / "template.yaml"))[table]["GlobalSecondaryIndexes"])
-    assert current - kept == {added}  # one index per update
+    first = released_tables.tables(load_template(ROOT / "template.yaml"), "first")
+    assert set(first[table]["GlobalSecondaryIndexes"]) - kept == {added}  # one index per deploy
     return kept
 
 
@@ -161,11 +169,12 @@ def post_events(adapters, count: int, start: int = 0) -> list[str]:
 
 
 def as_released(adapters, event_ids: list[str]) -> None:
-    """Events as the released code stored them: no byPackShard key, the trace written onto the event."""
+    """Events as the released code stored them: no byPackShard or byTime key, the trace written onto the event."""
     events, traces = adapters.models.events, adapters.models.traces
     for event_id in event_ids:
         record = traces.get(trace_key(event_id))
-        actions = [events.packShard.remove(), events.trace.set(record.trace), events.firedSteps.set(record.firedSteps)]
+        actions = [events.packShard.remove(), events.timeShard.remove(), events.trace.set(record.trace)]
+        actions.append(events.firedSteps.set(record.firedSteps))
         events(event_id).update(actions=[*actions, events.processedAt.set(record.processedAt)])
         record.delete()
 
@@ -199,8 +208,8 @@ def test_an_upgrade_from_the_released_tables_keeps_every_event_listed_by_pack_wi
         trace = audit.event_trace(adapters, event_id)
         assert trace.fired_steps == 1 and [flow["name"] for flow in trace.trace or []] == ["upgrade"]
 
-    assert backfill_pack_shards(adapters.models.events) == 3
-    assert backfill_pack_shards(adapters.models.events) == 0  # idempotent
+    assert backfill_event_keys(adapters.models.events) == 3
+    assert backfill_event_keys(adapters.models.events) == 0  # idempotent
     shards = {adapters.models.events.get(event_id).packShard for event_id in old + new}
     assert shards <= {f"Src#{n}" for n in range(PACK_SHARDS)}
 
@@ -209,6 +218,84 @@ def test_an_upgrade_from_the_released_tables_keeps_every_event_listed_by_pack_wi
     assert listed(adapters) == expected
     assert replayed(adapters) == set(old + new)
     assert [event_id for event_id, _, _ in listed(adapters)][:2] == new[::-1]
+
+
+def every_event(adapters, event: str | None = None, start: int = 0, limit: int = 100) -> list[str]:
+    """The events audit without a pack: the events' ids as listed."""
+    return [
+        stored.event.id
+        for stored in audit.find_events(adapters, EventQuery(pack_name=None, event=event, start=start, limit=limit))
+    ]
+
+
+@pytest.mark.parametrize("backfill_between_deploys", [True, False])
+def test_an_upgrade_in_two_deploys_keeps_every_event_in_the_list_without_a_pack(
+    adapters, released_events_table, monkeypatch, backfill_between_deploys
+):
+    dynamodb, name, props, by_pack_shard = released_events_table
+    (by_time,) = [index for index in props["GlobalSecondaryIndexes"] if index["IndexName"] == "byTime"]
+    events = adapters.models.events
+    setup_flow(adapters)
+    old = post_events(adapters, 3)
+    as_released(adapters, old)
+    assert every_event(adapters) == old[::-1]  # a scan: the released table has no byTime
+
+    add_index(dynamodb, name, props, by_pack_shard)  # the first deploy (IndexUpgradeStep=first)
+    first = post_events(adapters, 2, start=3)
+    assert every_event(adapters) == (old + first)[::-1]  # still a scan: byTime is missing
+    assert all(events.get(event_id).timeShard for event_id in first)  # written with its key before its index exists
+    if backfill_between_deploys:  # the documented order: the index is complete when it is created
+        assert backfill_event_keys(events) == 3
+
+    add_index(dynamodb, name, props, by_time)  # the second deploy (IndexUpgradeStep=complete)
+    second = post_events(adapters, 2, start=5)
+    if not backfill_between_deploys:  # until the backfill ends the older events are not in byTime
+        assert every_event(adapters) == (first + second)[::-1]
+        assert backfill_event_keys(events) == 3
+    scans: list = []
+    monkeypatch.setattr(events, "scan", lambda *args, **kwargs: scans.append(args) or iter(()))
+    expected = (old + first + second)[::-1]
+    listed_ids = every_event(adapters)
+    assert listed_ids == expected and len(set(listed_ids)) == len(expected)  # newest first, each once
+    assert every_event(adapters, start=2, limit=3) == expected[2:5]
+    assert every_event(adapters, event="Go", limit=4) == expected[:4]
+    assert every_event(adapters, event="Other") == []
+    assert scans == []  # read from byTime, never a scan
+    monkeypatch.undo()
+    assert backfill_event_keys(events) == 0  # idempotent
+    assert {events.get(event_id).timeShard for event_id in expected} <= {str(n) for n in range(16)}
+
+
+def test_the_events_backfill_script_gives_older_events_both_keys_from_its_command_line(aws, adapters, template_app):
+    setup_flow(adapters)
+    old = post_events(adapters, 3)
+    as_released(adapters, old)
+    events = adapters.models.events
+    events(old[0]).update(actions=[events.packShard.set(f"Src#{PACK_SHARDS - 1}")])  # one key already there
+
+    def run() -> str:
+        script = ROOT / "scripts" / "backfill_pack_shards.py"
+        command = [sys.executable, str(script), template_app.table_names["EventsTable"], "--endpoint-url", aws.endpoint]
+        environment = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, check=True)
+        return done.stdout.strip()
+
+    assert run() == "3 event(s) given their byPackShard and byTime keys"
+    assert run() == "0 event(s) given their byPackShard and byTime keys"
+    for event_id in old:
+        stored = events.get(event_id)
+        assert stored.packShard.startswith("Src#") and stored.timeShard in {str(n) for n in range(16)}
+    assert every_event(adapters) == old[::-1]
+
+
+def test_the_events_list_without_a_pack_reads_on_past_a_keys_first_page(adapters):
+    registry.register(adapters, packs.parse_registration({"name": "Src"}))
+    source = adapters.packs_table.get("Src")
+    wanted = [pipeline.receive_event(adapters, source, "Go", {"n": n}, None).id for n in range(20)]
+    others = [pipeline.receive_event(adapters, source, "Other", {"n": n}, None).id for n in range(180)]
+    # most keys hold more than a page (10 entries) of newer "Other" events: "Go" is on their later pages
+    assert every_event(adapters, event="Go", limit=20) == wanted[::-1]
+    assert every_event(adapters, limit=1000) == (wanted + others)[::-1]
 
 
 def test_the_events_by_pack_are_paged_newest_first_across_the_shards(adapters):

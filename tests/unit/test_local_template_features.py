@@ -52,3 +52,16 @@ def test_the_ready_poll_is_read_from_the_api_document_as_api_gateway_would_run_i
     (ready,) = [r for r in secure.routes if r.integration is not None]
     assert ready.authorizer is not None
     assert ready.authorizer.identity_source == ["$request.header.Authorization", "$context.path"]
+
+
+def test_the_tables_follow_the_index_upgrade_step_as_cloudformation_builds_them():
+    def events(app: application.Application) -> tuple[list[str], list[str]]:
+        properties = app.tables["EventsTable"]
+        return [i["IndexName"] for i in properties["GlobalSecondaryIndexes"]], [
+            d["AttributeName"] for d in properties["AttributeDefinitions"]
+        ]
+
+    indexes, attributes = events(application.load("http://moto"))  # the default: a new stack gets everything
+    assert indexes == ["byPack", "byPackShard", "byTime"] and "timeShard" in attributes
+    indexes, attributes = events(application.load("http://moto", {"IndexUpgradeStep": "first"}))
+    assert indexes == ["byPack", "byPackShard"] and "timeShard" not in attributes  # AWS::NoValue leaves the item out

@@ -18,13 +18,69 @@ from flyte_local import released_tables
 from flyte_local.cfn import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
-CURRENT = released_tables.tables(load_template(ROOT / "template.yaml"))
+TEMPLATE = load_template(ROOT / "template.yaml")
 RELEASED, RETIRED = released_tables.released()
 
 
 def test_no_table_of_the_last_release_is_replaced_or_fails_to_update():
-    found = released_tables.problems(RELEASED, CURRENT, RETIRED)
+    found = released_tables.upgrade_problems(RELEASED, TEMPLATE, RETIRED)
     assert not found, "\n".join(found)
+
+
+def test_a_new_stack_gets_every_index_and_an_upgrading_one_gets_them_in_two_deploys():
+    first, complete = released_tables.tables(TEMPLATE, "first"), released_tables.tables(TEMPLATE, "complete")
+    assert released_tables.tables(TEMPLATE) == complete  # the parameter's default: everything at once
+    assert set(complete["EventsTable"]["GlobalSecondaryIndexes"]) - set(first["EventsTable"]["GlobalSecondaryIndexes"]) == {
+        "byTime"
+    }
+    assert complete["EventsTable"]["GlobalSecondaryIndexes"]["byTime"]["KeyTypes"] == {"timeShard": "S", "receivedAt": "S"}
+
+
+def steps_template(events_indexes: list, step_indexes: list) -> dict:
+    """A template whose EventsTable has `events_indexes`, and `step_indexes` only with IndexUpgradeStep=complete."""
+    template = copy.deepcopy(TEMPLATE)
+    properties = template["Resources"]["EventsTable"]["Properties"]
+    conditional = [{"Fn::If": ["IndexUpgradeComplete", index, {"Ref": "AWS::NoValue"}]} for index in step_indexes]
+    properties["GlobalSecondaryIndexes"] = events_indexes + conditional
+    properties["AttributeDefinitions"] += [{"AttributeName": "x", "AttributeType": "S"}]
+    return template
+
+
+def new_index(name: str) -> dict:
+    return {
+        "IndexName": name,
+        "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+
+
+def released_events_index() -> list:
+    return [
+        {
+            "IndexName": "byPack",
+            "KeySchema": [{"AttributeName": "packName", "KeyType": "HASH"}, {"AttributeName": "receivedAt", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+
+
+def test_two_indexes_added_to_a_table_in_one_deploy_are_reported_with_the_way_out():
+    (line,) = released_tables.upgrade_problems(
+        RELEASED, steps_template([*released_events_index(), new_index("a"), new_index("b")], [])
+    )
+    assert line.startswith("deploy IndexUpgradeStep=first over the released tables: EventsTable: 2 global secondary indexes")
+    assert "created: a, b; deleted: none" in line and "IndexUpgradeStep parameter's condition" in line
+    # both under the condition: the second deploy adds two
+    (line,) = released_tables.upgrade_problems(
+        RELEASED, steps_template(released_events_index(), [new_index("a"), new_index("b")])
+    )
+    assert line.startswith("deploy IndexUpgradeStep=complete after the first: EventsTable: 2 global secondary indexes")
+
+
+def test_two_indexes_added_to_a_table_over_the_two_deploys_pass():
+    template = steps_template([*released_events_index(), new_index("a")], [new_index("b")])
+    assert released_tables.upgrade_problems(RELEASED, template) == []
+    assert set(released_tables.tables(template, "first")["EventsTable"]["GlobalSecondaryIndexes"]) == {"byPack", "a"}
 
 
 def test_the_docs_have_the_migration_path_the_messages_point_at():

@@ -4,6 +4,7 @@ event is written once; events stored by older releases carry their trace on them
 
 from __future__ import annotations
 
+import itertools
 import json
 import zlib
 from collections.abc import Iterable, Iterator
@@ -11,12 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action as UpdateAction
 
 from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
 from ..settings import Settings
 from .conditions import attempt_token, settled, written
-from .indexes import if_index_ready
+from .indexes import TIME_SHARDS, if_index_ready, newest_across_shards, time_shard
 from .models import EventModel, TraceModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
@@ -51,6 +53,7 @@ class EventsTable:
             packId=event.pack_id,
             packName=event.pack_name,
             packShard=pack_shard(event.pack_name, event.id),
+            timeShard=time_shard(event.id),
             packLabels=event.pack_labels,
             payload=event.payload,
             createdAt=event.created_at,
@@ -129,13 +132,14 @@ class EventsTable:
 
     def newest_first(self, pack_name: str | None, name: str | None, limit: int) -> Iterator[StoredEvent]:
         """Events newest first, up to `limit`, each with whether it was processed and its fired steps
-        (not its trace): by pack through its indexes, otherwise a paginated scan (listing only) sorted here."""
+        (not its trace): by pack through its indexes, otherwise through byTime (or, while byTime is
+        missing or still being built, a paginated scan sorted here)."""
         model = self.model
         condition = (model.name == name) if name is not None else None
         if pack_name is not None:
             models: list[EventModel] = self._of_pack(pack_name, None, condition, limit)
         else:
-            models = sorted(model.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
+            models = self._newest(condition, limit)
         unprocessed = [m.id for m in models if m.trace is None]
         records = {
             record.eventId: record
@@ -145,6 +149,25 @@ class EventsTable:
             )
         }
         return (_stored(item, records.get(item.id), summary=True) for item in models)
+
+    def _newest(self, condition: Any, limit: int) -> list[EventModel]:
+        """The newest events of every pack, up to `limit`: byTime's keys merged (keys and name), then
+        the events read by key; a scan of the table while byTime is not usable (an upgrade in
+        progress, docs/scale.md "Upgrading the indexes")."""
+        model = self.model
+        # a key holds about a sixteenth of the newest: a page of twice that (one read unit's worth of
+        # keys for 50) mostly ends it, and a key that holds more reads its next page
+        page = max(10, 2 * limit // TIME_SHARDS)
+        merged = newest_across_shards(
+            lambda key: model.by_time.query(key, filter_condition=condition, scan_index_forward=False, page_size=page),
+            lambda item: (item.receivedAt, item.id),
+            "byTime",
+        )
+        if merged is None:
+            return sorted(model.scan(condition), key=lambda m: (m.receivedAt, m.id), reverse=True)[:limit]
+        ordered = [item.id for item in itertools.islice(merged, limit)]
+        found = {item.id: item for item in model.batch_get(ordered)}
+        return [found[event_id] for event_id in ordered if event_id in found]  # one expired meanwhile: left out
 
     def received_since(self, pack_name: str, names: Iterable[str], since: datetime, limit: int) -> list[Event]:
         """Events of these names from one pack name, received at or after `since`, newest first."""
@@ -173,16 +196,19 @@ class EventsTable:
         return [whole[event_id] for event_id in ordered if event_id in whole]
 
 
-def backfill_pack_shards(events: type[EventModel]) -> int:
-    """Give events stored before byPackShard existed their key there (the upgrade's backfill,
-    scripts/backfill_pack_shards.py): a scan of the events without one, each updated only if it
-    still has none (the update is a MODIFY, which the step matcher's stream filter leaves out).
-    Returns how many were updated."""
+def backfill_event_keys(events: type[EventModel]) -> int:
+    """Give events stored before byPackShard and byTime existed their keys there (the upgrade's
+    backfill, scripts/backfill_pack_shards.py): a scan of the events without one, each updated only if
+    it still lacks one (the keys derive from the event: writing one again changes nothing; the update
+    is a MODIFY, which the step matcher's stream filter leaves out). Returns how many were updated."""
     updated = 0
-    for model in events.scan(events.packShard.does_not_exist(), attributes_to_get=["id", "packName"]):
-        shard = pack_shard(model.packName, model.id)
-        condition = events.id.exists() & events.packShard.does_not_exist()
-        if written(lambda: events(model.id).update(actions=[events.packShard.set(shard)], condition=condition)):  # noqa: B023
+    lacking = events.packShard.does_not_exist() | events.timeShard.does_not_exist()
+    for model in events.scan(lacking, attributes_to_get=["id", "packName"]):
+        keys: list[UpdateAction] = [
+            events.packShard.set(pack_shard(model.packName, model.id)),
+            events.timeShard.set(time_shard(model.id)),
+        ]
+        if written(lambda: events(model.id).update(actions=keys, condition=events.id.exists() & lacking)):  # noqa: B023
             updated += 1
     return updated
 

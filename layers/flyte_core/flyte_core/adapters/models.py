@@ -145,6 +145,20 @@ class EventsByPackShardIndex(GlobalSecondaryIndex):
     receivedAt = UTCDateTimeAttribute(range_key=True)
 
 
+class EventsByTimeIndex(GlobalSecondaryIndex):
+    """Issue 21: every event by arrival, for the events audit without a pack (before: a scan of the
+    table per request). Spread over TIME_SHARDS keys ("0".."15", by event id), read newest first and
+    merged; projects only the name its queries filter on (the events are read by key after).
+    Written once per event. An upgrading stack gets it with its second deploy (IndexUpgradeStep)."""
+
+    class Meta:
+        index_name = "byTime"
+        projection = IncludeProjection(["name"])
+
+    timeShard = UnicodeAttribute(hash_key=True)
+    receivedAt = UTCDateTimeAttribute(range_key=True)
+
+
 class EventModel(Model):
     """Every event a pack posted or a result completed; its stream drives the step matcher. What the
     matcher made of it (its trace) is a TraceModel record; events of older releases carry it here."""
@@ -162,12 +176,14 @@ class EventModel(Model):
     writeToken = UnicodeAttribute(null=True)  # the write that stored it (a retry recognises its own, issue 30)
     expiresAt = TTLAttribute()
     packShard = UnicodeAttribute(null=True)  # "<packName>#<n>": its key in byPackShard (old events: from the backfill)
+    timeShard = UnicodeAttribute(null=True)  # "<n>": its key in byTime (old events: from the same backfill)
     # written here by older releases only (now a TraceModel record): read for the events that have it
     trace = JSONAttribute(null=True)
     firedSteps = NumberAttribute(null=True)
     processedAt = UTCDateTimeAttribute(null=True)
     by_pack = EventsByPackIndex()  # retired by byPackShard: removed in the next release (docs/scale.md)
     by_pack_shard = EventsByPackShardIndex()
+    by_time = EventsByTimeIndex()
 
 
 class TraceModel(Model):
