@@ -91,7 +91,6 @@ class Gateway:
         self,
         routes: list[Route],
         invoke: Callable[[str, dict], dict],
-        after_request: Callable[[], None] | None = None,
         *,
         trust_forwarded: bool = False,
         throttling: Throttling | None = None,
@@ -105,7 +104,6 @@ class Gateway:
         self.routes = sorted((CompiledRoute(r) for r in routes if not is_default(r)), key=CompiledRoute.specificity)
         self.default = next((CompiledRoute(r) for r in routes if is_default(r)), None)
         self.invoke = invoke
-        self.after_request = after_request or (lambda: None)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.stopping = False
@@ -271,7 +269,6 @@ class Gateway:
                     status, out_headers, out_body = _problem(502, f"The function answered an invalid header ({unsafe[0]}).")
                 self._send(status, out_headers, out_body)
                 log.info("%s %s -> %s (%.1f ms)", self.command, self.path, status, (time.perf_counter() - started) * 1000)
-                gateway.after_request()
 
             def _problem(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
                 self._send(*_problem(status, detail, headers))

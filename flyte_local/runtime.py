@@ -33,6 +33,7 @@ import time
 import traceback
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -426,9 +427,11 @@ class FunctionProcesses:
         capacity: Capacity | None = None,
         count_aws_requests: bool = False,
         metrics: Any = None,
+        after_invoke: Callable[[], None] | None = None,
     ) -> None:
         self.function = function
         self.metrics = metrics  # a MetricLog: the EMF documents each invocation printed
+        self.after_invoke = after_invoke  # told when an invocation ended (it may have written to a stream)
         self.environment = environment
         self.max_concurrency = max_concurrency or function.reserved_concurrency or MAX_CONCURRENCY
         self.capacity = capacity or Capacity()
@@ -482,6 +485,9 @@ class FunctionProcesses:
         except BaseException:
             self._discard(environment)
             raise
+        finally:
+            if self.after_invoke is not None:
+                self.after_invoke()
         self._release(environment)
         if self.metrics is not None:
             self.metrics.add(self.function.logical_id, documents)

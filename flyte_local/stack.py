@@ -135,7 +135,9 @@ class LocalStack:
         self.lambda_api: Any = None
         self.app: application.Application | None = None
         self._background: list[Any] = []
-        self._request_done = threading.Event()
+        # set when an invocation ended, the stream pollers' cue to read at once (whatever the function
+        # wrote to a table); they poll by themselves only as a fallback, for writes from outside
+        self._invocation_ended = threading.Event()
 
     @property
     def url(self) -> str:
@@ -165,6 +167,7 @@ class LocalStack:
                 capacity=capacity,
                 count_aws_requests=self.count_aws_requests,
                 metrics=self.metrics,
+                after_invoke=self._invocation_ended.set,
             )
             for name, function in self.app.functions.items()
         }
@@ -180,7 +183,6 @@ class LocalStack:
         self.gateway = Gateway(
             self.app.routes,
             self.invoke,
-            after_request=self._request_done.set,
             trust_forwarded=trusted,
             throttling=self.app.throttling,
             service=self.service_routes.handle,
@@ -253,7 +255,7 @@ class LocalStack:
 
         app, backend = self._running()
         for source in app.streams:
-            poller = StreamPoller(source, app, backend, self.invoke, self._request_done)
+            poller = StreamPoller(source, app, backend, self.invoke, self._invocation_ended)
             poller.start()
             self._background.append(poller)
         for queue_source in app.queue_sources:

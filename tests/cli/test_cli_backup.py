@@ -180,6 +180,16 @@ def test_an_import_over_changed_data_writes_only_what_differs(flyte, stack, tmp_
     ]
 
 
+@pytest.fixture(scope="module")
+def populated_export(flyte, stack, tmp_path_factory) -> str:
+    """The export of a populated stack, made once for the damages below (each a copy of it)."""
+    stack.reset()
+    populate(stack)
+    backup = tmp_path_factory.mktemp("export") / "backup.jsonl"
+    assert flyte("export", str(backup)).code == 0
+    return backup.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
@@ -194,13 +204,9 @@ def test_an_import_over_changed_data_writes_only_what_differs(flyte, stack, tmp_
         (lambda text: "", "the file is empty"),
     ],
 )
-def test_a_damaged_export_is_refused_whole_and_nothing_is_written(flyte, stack, tmp_path, damage, reason):
-    stack.reset()
-    populate(stack)
-    backup = tmp_path / "backup.jsonl"
-    assert flyte("export", str(backup)).code == 0
+def test_a_damaged_export_is_refused_whole_and_nothing_is_written(flyte, stack, tmp_path, populated_export, damage, reason):
     damaged = tmp_path / "damaged.jsonl"
-    damaged.write_text(damage(backup.read_text(encoding="utf-8")), encoding="utf-8")
+    damaged.write_text(damage(populated_export), encoding="utf-8")
     stack.reset()
 
     refused = flyte("import", str(damaged))
