@@ -97,6 +97,59 @@ def test_pollers_start_and_stop_with_the_stack_threads(queue, template_app, aws)
     assert not any(thread.is_alive() for thread in source._threads)
 
 
+def three_pollers(template_app, aws, invoke) -> QueuePoller:
+    source = QueueSource(function="F", queue="TestSource", batch_size=1, report_item_failures=True)
+    return QueuePoller(source, template_app, aws, invoke, pollers=3)
+
+
+def test_a_slow_batch_does_not_hold_up_the_next_message(queue, template_app, aws):
+    """While the first poller's batch runs, the others poll: the next message is handled meanwhile."""
+    sqs, url = queue
+    first_running, release, second_handled = threading.Event(), threading.Event(), threading.Event()
+
+    def invoke(function, event):
+        if json.loads(event["Records"][0]["body"])["n"] == 0:
+            first_running.set()
+            assert release.wait(30)
+        else:
+            second_handled.set()
+        return {"batchItemFailures": []}
+
+    source = three_pollers(template_app, aws, invoke)
+    source.start()
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 0}))
+        assert first_running.wait(10)
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 1}))
+        assert second_handled.wait(10), "the second message waited for the first batch"
+    finally:
+        release.set()
+        source.stop()
+
+
+def test_an_idle_queue_is_polled_by_one_poller(queue, template_app, aws):
+    """Nothing comes: one receive at a time (a second each), not one per poller (issue 28: idle stacks'
+    CPU)."""
+    source = three_pollers(template_app, aws, lambda function, event: {"batchItemFailures": []})
+    receivers: list[str] = []
+    receive = source.sqs.receive_message
+
+    def counted(**kwargs):
+        receivers.append(threading.current_thread().name)
+        return receive(**kwargs)
+
+    source.sqs.receive_message = counted
+    source.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(receivers) < 3:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        source.stop()
+    assert set(receivers) == {"sqs-F-0"}, receivers
+
+
 def test_the_template_feeds_the_delivery_function_from_the_delivery_queue(template_app):
     assert (
         QueueSource("DeliveryFunction", "DeliveryQueue", batch_size=10, report_item_failures=True) in template_app.queue_sources
