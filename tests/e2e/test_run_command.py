@@ -20,10 +20,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly():
-    port = free_port()
-    # A session of its own: Ctrl-C in a terminal signals the whole process group (workers, moto).
-    process = subprocess.Popen(
+def run_local_stack(port: int) -> subprocess.Popen:
+    """`make run`'s command on the port, in a session of its own: Ctrl-C in a terminal signals the
+    whole process group (workers, moto), as os.killpg does here."""
+    return subprocess.Popen(
         [sys.executable, "-m", "flyte_local"],
         env={**os.environ, "FLYTE_PORT": str(port)},
         stdout=subprocess.PIPE,
@@ -31,16 +31,25 @@ def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly()
         text=True,
         start_new_session=True,
     )
+
+
+def first_answer(process: subprocess.Popen, url: str) -> requests.Response:
+    """The stack's first answer at url: it listens at once, its functions warming behind it, so the
+    first answer may take a cold start."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return requests.get(url, timeout=(2, 30))
+        except requests.ConnectionError:
+            assert process.poll() is None and time.monotonic() < deadline, "the local stack did not come up"
+            time.sleep(0.1)
+
+
+def test_python_m_flyte_local_serves_on_flyte_port_and_stops_on_ctrl_c_quietly():
+    port = free_port()
+    process = run_local_stack(port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                # listening at once, its functions warming behind it: the first answer may take a cold start
-                response = requests.get(f"http://127.0.0.1:{port}/v1", timeout=(2, 30))
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None and time.monotonic() < deadline, "the local stack did not come up"
-                time.sleep(0.3)
+        response = first_answer(process, f"http://127.0.0.1:{port}/v1")
         assert response.json()["links"][0] == {"href": f"http://127.0.0.1:{port}/v1", "rel": "self"}
         assert requests.get(f"http://127.0.0.1:{port}/health").status_code == 200
         requests.post(f"http://127.0.0.1:{port}/v1/packs", json={"name": "Slack"}).raise_for_status()
@@ -95,23 +104,9 @@ def test_ctrl_c_while_the_functions_still_warm_stops_without_an_error():
     """Ctrl-C the moment /health answers, the functions still starting behind it (two at a time):
     the starts the stop cuts short are the stop, not functions that cannot start."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flyte_local"],
-        env={**os.environ, "FLYTE_PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = run_local_stack(port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                assert requests.get(f"http://127.0.0.1:{port}/health", timeout=(2, 30)).status_code == 200
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None and time.monotonic() < deadline, "the local stack did not come up"
-                time.sleep(0.1)
+        assert first_answer(process, f"http://127.0.0.1:{port}/health").status_code == 200
     finally:
         os.killpg(process.pid, signal.SIGINT)
         output = process.communicate(timeout=60)[0]
