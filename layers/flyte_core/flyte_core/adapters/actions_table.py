@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.update import Action as UpdateAction
 from pynamodb.transactions import TransactWrite
 
 from ..domain import times
@@ -23,7 +22,7 @@ from ..settings import Settings
 from .aws import Aws
 from .conditions import attempt_token, settled, written
 from .events_table import EventsTable
-from .indexes import if_index_ready, newest_across_shards, time_shard
+from .indexes import backfill_keys, if_index_ready, newest_across_shards, time_shard
 from .models import ActionModel
 
 # Step failures share the table (and the by-correlation index) with actions; recordType tells them apart.
@@ -399,19 +398,16 @@ class ActionsTable:
 
 def backfill_flow_shards(actions: type[ActionModel]) -> int:
     """Give actions written before byFlowShard and byTime existed their keys there (the upgrade's
-    backfill, scripts/backfill_flow_shards.py): a scan of the actions without one, each updated only
-    if it still lacks one (the keys derive from the action: writing one again changes nothing).
-    Returns how many were updated."""
-    updated = 0
-    lacking = actions.flowShard.does_not_exist() | actions.timeShard.does_not_exist()
-    for model in actions.scan((actions.recordType == ACTION) & lacking):
-        keys: list[UpdateAction] = [
+    backfill, scripts/backfill_flow_shards.py). Returns how many were updated."""
+    return backfill_keys(
+        actions,
+        actions.flowShard.does_not_exist() | actions.timeShard.does_not_exist(),
+        lambda model: [
             actions.flowShard.set(flow_shard(model.flowName, model.correlationId)),
             actions.timeShard.set(time_shard(model.id)),
-        ]
-        if written(lambda: actions(model.id).update(actions=keys, condition=actions.id.exists() & lacking)):  # noqa: B023
-            updated += 1
-    return updated
+        ],
+        scan_condition=actions.recordType == ACTION,
+    )
 
 
 def _if_index_ready(query: Callable[[], Iterable[ActionModel]], index: str) -> list[ActionModel]:

@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
-from pynamodb.expressions.update import Action as UpdateAction
 
 from ..domain.errors import StateConflict
 from ..domain.events import Event, StoredEvent
 from ..settings import Settings
-from .conditions import attempt_token, settled, written
-from .indexes import TIME_SHARDS, if_index_ready, newest_across_shards, time_shard
+from .conditions import attempt_token, settled
+from .indexes import TIME_SHARDS, backfill_keys, if_index_ready, newest_across_shards, time_shard
 from .models import EventModel, TraceModel
 
 # A DynamoDB item holds 400 KB, the event included: a trace beyond this keeps outcomes and details
@@ -198,19 +197,17 @@ class EventsTable:
 
 def backfill_event_keys(events: type[EventModel]) -> int:
     """Give events stored before byPackShard and byTime existed their keys there (the upgrade's
-    backfill, scripts/backfill_pack_shards.py): a scan of the events without one, each updated only if
-    it still lacks one (the keys derive from the event: writing one again changes nothing; the update
-    is a MODIFY, which the step matcher's stream filter leaves out). Returns how many were updated."""
-    updated = 0
-    lacking = events.packShard.does_not_exist() | events.timeShard.does_not_exist()
-    for model in events.scan(lacking, attributes_to_get=["id", "packName"]):
-        keys: list[UpdateAction] = [
+    backfill, scripts/backfill_pack_shards.py; the update is a MODIFY, which the step matcher's stream
+    filter leaves out). Returns how many were updated."""
+    return backfill_keys(
+        events,
+        events.packShard.does_not_exist() | events.timeShard.does_not_exist(),
+        lambda model: [
             events.packShard.set(pack_shard(model.packName, model.id)),
             events.timeShard.set(time_shard(model.id)),
-        ]
-        if written(lambda: events(model.id).update(actions=keys, condition=events.id.exists() & lacking)):  # noqa: B023
-            updated += 1
-    return updated
+        ],
+        attributes_to_get=["id", "packName"],
+    )
 
 
 def _from_model(model: EventModel) -> Event:

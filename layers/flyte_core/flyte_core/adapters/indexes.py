@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import QueryError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action as UpdateAction
+from pynamodb.models import Model
 
 from ..observability import logger
+from .conditions import written
 
 T = TypeVar("T")
 
@@ -57,3 +61,23 @@ def newest_across_shards(query: Callable[[str], Iterable[T]], newest: Callable[[
             return None
         streams.append(itertools.chain(first, items))
     return heapq.merge(*streams, key=newest, reverse=True)
+
+
+def backfill_keys(
+    model: type[Model],
+    lacking: Condition,
+    keys_of: Callable[[Any], list[UpdateAction]],
+    scan_condition: Condition | None = None,
+    attributes_to_get: list[str] | None = None,
+) -> int:
+    """Give the items stored before an index existed its keys (an upgrade's backfill): a scan of the
+    items `lacking` them (and matching `scan_condition`), each updated with `keys_of(item)` only if it
+    still lacks one. The keys derive from the item, so writing one again changes nothing, and a second
+    run updates nothing. Returns how many were updated."""
+    updated = 0
+    condition = lacking if scan_condition is None else scan_condition & lacking
+    for item in model.scan(condition, attributes_to_get=attributes_to_get):
+        keys = keys_of(item)
+        if written(lambda: model(item.id).update(actions=keys, condition=model.id.exists() & lacking)):  # type: ignore[attr-defined]  # noqa: B023
+            updated += 1
+    return updated
