@@ -384,6 +384,7 @@ class Capacity:
         self._lock = threading.Lock()
         self._pools: list[FunctionProcesses] = []
         self.live = 0
+        self.peak = 0  # the most environments live at once (a pool's own peak may come after it gave one up)
 
     def register(self, pool: FunctionProcesses) -> None:
         with self._lock:
@@ -394,6 +395,7 @@ class Capacity:
         with self._lock:
             if self.live < self.max_environments:
                 self.live += 1
+                self.peak = max(self.peak, self.live)
                 return True
             idle = [(pool.oldest_idle(), pool) for pool in self._pools if pool is not requester]
             candidates = [(used, pool) for used, pool in idle if used is not None]

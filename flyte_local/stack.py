@@ -159,7 +159,7 @@ class LocalStack:
         self.lambda_api.start()
         if self.faults is not None:
             self.fault_proxy = FaultProxy(self.backend.endpoint, self.faults).start()
-        capacity = Capacity()  # one machine: every function's environments share its memory and cores
+        self.capacity = capacity = Capacity()  # one machine: every function's environments share its memory and cores
         self.runtimes = {
             name: FunctionProcesses(
                 function,

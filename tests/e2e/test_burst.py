@@ -23,9 +23,12 @@ def test_item14_a_burst_of_50_events_and_20_registrations_on_a_cold_stack_answer
     with LocalStack(port=0, parameter_overrides={"LogLevel": "WARNING"}) as stack:
         results = burst(stack.url, events=50, registrations=20, tag="Burst")
         environments = {name: pool.peak_environments for name, pool in stack.runtimes.items()}
+        at_once = stack.capacity.peak
     statuses = {kind: {status for k, status, _ in results if k == kind} for kind in ("event", "registration")}
     assert statuses == {"event": {202}, "registration": {201}}
     worst = max(seconds for _, _, seconds in results)
     assert worst < FLYTE_CLIENT_TIMEOUT_SECONDS, f"the slowest request took {worst:.1f} s"
     assert all(count <= runtime.MAX_CONCURRENCY for count in environments.values()), environments
-    assert sum(environments.values()) <= runtime.MAX_ENVIRONMENTS, environments
+    # The sum of the functions' peaks may exceed the bound: a function's idle environment is ended
+    # to make room for another's, after the first function's peak.
+    assert at_once <= runtime.MAX_ENVIRONMENTS, (at_once, environments)
