@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,22 +71,39 @@ class ConsoleTab:
         self.messages: list[str] = []
         self.page.on("console", lambda message: self.messages.append(f"{message.type}: {message.text}"))
         self.page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
+        self.failed_requests: list[str] = []  # why each failed request failed (Chromium's net:: error)
+        self.page.on("requestfailed", lambda request: self.failed_requests.append(f"{request.failure} {request.url}"))
         self.page.add_init_script(WATCH_VIOLATIONS)
 
     def open(self, route: str = "#/") -> Any:
         """Loads the console at `route` (a fresh document, so the page's own start-up is what runs),
-        again if the machine's network changed under the load (NETWORK_CHANGED)."""
+        again if the machine's network changed under the load (NETWORK_CHANGED) before the app started."""
         for attempt in range(1, LOAD_ATTEMPTS + 1):
-            before = len(self.messages)
+            before = len(self.failed_requests)
             try:
-                self.page.goto(f"{self.base}/console/{route}", wait_until="load")
+                if attempt == 1:
+                    self.page.goto(f"{self.base}/console/{route}", wait_until="load")
+                else:  # the same URL with a fragment would be a navigation within the failed document
+                    self.page.reload(wait_until="load")
             except Exception as error:  # Playwright's Error, for the document itself
                 if NETWORK_CHANGED not in str(error) or attempt == LOAD_ATTEMPTS:
                     raise
                 continue
-            if attempt == LOAD_ATTEMPTS or not any(NETWORK_CHANGED in message for message in self.messages[before:]):
+            if attempt == LOAD_ATTEMPTS or not self._network_changed_before_start(since=before):
                 return self.page
         return self.page
+
+    def _network_changed_before_start(self, since: int, timeout: float = 15.0) -> bool:
+        """Whether a request failed with NETWORK_CHANGED before the app replaced its boot line (the
+        failure may be reported after the load event); False once the app started, or at the deadline."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(NETWORK_CHANGED in failure for failure in self.failed_requests[since:]):
+                return True
+            if not self.page.locator("#app > p.boot").count():
+                return False
+            self.page.wait_for_timeout(100)  # lets Playwright deliver the page's events meanwhile
+        return False
 
     def go(self, route: str) -> None:
         """Follows an in-page link to `route`, as a user's click would (no new document)."""
