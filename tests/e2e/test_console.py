@@ -306,6 +306,57 @@ def test_an_events_trace_shows_why_each_step_did_or_did_not_fire_and_leads_to_th
     assert page.locator("a.execution-link").count() == 0
 
 
+def test_a_read_that_got_no_answer_is_asked_once_more(seeded, tab):
+    """A browser drops its connections when the machine's network changes (an address comes or goes:
+    a VPN, Wi-Fi, Docker starting): the flow page's read sent then is asked again, and the page shows
+    the flow, not "No answer from the API"."""
+    dropped: list[str] = []
+
+    def drop_the_first(route):
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.method)
+            route.abort("connectionreset")
+
+    tab.page.route("**/v1/flows/deploy_on_request", drop_the_first)
+    page = tab.open("#/flows/deploy_on_request")
+    expect()(page.locator("svg.graph g.node-step").first).to_be_visible(timeout=15_000)
+    assert dropped == ["GET"] and page.get_by_text("No answer from the API").count() == 0
+    tab.messages[:] = [m for m in tab.messages if "ERR_CONNECTION_RESET" not in m]  # the dropped request's own line
+
+
+def test_a_console_whose_modules_could_not_be_fetched_loads_itself_once_more_and_only_once(seeded, tab):
+    """Not left on "Loading the Flyte console…" when a module's fetch was dropped (functions/info/console/boot.js);
+    and a console that cannot load at all is not reloaded over and over."""
+    documents: list[str] = []
+    tab.page.on("request", lambda request: documents.append(request.url) if request.resource_type == "document" else None)
+    dropped: list[str] = []
+
+    def drop_the_first(route):
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+
+    tab.page.route("**/console/app.js", drop_the_first)
+    page = tab.open("#/flows")
+    expect()(page.locator("main")).to_contain_text("Deploys when someone asks in chat", timeout=15_000)
+    assert len(dropped) == 1 and len(documents) == 2
+    assert page.evaluate("sessionStorage.getItem('flyte.console.reloadedAfterAFailedLoad')") is None  # cleared once started
+
+    tab.page.unroute("**/console/app.js")
+    tab.page.route("**/console/app.js", lambda route: route.abort("connectionreset"))
+    documents.clear()
+    tab.page.reload(wait_until="load")
+    expect()(page.locator("#app > p.boot")).to_be_visible()
+    page.wait_for_timeout(2_000)  # time for a reload loop to show itself, were there one
+    assert len(documents) == 2  # the page, and one more try
+    assert page.evaluate("sessionStorage.getItem('flyte.console.reloadedAfterAFailedLoad')") == "1"
+    tab.messages[:] = [m for m in tab.messages if "ERR_CONNECTION_RESET" not in m]  # the dropped requests' own lines
+
+
 def test_a_pack_goes_dead_on_the_overview_while_it_is_open(seeded, tab, settings):
     from flyte_core.adapters import Adapters
 

@@ -57,6 +57,9 @@ export function query(params) {
   return text ? `?${text}` : '';
 }
 
+const READ_ATTEMPTS = 2;
+const READ_RETRY_MS = 500;
+
 /** One API call; resolves to the JSON body (null for 204), or {text, contentType, size} with as: 'text'. */
 export async function request(where, { method = 'GET', body, as = 'json' } = {}) {
   where = where.replace(/^\//, '');
@@ -69,10 +72,18 @@ export async function request(where, { method = 'GET', body, as = 'json' } = {})
   }
   const url = API + where;
   let response;
-  try {
-    response = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store', redirect: 'error' });
-  } catch (error) {
-    throw new ApiError(0, { title: 'No answer', detail: `The API did not answer ${method} ${where} (${error.message}).` }, method, where);
+  for (let attempt = 1; !response; attempt++) {
+    try {
+      response = await fetch(url, { method, headers, body, credentials: 'omit', cache: 'no-store', redirect: 'error' });
+    } catch (error) {
+      // No answer at all: the connection dropped, as a browser drops them all when the machine's
+      // network changes. A read is asked once more; a write is not, since it may have been done.
+      if (method === 'GET' && attempt < READ_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
+        continue;
+      }
+      throw new ApiError(0, { title: 'No answer', detail: `The API did not answer ${method} ${where} (${error.message}).` }, method, where);
+    }
   }
   if (!response.ok) {
     let problem = {};

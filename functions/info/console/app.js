@@ -115,6 +115,7 @@ function App({ signInProblem }) {
 
 // Back from the identity provider (?code=...&state=...): the token first, then the page.
 const signInProblem = await finishSignIn().catch((error) => `The sign-in failed: ${error.message}`);
+sessionStorage.removeItem('flyte.console.reloadedAfterAFailedLoad'); // started: boot.js may reload again
 const root = document.getElementById('app');
 root.textContent = '';
 render(html`<${App} signInProblem=${signInProblem} />`, root);
