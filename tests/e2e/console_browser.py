@@ -26,9 +26,10 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Chromium ends the requests it has in flight when a network interface comes or goes on the machine:
-# the sam local check beside pytest (make test) starts Docker containers, each with an interface of
-# its own. Not the page's doing: a load it ended is done again, and the error is not the page's.
+# Chromium ends the requests it has in flight when an address comes or goes on the machine (the sam
+# local check beside pytest starts Docker, whose bridge gets one). Not the page's doing: a load it
+# ended is done again, and the error is not the page's. The console itself loads again once (boot.js)
+# and asks a dropped read again (api.js); a second change during that reload is why this retries too.
 NETWORK_CHANGED = "net::ERR_NETWORK_CHANGED"
 LOAD_ATTEMPTS = 3
 LAPTOP = {"width": 1280, "height": 800}

@@ -306,23 +306,30 @@ def test_an_events_trace_shows_why_each_step_did_or_did_not_fire_and_leads_to_th
     assert page.locator("a.execution-link").count() == 0
 
 
+def drop_the_first(tab, pattern: str) -> list[Any]:
+    """The first request the tab sends to `pattern` gets no answer (its connection reset), as when
+    the machine's network changes; later ones go through. Returns the dropped request, once dropped."""
+    dropped: list[Any] = []
+
+    def drop(route):
+        if dropped:
+            route.continue_()
+        else:
+            dropped.append(route.request)
+            route.abort("connectionreset")
+
+    tab.page.route(pattern, drop)
+    return dropped
+
+
 def test_a_read_that_got_no_answer_is_asked_once_more(seeded, tab):
     """A browser drops its connections when the machine's network changes (an address comes or goes:
     a VPN, Wi-Fi, Docker starting): the flow page's read sent then is asked again, and the page shows
     the flow, not "No answer from the API"."""
-    dropped: list[str] = []
-
-    def drop_the_first(route):
-        if dropped:
-            route.continue_()
-        else:
-            dropped.append(route.request.method)
-            route.abort("connectionreset")
-
-    tab.page.route("**/v1/flows/deploy_on_request", drop_the_first)
+    dropped = drop_the_first(tab, "**/v1/flows/deploy_on_request")
     page = tab.open("#/flows/deploy_on_request")
     expect()(page.locator("svg.graph g.node-step").first).to_be_visible(timeout=15_000)
-    assert dropped == ["GET"] and page.get_by_text("No answer from the API").count() == 0
+    assert [request.method for request in dropped] == ["GET"] and page.get_by_text("No answer from the API").count() == 0
     tab.messages[:] = [m for m in tab.messages if "ERR_CONNECTION_RESET" not in m]  # the dropped request's own line
 
 
@@ -331,16 +338,7 @@ def test_a_console_whose_modules_could_not_be_fetched_loads_itself_once_more_and
     and a console that cannot load at all is not reloaded over and over."""
     documents: list[str] = []
     tab.page.on("request", lambda request: documents.append(request.url) if request.resource_type == "document" else None)
-    dropped: list[str] = []
-
-    def drop_the_first(route):
-        if dropped:
-            route.continue_()
-        else:
-            dropped.append(route.request.url)
-            route.abort("connectionreset")
-
-    tab.page.route("**/console/app.js", drop_the_first)
+    dropped = drop_the_first(tab, "**/console/app.js")
     page = tab.open("#/flows")
     expect()(page.locator("main")).to_contain_text("Deploys when someone asks in chat", timeout=15_000)
     assert len(dropped) == 1 and len(documents) == 2
