@@ -142,7 +142,8 @@ def _worker_main(
     connection: Connection, function: Function, environment: dict[str, str], count_aws_requests: bool = False
 ) -> None:
     """An execution environment: import the handler once, then one invocation at a time until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stack's to handle; it stops its workers
+    # Ctrl-C is the stack's to handle: forks ignore it from their start (environment_signals), spawns from here
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         os.environ.clear()
         os.environ.update(environment)
@@ -293,6 +294,7 @@ PRELOADED_MODULES = [
     "aws_lambda_powertools.tracing",
     "aws_xray_sdk.core",
     "jwt",
+    "flyte_local.environment_signals",  # Ctrl-C ignored from each fork's start
 ]
 
 

@@ -174,3 +174,25 @@ def test_a_burst_of_parked_takes_gets_an_environment_each_at_once(tmp_path, pool
         list(packs.map(lambda n: pool.invoke(take(3)), range(6)))
     assert pool.peak_environments >= 5
     assert time.monotonic() - began < 12  # one environment after the other: 18 s
+
+
+def _report_ctrl_c_handling(connection) -> None:
+    import signal
+
+    connection.send(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
+
+
+def test_an_environment_ignores_ctrl_c_from_its_first_instruction():
+    """Ctrl-C reaches the whole process group; an environment the stack was starting at that moment
+    printed a KeyboardInterrupt traceback before its own code could ignore it. Forks now inherit it."""
+    from flyte_local.runtime import Environment
+
+    if Environment._context.get_start_method() != "forkserver":
+        pytest.skip("only the fork server's environments inherit it; a spawned one ignores it in its own code")
+    mine, theirs = Environment._context.Pipe()
+    process = Environment._context.Process(target=_report_ctrl_c_handling, args=(theirs,))
+    process.start()
+    try:
+        assert mine.poll(60) and mine.recv() is True
+    finally:
+        process.join(timeout=10)
