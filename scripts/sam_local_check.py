@@ -5,6 +5,8 @@ sure the Lambda base image exists (scripts/lambda-base-image.sh), starts moto on
 the template's tables and queues, invokes every function with its sample event in events/ through
 one `sam local start-lambda` (warm containers: one container start per function, not per invocation),
 and beside it runs `sam local start-api` and checks /v1, /health and a pack registration over HTTP.
+Both run SAM CLI through scripts/sam_cli_images_once.py, which builds the image of each set of
+layers once per check instead of once per container (SAM CLI's own way: a rebuild per container).
 Everything it started is stopped when it ends, however it ends. Where Docker cannot run at all it
 says so in one line and exits 0, so that `make test` passes on such machines.
 """
@@ -38,6 +40,8 @@ from flyte_local.provision import SAM_LOCAL_PARAMETERS, sam_local_environment  #
 from flyte_local.stack import FAKE_CREDENTIALS  # noqa: E402
 
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
+# SAM CLI as `sam` runs it, building each set of layers' image once per check, not once per container.
+SAM_IMAGES_ONCE = [str(ROOT / ".venv-sam" / "bin" / "python"), str(ROOT / "scripts" / "sam_cli_images_once.py")]
 BUILT_TEMPLATE = ROOT / ".aws-sam" / "build" / "template.yaml"
 EVENTS = ROOT / "events"
 BASE_IMAGE = "public.ecr.aws/lambda/python:3.13-x86_64"  # what SAM CLI runs python3.13 x86_64 functions on
@@ -266,8 +270,17 @@ def sam_options(env_file: Path) -> list[str]:
     ]
 
 
-def sam_environment() -> dict[str, str]:
-    return {**os.environ, **FAKE_CREDENTIALS, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, "SAM_CLI_TELEMETRY": "0"}
+def sam_environment(workdir: Path) -> dict[str, str]:
+    built_images = workdir / "images"  # made after `sam build`: an image built into it holds this build's layers
+    built_images.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        **FAKE_CREDENTIALS,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "SAM_CLI_TELEMETRY": "0",
+        "FLYTE_SAM_BUILT_IMAGES": str(built_images),
+    }
 
 
 LAMBDA_ENDPOINT: list[str] = []  # sam local start-lambda's address, once it listens
@@ -292,7 +305,7 @@ def start_sam_server(command: str, env_file: Path, workdir: Path) -> tuple[int, 
     log = open(workdir / f"{command}.log", "w+")  # noqa: SIM115 - the server's log, open while it runs
     server = subprocess.Popen(
         [
-            str(SAM),
+            *SAM_IMAGES_ONCE,
             "local",
             command,
             "--host",
@@ -306,7 +319,7 @@ def start_sam_server(command: str, env_file: Path, workdir: Path) -> tuple[int, 
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,
-        env=sam_environment(),
+        env=sam_environment(workdir),
         start_new_session=True,
     )
     CLEANUP.add(f"sam local {command}", lambda: stop_process(server, signal.SIGTERM, grace=30))
@@ -539,7 +552,8 @@ def main() -> int:
                 lane.result()  # the first failure ends the check; the cleanup stops the other lane
             say(
                 f"passed: every function through sam local start-lambda and the API through start-api in {since(start)}, "
-                f"{since(STARTED_AT)} in all"
+                f"{since(STARTED_AT)} in all ({len(list((workdir / 'images').iterdir()))} function images built, "
+                f"for {len(lambda_containers() - before)} containers)"
             )
             return 0
         except Skip as reason:

@@ -2,7 +2,10 @@
 template declares, and an empty AWS_ENDPOINT_URL (the template's default) must mean AWS itself."""
 
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from flyte_core.adapters.aws import Aws
 from flyte_core.settings import AwsAccess
@@ -55,3 +58,42 @@ def test_an_empty_endpoint_means_aws(monkeypatch):
     for service in ("dynamodb", "sqs"):
         endpoint = aws.client(service).meta.endpoint_url
         assert endpoint.startswith(f"https://{service}.") and endpoint.endswith(".amazonaws.com")
+
+
+SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
+BUILDS_UNDER_SAM_CLI = r"""
+import sys, threading, time
+from pathlib import Path
+from samcli.local.docker.lambda_image import LambdaImage
+builds = []
+def build(self, base_image, docker_tag, layers, architecture, stream=None):
+    time.sleep(0.05)  # long enough for every other thread to arrive while the first builds
+    builds.append(docker_tag)
+    if docker_tag == "fails-once" and builds.count("fails-once") == 1:
+        raise RuntimeError("Building Image failed.")
+LambdaImage._build_image = build
+sys.path.insert(0, "scripts")
+import sam_cli_images_once
+sam_cli_images_once.build_each_image_once(Path(sys.argv[1]))
+def container(tag):
+    try:
+        LambdaImage._build_image(object(), "base", tag, [], "x86_64")
+    except RuntimeError:
+        pass
+threads = [threading.Thread(target=container, args=(tag,)) for tag in ["core"] * 8 + ["core-and-slack"] * 4]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+container("fails-once"); container("fails-once"); container("fails-once")
+print(sorted(builds))
+"""
+
+
+@pytest.mark.skipif(not SAM_PYTHON.exists(), reason="no .venv-sam (make sam-check installs it)")
+def test_the_sam_local_check_builds_each_layer_sets_image_once_and_again_after_a_failed_build(tmp_path):
+    """scripts/sam_cli_images_once.py, inside SAM CLI: twelve containers of two layer sets, started
+    side by side, build two images; a build that failed is tried again by the next container."""
+    result = subprocess.run(
+        [str(SAM_PYTHON), "-c", BUILDS_UNDER_SAM_CLI, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == str(["core", "core-and-slack", "fails-once", "fails-once"])
