@@ -346,3 +346,19 @@ def test_the_pack_says_who_acted_beside_the_payload(slack_pack, fake_api, fake_s
     assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedInteraction"))
     (clicked,) = [body for _, body in fake_api.events if body["event"] == "ReceivedInteraction"]
     assert clicked["chatActor"] == {"user": "U42", "email": "ana@example.com"}
+
+
+def test_a_stop_does_not_wait_out_the_three_seconds_slack_sdk_reads_the_socket_for(fake_api, fake_slack, fast):
+    """slack_sdk's close() waits for the reader's current read of the socket, up to 3 s when Slack is
+    quiet: Ctrl-C on the pack took that long more than it needed. The pack ends the read itself."""
+    fake_slack.users["U42"] = ANA
+    pack = SlackPack(settings(fake_slack), api_url=fake_api.url, **fast)
+    pack.start()
+    assert pack.pack.wait_registered(10) and fake_slack.wait_connected()
+    assert fake_slack.wait_ack(fake_slack.push_event(message("flyte uk-bank-holidays")))  # the reader reads on
+    assert fake_api.wait_for(lambda: events_named(fake_api, "ReceivedMessage"))
+    started = time.monotonic()
+    assert pack.stop(timeout=15)
+    took = time.monotonic() - started
+    # the pack's own stop waits for its take in flight (at most poll_wait, 1 s here); before, 3 s more
+    assert took < 3, f"stopping took {took:.1f} s"

@@ -8,9 +8,11 @@ executor, which look the users up and send the Flyte events.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -84,7 +86,7 @@ class SlackPack:
         """Stop gracefully: first stop listening to Slack and let the events being forwarded go
         out, then stop the pack (actions in flight finish and their results are posted)."""
         if self._socket is not None:
-            self._socket.close()
+            close_without_waiting_out_the_read(self._socket)
             self._socket = None
         self._listeners.shutdown(wait=True)
         return self.pack.stop(timeout)
@@ -109,3 +111,19 @@ class SlackPack:
         while not stopping.wait(1.0) and self.pack.running:
             pass
         self.stop()
+
+
+def close_without_waiting_out_the_read(handler: SocketModeHandler) -> None:
+    """Close the Socket Mode connection at once. slack_sdk's close() waits for the lock its reader
+    holds through each read of the socket, which lasts up to 3 s when Slack sends nothing, so a
+    stop took 3 s more than it needed. Ending the session first (as close() does, so that nothing
+    reconnects) and shutting the socket down ends that read now; close() then finds the lock free."""
+    client = handler.client
+    client.closed = True
+    client.auto_reconnect_enabled = False
+    client.current_session_state.terminated = True
+    session = client.current_session
+    if session is not None and session.sock is not None:
+        with contextlib.suppress(OSError):  # already closed by Slack
+            session.sock.shutdown(socket.SHUT_RDWR)
+    handler.close()
