@@ -14,6 +14,7 @@ year field, no `?`, and their DST rules are not EventBridge's; a preview must sa
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -301,9 +302,15 @@ def _dow_matches(spec: DaySpec, day: date) -> bool:
 # --- fire times ---------------------------------------------------------------------------------------
 
 
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """The IANA names this runtime knows: read once, as the list walks the whole time zone database."""
+    return frozenset(available_timezones()) | {"UTC"}
+
+
 def zone(name: Any, field_name: str = "timezone") -> ZoneInfo:
     """An IANA time zone (`Europe/London`, `UTC`); InvalidInput naming the field otherwise."""
-    if not isinstance(name, str) or not name or name not in available_timezones() | {"UTC"}:
+    if not isinstance(name, str) or not name or name not in known_zones():
         raise InvalidInput(
             f"'{field_name}' must be an IANA time zone such as Europe/London or UTC, got {str(name)[:60]!r}.", field=field_name
         )
