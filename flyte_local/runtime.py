@@ -295,6 +295,7 @@ PRELOADED_MODULES = [
     "aws_xray_sdk.core",
     "jwt",
     "flyte_local.environment_signals",  # Ctrl-C ignored from each fork's start
+    "flyte_local.environment_botocore",  # botocore's service data, read once for every environment
 ]
 
 

@@ -196,3 +196,44 @@ def test_an_environment_ignores_ctrl_c_from_its_first_instruction():
         assert mine.poll(60) and mine.recv() is True
     finally:
         process.join(timeout=10)
+
+
+def _report_botocore_files_read(connection) -> None:
+    """In an environment: make the clients a handler makes, and send back which data files botocore read."""
+    import os
+
+    from botocore import loaders
+
+    from flyte_core.adapters.aws import Aws
+    from flyte_core.settings import AwsAccess
+
+    read: list[str] = []
+    load_file = loaders.JSONFileLoader.load_file
+
+    def recording(self, file_path, *args):
+        data = load_file(self, file_path, *args)
+        if data is not None:  # botocore also looks for optional files (sdk-extras) that are not there
+            read.append(os.path.basename(file_path))
+        return data
+
+    loaders.JSONFileLoader.load_file = recording
+    aws = Aws(AwsAccess(endpoint="http://127.0.0.1:9"))  # nothing is called: clients are made, not used
+    aws.client("dynamodb"), aws.client("sqs"), aws.pynamodb_connection.client
+    connection.send(read)
+
+
+def test_an_environment_starts_with_botocores_service_data_already_read():
+    """Each environment read botocore's endpoint and service data again for its first client (70 ms
+    of CPU); the fork server reads it once and every environment inherits it."""
+    from flyte_local.runtime import Environment
+
+    if Environment._context.get_start_method() != "forkserver":
+        pytest.skip("only the fork server's environments inherit it; a spawned one reads the data itself")
+    mine, theirs = Environment._context.Pipe()
+    process = Environment._context.Process(target=_report_botocore_files_read, args=(theirs,))
+    process.start()
+    try:
+        assert mine.poll(60)
+        assert mine.recv() == []
+    finally:
+        process.join(timeout=10)

@@ -1,0 +1,40 @@
+"""Preloaded by the fork server (runtime.PRELOADED_MODULES): botocore's endpoint and service data,
+read once into the botocore session that each environment's main thread starts with (the thread's
+session of flyte_core.adapters.aws, which its clients and PynamoDB's connections share). An
+environment's first AWS client then costs about 20 ms of CPU instead of 70 (issue 28).
+
+Data only: no client is made here, so nothing an environment's own variables decide (credentials,
+region, endpoints) is read before the environment has them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from botocore.exceptions import DataNotFoundError
+
+# The layer every function has; each environment puts it on sys.path the same way before its handler's import.
+_LAYER = Path(__file__).resolve().parent.parent / "layers" / "flyte_core"
+if str(_LAYER) not in sys.path:
+    sys.path.insert(0, str(_LAYER))
+
+from flyte_core.adapters.aws import botocore_session  # noqa: E402
+
+SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ssm", "secretsmanager", "scheduler", "lambda")
+SDK_DATA = ("endpoints", "partitions", "sdk-default-configuration", "_retry")
+SERVICE_DATA = ("service-2", "endpoint-rule-set-1")
+
+
+def read_botocore_data() -> None:
+    loader = botocore_session().get_component("data_loader")
+    for name in SDK_DATA:
+        loader.load_data(name)
+    for service in SERVICES:
+        for kind in SERVICE_DATA:
+            try:
+                loader.load_service_model(service, kind)
+            except DataNotFoundError:  # an older botocore without the service
+                pass
+
+
+read_botocore_data()
