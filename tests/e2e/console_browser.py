@@ -77,13 +77,17 @@ class ConsoleTab:
         self.page.add_init_script(WATCH_VIOLATIONS)
 
     def open(self, route: str = "#/") -> Any:
-        """Loads the console at `route` (a fresh document, so the page's own start-up is what runs),
-        again if the machine's network changed under the load (NETWORK_CHANGED) before the app started."""
+        """Loads the console at `route` (a fresh document, so the page's own start-up is what runs)."""
+        return self.load(f"{self.base}/console/{route}")
+
+    def load(self, url: str) -> Any:
+        """Loads `url` as a new document, again if the machine's network changed under the load
+        (NETWORK_CHANGED) before the app started."""
         for attempt in range(1, LOAD_ATTEMPTS + 1):
             before = len(self.failed_requests)
             try:
                 if attempt == 1:
-                    self.page.goto(f"{self.base}/console/{route}", wait_until="load")
+                    self.page.goto(url, wait_until="load")
                 else:  # the same URL with a fragment would be a navigation within the failed document
                     self.page.reload(wait_until="load")
             except Exception as error:  # Playwright's Error, for the document itself
@@ -93,6 +97,20 @@ class ConsoleTab:
             if attempt == LOAD_ATTEMPTS or not self._network_changed_before_start(since=before):
                 return self.page
         return self.page
+
+    def started_after(self, since: int) -> None:
+        """After a navigation the page made itself (a sign-in's way back from the issuer), whose load
+        open() and load() did not watch: loads it again, as they would, if the network changed under
+        it before the app started. `since`: len(failed_requests) before the navigation began."""
+        for _ in range(LOAD_ATTEMPTS - 1):
+            if not self._network_changed_before_start(since=since):
+                return
+            since = len(self.failed_requests)
+            try:
+                self.page.reload(wait_until="load")
+            except Exception as error:  # Playwright's Error, for the document itself
+                if NETWORK_CHANGED not in str(error):
+                    raise
 
     def _network_changed_before_start(self, since: int, timeout: float = 15.0) -> bool:
         """Whether a request failed with NETWORK_CHANGED before the app replaced its boot line (the

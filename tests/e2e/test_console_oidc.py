@@ -33,8 +33,10 @@ def test_the_console_signs_in_with_the_issuer_by_authorization_code_and_pkce(aut
             alert = page.get_by_role("alert").first
             expect(alert).to_contain_text("This API needs a token", timeout=15_000)
             host = provider.issuer.removeprefix("http://")
+            before_sign_in = len(tab.failed_requests)
             with page.expect_navigation(url=re.compile(re.escape(f"{url}/console/"))):
                 alert.get_by_role("button", name=f"Sign in with {host}").click()
+            tab.started_after(before_sign_in)
             expect(page.locator('tr[data-pack="Chat"]')).to_contain_text("live", timeout=15_000)
             expect(page.locator(".token-status")).to_contain_text("Signed in as user-1")
             assert page.url == f"{url}/console/#/packs"  # back where the user was, no code left in the address
@@ -47,7 +49,7 @@ def test_the_console_signs_in_with_the_issuer_by_authorization_code_and_pkce(aut
             assert requests.get(f"{url}/v1/packs", headers={"Authorization": f"Bearer {held}"}).status_code == 200
 
             # an answer this tab did not ask for (a forged or replayed link) signs nobody in
-            tab.page.goto(f"{url}/console/?code=stolen&state=forged", wait_until="load")
+            tab.load(f"{url}/console/?code=stolen&state=forged")
             expect(page.get_by_role("alert").first).to_contain_text("not for a sign-in this tab started")
             assert page.url == f"{url}/console/#/" and len(provider.exchanges) == 1
             assert tab.violations() == []
