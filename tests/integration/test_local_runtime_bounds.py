@@ -10,11 +10,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flyte_local.application import Function
-from flyte_local.runtime import Capacity, FunctionError, FunctionProcesses, parks_for
+from flyte_local.runtime import Capacity, Environment, FunctionError, FunctionProcesses, parks_for
 
 HANDLER = """
 import os, time
@@ -182,20 +183,26 @@ def _report_ctrl_c_handling(connection) -> None:
     connection.send(signal.getsignal(signal.SIGINT) is signal.SIG_IGN)
 
 
+def reported_by_a_forked_environment(report: Any, unless_forked: str) -> Any:
+    """What `report(connection)` sends back from a process started as the stack starts its execution
+    environments (a fork of the fork server); the test skips, saying `unless_forked`, where they are spawned."""
+    if Environment._context.get_start_method() != "forkserver":
+        pytest.skip(unless_forked)
+    mine, theirs = Environment._context.Pipe()
+    process = Environment._context.Process(target=report, args=(theirs,))
+    process.start()
+    try:
+        assert mine.poll(60), "the environment sent nothing within 60 s"
+        return mine.recv()
+    finally:
+        process.join(timeout=10)
+
+
 def test_an_environment_ignores_ctrl_c_from_its_first_instruction():
     """Ctrl-C reaches the whole process group; an environment the stack was starting at that moment
     printed a KeyboardInterrupt traceback before its own code could ignore it. Forks now inherit it."""
-    from flyte_local.runtime import Environment
-
-    if Environment._context.get_start_method() != "forkserver":
-        pytest.skip("only the fork server's environments inherit it; a spawned one ignores it in its own code")
-    mine, theirs = Environment._context.Pipe()
-    process = Environment._context.Process(target=_report_ctrl_c_handling, args=(theirs,))
-    process.start()
-    try:
-        assert mine.poll(60) and mine.recv() is True
-    finally:
-        process.join(timeout=10)
+    unless_forked = "only the fork server's environments inherit it; a spawned one ignores it in its own code"
+    assert reported_by_a_forked_environment(_report_ctrl_c_handling, unless_forked) is True
 
 
 def _report_botocore_files_read(connection) -> None:
@@ -225,15 +232,5 @@ def _report_botocore_files_read(connection) -> None:
 def test_an_environment_starts_with_botocores_service_data_already_read():
     """Each environment read botocore's endpoint and service data again for its first client (70 ms
     of CPU); the fork server reads it once and every environment inherits it."""
-    from flyte_local.runtime import Environment
-
-    if Environment._context.get_start_method() != "forkserver":
-        pytest.skip("only the fork server's environments inherit it; a spawned one reads the data itself")
-    mine, theirs = Environment._context.Pipe()
-    process = Environment._context.Process(target=_report_botocore_files_read, args=(theirs,))
-    process.start()
-    try:
-        assert mine.poll(60)
-        assert mine.recv() == []
-    finally:
-        process.join(timeout=10)
+    unless_forked = "only the fork server's environments inherit it; a spawned one reads the data itself"
+    assert reported_by_a_forked_environment(_report_botocore_files_read, unless_forked) == []
