@@ -83,34 +83,38 @@ class ConsoleTab:
     def load(self, url: str) -> Any:
         """Loads `url` as a new document, again if the machine's network changed under the load
         (NETWORK_CHANGED) before the app started."""
-        for attempt in range(1, LOAD_ATTEMPTS + 1):
-            before = len(self.failed_requests)
-            try:
-                if attempt == 1:
-                    self.page.goto(url, wait_until="load")
-                else:  # the same URL with a fragment would be a navigation within the failed document
-                    self.page.reload(wait_until="load")
-            except Exception as error:  # Playwright's Error, for the document itself
-                if NETWORK_CHANGED not in str(error) or attempt == LOAD_ATTEMPTS:
-                    raise
-                continue
-            if attempt == LOAD_ATTEMPTS or not self._network_changed_before_start(since=before):
-                return self.page
+        before = len(self.failed_requests)
+        try:
+            self.page.goto(url, wait_until="load")
+            document_failed = False
+        except Exception as error:  # Playwright's Error, for the document itself
+            if NETWORK_CHANGED not in str(error):
+                raise
+            document_failed = True
+        self._load_again_while_the_network_changes(before, document_failed)
         return self.page
 
     def started_after(self, since: int) -> None:
         """After a navigation the page made itself (a sign-in's way back from the issuer), whose load
-        open() and load() did not watch: loads it again, as they would, if the network changed under
-        it before the app started. `since`: len(failed_requests) before the navigation began."""
-        for _ in range(LOAD_ATTEMPTS - 1):
-            if not self._network_changed_before_start(since=since):
+        load() did not watch: loads it again, as load() would, if the network changed under it before
+        the app started. `since`: len(failed_requests) before the navigation began."""
+        self._load_again_while_the_network_changes(since)
+
+    def _load_again_while_the_network_changes(self, since: int, document_failed: bool = False) -> None:
+        """Reloads (the same URL with a fragment would be a navigation within the failed document)
+        while the document failed or the network changed before the app started, at most
+        LOAD_ATTEMPTS - 1 times; the last reload's NETWORK_CHANGED is raised."""
+        for reload in range(1, LOAD_ATTEMPTS):
+            if not document_failed and not self._network_changed_before_start(since=since):
                 return
             since = len(self.failed_requests)
             try:
                 self.page.reload(wait_until="load")
+                document_failed = False
             except Exception as error:  # Playwright's Error, for the document itself
-                if NETWORK_CHANGED not in str(error):
+                if NETWORK_CHANGED not in str(error) or reload == LOAD_ATTEMPTS - 1:
                     raise
+                document_failed = True
 
     def _network_changed_before_start(self, since: int, timeout: float = 15.0) -> bool:
         """Whether a request failed with NETWORK_CHANGED before the app replaced its boot line (the
