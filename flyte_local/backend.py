@@ -4,6 +4,7 @@ with the template's tables and queues created from their own resource definition
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -37,7 +38,11 @@ _QUEUE_ATTRIBUTES = (
 # reads botocore's service data again, 70 ms of CPU, and each local stack's start made six or seven.
 _CLIENTS: dict[tuple[str, str, str], Any] = {}
 _CLIENTS_LOCK = threading.Lock()
-_SESSIONS: list[boto3.session.Session] = []
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
 
 
 def _pythonpath() -> str:
@@ -70,9 +75,7 @@ class Backend:
         key = (self.endpoint, service, os.environ.get("AWS_REGION", REGION))
         with _CLIENTS_LOCK:
             if key not in _CLIENTS:
-                if not _SESSIONS:
-                    _SESSIONS.append(boto3.session.Session())
-                _CLIENTS[key] = _SESSIONS[0].client(service, region_name=key[2], endpoint_url=self.endpoint)
+                _CLIENTS[key] = _session().client(service, region_name=key[2], endpoint_url=self.endpoint)
             return _CLIENTS[key]
 
     def create_resources(self, app: Application) -> None:

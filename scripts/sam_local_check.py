@@ -270,16 +270,21 @@ def sam_options(env_file: Path) -> list[str]:
     ]
 
 
+def built_images(workdir: Path) -> Path:
+    """Where scripts/sam_cli_images_once.py marks the images it built (made after `sam build`, so an
+    image marked there holds this build's layers)."""
+    return workdir / "images"
+
+
 def sam_environment(workdir: Path) -> dict[str, str]:
-    built_images = workdir / "images"  # made after `sam build`: an image built into it holds this build's layers
-    built_images.mkdir(exist_ok=True)
+    built_images(workdir).mkdir(exist_ok=True)
     return {
         **os.environ,
         **FAKE_CREDENTIALS,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "SAM_CLI_TELEMETRY": "0",
-        "FLYTE_SAM_BUILT_IMAGES": str(built_images),
+        "FLYTE_SAM_BUILT_IMAGES": str(built_images(workdir)),
     }
 
 
@@ -552,7 +557,7 @@ def main() -> int:
                 lane.result()  # the first failure ends the check; the cleanup stops the other lane
             say(
                 f"passed: every function through sam local start-lambda and the API through start-api in {since(start)}, "
-                f"{since(STARTED_AT)} in all ({len(list((workdir / 'images').iterdir()))} function images built, "
+                f"{since(STARTED_AT)} in all ({len(list(built_images(workdir).iterdir()))} function images built, "
                 f"for {len(lambda_containers() - before)} containers)"
             )
             return 0
