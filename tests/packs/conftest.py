@@ -54,6 +54,7 @@ class FakeFlyteAPI:
     result_failures: int = 0  # answer this many result posts with 503 first
     issued_secret: str = "secret-made-by-the-fake-engine"  # what a push registration without a secret gets
     event_failures: int = 0  # answer this many event posts with 503 (Retry-After: 0) first
+    ready: bool = False  # serve the ready long poll (issue 21) as this engine does, not only the original's take
 
     def __post_init__(self) -> None:
         self.cond = threading.Condition()
@@ -65,10 +66,11 @@ class FakeFlyteAPI:
         self.requests: list[Recorded] = []
         self.unmatched: list[str] = []
         self.take_waits: list[int] = []
+        self.parked_ready_polls = 0
         self.outstanding = 0
         self.max_outstanding = 0
         self._ids = itertools.count(1)
-        self._closing = False
+        self._takes_answer_at_once = False
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -99,10 +101,15 @@ class FakeFlyteAPI:
         self._thread.start()
         return self
 
-    def close(self) -> None:
+    def answer_parked_takes(self) -> None:
+        """From now on answer every take, the parked ones too, at once (204 when nothing is queued), as a
+        server may before a long poll's wait ends: a pack asked to stop then stops without waiting it out."""
         with self.cond:
-            self._closing = True
+            self._takes_answer_at_once = True
             self.cond.notify_all()
+
+    def close(self) -> None:
+        self.answer_parked_takes()
         if self._thread:
             self.server.shutdown()
         self.server.server_close()
@@ -194,6 +201,8 @@ class FakeFlyteAPI:
             {"href": f"{p}/queues/{pack_id}/next-action", "rel": f"{b}swagger#!/action/takeAction"},
             {"href": f"{p}/inbox/{pack_id}", "rel": f"{b}swagger#/event"},
         ]
+        if self.ready:
+            rep["links"].append({"href": f"{p}/queues/{pack_id}/anything-yet", "rel": f"{b}swagger#!/action/actionReady"})
         rep["status"] = "live"
         return rep
 
@@ -221,6 +230,8 @@ class FakeFlyteAPI:
             return self._register(h, body)
         if method == "POST" and (m := re.fullmatch(pre + r"/queues/([^/]+)/next-action", path)):
             return self._take(h, m.group(1), parse_qs(parts.query))
+        if method == "GET" and self.ready and (m := re.fullmatch(pre + r"/queues/([^/]+)/anything-yet", path)):
+            return self._ready(h, m.group(1), parse_qs(parts.query))
         if method == "POST" and (m := re.fullmatch(pre + r"/inbox/([^/]+)", path)):
             return self._event(h, m.group(1), body)
         if method == "POST" and (m := re.fullmatch(pre + r"/outcomes/([^/]+)/([^/]+)", path)):
@@ -262,7 +273,7 @@ class FakeFlyteAPI:
                     self.cond.notify_all()
                     break
                 left = deadline - time.monotonic()
-                if left <= 0 or self._closing:
+                if left <= 0 or self._takes_answer_at_once:
                     h.send_response(204)
                     h.send_header("Content-Length", "0")
                     h.end_headers()
@@ -277,6 +288,23 @@ class FakeFlyteAPI:
                 "links": [{"href": self.base + action.result_path, "rel": f"{self.base}/swagger#/actionResult"}],
             },
         )
+
+    def _ready(self, h: BaseHTTPRequestHandler, pack_id: str, query: dict[str, list[str]]) -> None:
+        """SQS ReceiveMessage's answer as API Gateway passes it through: a message when an action is queued."""
+        deadline = time.monotonic() + max(0, min(20, int((query.get("wait") or ["0"])[0])))
+        with self.cond:
+            self.parked_ready_polls += 1
+            self.cond.notify_all()
+            try:
+                while not self.queues.get(pack_id) and not self._takes_answer_at_once:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self.cond.wait(left)
+                waiting = bool(self.queues.get(pack_id))
+            finally:
+                self.parked_ready_polls -= 1
+        self._send(h, 200, {"Messages": [{"Body": "{}", "MessageId": "m", "ReceiptHandle": "r"}]} if waiting else {})
 
     def _event(self, h: BaseHTTPRequestHandler, pack_id: str, body: Any) -> None:
         with self.cond:
@@ -329,18 +357,35 @@ class FakeFlyteAPI:
         h.wfile.write(data)
 
 
+class FakeAPIs:
+    """Makes fake APIs for a test (``fake_api_factory``) and remembers them."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeFlyteAPI] = []
+
+    def __call__(self, start: bool = True, **kwargs: Any) -> FakeFlyteAPI:
+        api = FakeFlyteAPI(**kwargs)
+        self.made.append(api)
+        return api.start() if start else api
+
+
+def stop_packs(packs: list[Any], apis: list[FakeFlyteAPI]) -> None:
+    """Stop packs (SDK or Slack) at a test's end, all at once: each is asked to stop, the fakes then
+    answer the takes the packs parked there, and each must have stopped within 15 s."""
+    for pack in packs:
+        pack.stop(timeout=0)
+    for api in apis:
+        api.answer_parked_takes()
+    for pack in packs:
+        assert pack.stop(timeout=15), f"pack {pack!r} did not stop"
+
+
 @pytest.fixture
 def fake_api_factory():
     """Make fake APIs (started unless ``start=False``); all are closed after the test."""
-    made: list[FakeFlyteAPI] = []
-
-    def make(start: bool = True, **kwargs: Any) -> FakeFlyteAPI:
-        api = FakeFlyteAPI(**kwargs)
-        made.append(api)
-        return api.start() if start else api
-
-    yield make
-    for api in made:
+    apis = FakeAPIs()
+    yield apis
+    for api in apis.made:
         api.close()
 
 
@@ -354,7 +399,7 @@ FAST = {"poll_wait": 1, "retry_interval": 0.1, "poll_interval": 0.1, "timeout": 
 
 
 @pytest.fixture
-def run_pack():
+def run_pack(fake_api_factory):
     """Start packs in the background with fast settings; stops them after the test."""
     from flyte_pack import Pack
 
@@ -368,8 +413,7 @@ def run_pack():
         return pack
 
     yield start
-    for pack in started:
-        assert pack.stop(timeout=15), "pack did not stop"
+    stop_packs(started, fake_api_factory.made)
 
 
 @pytest.fixture

@@ -244,6 +244,24 @@ def test_send_event_after_the_pack_was_forgotten_registers_again(fake_api, run_p
     assert len(fake_api.registrations) == 2
 
 
+def test_an_idle_pack_stops_at_once_without_waiting_out_its_ready_poll(fake_api_factory, fast):
+    """Ctrl-C on an idle pack took up to the ready poll's 20 s: a ready poll claims nothing, so a stop
+    no longer waits for it. An action queued before the stop is still taken and run."""
+    api = fake_api_factory(ready=True)
+    del fast["poll_wait"]  # the default: ready polls of 20 s
+    pack = echo_pack(api, fast)
+    pack.start(block=False)
+    assert pack.wait_registered(10)
+    assert api.result_of(api.enqueue("Echo", "before the stop"))["event"] == "Echoed"
+    assert api.wait_for(lambda: api.parked_ready_polls == 1)
+
+    started = time.monotonic()
+    assert pack.stop(timeout=5), "the stop waited for the ready poll"
+    assert time.monotonic() - started < 2
+    assert not pack.running
+    assert api.take_waits == [1]  # the one take, after ready saw the action: none after the stop
+
+
 def test_send_event_before_registration_fails_clearly(fake_api_factory, fast):
     api = fake_api_factory(start=False)
     pack = echo_pack(api, fast)

@@ -19,6 +19,7 @@ from flyte_slack_pack import (
 )
 from flyte_slack_pack.events import RecentEvents
 from flyte_slack_pack.slack import SlackError
+from tests.packs.conftest import stop_packs
 from tests.packs.fake_slack import BOT_ID, BOT_USER, FakeSlack, fake_slack, slack_user  # noqa: F401 (fixture)
 
 ANA = slack_user("U42", "ana", "ana@example.com", "Engineer", "Ana", "B")
@@ -38,7 +39,7 @@ def slack_pack(fake_api, fake_slack, fast):
     assert pack.pack.wait_registered(10)
     assert fake_slack.wait_connected()
     yield pack
-    assert pack.stop(timeout=15)
+    stop_packs([pack], [fake_api])
 
 
 def message(text: str, ts: str = "1700000000.000200", **fields) -> dict:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
@@ -243,6 +244,9 @@ class FlyteClient:
         # an explicit poll wait is kept, as a pack that stops waits for its last poll to end)
         self.ready_wait = config.effective_poll_wait if config.poll_wait is not None else 20
         self.use_ready = True  # off once the API answered the ready link 404 (sam local serves no such route)
+        self._ready_lock = threading.Lock()
+        self._ready_interrupted = False
+        self._ready_answered: threading.Event | None = None  # the ready poll in flight's, if any
 
     # -- low level ---------------------------------------------------------------------------
 
@@ -314,9 +318,11 @@ class FlyteClient:
             return None
         url = with_query(reg.ready_url, wait=wait)
         try:
-            resp = self.session.get(url, timeout=self._timeout(wait))
+            resp = self._get_unless_interrupted(url, self._timeout(wait))
         except requests.RequestException as exc:
             raise FlyteAPIError(f"GET {url} failed: {exc}") from exc
+        if resp is None:
+            return False
         if resp.status_code == 404:
             log.info("the API serves no ready poll at %s; taking with a long poll instead", reg.ready_url)
             self.use_ready = False
@@ -325,6 +331,43 @@ class FlyteClient:
             log.debug("ready poll at %s answered %s; taking instead", reg.ready_url, describe_error(resp))
             return None
         return ready_answer(resp)
+
+    def _get_unless_interrupted(self, url: str, timeout: tuple[float, float] | None) -> requests.Response | None:
+        """GET on a thread of its own, so that :meth:`interrupt_ready` can stop the wait for it: ``None``
+        when interrupted. A ready poll claims nothing, so the answer it leaves behind loses nothing."""
+        answered = threading.Event()
+        outcome: list[requests.Response | requests.RequestException] = []
+
+        def get() -> None:
+            try:
+                outcome.append(self.session.get(url, timeout=timeout))
+            except requests.RequestException as exc:
+                outcome.append(exc)
+            finally:
+                answered.set()
+
+        with self._ready_lock:
+            if self._ready_interrupted:
+                return None
+            self._ready_answered = answered
+        # a daemon thread: an abandoned poll must not hold up the program's exit
+        threading.Thread(target=get, name="flyte-ready-poll", daemon=True).start()
+        answered.wait()
+        with self._ready_lock:
+            self._ready_answered = None
+        if not outcome:
+            return None
+        if isinstance(outcome[0], requests.RequestException):
+            raise outcome[0]
+        return outcome[0]
+
+    def interrupt_ready(self) -> None:
+        """Stop waiting for the ready poll in flight, and poll no more (the pack is stopping): an
+        idle pack then stops at once instead of after up to ``ready_wait`` seconds."""
+        with self._ready_lock:
+            self._ready_interrupted = True
+            if self._ready_answered is not None:
+                self._ready_answered.set()
 
     def take(self, wait: int) -> Action | None:
         """Take the next action, letting the server hold the request up to ``wait`` seconds.

@@ -307,8 +307,9 @@ class Pack:
 
     def stop(self, timeout: float | None = None) -> bool:
         """Stop gracefully: no new action is taken (a take request already waiting on the
-        server is allowed to finish, and an action it brings is still run); actions in flight
-        finish and their results are posted; then the pack's HTTP session is closed.
+        server is allowed to finish, and an action it brings is still run; a ready poll, which
+        claims nothing, is not waited for); actions in flight finish and their results are
+        posted; then the pack's HTTP session is closed.
 
         Waits up to ``timeout`` seconds (``None`` = until done) and returns whether the pack has
         fully stopped. Called from a handler it only requests the stop and returns ``False``.
@@ -316,6 +317,7 @@ class Pack:
         if not self._stop.is_set():
             log.info("stopping pack %r: taking no new actions (%d in flight)", self.name, self._in_flight)
         self._stop.set()
+        self.client.interrupt_ready()
         if not self._started:
             return True
         if threading.current_thread() is self._runner or getattr(self._in_action, "active", False):
