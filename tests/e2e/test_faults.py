@@ -17,7 +17,7 @@ from flyte_local.stack import LocalStack
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench_faults import chain_under_faults
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.waits_on_the_clock]  # lost replies wait out 10 s leases: about 50 of its 75 s
 EVENTS = 15
 # The bench's 10 s. A lost ReceiveMessage reply hides an action's message for a whole lease before it
 # is offered again (a lease, not a claim: attempts stay 1), so lost-reply waits out several leases; at

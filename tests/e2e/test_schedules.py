@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.waits_on_the_clock]  # the built-in Ticker ticks on the minute: up to 60 s
 
 
 def wait_for(condition, timeout: float, what: str):
