@@ -13,6 +13,7 @@ issuer its (not yet trusted) `iss` names, and must then verify with that issuer'
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import threading
@@ -108,7 +109,11 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         raise IssuerUnavailable(f"{req.full_url} redirects ({code}) to {newurl[:200]}; redirects are not followed")
 
 
-_OPENER = urllib.request.build_opener(_RefuseRedirects)
+@functools.cache
+def _opener() -> urllib.request.OpenerDirector:
+    """Built at the first fetch, not at import: its HTTPS handler reads the CA bundle (25-30 ms of every
+    API function's cold start), and most environments never fetch an issuer's documents."""
+    return urllib.request.build_opener(_RefuseRedirects)
 
 
 def fetch_json(url: str) -> Any:
@@ -116,7 +121,7 @@ def fetch_json(url: str) -> Any:
     require_secure_url(url, "URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with _OPENER.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
+        with _opener().open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             declared = response.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > MAX_FETCH_BYTES:
                 raise IssuerUnavailable(f"{url}: the answer has {declared} bytes; at most {MAX_FETCH_BYTES} are read")
