@@ -87,3 +87,35 @@ def test_binary_attribute_values_go_out_as_base64_as_dynamodb_sends_them(monkeyp
     assert item["blob"] == {"B": base64.b64encode(b"\x00\xffbinary").decode()}
     assert item["steps"]["L"][0]["M"]["digest"] == {"B": "ECA="}
     assert item["blobs"] == {"BS": ["YQ==", "AQI="]}
+
+
+def test_the_servers_apps_answer_errors_as_aws_does_out_of_flasks_debug_mode():
+    """moto makes its Flask apps in debug mode, which cost a third of each request's CPU; out of it,
+    an AWS error is still DynamoDB's 400 with its JSON body, and a request moto fails on is a 500,
+    after which the server goes on serving."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.test import Client
+
+    from flyte_local.moto_server import out_of_debug_mode
+
+    client = Client(DomainDispatcherApplication(out_of_debug_mode(create_backend_app)))
+
+    def dynamodb(operation: str, body: str) -> Any:
+        return client.post(
+            "/",
+            data=body,
+            headers={
+                "Host": "dynamodb.us-east-1.amazonaws.com",
+                "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+                "Content-Type": "application/x-amz-json-1.0",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
+                "SignedHeaders=host, Signature=0",
+            },
+        )
+
+    missing = dynamodb("GetItem", json.dumps({"TableName": "nowhere", "Key": KEY}))
+    assert missing.status_code == 400
+    assert missing.get_json()["__type"].endswith("ResourceNotFoundException")
+    assert dynamodb("GetItem", "{not json").status_code == 500
+    listed = dynamodb("ListTables", "{}")
+    assert listed.status_code == 200 and "TableNames" in json.loads(listed.data)
