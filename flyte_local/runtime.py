@@ -296,6 +296,7 @@ PRELOADED_MODULES = [
     "jwt",
     "flyte_local.environment_signals",  # Ctrl-C ignored from each fork's start
     "flyte_local.environment_botocore",  # botocore's service data, read once for every environment
+    "flyte_local.runtime",  # what each environment's process is unpickled with (_worker_main, Function)
 ]
 
 
