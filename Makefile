@@ -109,15 +109,16 @@ lint-fix: $(STAMP)
 # runs: two workers 573 s, three 510 s, four 467 s; 348 s since idle stacks stopped polling moto
 # every 0.1 s). PYTEST_ARGS= runs everything in one process.
 PYTEST_ARGS ?= -n 4 --dist loadfile --no-loadscope-reorder
-# The checks side by side (docs/fast-setup.md): lint, docs-check and sam-check at once (each mostly one
-# core or waiting on pip and files), then sam-local-check, which mostly waits on Docker, beside pytest;
-# its output follows pytest's (a background job ignores Ctrl-C, so the trap stops it with SIGTERM, on
+# The checks side by side (docs/fast-setup.md): lint and docs-check at once (each one core), then
+# pytest, and beside it sam-check followed by sam-local-check, which mostly waits on Docker; their
+# output follows pytest's (a background job ignores Ctrl-C, so the trap stops it with SIGTERM, on
 # which it stops its containers). Either failing fails make test; `make test-serial` runs them in turn.
-test: $(STAMP) system-deps
-	@$(MAKE) --no-print-directory -j3 --output-sync=target lint docs-check sam-check
+# The SAM CLI's venv is installed first: a unit test runs SAM CLI's Python.
+test: $(STAMP) $(SAM_STAMP) system-deps
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint docs-check
 	@log=$$(mktemp); \
-	  echo "sam-local-check: running beside pytest (its output below pytest's)"; \
-	  $(PY) scripts/sam_local_check.py >"$$log" 2>&1 & check=$$!; \
+	  echo "sam-check and sam-local-check: running beside pytest (their output below pytest's)"; \
+	  ( $(MAKE) --no-print-directory sam-check && exec $(PY) scripts/sam_local_check.py ) >"$$log" 2>&1 & check=$$!; \
 	  trap 'kill -TERM $$check 2>/dev/null; wait $$check; cat "$$log"; rm -f "$$log"; exit 130' INT TERM; \
 	  $(PY) -m pytest $(PYTEST_ARGS); tests=$$?; \
 	  wait $$check; checked=$$?; cat "$$log"; rm -f "$$log"; \
