@@ -336,12 +336,12 @@ class FlyteClient:
         """GET on a thread of its own, so that :meth:`interrupt_ready` can stop the wait for it: ``None``
         when interrupted. A ready poll claims nothing, so the answer it leaves behind loses nothing."""
         answered = threading.Event()
-        outcome: list[requests.Response | requests.RequestException] = []
+        outcome: list[requests.Response | Exception] = []
 
         def get() -> None:
             try:
                 outcome.append(self.session.get(url, timeout=timeout))
-            except requests.RequestException as exc:
+            except Exception as exc:  # raised again in the poller's thread, as if it had made the call
                 outcome.append(exc)
             finally:
                 answered.set()
@@ -357,7 +357,7 @@ class FlyteClient:
             self._ready_answered = None
         if not outcome:
             return None
-        if isinstance(outcome[0], requests.RequestException):
+        if isinstance(outcome[0], Exception):
             raise outcome[0]
         return outcome[0]
 
