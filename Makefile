@@ -105,9 +105,10 @@ lint-fix: $(STAMP)
 # Four pytest-xdist workers by default, each test module's tests together and in order on one of them
 # (a module's own stack starts once; a test may read what the module's earlier tests left), the modules
 # shared out in collection order: the modules marked waits_on_the_clock first (tests/conftest.py), then the
-# long cli and e2e modules, the many short unit modules last to even out the end. Four on two cores because the e2e tests mostly wait on their stacks (clean-clone CI
-# runs: two workers 573 s, three 510 s, four 467 s; 348 s since idle stacks stopped polling moto
-# every 0.1 s). PYTEST_ARGS= runs everything in one process.
+# long cli and e2e modules, the many short unit modules last to even out the end. Four on two cores
+# because the e2e tests mostly wait on their stacks (clean-clone CI runs: two workers 573 s, three 510 s,
+# four 467 s; 348 s since idle stacks stopped polling moto every 0.1 s). PYTEST_ARGS= runs everything
+# in one process.
 PYTEST_ARGS ?= -n 4 --dist loadfile --no-loadscope-reorder
 # The checks side by side (docs/fast-setup.md): lint and docs-check at once (each one core), then
 # pytest, and beside it sam-check followed by sam-local-check, which mostly waits on Docker; their
