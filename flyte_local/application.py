@@ -14,6 +14,7 @@ from .cfn import Resolver, load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
+LAYER = ROOT / "layers" / "flyte_core"  # the layer every function has (flyte_core), its folder as the template names it
 STACK_NAME = "flyte-local"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

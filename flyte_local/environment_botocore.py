@@ -9,16 +9,16 @@ region, endpoints) is read before the environment has them."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from botocore.exceptions import DataNotFoundError
 
-# The layer every function has; each environment puts it on sys.path the same way before its handler's import.
-_LAYER = Path(__file__).resolve().parent.parent / "layers" / "flyte_core"
-if str(_LAYER) not in sys.path:
-    sys.path.insert(0, str(_LAYER))
+from .application import LAYER
 
-from flyte_core.adapters.aws import botocore_session  # noqa: E402
+# Each environment puts the layer first on sys.path the same way before its handler's import.
+if str(LAYER) not in sys.path:
+    sys.path.insert(0, str(LAYER))
+
+from flyte_core.adapters.aws import botocore_session
 
 SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "ssm", "secretsmanager", "scheduler", "lambda")
 SDK_DATA = ("endpoints", "partitions", "sdk-default-configuration", "_retry")

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from .application import ACCOUNT, REGION, ROOT, Application, QueueSource, Schedule, StreamSource
+from .application import ACCOUNT, LAYER, REGION, Application, QueueSource, Schedule, StreamSource
 from .lambda_api import function_of
 
 log = logging.getLogger("flyte_local")
@@ -361,9 +361,8 @@ class QueuePoller:
 
 def _layer_on_path() -> None:
     """Fire times as the engine computes them (flyte_core.domain.schedules, EventBridge's rules), from the layer."""
-    layer = str(ROOT / "layers" / "flyte_core")
-    if layer not in sys.path:
-        sys.path.append(layer)
+    if str(LAYER) not in sys.path:
+        sys.path.append(str(LAYER))
 
 
 def next_fire(expression: str, after: datetime) -> datetime:
