@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.test import Client
 
-from flyte_local.moto_server import attribute_values_written_as_they_are
+from flyte_local.moto_server import attribute_values_written_as_they_are, out_of_debug_mode
 
 # Every kind of attribute value, as moto's DynamoDB hands it to its serializer (binary as bytes).
 ITEM: dict[str, Any] = {
@@ -93,11 +95,6 @@ def test_the_servers_apps_answer_errors_as_aws_does_out_of_flasks_debug_mode():
     """moto makes its Flask apps in debug mode, which cost a third of each request's CPU; out of it,
     an AWS error is still DynamoDB's 400 with its JSON body, and a request moto fails on is a 500,
     after which the server goes on serving."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.test import Client
-
-    from flyte_local.moto_server import out_of_debug_mode
-
     client = Client(DomainDispatcherApplication(out_of_debug_mode(create_backend_app)))
 
     def dynamodb(operation: str, body: str) -> Any:
