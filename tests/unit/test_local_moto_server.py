@@ -92,7 +92,7 @@ def test_binary_attribute_values_go_out_as_base64_as_dynamodb_sends_them(monkeyp
 
 
 def test_the_servers_apps_answer_errors_as_aws_does_out_of_flasks_debug_mode():
-    """moto makes its Flask apps in debug mode, which cost a third of each request's CPU; out of it,
+    """moto makes its Flask apps in debug mode, which cost a tenth of each request's CPU; out of it,
     an AWS error is still DynamoDB's 400 with its JSON body, and a request moto fails on is a 500,
     after which the server goes on serving."""
     client = Client(DomainDispatcherApplication(out_of_debug_mode(create_backend_app)))
