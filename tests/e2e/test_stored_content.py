@@ -5,14 +5,12 @@ real browser: it still renders every operation, and the browser reports no CSP v
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
+
+from tests.e2e.console_browser import chromium, playwright_api
 
 pytestmark = pytest.mark.e2e
 SANDBOX = "sandbox; default-src 'none'"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def store(api, key: str, value: bytes, content_type: str) -> None:
@@ -99,52 +97,36 @@ def test_the_swagger_ui_page_allows_no_inline_script_and_no_other_origin(api):
 def test_the_swagger_ui_renders_every_operation_in_chromium_without_a_csp_violation(api):
     """The page as a browser runs it, under its Content-Security-Policy: every operation of the OpenAPI
     document listed, one expanded with its parameters, and nothing refused by the policy."""
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (requirements-dev.txt)")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: `make system-deps` installs it (apt-get install chromium)")
+    expect = playwright_api().expect
     operations = sum(
         method in ("get", "put", "post", "delete")
         for item in api.get(f"{api.base}/v1/swagger").json()["paths"].values()
         for method in item
     )
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+    with chromium() as browser:
+        page = browser.new_page()
+        messages: list[str] = []
+        page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+        page.add_init_script(
+            "window.__violations = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
         )
-        try:
-            page = browser.new_page()
-            messages: list[str] = []
-            page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
-            page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
-            page.add_init_script(
-                "window.__violations = [];"
-                "document.addEventListener('securitypolicyviolation',"
-                " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
-            )
-            page.goto(f"{api.base}/swagger/", wait_until="load")
-            # (locators, not wait_for_function: that evaluates a string in the page, which the policy forbids)
-            playwright_api.expect(page.locator(".opblock")).to_have_count(operations, timeout=20_000)
-            page.locator(".opblock-summary").filter(has_text="/v1/datastore/{key}").first.click()
-            page.wait_for_selector(".opblock.is-open .parameters", timeout=10_000)
-            listing = page.locator(".opblock").filter(has_text="List packs").first  # "Try it out" calls the API
-            listing.locator(".opblock-summary").click()
-            listing.locator("button.try-out__btn").click()
-            listing.locator("button.execute").click()
-            playwright_api.expect(listing.locator(".live-responses-table tr.response .response-col_status").first).to_have_text(
-                "200", timeout=10_000
-            )
-            title = page.locator(".info .title").inner_text()
-            violations = page.evaluate("window.__violations")
-        finally:
-            browser.close()
+        page.goto(f"{api.base}/swagger/", wait_until="load")
+        # (locators, not wait_for_function: that evaluates a string in the page, which the policy forbids)
+        expect(page.locator(".opblock")).to_have_count(operations, timeout=20_000)
+        page.locator(".opblock-summary").filter(has_text="/v1/datastore/{key}").first.click()
+        page.wait_for_selector(".opblock.is-open .parameters", timeout=10_000)
+        listing = page.locator(".opblock").filter(has_text="List packs").first  # "Try it out" calls the API
+        listing.locator(".opblock-summary").click()
+        listing.locator("button.try-out__btn").click()
+        listing.locator("button.execute").click()
+        expect(listing.locator(".live-responses-table tr.response .response-col_status").first).to_have_text(
+            "200", timeout=10_000
+        )
+        title = page.locator(".info .title").inner_text()
+        violations = page.evaluate("window.__violations")
     assert "Flyte" in title
     assert violations == []
     assert [m for m in messages if "Content Security Policy" in m or m.startswith(("error", "pageerror"))] == []
