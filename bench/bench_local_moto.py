@@ -37,9 +37,14 @@ HEADERS = {
 ITEMS = 50
 
 
+def dynamodb_request(client: Client, operation: str, data: str) -> Any:
+    """One DynamoDB request to the app, as the SDK sends it (tests/unit/test_local_moto_server.py sends its own this way)."""
+    return client.post("/", data=data, headers={**HEADERS, "X-Amz-Target": f"DynamoDB_20120810.{operation}"})
+
+
 def dynamodb(client: Client) -> Callable[[str, dict[str, Any]], None]:
     def call(operation: str, body: dict[str, Any]) -> None:
-        response = client.post("/", data=json.dumps(body), headers={**HEADERS, "X-Amz-Target": f"DynamoDB_20120810.{operation}"})
+        response = dynamodb_request(client, operation, json.dumps(body))
         assert response.status_code == 200, response.data
 
     return call

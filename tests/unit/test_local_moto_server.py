@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.test import Client
 
 from flyte_local.moto_server import attribute_values_written_as_they_are, out_of_debug_mode
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from bench_local_moto import dynamodb_request  # the benchmark's requests, as the SDK signs them
 
 # Every kind of attribute value, as moto's DynamoDB hands it to its serializer (binary as bytes).
 ITEM: dict[str, Any] = {
@@ -96,23 +101,9 @@ def test_the_servers_apps_answer_errors_as_aws_does_out_of_flasks_debug_mode():
     an AWS error is still DynamoDB's 400 with its JSON body, and a request moto fails on is a 500,
     after which the server goes on serving."""
     client = Client(DomainDispatcherApplication(out_of_debug_mode(create_backend_app)))
-
-    def dynamodb(operation: str, body: str) -> Any:
-        return client.post(
-            "/",
-            data=body,
-            headers={
-                "Host": "dynamodb.us-east-1.amazonaws.com",
-                "X-Amz-Target": f"DynamoDB_20120810.{operation}",
-                "Content-Type": "application/x-amz-json-1.0",
-                "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/aws4_request, "
-                "SignedHeaders=host, Signature=0",
-            },
-        )
-
-    missing = dynamodb("GetItem", json.dumps({"TableName": "nowhere", "Key": KEY}))
+    missing = dynamodb_request(client, "GetItem", json.dumps({"TableName": "nowhere", "Key": KEY}))
     assert missing.status_code == 400
     assert missing.get_json()["__type"].endswith("ResourceNotFoundException")
-    assert dynamodb("GetItem", "{not json").status_code == 500
-    listed = dynamodb("ListTables", "{}")
+    assert dynamodb_request(client, "GetItem", "{not json").status_code == 500
+    listed = dynamodb_request(client, "ListTables", "{}")
     assert listed.status_code == 200 and "TableNames" in json.loads(listed.data)
