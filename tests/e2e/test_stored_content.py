@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.console_browser import chromium, playwright_api
+from tests.e2e.console_browser import WATCH_VIOLATIONS, chromium, playwright_api
 
 pytestmark = pytest.mark.e2e
 SANDBOX = "sandbox; default-src 'none'"
@@ -108,11 +108,7 @@ def test_the_swagger_ui_renders_every_operation_in_chromium_without_a_csp_violat
         messages: list[str] = []
         page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
-        page.add_init_script(
-            "window.__violations = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
+        page.add_init_script(WATCH_VIOLATIONS)
         page.goto(f"{api.base}/swagger/", wait_until="load")
         # (locators, not wait_for_function: that evaluates a string in the page, which the policy forbids)
         expect(page.locator(".opblock")).to_have_count(operations, timeout=20_000)
